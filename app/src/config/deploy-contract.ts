@@ -1,0 +1,69 @@
+/**
+ * The contract between the bundled application and the infrastructure that deploys it.
+ * The app reads exactly these environment variables, listens on these ports and is started by
+ * these commands; `infra/` builds its Kubernetes objects from the same constants, so a renamed
+ * variable breaks the type check instead of a pod at 3 a.m.
+ */
+
+/** Environment variables, by purpose. Values are never secrets: secrets are referenced by ARN. */
+export const ENV = {
+  port: "PORT",
+  metricsPort: "METRICS_PORT",
+  logLevel: "LOG_LEVEL",
+  awsRegion: "AWS_REGION",
+  /** Comma-separated API keys, local runs only. In AWS keys come from API_KEYS_SECRET_ARN. */
+  apiKeys: "API_KEYS",
+  apiKeysSecretArn: "API_KEYS_SECRET_ARN",
+  redisUrl: "REDIS_URL",
+  redisTls: "REDIS_TLS",
+  redisAuthSecretArn: "REDIS_AUTH_SECRET_ARN",
+  databaseUrl: "DATABASE_URL",
+  /** RDS-managed master secret (JSON with username/password). */
+  databaseSecretArn: "DATABASE_SECRET_ARN",
+  databaseHost: "DATABASE_HOST",
+  databasePort: "DATABASE_PORT",
+  databaseName: "DATABASE_NAME",
+  databaseTls: "DATABASE_TLS",
+  /** `./registry` locally, `s3://bucket/prefix` in AWS. */
+  modelRegistry: "MODEL_REGISTRY",
+  modelPollSeconds: "MODEL_POLL_SECONDS",
+  kafkaBrokers: "KAFKA_BROKERS",
+  kafkaIamAuth: "KAFKA_IAM_AUTH",
+  kafkaTransactionsTopic: "KAFKA_TRANSACTIONS_TOPIC",
+  kafkaDecisionsTopic: "KAFKA_DECISIONS_TOPIC",
+  kafkaGroupId: "KAFKA_GROUP_ID",
+  featureTimezone: "FEATURE_TIMEZONE",
+  labelDelayDays: "LABEL_DELAY_DAYS",
+  rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
+  batchMax: "BATCH_MAX",
+  decisionThresholdReview: "DECISION_THRESHOLD_REVIEW",
+  decisionThresholdDecline: "DECISION_THRESHOLD_DECLINE",
+  shutdownDrainSeconds: "SHUTDOWN_DRAIN_SECONDS",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Every variable the app reads, for documentation and for checks that the deployment sets only these. */
+export const ALL_ENV_NAMES: readonly EnvName[] = Object.values(ENV);
+
+export const PORTS = { http: 8080, metrics: 9464 } as const;
+
+export const HTTP_PATHS = { liveness: "/healthz", readiness: "/readyz", metrics: "/metrics" } as const;
+
+/** Seconds the API needs to drain in-flight requests and its decision buffer after SIGTERM. */
+export const API_DRAIN_SECONDS = 20;
+
+/**
+ * Container commands. Both images put the bundled JavaScript in /app/dist (see app/Dockerfile*).
+ * The API image runs the API, the stream worker and the database migrations; the trainer image runs
+ * the trainer CLI.
+ */
+export const COMMANDS = {
+  api: ["node", "/app/dist/api.js"],
+  worker: ["node", "/app/dist/worker.js"],
+  migrate: ["node", "/app/dist/migrate.js"],
+  trainer: ["node", "/app/dist/trainer.js", "train"],
+} as const;
+
+/** Kafka topics the platform creates conventions for (MSK IAM policies are scoped to these names). */
+export const TOPICS = { transactions: "transactions", decisions: "decisions" } as const;
