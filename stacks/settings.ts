@@ -1,0 +1,229 @@
+/**
+ * The typed settings of one stack, read from `Pulumi.<stack>.yaml` and validated before any
+ * resource is declared. dev and prod differ by these values only: components never branch on
+ * the stack name.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
+import { SectionReader, SettingsReader } from "./validate";
+
+export const PROJECT = "fraud-platform";
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** EKS versions this program is tested against; raising it is a deliberate change. */
+export const KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33"] as const;
+/** Performance Insights retention: 7 days is free, longer is billed by the month (31-day steps). */
+export const PI_RETENTION_DAYS = [7, 31, 62, 93, 124, 155, 186, 217, 248, 279, 310, 341, 372, 403, 434, 465, 496, 527, 558, 589, 620, 651, 682, 713, 731] as const;
+
+export interface NetworkSettings {
+  /** The VPC's IPv4 range, /16 to /20. */
+  readonly vpcCidr: string;
+  /** Availability zones used, 2 or 3 (EKS and MSK need at least 2). */
+  readonly azCount: number;
+  /** `perAz`: one NAT gateway per AZ (an AZ outage keeps egress); `single`: one, cheaper. */
+  readonly natGateways: "single" | "perAz";
+  /** AZs that host the interface endpoints (each endpoint costs per AZ-hour). */
+  readonly interfaceEndpointAzs: number;
+}
+
+export interface LogSettings {
+  /** Retention of every log group the platform creates (flow logs, EKS, MSK). */
+  readonly retentionDays: number;
+}
+
+export interface NodeGroupSettings {
+  readonly instanceTypes: readonly string[];
+  readonly capacityType: "ON_DEMAND" | "SPOT";
+  readonly architecture: "x86_64" | "arm64";
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly diskGiB: number;
+}
+
+export interface ClusterSettings {
+  readonly kubernetesVersion: (typeof KUBERNETES_VERSIONS)[number];
+  /** Public API endpoint; when true, `publicAccessCidrs` must list the allowed networks. */
+  readonly endpointPublicAccess: boolean;
+  readonly publicAccessCidrs: readonly string[];
+  /** IAM role ARNs granted cluster-admin through EKS access entries. */
+  readonly adminRoleArns: readonly string[];
+  readonly nodes: NodeGroupSettings;
+}
+
+export interface StreamingSettings {
+  readonly kafkaVersion: string;
+  readonly brokerInstanceType: string;
+  /** Brokers in each AZ; MSK requires the broker count to be a multiple of the AZ count. */
+  readonly brokersPerAz: number;
+  readonly brokerStorageGiB: number;
+}
+
+export interface CacheSettings {
+  readonly engineVersion: string;
+  readonly nodeType: string;
+  /** Primary plus replicas. */
+  readonly nodes: number;
+  /** Automatic failover and Multi-AZ; needs at least 2 nodes. */
+  readonly multiAz: boolean;
+  readonly snapshotRetentionDays: number;
+}
+
+export interface DatabaseSettings {
+  /** PostgreSQL major (`16`) or major.minor (`16.4`); minor upgrades are automatic. */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling. */
+  readonly maxAllocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  readonly backupRetentionDays: number;
+  readonly performanceInsightsRetentionDays: number;
+}
+
+export interface Settings {
+  readonly project: string;
+  readonly stack: string;
+  readonly network: NetworkSettings;
+  readonly logs: LogSettings;
+  readonly cluster: ClusterSettings;
+  readonly streaming: StreamingSettings;
+  readonly cache: CacheSettings;
+  readonly database: DatabaseSettings;
+  // ── issue 3 (Kubernetes workloads) adds its section here: ──
+  //   readonly workloads: WorkloadSettings;   (type and loader in stacks/workloads.ts)
+}
+
+const cidrItem = (v: string): string | undefined => {
+  const c = parseCidr(v);
+  if (typeof c === "string") return c;
+  return c.prefix === 0 ? "a CIDR narrower than /0 (the whole internet is not a restriction)" : undefined;
+};
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+function network(s: SectionReader): NetworkSettings {
+  const vpcCidr = s.string("vpcCidr", { describe: `an IPv4 CIDR from /${VPC_PREFIX_RANGE.min} to /${VPC_PREFIX_RANGE.max}` });
+  const parsed = parseCidr(vpcCidr);
+  if (vpcCidr && (typeof parsed === "string" || parsed.prefix < VPC_PREFIX_RANGE.min || parsed.prefix > VPC_PREFIX_RANGE.max)) {
+    s.problem("vpcCidr", vpcCidr, typeof parsed === "string" ? parsed : `a prefix from /${VPC_PREFIX_RANGE.min} to /${VPC_PREFIX_RANGE.max}`);
+  }
+  const azCount = s.int("azCount", { min: 2, max: MAX_AZS });
+  const natGateways = s.oneOf("natGateways", ["single", "perAz"] as const);
+  const interfaceEndpointAzs = s.int("interfaceEndpointAzs", { min: 1, max: MAX_AZS, default: azCount });
+  if (interfaceEndpointAzs > azCount) s.problem("interfaceEndpointAzs", interfaceEndpointAzs, `at most azCount (${azCount})`);
+  return { vpcCidr, azCount, natGateways, interfaceEndpointAzs };
+}
+
+function nodes(s: SectionReader): NodeGroupSettings {
+  const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, "x86_64");
+  const instanceTypes = s.stringList("instanceTypes", {
+    minItems: 1,
+    item: (t) => (!INSTANCE_TYPE.test(t) ? "an EC2 instance type such as m7i.large" : isGraviton(t) !== (architecture === "arm64") ? `an ${architecture} instance type (architecture is ${architecture})` : undefined),
+  });
+  const minSize = s.int("minSize", { min: 0, max: 100 });
+  const desiredSize = s.int("desiredSize", { min: 1, max: 100 });
+  const maxSize = s.int("maxSize", { min: 1, max: 100 });
+  if (minSize > desiredSize) s.problem("minSize", minSize, `at most desiredSize (${desiredSize})`);
+  if (desiredSize > maxSize) s.problem("desiredSize", desiredSize, `at most maxSize (${maxSize})`);
+  return {
+    instanceTypes,
+    capacityType: s.oneOf("capacityType", ["ON_DEMAND", "SPOT"] as const, "ON_DEMAND"),
+    architecture,
+    minSize,
+    desiredSize,
+    maxSize,
+    diskGiB: s.int("diskGiB", { min: 20, max: 1000, default: 50 }),
+  };
+}
+
+/** Graviton instance families carry a `g` after the generation digit (m7g, t4g, c7gn, r8g). */
+export function isGraviton(instanceType: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
+}
+
+function cluster(s: SectionReader): ClusterSettings {
+  const endpointPublicAccess = s.bool("endpointPublicAccess", false);
+  const publicAccessCidrs = s.stringList("publicAccessCidrs", { default: [], item: cidrItem });
+  if (endpointPublicAccess && publicAccessCidrs.length === 0) {
+    s.problem("publicAccessCidrs", publicAccessCidrs, "at least one CIDR when endpointPublicAccess is true (the endpoint is never open to the internet)");
+  }
+  if (!endpointPublicAccess && publicAccessCidrs.length > 0) {
+    s.problem("publicAccessCidrs", publicAccessCidrs, "an empty list when endpointPublicAccess is false");
+  }
+  return {
+    kubernetesVersion: s.oneOf("kubernetesVersion", KUBERNETES_VERSIONS),
+    endpointPublicAccess,
+    publicAccessCidrs,
+    adminRoleArns: s.stringList("adminRoleArns", { default: [], item: (v) => (ROLE_ARN.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)") }),
+    nodes: nodes(s.section("nodes")),
+  };
+}
+
+function streaming(s: SectionReader): StreamingSettings {
+  return {
+    kafkaVersion: s.string("kafkaVersion", { pattern: /^\d+\.\d+\.(\d+|x)$/, describe: "an MSK Kafka version such as 3.8.x" }),
+    brokerInstanceType: s.string("brokerInstanceType", { pattern: /^kafka\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an MSK broker type such as kafka.m7g.large" }),
+    brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: 1 }),
+    brokerStorageGiB: s.int("brokerStorageGiB", { min: 1, max: 16384 }),
+  };
+}
+
+function cache(s: SectionReader): CacheSettings {
+  const nodes = s.int("nodes", { min: 1, max: 6 });
+  const multiAz = s.bool("multiAz");
+  if (multiAz && nodes < 2) s.problem("nodes", nodes, "at least 2 when multiAz is true (failover needs a replica)");
+  return {
+    engineVersion: s.string("engineVersion", { default: "7.1", pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
+    nodeType: s.string("nodeType", { pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an ElastiCache node type such as cache.r7g.large" }),
+    nodes,
+    multiAz,
+    snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: 0 }),
+  };
+}
+
+function database(s: SectionReader): DatabaseSettings {
+  const allocatedStorageGiB = s.int("allocatedStorageGiB", { min: 20, max: 65536 });
+  const maxAllocatedStorageGiB = s.int("maxAllocatedStorageGiB", { min: 20, max: 65536 });
+  if (maxAllocatedStorageGiB < allocatedStorageGiB) s.problem("maxAllocatedStorageGiB", maxAllocatedStorageGiB, `at least allocatedStorageGiB (${allocatedStorageGiB})`);
+  return {
+    engineVersion: s.string("engineVersion", { pattern: /^1[4-9](\.\d+)?$/, describe: "a PostgreSQL version from 14 to 19, e.g. 16 or 16.4" }),
+    instanceClass: s.string("instanceClass", { pattern: /^db\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an RDS instance class such as db.r7g.large" }),
+    allocatedStorageGiB,
+    maxAllocatedStorageGiB,
+    multiAz: s.bool("multiAz"),
+    deletionProtection: s.bool("deletionProtection"),
+    // 0 would disable automated backups (and point-in-time recovery): never allowed.
+    backupRetentionDays: s.int("backupRetentionDays", { min: 1, max: 35 }),
+    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, 7),
+  };
+}
+
+/**
+ * Reads and validates every section; throws one ConfigError listing all problems.
+ * `reader` defaults to the running stack's config; tests pass one over a plain map.
+ */
+export function loadSettings(reader: SettingsReader = pulumiReader(), stack: string = pulumi.getStack()): Settings {
+  const net = network(reader.section("network"));
+  const settings: Settings = {
+    project: reader.namespace,
+    stack,
+    network: net,
+    logs: { retentionDays: reader.section("logs").intOneOf("retentionDays", LOG_RETENTION_DAYS) },
+    cluster: cluster(reader.section("cluster")),
+    streaming: streaming(reader.section("streaming")),
+    cache: cache(reader.section("cache")),
+    database: database(reader.section("database")),
+    // ── issue 3 adds here: workloads: loadWorkloadSettings(reader), ──
+  };
+  reader.finish();
+  return settings;
+}
+
+/** A reader over the running program's config (`fraud-platform:*`). */
+export function pulumiReader(): SettingsReader {
+  const config = new pulumi.Config(PROJECT);
+  return new SettingsReader(PROJECT, (key) => config.get(key));
+}
