@@ -39,6 +39,10 @@ export const ENV = {
   decisionThresholdReview: "DECISION_THRESHOLD_REVIEW",
   decisionThresholdDecline: "DECISION_THRESHOLD_DECLINE",
   shutdownDrainSeconds: "SHUTDOWN_DRAIN_SECONDS",
+  /** Decisions held in memory while PostgreSQL is unreachable; past it scoring answers 503. */
+  decisionBufferMax: "DECISION_BUFFER_MAX",
+  /** Milliseconds a feature-store (Redis) call may take before scoring goes on degraded. */
+  featureStoreTimeoutMs: "FEATURE_STORE_TIMEOUT_MS",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithPostgres, uniqueTestName } from "../testing/services";
+import { DecisionLog, type DecisionRecord } from "./decision-log";
+import { migrate } from "./migrate";
+import { embeddedClient, postgresClient, type SqlClient } from "./sql";
+import { TcpProxy } from "./tcp-proxy";
+
+function decision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {
+  return {
+    transactionId: id,
+    occurredAt: Date.parse("2024-03-01T12:00:00Z"),
+    cardId: "card-1",
+    merchantId: "m-1",
+    amount: 12.34,
+    currency: "EUR",
+    channel: "ecom",
+    score: 0.25,
+    decision: "approve",
+    modelVersion: "v1",
+    degraded: false,
+    reasons: [{ feature: "amount", value: 12.34, contribution: 0.1, description: "amount 12.34" }],
+    ...extra,
+  };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("decision log on embedded PGlite", () => {
+  let sql: SqlClient;
+  beforeAll(async () => {
+    sql = await embeddedClient();
+  });
+  afterAll(() => sql.close());
+
+  it("migrates once, then finds nothing to do", async () => {
+    expect(await migrate(sql)).toEqual({ applied: [1], current: 1 });
+    expect(await migrate(sql)).toEqual({ applied: [], current: 1 });
+  });
+
+  it("writes behind, reads back with the same fields, and ignores a second write of an id", async () => {
+    const log = new DecisionLog(sql, { capacity: 10, lingerMs: 1 });
+    expect(log.reserve(2)).toBe(true);
+    log.append(decision("e-1"));
+    log.append(decision("e-1", { score: 0.9 }));
+    expect(await log.get("e-1")).toEqual(decision("e-1"));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    expect(log.getBuffered("e-1")).toBeUndefined();
+    expect(await log.get("e-1")).toEqual(decision("e-1"));
+    const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions");
+    expect(rows[0].n).toBe(1);
+  });
+});
+
+describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
+  const schema = uniqueTestName("dlog");
+  const target = new URL(databaseUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  let direct: SqlClient;
+  let viaProxy: SqlClient;
+
+  beforeAll(async () => {
+    await proxy.start();
+    direct = postgresClient({ connectionString: databaseUrl, max: 2 });
+    const proxied = new URL(databaseUrl);
+    proxied.hostname = "127.0.0.1";
+    proxied.port = String(proxy.port);
+    viaProxy = postgresClient({ connectionString: proxied.toString(), max: 2, connectionTimeoutMillis: 500 });
+  });
+  afterAll(async () => {
+    await direct.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await direct.close();
+    await viaProxy.close().catch(() => undefined);
+    await proxy.close();
+  });
+
+  it("two migrators racing apply each migration exactly once", async () => {
+    const other = postgresClient({ connectionString: databaseUrl, max: 1 });
+    const results = await Promise.all([migrate(direct, schema), migrate(other, schema)]);
+    await other.close();
+    expect(results.map((r) => r.applied).flat()).toEqual([1]);
+    expect(results.every((r) => r.current === 1)).toBe(true);
+    const { rows } = await direct.query<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'decisions' ORDER BY ordinal_position",
+      [schema],
+    );
+    expect(rows.map((r) => r.column_name)).toEqual([
+      "transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country",
+      "channel", "score", "decision", "model_version", "degraded", "reasons", "created_at",
+    ]);
+  });
+
+  it("batches many decisions into few inserts", async () => {
+    const log = new DecisionLog(direct, { schema, capacity: 5000, batchSize: 1000 });
+    expect(log.reserve(2500)).toBe(true);
+    for (let i = 0; i < 2500; i++) log.append(decision(`b-${i}`, { amount: i + 0.5 }));
+    expect(await log.drain(Date.now() + 10_000)).toEqual([]);
+    const { rows } = await direct.query<{ n: number; s: string }>(
+      `SELECT count(*)::int AS n, sum(amount)::text AS s FROM "${schema}".decisions WHERE transaction_id LIKE 'b-%'`,
+    );
+    expect(rows[0]).toEqual({ n: 2500, s: "3125000.0" }); // numeric keeps the cents exactly
+  });
+
+  it("buffers while PostgreSQL is unreachable, refuses past capacity, and writes all when it is back", async () => {
+    const states: boolean[] = [];
+    const log = new DecisionLog(viaProxy, { schema, capacity: 3, lingerMs: 1, retryMaxMs: 100, onStateChange: (ok) => states.push(ok) });
+    await proxy.cut();
+    expect(log.reserve(3)).toBe(true);
+    for (const id of ["p-1", "p-2", "p-3"]) log.append(decision(id));
+    expect(log.reserve(1)).toBe(false);
+    await until(() => states.includes(false));
+    expect(log.buffered).toBe(3);
+    expect((await log.get("p-2"))?.transactionId).toBe("p-2");
+    await proxy.restore();
+    await until(() => log.buffered === 0);
+    expect(states).toEqual([false, true]);
+    const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'p-%' ORDER BY 1`);
+    expect(rows.map((r) => r.id)).toEqual(["p-1", "p-2", "p-3"]);
+    expect(log.reserve(3)).toBe(true);
+  });
+
+  it("drain gives back what it could not write before the deadline", async () => {
+    const log = new DecisionLog(viaProxy, { schema, capacity: 3, lingerMs: 1, retryMaxMs: 50 });
+    await proxy.cut();
+    log.reserve(1);
+    log.append(decision("lost-1"));
+    const left = await log.drain(Date.now() + 300);
+    expect(left.map((d) => d.transactionId)).toEqual(["lost-1"]);
+    await proxy.restore();
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+  });
+
+  it("stores feedback and lets a later label replace an earlier one", async () => {
+    const log = new DecisionLog(direct, { schema, capacity: 10 });
+    await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: Date.parse("2024-03-02T00:00:00Z") });
+    await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: Date.parse("2024-03-03T00:00:00Z") });
+    const { rows } = await direct.query<{ label: string; reported_at: Date }>(`SELECT label, reported_at FROM "${schema}".feedback`);
+    expect(rows).toEqual([{ label: "fraud", reported_at: new Date("2024-03-03T00:00:00Z") }]);
+    await expect(
+      direct.query(`INSERT INTO "${schema}".feedback (transaction_id, label, reported_at) VALUES ('x', 'maybe', now())`),
+    ).rejects.toThrow(/check constraint/);
+  });
+});

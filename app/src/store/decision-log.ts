@@ -1,0 +1,209 @@
+/**
+ * The decision log (table `decisions`) and labels (table `feedback`). Decisions are written
+ * behind the response in multi-row inserts; while PostgreSQL is unreachable they wait in the
+ * bounded queue and are retried. Feedback is written synchronously: the caller learns whether
+ * its label was stored.
+ */
+import type { Channel } from "../features/types";
+import { ident, type SqlClient } from "./sql";
+import { WriteBehindQueue } from "./write-behind";
+
+export const DECISIONS = ["approve", "review", "decline"] as const;
+export type DecisionOutcome = (typeof DECISIONS)[number];
+export const LABELS = ["fraud", "legit"] as const;
+export type Label = (typeof LABELS)[number];
+
+export interface Reason {
+  readonly feature: string;
+  /** The feature's value for this transaction; null when it was missing (degraded). */
+  readonly value: number | null;
+  /** Contribution to the score, in log-odds. */
+  readonly contribution: number;
+  readonly description: string;
+}
+
+export interface DecisionRecord {
+  readonly transactionId: string;
+  /** Transaction time, epoch ms. */
+  readonly occurredAt: number;
+  readonly cardId: string;
+  readonly merchantId: string;
+  readonly amount: number;
+  readonly currency?: string;
+  readonly merchantCategory?: string;
+  readonly country?: string;
+  readonly channel?: Channel;
+  readonly score: number;
+  readonly decision: DecisionOutcome;
+  readonly modelVersion: string;
+  readonly degraded: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export interface FeedbackRecord {
+  readonly transactionId: string;
+  readonly label: Label;
+  /** Epoch ms. */
+  readonly reportedAt: number;
+}
+
+export interface DecisionLogOptions {
+  readonly schema?: string;
+  /** Decisions held in memory at most (DECISION_BUFFER_MAX). */
+  readonly capacity: number;
+  readonly batchSize?: number;
+  readonly lingerMs?: number;
+  readonly retryMaxMs?: number;
+  readonly onStateChange?: (healthy: boolean, err?: unknown) => void;
+  readonly onSizeChange?: (size: number) => void;
+}
+
+interface DecisionRow {
+  transaction_id: string;
+  occurred_at: Date;
+  card_id: string;
+  merchant_id: string;
+  amount: string;
+  currency: string | null;
+  merchant_category: string | null;
+  country: string | null;
+  channel: string | null;
+  score: number;
+  decision: DecisionOutcome;
+  model_version: string;
+  degraded: boolean;
+  reasons: Reason[];
+}
+
+function fromRow(r: DecisionRow): DecisionRecord {
+  return {
+    transactionId: r.transaction_id,
+    occurredAt: new Date(r.occurred_at).getTime(),
+    cardId: r.card_id,
+    merchantId: r.merchant_id,
+    amount: Number(r.amount),
+    ...(r.currency === null ? {} : { currency: r.currency }),
+    ...(r.merchant_category === null ? {} : { merchantCategory: r.merchant_category }),
+    ...(r.country === null ? {} : { country: r.country }),
+    ...(r.channel === null ? {} : { channel: r.channel as Channel }),
+    score: Number(r.score),
+    decision: r.decision,
+    modelVersion: r.model_version,
+    degraded: r.degraded,
+    reasons: typeof r.reasons === "string" ? JSON.parse(r.reasons) : r.reasons,
+  };
+}
+
+export class DecisionLog {
+  private readonly queue: WriteBehindQueue<DecisionRecord>;
+  private readonly insertSql: string;
+  private readonly selectSql: string;
+  private readonly feedbackSql: string;
+
+  constructor(
+    private readonly sql: SqlClient,
+    opts: DecisionLogOptions,
+  ) {
+    const s = ident(opts.schema ?? "public");
+    // unnest: one statement and 14 parameters whatever the batch size (no 65535-parameter ceiling).
+    this.insertSql = `INSERT INTO ${s}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency,
+        merchant_category, country, channel, score, decision, model_version, degraded, reasons)
+      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::text[],
+        $8::text[], $9::text[], $10::float8[], $11::text[], $12::text[], $13::bool[], $14::jsonb[])
+      ON CONFLICT (transaction_id) DO NOTHING`;
+    this.selectSql = `SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country,
+        channel, score, decision, model_version, degraded, reasons FROM ${s}.decisions WHERE transaction_id = $1`;
+    // A corrected label replaces the earlier one; received_at says when we last heard.
+    this.feedbackSql = `INSERT INTO ${s}.feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
+      ON CONFLICT (transaction_id) DO UPDATE SET label = EXCLUDED.label, reported_at = EXCLUDED.reported_at, received_at = now()`;
+    this.queue = new WriteBehindQueue<DecisionRecord>({
+      capacity: opts.capacity,
+      batchSize: opts.batchSize ?? 1000,
+      lingerMs: opts.lingerMs ?? 10,
+      concurrency: 2,
+      retryMinMs: 50,
+      retryMaxMs: opts.retryMaxMs ?? 2000,
+      key: (d) => d.transactionId,
+      write: (batch) => this.insert(batch),
+      onStateChange: opts.onStateChange,
+      onSizeChange: opts.onSizeChange,
+    });
+  }
+
+  /** Decisions not yet in PostgreSQL. */
+  get buffered(): number {
+    return this.queue.size;
+  }
+
+  get failing(): boolean {
+    return this.queue.failing;
+  }
+
+  /** Claims room for `n` decisions before scoring; false when the buffer is full. */
+  reserve(n: number): boolean {
+    return this.queue.reserve(n);
+  }
+
+  release(n: number): void {
+    this.queue.release(n);
+  }
+
+  /** Records a decision into room claimed by `reserve`. */
+  append(decision: DecisionRecord): void {
+    this.queue.push(decision);
+  }
+
+  /** The stored decision: from the buffer if it is not written yet, else from PostgreSQL. */
+  async get(transactionId: string): Promise<DecisionRecord | undefined> {
+    const pending = this.queue.get(transactionId);
+    if (pending) return pending;
+    const { rows } = await this.sql.query<DecisionRow>(this.selectSql, [transactionId]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  /** Only the buffer: no database round trip. */
+  getBuffered(transactionId: string): DecisionRecord | undefined {
+    return this.queue.get(transactionId);
+  }
+
+  async recordFeedback(fb: FeedbackRecord): Promise<void> {
+    await this.sql.query(this.feedbackSql, [fb.transactionId, fb.label, new Date(fb.reportedAt).toISOString()]);
+  }
+
+  async ping(): Promise<void> {
+    await this.sql.query("SELECT 1");
+  }
+
+  /** Writes what is buffered, retrying until `deadline`; returns the decisions that could not be written. */
+  drain(deadline: number): Promise<DecisionRecord[]> {
+    return this.queue.drain(deadline);
+  }
+
+  async close(): Promise<void> {
+    this.queue.stop();
+    await this.sql.close();
+  }
+
+  private async insert(batch: readonly DecisionRecord[]): Promise<void> {
+    const n = batch.length;
+    const cols = Array.from({ length: 14 }, () => new Array<unknown>(n));
+    for (let i = 0; i < n; i++) {
+      const d = batch[i];
+      cols[0][i] = d.transactionId;
+      cols[1][i] = new Date(d.occurredAt).toISOString();
+      cols[2][i] = d.cardId;
+      cols[3][i] = d.merchantId;
+      cols[4][i] = String(d.amount);
+      cols[5][i] = d.currency ?? null;
+      cols[6][i] = d.merchantCategory ?? null;
+      cols[7][i] = d.country ?? null;
+      cols[8][i] = d.channel ?? null;
+      cols[9][i] = d.score;
+      cols[10][i] = d.decision;
+      cols[11][i] = d.modelVersion;
+      cols[12][i] = d.degraded;
+      cols[13][i] = JSON.stringify(d.reasons);
+    }
+    await this.sql.query(this.insertSql, cols);
+  }
+}

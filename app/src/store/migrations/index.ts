@@ -1,0 +1,11 @@
+/** Every migration, in order. Versions are never reused or edited once released: add a new file. */
+import * as m001 from "./001-decisions-feedback";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** DDL statements for the (quoted) schema; idempotent so a half-applied manual fix cannot wedge it. */
+  readonly up: (schema: string) => readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [m001];

@@ -1,0 +1,57 @@
+/**
+ * The few SQL operations the decision log needs, over either a pg Pool (PostgreSQL, RDS) or
+ * embedded PGlite (local runs with no server). PGlite is imported lazily so the container bundle,
+ * which always talks to PostgreSQL, never needs it.
+ */
+import { Pool, type PoolConfig } from "pg";
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export interface SqlClient extends Queryable {
+  /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK when it throws). */
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL through a pg Pool. `onError` receives idle-client errors (a restarted server) instead of crashing. */
+export function postgresClient(config: PoolConfig, onError: (err: Error) => void = () => undefined): SqlClient {
+  const pool = new Pool(config);
+  pool.on("error", onError);
+  return {
+    query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)) as unknown as { rows: R[] },
+    async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({ query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)) as unknown as { rows: R[] } });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Embedded PostgreSQL (PGlite) persisted in `dir`, or in memory when `dir` is undefined. */
+export async function embeddedClient(dir?: string): Promise<SqlClient> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = dir ? await PGlite.create(dir) : await PGlite.create();
+  return {
+    query: <R>(text: string, params?: unknown[]) => db.query<R>(text, params),
+    transaction: <T>(fn: (q: Queryable) => Promise<T>) => db.transaction((tx) => fn({ query: <R>(t: string, p?: unknown[]) => tx.query<R>(t, p) })),
+    close: () => db.close(),
+  };
+}
+
+/** A quoted identifier; schema names come from config and tests, never from requests. */
+export function ident(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
