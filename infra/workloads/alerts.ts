@@ -1,0 +1,68 @@
+import type { WorkloadSettings } from "../../stacks/workloads";
+import { PROMQL } from "./promql";
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: "critical" | "warning" };
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: AlertRule[];
+}
+
+/** The error-rate alert threshold the issue sets: more than 5% of user requests failing. */
+export const ERROR_RATIO_THRESHOLD = 0.05;
+
+const rule = (alert: string, expr: string, forDuration: string, severity: "critical" | "warning", summary: string, description: string): AlertRule =>
+  ({ alert, expr, for: forDuration, labels: { severity }, annotations: { summary, description } });
+
+/** PrometheusRule groups for the API, the stream and the trainer; thresholds from settings. */
+export function alertRuleGroups(s: WorkloadSettings): RuleGroup[] {
+  const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
+  const lateSeconds = s.trainer.lateAfterHours * 3600;
+  return [
+    {
+      name: "fraud-api",
+      rules: [
+        rule("FraudApiHighErrorRate", `(${PROMQL.errorRatio}) > ${ERROR_RATIO_THRESHOLD}`, "5m", "critical",
+          "Fraud API: more than 5% of requests fail",
+          "{{ $value | humanizePercentage }} of scoring requests returned 5xx over the last 5 minutes."),
+        rule("FraudApiHighLatencyP99", `(${PROMQL.latencyQuantile(0.99)}) > ${p99Seconds}`, "10m", "warning",
+          `Fraud API: p99 latency above ${s.monitoring.p99LatencyThresholdMs} ms`,
+          "p99 scoring latency is {{ $value | humanizeDuration }}."),
+        rule("FraudApiDown", `absent(${PROMQL.apiUp} == 1)`, "5m", "critical",
+          "Fraud API: no replica is being scraped",
+          "Prometheus has no healthy fraud-api target: the API is down or unreachable."),
+        rule("FraudModelNotLoaded", `(${PROMQL.modelLoaded}) == 0`, "5m", "critical",
+          "Fraud API: a replica has no model loaded",
+          "{{ $labels.pod }} reports fraud_model_loaded 0: it cannot score. Check the model registry and fraud_model_load_failures_total."),
+        rule("FraudModelLoadFailing", `(${PROMQL.modelLoadFailures}) > 0`, "0m", "warning",
+          "Fraud API: loading a new model failed",
+          "{{ $value }} model load failures in the last 15 minutes; replicas keep serving the previous model."),
+        rule("FraudFeatureStoreDegraded", `((${PROMQL.featureStoreErrorRate}) > 0) or ((${PROMQL.degradedRate}) > 0)`, "10m", "warning",
+          "Fraud scoring is degraded: the feature store (Redis) is failing",
+          "Requests are scored without online features for 10 minutes: check ElastiCache and the API logs."),
+        rule("FraudDecisionBufferGrowing", `(${PROMQL.decisionBuffer}) > 0`, "10m", "warning",
+          "Fraud API: decisions are buffered in memory",
+          "{{ $labels.pod }} holds {{ $value }} unwritten decisions: PostgreSQL is unreachable or slow."),
+      ],
+    },
+    {
+      name: "fraud-trainer",
+      rules: [
+        rule("FraudTrainerFailed", PROMQL.trainerFailedJobs, "0m", "warning",
+          "Fraud trainer run failed",
+          "Job {{ $labels.job_name }} gave up after its retries: `kubectl -n fraud-training logs job/{{ $labels.job_name }}`."),
+        rule("FraudTrainerLate",
+          `((${PROMQL.trainerSecondsSinceSuccess}) > ${lateSeconds}) or (${PROMQL.trainerNeverSucceeded} and on () (${PROMQL.trainerAgeSeconds}) > ${lateSeconds})`,
+          "10m", "warning",
+          `Fraud trainer: no successful run in ${s.trainer.lateAfterHours} hours`,
+          "The served model is getting stale: check the trainer CronJob and its last Jobs."),
+      ],
+    },
+  ];
+}

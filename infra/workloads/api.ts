@@ -1,0 +1,123 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { API_DRAIN_SECONDS, COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
+import type { WorkloadSettings } from "../../stacks/workloads";
+import { apiEnv, migrateEnv, type DataStoreEndpoints } from "./env";
+import { SERVICE_ACCOUNTS, WORKLOAD_NAMES, selectorOf, workloadLabels } from "./names";
+import { hardenedContainer, hardenedPodSpec, httpProbe, type ContainerSpec } from "./pod";
+import { ScaledDeployment } from "./scaled-deployment";
+import { irsaServiceAccount } from "./service-account";
+
+/** Named container ports, used by probes, the Service, the ingress and the ServiceMonitor. */
+export const PORT_NAMES = { http: "http", metrics: "metrics" } as const;
+
+/** Seconds Kubernetes waits after SIGTERM: the app's drain time plus headroom for its exit. */
+export const TERMINATION_GRACE_SECONDS = API_DRAIN_SECONDS + 10;
+
+export interface FraudApiArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** `<ECR repository URL>:<tag>` of the API image (it also holds the worker and the migrations). */
+  readonly image: pulumi.Input<string>;
+  /** IRSA role of the API: reads the model bucket and its secrets, produces to its topics. */
+  readonly roleArn: pulumi.Input<string>;
+  readonly endpoints: DataStoreEndpoints;
+  readonly settings: WorkloadSettings;
+  /** The load balancer controller: its webhook injects the target-health readiness gate into our pods. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The API container's ports and probes; exported for the worker, which serves the same health endpoints. */
+export function servingPorts(): k8s.types.input.core.v1.ContainerPort[] {
+  return [
+    { name: PORT_NAMES.http, containerPort: PORTS.http, protocol: "TCP" },
+    { name: PORT_NAMES.metrics, containerPort: PORTS.metrics, protocol: "TCP" },
+  ];
+}
+
+export function servingProbes(): Pick<ContainerSpec, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+  return {
+    // Loading the model from S3 can take a while on a cold start: up to 2 minutes before liveness applies.
+    startupProbe: httpProbe(HTTP_PATHS.liveness, PORT_NAMES.http, { periodSeconds: 2, failureThreshold: 60 }),
+    livenessProbe: httpProbe(HTTP_PATHS.liveness, PORT_NAMES.http, { periodSeconds: 10, failureThreshold: 3 }),
+    readinessProbe: httpProbe(HTTP_PATHS.readiness, PORT_NAMES.http, { periodSeconds: 5, failureThreshold: 2 }),
+  };
+}
+
+/**
+ * The fraud-scoring API: service account, Deployment (with migrations), HPA, PDB and Service.
+ *
+ * Migrations run as an init container of the API pods, not as a Job. Why:
+ * - A pod of version N cannot start serving until the schema of version N is in place, however the
+ *   rollout was started (`pulumi up`, `kubectl rollout undo`, a node replacement), and with
+ *   `maxUnavailable: 0` the old pods keep serving while the first new pod migrates.
+ * - A failed migration stops the rollout at the first pod (Init:Error / CrashLoopBackOff) and
+ *   `pulumi up` fails on the Deployment's await; a Job would need a per-version name, its own
+ *   ordering and cleanup, and would not run on rollouts made outside Pulumi.
+ * The cost: every pod start runs `migrate`, so migrations must be idempotent, serialized by the
+ * migrate command (a PostgreSQL advisory lock, since pods start concurrently) and backward
+ * compatible with the previous version (expand, then contract a release later), because old
+ * pods keep serving during the rollout.
+ */
+export class FraudApi extends pulumi.ComponentResource {
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly workload: ScaledDeployment;
+  readonly service: k8s.core.v1.Service;
+  /** Service name and port the ingress routes to. */
+  readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: FraudApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fraud-platform:workloads:FraudApi", name, {}, opts);
+    const appName = WORKLOAD_NAMES.api;
+    const s = args.settings;
+
+    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.api, namespace: args.namespace }, args.roleArn, "api", { parent: this });
+
+    const migrate = hardenedContainer({
+      name: "migrate",
+      image: args.image,
+      command: COMMANDS.migrate,
+      env: migrateEnv(args.endpoints, s),
+      // Short and I/O bound: the API's own sizing is plenty, and the pod's footprint stays one size.
+      resources: s.api.resources,
+    });
+    const api = hardenedContainer({
+      name: "api",
+      image: args.image,
+      command: COMMANDS.api,
+      env: apiEnv(args.endpoints, s),
+      resources: s.api.resources,
+      ports: servingPorts(),
+      ...servingProbes(),
+    });
+
+    this.workload = new ScaledDeployment(`${name}-workload`, {
+      namespace: args.namespace,
+      name: appName,
+      component: "api",
+      scaling: s.api,
+      zoneSpread: s.zoneSpread,
+      podSpec: hardenedPodSpec({
+        serviceAccountName: SERVICE_ACCOUNTS.api.name,
+        initContainers: [migrate],
+        containers: [api],
+        terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+      }),
+      dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
+    }, { parent: this });
+
+    this.service = new k8s.core.v1.Service(`${name}-service`, {
+      metadata: { name: appName, namespace: args.namespace, labels: { ...workloadLabels(appName, "api"), "fraud-platform/metrics": "true" } },
+      spec: {
+        type: "ClusterIP",
+        selector: selectorOf(appName),
+        ports: [
+          { name: PORT_NAMES.http, port: 80, targetPort: PORT_NAMES.http, protocol: "TCP" },
+          { name: PORT_NAMES.metrics, port: PORTS.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" },
+        ],
+      },
+    }, { parent: this });
+    this.serviceName = this.service.metadata.name;
+
+    this.registerOutputs({ serviceName: this.serviceName });
+  }
+}

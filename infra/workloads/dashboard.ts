@@ -1,0 +1,109 @@
+import type { WorkloadSettings } from "../../stacks/workloads";
+import { ERROR_RATIO_THRESHOLD } from "./alerts";
+import { PROMQL } from "./promql";
+
+/** Grafana's sidecar loads ConfigMaps carrying this label (kube-prometheus-stack's default). */
+export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+export const DASHBOARD_UID = "fraud-platform-overview";
+
+interface Target {
+  readonly expr: string;
+  readonly legendFormat: string;
+  readonly format?: "heatmap" | "time_series";
+}
+
+interface PanelSpec {
+  readonly title: string;
+  readonly type: "timeseries" | "stat" | "heatmap";
+  readonly targets: readonly Target[];
+  readonly unit?: string;
+  /** Value at which the panel turns red. */
+  readonly redAbove?: number;
+  readonly description: string;
+}
+
+const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
+
+/** Rows of panels, laid out two (or three stats) per row by `layout`. */
+function panelSpecs(s: WorkloadSettings): PanelSpec[] {
+  const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
+  return [
+    { title: "Requests per second by status", type: "timeseries", unit: "reqps", description: "User traffic (probes and scrapes excluded).",
+      targets: [{ expr: PROMQL.requestRateByStatus, legendFormat: "{{status}}" }] },
+    { title: "Error ratio (5xx)", type: "timeseries", unit: "percentunit", redAbove: ERROR_RATIO_THRESHOLD, description: "Alert FraudApiHighErrorRate fires above 5% for 5 minutes.",
+      targets: [{ expr: PROMQL.errorRatio, legendFormat: "5xx ratio" }] },
+    { title: "Latency p50 / p95 / p99", type: "timeseries", unit: "s", redAbove: p99Seconds, description: `Alert FraudApiHighLatencyP99 fires when p99 stays above ${s.monitoring.p99LatencyThresholdMs} ms.`,
+      targets: [0.5, 0.95, 0.99].map((q) => ({ expr: PROMQL.latencyQuantile(q), legendFormat: `p${Math.round(q * 100)}` })) },
+    { title: "Decisions per second", type: "timeseries", unit: "ops", description: "approve / review / decline, from fraud_decisions_total.",
+      targets: [{ expr: PROMQL.decisionRate, legendFormat: "{{decision}}" }] },
+    { title: "Fraud score distribution", type: "heatmap", description: "fraud_score histogram buckets over time.",
+      targets: [{ expr: PROMQL.scoreHeatmap, legendFormat: "{{le}}", format: "heatmap" }] },
+    { title: "Feature store errors and degraded scoring", type: "timeseries", unit: "ops", redAbove: 0, description: "Any sustained value means scoring runs without online features (alert FraudFeatureStoreDegraded).",
+      targets: [{ expr: PROMQL.featureStoreErrorRate, legendFormat: "feature-store errors/s" }, { expr: PROMQL.degradedRate, legendFormat: "degraded decisions/s" }] },
+    { title: "Model loaded (min over replicas)", type: "stat", description: "0 means a replica cannot score (alert FraudModelNotLoaded).",
+      targets: [{ expr: `min(${PROMQL.modelLoaded})`, legendFormat: "loaded" }] },
+    { title: "Model versions served", type: "stat", description: "Replicas per model version (fraud_model_info).",
+      targets: [{ expr: PROMQL.modelVersions, legendFormat: "{{version}}" }] },
+    { title: "Model load failures (15 min)", type: "stat", redAbove: 0, description: "fraud_model_load_failures_total increase.",
+      targets: [{ expr: PROMQL.modelLoadFailures, legendFormat: "failures" }] },
+    { title: "Decision buffer size", type: "timeseries", unit: "short", redAbove: 0, description: "Decisions held in memory while PostgreSQL is unreachable.",
+      targets: [{ expr: PROMQL.decisionBuffer, legendFormat: "{{pod}}" }] },
+    { title: "Available replicas", type: "timeseries", unit: "short", description: "API and stream worker, as scaled by their HPAs.",
+      targets: [{ expr: PROMQL.availableReplicas, legendFormat: "{{deployment}}" }] },
+    { title: "Time since last successful training", type: "stat", unit: "s", redAbove: s.trainer.lateAfterHours * 3600, description: "Alert FraudTrainerLate fires past the threshold.",
+      targets: [{ expr: PROMQL.trainerSecondsSinceSuccess, legendFormat: "age" }] },
+  ];
+}
+
+/** Grid positions: timeseries and heatmaps two per row, stats three per row. */
+function layout(specs: PanelSpec[]): { x: number; y: number; w: number; h: number }[] {
+  let x = 0;
+  let y = 0;
+  let rowHeight = 0;
+  return specs.map((p) => {
+    const w = p.type === "stat" ? 8 : 12;
+    const h = p.type === "stat" ? 5 : 8;
+    if (x + w > 24) {
+      x = 0;
+      y += rowHeight;
+      rowHeight = 0;
+    }
+    const pos = { x, y, w, h };
+    x += w;
+    rowHeight = Math.max(rowHeight, h);
+    return pos;
+  });
+}
+
+/** The fraud overview dashboard as Grafana JSON (schema of Grafana 10/11). */
+export function fraudDashboard(s: WorkloadSettings): Record<string, unknown> {
+  const specs = panelSpecs(s);
+  const grid = layout(specs);
+  return {
+    uid: DASHBOARD_UID,
+    title: "Fraud platform",
+    tags: ["fraud-platform"],
+    timezone: "utc",
+    schemaVersion: 39,
+    refresh: "30s",
+    time: { from: "now-6h", to: "now" },
+    templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus", label: "Data source", current: {} }] },
+    panels: specs.map((p, i) => ({
+      id: i + 1,
+      title: p.title,
+      description: p.description,
+      type: p.type,
+      datasource: DATASOURCE,
+      gridPos: grid[i],
+      targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), datasource: DATASOURCE, expr: t.expr, legendFormat: t.legendFormat, format: t.format ?? "time_series" })),
+      fieldConfig: {
+        defaults: {
+          unit: p.unit ?? "short",
+          thresholds: { mode: "absolute", steps: [{ color: "green", value: null }, ...(p.redAbove === undefined ? [] : [{ color: "red", value: p.redAbove }])] },
+        },
+        overrides: [],
+      },
+      options: p.type === "heatmap" ? { calculate: false, yAxis: { unit: "short" } } : {},
+    })),
+  };
+}

@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { API_DRAIN_SECONDS, ENV, PORTS, TOPICS } from "../../app/src/config/deploy-contract";
+import type { WorkloadSettings } from "../../stacks/workloads";
+import type { EnvValues } from "./pod";
+
+/** Where the data stores are, from the platform's outputs. Only addresses and ARNs: never secret values. */
+export interface DataStoreEndpoints {
+  readonly region: string;
+  /** ElastiCache primary endpoint address (host only). */
+  readonly redisHost: pulumi.Input<string>;
+  /** Default 6379. */
+  readonly redisPort?: number;
+  readonly databaseHost: pulumi.Input<string>;
+  /** Default 5432. */
+  readonly databasePort?: pulumi.Input<number>;
+  readonly databaseName: pulumi.Input<string>;
+  /** MSK bootstrap brokers for IAM auth (port 9098), comma-separated. */
+  readonly kafkaBrokers: pulumi.Input<string>;
+  /** S3 bucket of the model registry. */
+  readonly modelBucket: pulumi.Input<string>;
+  readonly secretArns: {
+    readonly apiKeys: pulumi.Input<string>;
+    readonly redisAuth: pulumi.Input<string>;
+    /** RDS-managed master secret. */
+    readonly database: pulumi.Input<string>;
+  };
+}
+
+/** Prefix of the registry inside the bucket; the trainer writes and the API reads the same place. */
+export const MODEL_PREFIX = "models";
+
+export const modelRegistryUrl = (bucket: pulumi.Input<string>): pulumi.Output<string> =>
+  pulumi.interpolate`s3://${bucket}/${MODEL_PREFIX}`;
+
+/** What every process needs to reach PostgreSQL: TLS on, password fetched from the secret at start. */
+function databaseEnv(d: DataStoreEndpoints): EnvValues {
+  return {
+    [ENV.databaseHost]: d.databaseHost,
+    [ENV.databasePort]: pulumi.output(d.databasePort ?? 5432).apply(String),
+    [ENV.databaseName]: d.databaseName,
+    [ENV.databaseTls]: "true",
+    [ENV.databaseSecretArn]: d.secretArns.database,
+  };
+}
+
+/** The serving side (API and stream worker): stores, stream, registry, all over TLS with IAM/secret auth. */
+function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+  return {
+    [ENV.port]: String(PORTS.http),
+    [ENV.metricsPort]: String(PORTS.metrics),
+    [ENV.logLevel]: s.logLevel,
+    [ENV.awsRegion]: d.region,
+    [ENV.apiKeysSecretArn]: d.secretArns.apiKeys,
+    // rediss:// is TLS; the AUTH token is read from REDIS_AUTH_SECRET_ARN, never put in the URL.
+    [ENV.redisUrl]: pulumi.interpolate`rediss://${d.redisHost}:${d.redisPort ?? 6379}`,
+    [ENV.redisTls]: "true",
+    [ENV.redisAuthSecretArn]: d.secretArns.redisAuth,
+    ...databaseEnv(d),
+    [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
+    [ENV.modelPollSeconds]: String(s.api.modelPollSeconds),
+    [ENV.kafkaBrokers]: d.kafkaBrokers,
+    [ENV.kafkaIamAuth]: "true",
+    [ENV.kafkaTransactionsTopic]: TOPICS.transactions,
+    [ENV.kafkaDecisionsTopic]: TOPICS.decisions,
+    [ENV.shutdownDrainSeconds]: String(API_DRAIN_SECONDS),
+  };
+}
+
+export function apiEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+  return { ...servingEnv(d, s), [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute) };
+}
+
+/** The worker consumes transactions in one consumer group, so replicas share the partitions. */
+export function workerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+  return { ...servingEnv(d, s), [ENV.kafkaGroupId]: "fraud-stream-worker" };
+}
+
+/** Migrations need only the database. */
+export function migrateEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+  return { [ENV.logLevel]: s.logLevel, [ENV.awsRegion]: d.region, ...databaseEnv(d) };
+}
+
+/** The trainer reads labelled transactions from PostgreSQL and publishes models to the registry. */
+export function trainerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+  return {
+    [ENV.logLevel]: s.logLevel,
+    [ENV.awsRegion]: d.region,
+    ...databaseEnv(d),
+    [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
+  };
+}

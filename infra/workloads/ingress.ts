@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { API_DRAIN_SECONDS, HTTP_PATHS } from "../../app/src/config/deploy-contract";
+import type { IngressSettings } from "../../stacks/workloads";
+import { PORT_NAMES } from "./api";
+import { WORKLOAD_NAMES, workloadLabels } from "./names";
+
+/** TLS 1.3 and 1.2 with forward-secret ciphers only. */
+export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+const A = "alb.ingress.kubernetes.io";
+
+/**
+ * ALB annotations. With a certificate: HTTPS on 443 and port 80 answering only with a redirect to
+ * HTTPS. Without one (dev): plain HTTP on 80.
+ */
+export function albAnnotations(s: IngressSettings): Record<string, string> {
+  const tls = s.certificateArn !== undefined;
+  return {
+    [`${A}/scheme`]: s.scheme,
+    // Pod IPs as targets: no NodePort hop, and the controller's readiness gate ties rollouts to target health.
+    [`${A}/target-type`]: "ip",
+    [`${A}/inbound-cidrs`]: s.allowedCidrs.join(","),
+    [`${A}/healthcheck-path`]: HTTP_PATHS.readiness,
+    [`${A}/healthcheck-port`]: "traffic-port",
+    [`${A}/success-codes`]: "200",
+    // Deregistration lasts as long as the app drains after SIGTERM: no request is cut mid-flight.
+    [`${A}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`,
+    [`${A}/load-balancer-attributes`]: [
+      "routing.http.drop_invalid_header_fields.enabled=true",
+      `deletion_protection.enabled=${s.deletionProtection}`,
+    ].join(","),
+    ...(tls
+      ? {
+          [`${A}/listen-ports`]: JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
+          [`${A}/certificate-arn`]: s.certificateArn as string,
+          [`${A}/ssl-policy`]: SSL_POLICY,
+          [`${A}/ssl-redirect`]: "443",
+        }
+      : { [`${A}/listen-ports`]: JSON.stringify([{ HTTP: 80 }]) }),
+  };
+}
+
+/** The URL users call: the configured host if any, else the load balancer's DNS name. */
+export function apiUrl(s: IngressSettings, loadBalancerHostname: string | undefined): string | undefined {
+  const host = s.host ?? loadBalancerHostname;
+  if (!host) return undefined;
+  return `${s.certificateArn !== undefined ? "https" : "http"}://${host}`;
+}
+
+export interface ApiIngressArgs {
+  readonly namespace: pulumi.Input<string>;
+  readonly serviceName: pulumi.Input<string>;
+  readonly settings: IngressSettings;
+  /** The load balancer controller: its webhook validates Ingresses of class `alb`. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The public entry of the API: an Ingress of class `alb`, reconciled into an ALB by the controller. */
+export class ApiIngress extends pulumi.ComponentResource {
+  readonly ingress: k8s.networking.v1.Ingress;
+  /** `https://...` (or `http://...` in a stack without a certificate); undefined until the ALB exists. */
+  readonly url: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ApiIngressArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fraud-platform:workloads:ApiIngress", name, {}, opts);
+    this.ingress = new k8s.networking.v1.Ingress(`${name}-ingress`, {
+      metadata: {
+        name: WORKLOAD_NAMES.api,
+        namespace: args.namespace,
+        labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
+        annotations: albAnnotations(args.settings),
+      },
+      spec: {
+        ingressClassName: "alb",
+        rules: [{
+          host: args.settings.host,
+          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: PORT_NAMES.http } } } }] },
+        }],
+      },
+    }, { parent: this, dependsOn: args.dependsOn });
+    this.url = this.ingress.status.apply((st) => apiUrl(args.settings, st?.loadBalancer?.ingress?.[0]?.hostname));
+    this.registerOutputs({ url: this.url });
+  }
+}

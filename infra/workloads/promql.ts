@@ -1,0 +1,35 @@
+/**
+ * The PromQL behind the alerts and the dashboard, in one place so a panel shows exactly what an
+ * alert fires on. Metric names are the app's (app-api section of the README).
+ */
+import { NAMESPACES, WORKLOAD_NAMES } from "./names";
+
+/** Probe and scrape endpoints are excluded: kubelet and Prometheus traffic is not user traffic. */
+const userTraffic = `job="${WORKLOAD_NAMES.api}", namespace="${NAMESPACES.serving}", route!~"/healthz|/readyz|/metrics"`;
+const serving = `namespace="${NAMESPACES.serving}"`;
+const trainerJobs = `namespace="${NAMESPACES.training}", job_name=~"${WORKLOAD_NAMES.trainer}-.*"`;
+const trainerCron = `namespace="${NAMESPACES.training}", cronjob="${WORKLOAD_NAMES.trainer}"`;
+
+export const PROMQL = {
+  requestRateByStatus: `sum by (status) (rate(http_requests_total{${userTraffic}}[5m]))`,
+  errorRatio: `sum(rate(http_requests_total{${userTraffic}, status=~"5.."}[5m])) / sum(rate(http_requests_total{${userTraffic}}[5m]))`,
+  latencyQuantile: (q: number) => `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${userTraffic}}[5m])))`,
+  apiUp: `up{job="${WORKLOAD_NAMES.api}", ${serving}}`,
+  decisionRate: `sum by (decision) (rate(fraud_decisions_total{${serving}}[5m]))`,
+  scoreHeatmap: `sum by (le) (increase(fraud_score_bucket{${serving}}[5m]))`,
+  modelVersions: `count by (version) (fraud_model_info{${serving}} == 1)`,
+  modelLoaded: `min by (pod) (fraud_model_loaded{${serving}})`,
+  modelLoadFailures: `sum(increase(fraud_model_load_failures_total{${serving}}[15m]))`,
+  featureStoreErrorRate: `sum(rate(fraud_feature_store_errors_total{${serving}}[5m]))`,
+  degradedRate: `sum(rate(fraud_degraded_total{${serving}}[5m]))`,
+  decisionBuffer: `max by (pod) (fraud_decision_buffer_size{${serving}})`,
+  availableReplicas: `kube_deployment_status_replicas_available{${serving}, deployment=~"${WORKLOAD_NAMES.api}|${WORKLOAD_NAMES.worker}"}`,
+  trainerSecondsSinceSuccess: `time() - max(kube_cronjob_status_last_successful_time{${trainerCron}})`,
+  /** Jobs that gave up: failed pods, none active, no success (a retry that later succeeds does not count). */
+  trainerFailedJobs:
+    `(kube_job_status_failed{${trainerJobs}} > 0)` +
+    ` and on (namespace, job_name) (kube_job_status_active{${trainerJobs}} == 0)` +
+    ` and on (namespace, job_name) (kube_job_status_succeeded{${trainerJobs}} == 0)`,
+  trainerNeverSucceeded: `absent(kube_cronjob_status_last_successful_time{${trainerCron}})`,
+  trainerAgeSeconds: `time() - max(kube_cronjob_created{${trainerCron}})`,
+} as const;

@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { COMMANDS } from "../../app/src/config/deploy-contract";
+import type { WorkloadSettings } from "../../stacks/workloads";
+import { modelRegistryUrl, trainerEnv, type DataStoreEndpoints } from "./env";
+import { NAMESPACES, SERVICE_ACCOUNTS, WORKLOAD_NAMES, workloadLabels } from "./names";
+import { hardenedContainer, hardenedPodSpec } from "./pod";
+import { irsaServiceAccount } from "./service-account";
+
+export interface TrainerArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** `<ECR repository URL>:<tag>` of the trainer image. */
+  readonly image: pulumi.Input<string>;
+  /** IRSA role: reads the database secret, writes the model bucket. */
+  readonly roleArn: pulumi.Input<string>;
+  readonly endpoints: DataStoreEndpoints;
+  readonly settings: WorkloadSettings;
+}
+
+/** Trainer CLI arguments: publish to the S3 registry, read labelled transactions from PostgreSQL. */
+export function trainerArgs(registry: pulumi.Input<string>): pulumi.Input<string>[] {
+  return ["--registry", registry, "--source", "postgres"];
+}
+
+/** The command that starts a run now, outside the schedule (documented in the README). */
+export function runNowCommand(): string {
+  const t = WORKLOAD_NAMES.trainer;
+  return `kubectl -n ${NAMESPACES.training} create job --from=cronjob/${t} ${t}-manual-$(date +%s)`;
+}
+
+/**
+ * The model trainer as a CronJob: one run at a time, killed past its deadline, retried a bounded
+ * number of times, a short history of Jobs kept for their logs and for the "trainer failed" alert.
+ */
+export class Trainer extends pulumi.ComponentResource {
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly cronJob: k8s.batch.v1.CronJob;
+
+  constructor(name: string, args: TrainerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fraud-platform:workloads:Trainer", name, {}, opts);
+    const t = args.settings.trainer;
+    const appName = WORKLOAD_NAMES.trainer;
+    const labels = workloadLabels(appName, "trainer");
+
+    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.trainer, namespace: args.namespace }, args.roleArn, "trainer", { parent: this });
+
+    this.cronJob = new k8s.batch.v1.CronJob(`${name}-cronjob`, {
+      metadata: { name: appName, namespace: args.namespace, labels },
+      spec: {
+        schedule: t.schedule,
+        timeZone: "Etc/UTC",
+        // Two trainers writing the registry at once could publish an older model last.
+        concurrencyPolicy: "Forbid",
+        // A run missed by more than an hour (controller down) is skipped, not started at a surprising time.
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: t.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: t.failedJobsHistoryLimit,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            activeDeadlineSeconds: t.activeDeadlineSeconds,
+            backoffLimit: t.backoffLimit,
+            template: {
+              metadata: { labels },
+              spec: hardenedPodSpec({
+                serviceAccountName: SERVICE_ACCOUNTS.trainer.name,
+                // Never: each attempt is its own pod, so a failed attempt keeps its logs.
+                restartPolicy: "Never",
+                containers: [hardenedContainer({
+                  name: "trainer",
+                  image: args.image,
+                  command: COMMANDS.trainer,
+                  args: trainerArgs(modelRegistryUrl(args.endpoints.modelBucket)),
+                  env: trainerEnv(args.endpoints, args.settings),
+                  resources: t.resources,
+                })],
+              }),
+            },
+          },
+        },
+      },
+    }, { parent: this, dependsOn: [this.serviceAccount] });
+
+    this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
+  }
+}
