@@ -1,0 +1,167 @@
+/**
+ * The model registry: immutable model versions plus a manifest naming the production version.
+ *
+ * Layout (same on disk and in S3, under the registry root):
+ *   models/<version>/model.json       XGBoost JSON model
+ *   models/<version>/metadata.json    ModelMetadata
+ *   models/<version>/report/...       evaluation report (HTML, PNG)
+ *   manifest.json                     { production, history[] }
+ *
+ * A version becomes visible (listVersions, getModel) only once its metadata.json exists, and
+ * metadata.json is written last, so a reader never sees half a version.
+ */
+import { XGBoostModel } from "../model/xgboost-model";
+import { assertVersionName, parseMetadata, type ModelMetadata } from "./metadata";
+
+export type ManifestAction = "promote" | "rollback";
+
+export interface ManifestEntry {
+  readonly action: ManifestAction;
+  /** The production version after this entry. */
+  readonly version: string;
+  readonly at: string;
+  readonly reason: string;
+}
+
+export interface Manifest {
+  /** null until the first promotion. */
+  readonly production: string | null;
+  /** Oldest first. */
+  readonly history: readonly ManifestEntry[];
+}
+
+export const EMPTY_MANIFEST: Manifest = Object.freeze({ production: null, history: Object.freeze([]) });
+
+/** Files of one version, by path relative to models/<version>/ (e.g. "report/index.html"). */
+export type VersionFiles = Readonly<Record<string, string | Uint8Array>>;
+
+export interface StoredModel {
+  readonly version: string;
+  /** model.json text. */
+  readonly modelJson: string;
+  readonly metadata: ModelMetadata;
+}
+
+export interface ModelRegistry {
+  /** Human-readable location, e.g. "./registry" or "s3://bucket/prefix". */
+  readonly uri: string;
+  /**
+   * Stores a new version. `files` must hold model.json and metadata.json (checked: metadata valid,
+   * its version equal to `version`, the model loadable with its feature names) and may hold
+   * report files. Fails with VersionExistsError if the version exists: versions are immutable.
+   */
+  putVersion(version: string, files: VersionFiles): Promise<void>;
+  /** Throws VersionNotFoundError. */
+  getModel(version: string): Promise<StoredModel>;
+  /** A file of a version (report pages), or VersionNotFoundError. */
+  getFile(version: string, path: string): Promise<Uint8Array>;
+  /** EMPTY_MANIFEST when none was written yet. */
+  readManifest(): Promise<Manifest>;
+  /** Makes `version` production. The version must exist. Returns the new manifest. */
+  promote(version: string, reason: string): Promise<Manifest>;
+  /** Back to the production version before the current one. Throws RegistryError if there is none. */
+  rollback(reason?: string): Promise<Manifest>;
+  /** Complete versions, sorted by name. */
+  listVersions(): Promise<string[]>;
+}
+
+export class RegistryError extends Error {
+  override readonly name: string = "RegistryError";
+}
+
+export class VersionExistsError extends RegistryError {
+  override readonly name = "VersionExistsError";
+  constructor(readonly version: string, where: string) {
+    super(`model version ${version} already exists in ${where}: versions are immutable, choose a new one`);
+  }
+}
+
+export class VersionNotFoundError extends RegistryError {
+  override readonly name = "VersionNotFoundError";
+  constructor(readonly version: string, where: string) {
+    super(`model version ${version} not found in ${where}`);
+  }
+}
+
+/** Another writer changed the manifest between our read and our write, more times than we retry. */
+export class ManifestConflictError extends RegistryError {
+  override readonly name = "ManifestConflictError";
+}
+
+export const REQUIRED_FILES = ["model.json", "metadata.json"] as const;
+
+/** Relative file paths inside a version: no absolute paths, no "..", no empty segments. */
+export function assertFilePath(path: string): void {
+  const segments = path.split("/");
+  if (path.length === 0 || path.length > 512 || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("\\"))) {
+    throw new RegistryError(`invalid file path ${JSON.stringify(path)} in a model version`);
+  }
+}
+
+function text(v: string | Uint8Array): string {
+  return typeof v === "string" ? v : Buffer.from(v).toString("utf8");
+}
+
+/**
+ * The checks every implementation runs before writing a version. Returns the files in write
+ * order: metadata.json last, so its presence marks a complete version.
+ */
+export function checkVersionFiles(version: string, files: VersionFiles): [string, string | Uint8Array][] {
+  assertVersionName(version);
+  for (const f of REQUIRED_FILES) if (!(f in files)) throw new RegistryError(`model version ${version} is missing ${f}`);
+  const paths = Object.keys(files);
+  paths.forEach(assertFilePath);
+  const metadata = parseMetadata(text(files["metadata.json"]), version);
+  XGBoostModel.fromJson(text(files["model.json"]), metadata.featureNames);
+  return [...paths.filter((p) => p !== "metadata.json").map((p): [string, string | Uint8Array] => [p, files[p]]), ["metadata.json", files["metadata.json"]]];
+}
+
+/** Parses manifest.json, failing loudly: a corrupt manifest must not read as "no production". */
+export function parseManifest(json: string, where: string): Manifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (err) {
+    throw new RegistryError(`${where}/manifest.json is not valid JSON: ${(err as Error).message}`);
+  }
+  const m = doc as Partial<Manifest>;
+  if (
+    typeof m !== "object" || m === null ||
+    !(m.production === null || typeof m.production === "string") ||
+    !Array.isArray(m.history) ||
+    m.history.some((e) => typeof e?.version !== "string" || (e.action !== "promote" && e.action !== "rollback"))
+  ) {
+    throw new RegistryError(`${where}/manifest.json does not look like a registry manifest`);
+  }
+  return { production: m.production, history: m.history };
+}
+
+export function serializeManifest(m: Manifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+/**
+ * The stack of production versions the history implies: a promotion pushes, a rollback pops.
+ * So rolling back twice goes two promotions back instead of flipping between two versions.
+ */
+export function productionStack(history: readonly ManifestEntry[]): string[] {
+  const stack: string[] = [];
+  for (const e of history) {
+    if (e.action === "promote") stack.push(e.version);
+    else stack.pop();
+  }
+  return stack;
+}
+
+export function withPromotion(m: Manifest, version: string, reason: string, now = new Date()): Manifest {
+  return { production: version, history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }] };
+}
+
+export function withRollback(m: Manifest, reason: string, where: string, now = new Date()): Manifest {
+  const stack = productionStack(m.history);
+  if (stack.length < 2) {
+    throw new RegistryError(`no earlier production version to roll back to in ${where} (production: ${m.production ?? "none"})`);
+  }
+  const previous = stack[stack.length - 2];
+  return { production: previous, history: [...m.history, { action: "rollback", version: previous, at: now.toISOString(), reason }] };
+}

@@ -1,0 +1,208 @@
+/**
+ * The registry in S3 (`s3://bucket/prefix`), the same layout as the local one.
+ * Immutability and atomicity come from S3 conditional writes, so no lock service is needed:
+ * - every object of a version is written with `If-None-Match: *` (a second writer of the same
+ *   version gets 412 and VersionExistsError), metadata.json last;
+ * - the manifest is read with its ETag and written back with `If-Match: <etag>` (or
+ *   `If-None-Match: *` when there is none yet); on 412/409 the change is re-applied to the fresh
+ *   manifest, so two concurrent promoters cannot clobber each other.
+ * Encryption at rest is the bucket's default (SSE-KMS, set by infra/).
+ */
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from "@aws-sdk/client-s3";
+import { assertVersionName, parseMetadata } from "./metadata";
+import {
+  assertFilePath,
+  checkVersionFiles,
+  EMPTY_MANIFEST,
+  ManifestConflictError,
+  parseManifest,
+  RegistryError,
+  serializeManifest,
+  VersionExistsError,
+  VersionNotFoundError,
+  withPromotion,
+  withRollback,
+  type Manifest,
+  type ModelRegistry,
+  type StoredModel,
+  type VersionFiles,
+} from "./registry";
+
+const MANIFEST_ATTEMPTS = 8;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  json: "application/json",
+  html: "text/html; charset=utf-8",
+  png: "image/png",
+  svg: "image/svg+xml",
+  csv: "text/csv",
+  txt: "text/plain; charset=utf-8",
+};
+
+function contentType(path: string): string {
+  return CONTENT_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
+}
+
+function status(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as Error)?.name;
+  return name === "NoSuchKey" || name === "NotFound" || status(err) === 404;
+}
+
+/** 412: the condition failed; 409: a concurrent conditional write won the race. */
+function isConditionFailed(err: unknown): boolean {
+  const s = status(err);
+  return s === 412 || s === 409 || (err as Error)?.name === "PreconditionFailed";
+}
+
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) throw new RegistryError(`invalid S3 registry URI ${JSON.stringify(uri)}: expected s3://bucket[/prefix]`);
+  const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
+  return { bucket: match[1], prefix: prefix === "" ? "" : `${prefix}/` };
+}
+
+export class S3Registry implements ModelRegistry {
+  readonly bucket: string;
+  readonly prefix: string;
+
+  /** `client` defaults to the SDK's default chain (IRSA in EKS, AWS_REGION from the env). */
+  constructor(
+    readonly uri: string,
+    private readonly client: S3Client = new S3Client({}),
+  ) {
+    ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
+  }
+
+  private key(version: string, path: string): string {
+    assertVersionName(version);
+    return `${this.prefix}models/${version}/${path}`;
+  }
+
+  private async getText(key: string): Promise<{ text: string; etag: string | undefined }> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return { text: (await out.Body?.transformToString("utf-8")) ?? "", etag: out.ETag };
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async putVersion(version: string, files: VersionFiles): Promise<void> {
+    const ordered = checkVersionFiles(version, files);
+    if (await this.exists(this.key(version, "metadata.json"))) throw new VersionExistsError(version, this.uri);
+    for (const [path, data] of ordered) {
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.key(version, path),
+            Body: typeof data === "string" ? Buffer.from(data, "utf8") : data,
+            ContentType: contentType(path),
+            IfNoneMatch: "*",
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailed(err)) throw new VersionExistsError(version, this.uri);
+        throw err;
+      }
+    }
+  }
+
+  async getModel(version: string): Promise<StoredModel> {
+    try {
+      const [metadata, model] = await Promise.all([this.getText(this.key(version, "metadata.json")), this.getText(this.key(version, "model.json"))]);
+      return { version, modelJson: model.text, metadata: parseMetadata(metadata.text, version) };
+    } catch (err) {
+      if (isNotFound(err)) throw new VersionNotFoundError(version, this.uri);
+      throw err;
+    }
+  }
+
+  async getFile(version: string, path: string): Promise<Uint8Array> {
+    assertFilePath(path);
+    if (!(await this.exists(this.key(version, "metadata.json")))) throw new VersionNotFoundError(version, this.uri);
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(version, path) }));
+    return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+  }
+
+  private async readManifestWithEtag(): Promise<{ manifest: Manifest; etag: string | undefined }> {
+    try {
+      const { text, etag } = await this.getText(`${this.prefix}manifest.json`);
+      return { manifest: parseManifest(text, this.uri), etag };
+    } catch (err) {
+      if (isNotFound(err)) return { manifest: EMPTY_MANIFEST, etag: undefined };
+      throw err;
+    }
+  }
+
+  async readManifest(): Promise<Manifest> {
+    return (await this.readManifestWithEtag()).manifest;
+  }
+
+  async promote(version: string, reason: string): Promise<Manifest> {
+    await this.getModel(version);
+    return this.updateManifest((m) => withPromotion(m, version, reason));
+  }
+
+  async rollback(reason = "rollback"): Promise<Manifest> {
+    return this.updateManifest((m) => withRollback(m, reason, this.uri));
+  }
+
+  async listVersions(): Promise<string[]> {
+    const base = `${this.prefix}models/`;
+    const versions: string[] = [];
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        const rest = o.Key?.slice(base.length) ?? "";
+        const slash = rest.indexOf("/");
+        if (slash > 0 && rest.slice(slash + 1) === "metadata.json") versions.push(rest.slice(0, slash));
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return versions.sort();
+  }
+
+  private async updateManifest(change: (m: Manifest) => Manifest): Promise<Manifest> {
+    for (let attempt = 1; attempt <= MANIFEST_ATTEMPTS; attempt++) {
+      const { manifest, etag } = await this.readManifestWithEtag();
+      const next = change(manifest);
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: `${this.prefix}manifest.json`,
+            Body: Buffer.from(serializeManifest(next), "utf8"),
+            ContentType: "application/json",
+            ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+          }),
+        );
+        return next;
+      } catch (err) {
+        if (!isConditionFailed(err)) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 50 * attempt));
+      }
+    }
+    throw new ManifestConflictError(`manifest of ${this.uri} kept changing under us (${MANIFEST_ATTEMPTS} attempts)`);
+  }
+}
