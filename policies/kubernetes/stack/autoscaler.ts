@@ -35,7 +35,7 @@ export const k8sAutoscaler: StackRule = {
       const old = verdicts.find(({ t }) => t === true);
       problems.push({
         urn: d.urn,
-        message: old ? `Deployment ${d.name} is scaled by ${old.h.type}, not autoscaling/v2 (no memory or behaviour settings).` : `Deployment ${d.name} has no HorizontalPodAutoscaler.`,
+        message: old ? `Deployment ${d.name} is scaled by an ${old.h.type.split(":")[1]} HorizontalPodAutoscaler, not autoscaling/v2 (no memory metrics or scaling behaviour).` : `Deployment ${d.name} has no HorizontalPodAutoscaler.`,
       });
     }
     return problems;

@@ -1,0 +1,14 @@
+import { describe, it } from "vitest";
+import { redis } from "../../test/fixtures/aws";
+import { mutate } from "../../test/fixtures/mutate";
+import { expectClean, expectOnly } from "../../test/expect";
+
+describe("aws elasticache rules", () => {
+  it("pass a compliant replication group", () => expectClean(redis()));
+  it.each([
+    ["aws-elasticache-encryption-at-rest", "atRestEncryptionEnabled", false],
+    ["aws-elasticache-encryption-at-rest", "kmsKeyId", undefined],
+    ["aws-elasticache-encryption-in-transit", "transitEncryptionEnabled", undefined],
+    ["aws-elasticache-encryption-in-transit", "transitEncryptionMode", "preferred"],
+  ])("%s catches %s = %s", (policy, path, value) => expectOnly(mutate(redis(), path, value), policy));
+});
