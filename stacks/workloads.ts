@@ -1,5 +1,5 @@
 import { parseCidr } from "../infra/network/cidr";
-import type { SectionReader, SettingsReader } from "./validate";
+import { SettingsReader, type SectionReader } from "./validate";
 
 /**
  * Settings for the Kubernetes workloads (issue "Kubernetes workloads"), read from the stack's
@@ -288,4 +288,12 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
     monitoring: monitoring(s.section("monitoring")),
     loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", { default: d.loadBalancerControllerVersion, pattern: SEMVER, describe: "a chart version such as 1.13.4" }),
   };
+}
+
+/** Validates a plain `workloads` object (tests, tools); throws one ConfigError listing every problem. */
+export function parseWorkloadSettings(workloads: unknown): WorkloadSettings {
+  const reader = new SettingsReader("fraud-platform", (k) => (k === "workloads" && workloads !== undefined ? JSON.stringify(workloads) : undefined));
+  const settings = loadWorkloadSettings(reader);
+  reader.finish();
+  return settings;
 }

@@ -5,7 +5,7 @@ import type { EnvValues } from "./pod";
 
 /** Where the data stores are, from the platform's outputs. Only addresses and ARNs: never secret values. */
 export interface DataStoreEndpoints {
-  readonly region: string;
+  readonly region: pulumi.Input<string>;
   /** ElastiCache primary endpoint address (host only). */
   readonly redisHost: pulumi.Input<string>;
   /** Default 6379. */

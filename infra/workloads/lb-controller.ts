@@ -9,7 +9,7 @@ export const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";
 export interface LoadBalancerControllerArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly vpcId: pulumi.Input<string>;
-  readonly region: string;
+  readonly region: pulumi.Input<string>;
   /** Default "aws". */
   readonly partition?: string;
   /** The cluster's IAM OIDC provider, for the controller's IRSA role. */
@@ -62,8 +62,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
       oidcProviderArn: args.oidcProviderArn,
       oidcIssuer: args.oidcIssuer,
       serviceAccounts: [sa],
-      policy: pulumi.all([args.clusterName, args.vpcId]).apply(([clusterName, vpcId]) =>
-        loadBalancerControllerPolicy({ partition: args.partition ?? "aws", region: args.region, clusterName, vpcId })),
+      policy: pulumi.all([args.clusterName, args.vpcId, args.region]).apply(([clusterName, vpcId, region]) =>
+        loadBalancerControllerPolicy({ partition: args.partition ?? "aws", region, clusterName, vpcId })),
       description: "AWS Load Balancer Controller: manage this cluster's ALBs",
     }, { parent: this });
 
@@ -74,8 +74,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
       version: args.chartVersion,
       repositoryOpts: { repo: EKS_CHARTS_REPO },
       // roleArn resolves once the policy is attached, so the controller never starts powerless.
-      values: pulumi.all([args.clusterName, args.vpcId, this.role.roleArn]).apply(([clusterName, vpcId, roleArn]) =>
-        loadBalancerControllerValues({ clusterName, vpcId, region: args.region, roleArn })),
+      values: pulumi.all([args.clusterName, args.vpcId, args.region, this.role.roleArn]).apply(([clusterName, vpcId, region, roleArn]) =>
+        loadBalancerControllerValues({ clusterName, vpcId, region, roleArn })),
       // Wait for the webhook to be ready: Ingresses and pods created before it would be rejected or miss the readiness gate.
       skipAwait: false,
       atomic: true,

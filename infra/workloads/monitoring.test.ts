@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { parseWorkloadSettings } from "../../stacks/workloads";
+import { alertRuleGroups } from "./alerts";
+import { fraudDashboard } from "./dashboard";
+
+const settings = parseWorkloadSettings({ imageTag: "t", monitoring: { p99LatencyThresholdMs: 300 }, trainer: { lateAfterHours: 200 } });
+const rules = alertRuleGroups(settings).flatMap((g) => g.rules);
+const byName = (alert: string) => {
+  const r = rules.find((x) => x.alert === alert);
+  if (!r) throw new Error(`no alert ${alert}`);
+  return r;
+};
+
+/** The metric names the API publishes (agreed with the app-api owner). */
+const APP_METRICS = [
+  "http_requests_total", "http_request_duration_seconds_bucket", "fraud_decisions_total", "fraud_score_bucket",
+  "fraud_model_info", "fraud_model_loaded", "fraud_feature_store_errors_total", "fraud_degraded_total",
+  "fraud_model_load_failures_total", "fraud_decision_buffer_size",
+];
+
+describe("alert rules", () => {
+  it("cover the issue's alerts with thresholds from settings", () => {
+    expect(byName("FraudApiHighErrorRate").expr).toMatch(/status=~"5\.\."[^]*> 0\.05$/);
+    expect(byName("FraudApiHighLatencyP99").expr).toMatch(/^\(histogram_quantile\(0\.99, [^]*\) > 0\.3$/);
+    expect(byName("FraudModelNotLoaded").expr).toMatch(/fraud_model_loaded[^]*== 0$/);
+    expect(byName("FraudFeatureStoreDegraded").expr).toMatch(/fraud_feature_store_errors_total[^]*fraud_degraded_total/);
+    expect(byName("FraudTrainerFailed").expr).toMatch(/kube_job_status_failed\{namespace="fraud-training", job_name=~"fraud-trainer-\.\*"\} > 0/);
+    expect(byName("FraudTrainerLate").expr).toMatch(/kube_cronjob_status_last_successful_time[^]*> 720000/);
+    for (const r of rules) expect(["critical", "warning"]).toContain(r.labels.severity);
+  });
+
+  it("form a valid PrometheusRule", () => {
+    expect(() => new PrometheusRule({ metadata: { name: "r" }, spec: { groups: alertRuleGroups(settings) } }).validate()).not.toThrow();
+  });
+});
+
+describe("Grafana dashboard", () => {
+  const dash = fraudDashboard(settings) as { uid: string; panels: any[] };
+  const exprs = dash.panels.flatMap((p) => p.targets.map((t: any) => t.expr as string));
+
+  it("charts every fraud metric the API publishes", () => {
+    for (const m of APP_METRICS) expect(exprs.some((e) => e.includes(m)), m).toBe(true);
+  });
+
+  it("has unique panel ids and non-overlapping positions on the 24-column grid", () => {
+    expect(new Set(dash.panels.map((p) => p.id)).size).toBe(dash.panels.length);
+    const cells = new Set<string>();
+    for (const { gridPos: g } of dash.panels) {
+      expect(g.x + g.w).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
+        expect(cells.has(`${x},${y}`)).toBe(false);
+        cells.add(`${x},${y}`);
+      }
+    }
+  });
+
+  it("marks the alert thresholds on the matching panels", () => {
+    const latency = dash.panels.find((p) => p.title.startsWith("Latency"));
+    expect(latency.fieldConfig.defaults.thresholds.steps.at(-1)).toEqual({ color: "red", value: 0.3 });
+  });
+});

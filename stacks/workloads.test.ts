@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { WORKLOAD_DEFAULTS, parseWorkloadSettings as workloadSettings, quantityValue } from "./workloads";
+import { ConfigError } from "./validate";
+
+function problems(workloads: unknown): string {
+  try {
+    workloadSettings(workloads);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("workload settings", () => {
+  it("fills every default from an image tag alone", () => {
+    const s = workloadSettings({ imageTag: "3f2c1ab" });
+    expect(s.imageTag).toBe("3f2c1ab");
+    expect(s.api.minReplicas).toBe(WORKLOAD_DEFAULTS.api.minReplicas);
+    expect(s.trainer.schedule).toBe("0 3 * * 0");
+    expect(s.ingress.certificateArn).toBeUndefined();
+    expect(s.monitoring.prometheus).toBe("install");
+  });
+
+  it("reads nested values, including numbers given as strings by `pulumi config set --path`", () => {
+    const s = workloadSettings({ imageTag: "v1.2.3", api: { minReplicas: "3", maxReplicas: 12, scaleDown: { percent: 10 } } });
+    expect(s.api.minReplicas).toBe(3);
+    expect(s.api.maxReplicas).toBe(12);
+    expect(s.api.scaleDown.percent).toBe(10);
+    expect(s.api.scaleDown.stabilizationWindowSeconds).toBe(WORKLOAD_DEFAULTS.api.scaleDown.stabilizationWindowSeconds);
+  });
+
+  it("names the key, the value and what is allowed", () => {
+    expect(problems({ imageTag: "latest" })).toMatch(/fraud-platform:workloads\.imageTag = "latest": expected .*not "latest"/);
+    expect(problems({})).toMatch(/workloads\.imageTag = \(not set\)/);
+    expect(problems({ imageTag: "a", api: { minReplicas: 0 } })).toMatch(/workloads\.api\.minReplicas = 0: expected an integer from 1 to 100/);
+    expect(problems({ imageTag: "a", trainer: { schedule: "weekly" } })).toMatch(/workloads\.trainer\.schedule = "weekly": expected a 5-field cron/);
+    expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);
+    expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(/monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/);
+  });
+
+  it("checks fields against each other", () => {
+    expect(problems({ imageTag: "a", api: { minReplicas: 5, maxReplicas: 2 } })).toMatch(/api\.maxReplicas = 2: expected at least minReplicas \(5\)/);
+    expect(problems({ imageTag: "a", worker: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } }))
+      .toMatch(/worker\.resources\.requests\.memory = "2Gi": expected at most the limit \(1Gi\)/);
+    expect(problems({ imageTag: "a", ingress: { requireTls: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireTls is true/);
+  });
+
+  it("reports every problem at once, typos included", () => {
+    const msg = problems({ imageTag: "latest", api: { minReplica: 2 }, logLevel: "loud" });
+    expect(msg).toMatch(/3 problems/);
+    expect(msg).toMatch(/workloads\.api\.minReplica = 2: expected no such setting/);
+  });
+
+  it("compares Kubernetes quantities", () => {
+    expect(quantityValue("250m")).toBe(250);
+    expect(quantityValue("1")).toBe(1000);
+    expect(quantityValue("1.5")).toBe(1500);
+    expect(quantityValue("512Mi")).toBe(512 * 1024 ** 2);
+    expect(quantityValue("2Gi")).toBeGreaterThan(quantityValue("1024Mi"));
+  });
+});
