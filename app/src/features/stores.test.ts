@@ -1,0 +1,261 @@
+/**
+ * The FeatureStore contract, run against the in-memory store and (when reachable) real Redis,
+ * plus the replay equivalence the trainer relies on: one stream through both stores gives the
+ * same feature vectors, NaN included.
+ */
+import Redis from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithRedis, uniqueTestName } from "../testing/services";
+import { computeFeatures, DAY_MS, defaultFeatureConfig, featureConfig } from "./compute";
+import { MemoryFeatureStore } from "./memory-store";
+import { RedisFeatureStore } from "./redis-store";
+import type { FeatureStore, FraudLabel, Transaction } from "./types";
+
+const T0 = Date.UTC(2024, 2, 1);
+const HOUR = 3600_000;
+let seq = 0;
+const tx = (over: Partial<Transaction> & { timestamp: number }): Transaction => ({
+  transactionId: `tx${++seq}`,
+  cardId: "card-1",
+  merchantId: "merchant-1",
+  amount: 10,
+  ...over,
+});
+
+function contract(name: string, open: () => Promise<FeatureStore>): void {
+  describe(name, () => {
+    let store: FeatureStore;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+    // every case uses its own card and merchant ids so cases stay independent
+    let n = 0;
+    const ids = () => ({ cardId: `${name}-c${++n}`, merchantId: `${name}-m${n}` });
+
+    it("sees only earlier transactions: never itself, never the future", async () => {
+      const who = ids();
+      const late = tx({ ...who, timestamp: T0 + 2 * HOUR, amount: 99 });
+      const early = tx({ ...who, timestamp: T0 + HOUR, amount: 5 });
+      expect((await store.observe(late)).snapshot.cardTimestamps).toEqual([]);
+      // arrives later but happened earlier: the later transaction is in its future
+      const r = await store.observe(early);
+      expect(r.snapshot.cardTimestamps).toEqual([]);
+      expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
+      const next = await store.observe(tx({ ...who, timestamp: T0 + 3 * HOUR }));
+      expect([...next.snapshot.cardTimestamps].sort()).toEqual([T0 + HOUR, T0 + 2 * HOUR]);
+      expect([...next.snapshot.cardAmountsCents].sort((a, b) => a - b)).toEqual([500, 9900]);
+      expect(next.snapshot.merchantCounts).toEqual([2, 2, 2]);
+    });
+
+    it("keeps both of two transactions at the same millisecond and amount", async () => {
+      const who = ids();
+      await store.observe(tx({ ...who, timestamp: T0 }));
+      await store.observe(tx({ ...who, timestamp: T0 }));
+      const r = await store.observe(tx({ ...who, timestamp: T0 }));
+      expect(r.snapshot.cardTimestamps).toEqual([T0, T0]);
+      expect(r.snapshot.cardAmountsCents).toEqual([1000, 1000]);
+      expect(r.snapshot.merchantCounts).toEqual([2, 2, 2]);
+    });
+
+    it("counts window boundaries inclusively", async () => {
+      const who = ids();
+      const t = T0 + 40 * DAY_MS;
+      for (const at of [t - 30 * DAY_MS - 1, t - 30 * DAY_MS, t - 7 * DAY_MS, t - DAY_MS, t]) {
+        await store.observe(tx({ ...who, timestamp: at }));
+      }
+      const r = await store.observe(tx({ ...who, timestamp: t }));
+      expect(r.snapshot.merchantCounts).toEqual([2, 3, 4]);
+      expect([...r.snapshot.cardTimestamps].sort()).toEqual([t - 30 * DAY_MS, t - 7 * DAY_MS, t - DAY_MS, t]);
+    });
+
+    it("records a duplicate transactionId once and scores a retry without itself", async () => {
+      const who = ids();
+      await store.observe(tx({ ...who, timestamp: T0, amount: 7 }));
+      const first = tx({ ...who, timestamp: T0 + HOUR, amount: 12.34 });
+      const a = await store.observe(first);
+      const b = await store.observe(first);
+      expect(a.duplicate).toBe(false);
+      expect(b.duplicate).toBe(true);
+      expect(b.snapshot).toEqual(a.snapshot);
+      const after = await store.observe(tx({ ...who, timestamp: T0 + 2 * HOUR }));
+      expect(after.snapshot.cardTimestamps).toHaveLength(2);
+      expect(after.snapshot.merchantCounts).toEqual([2, 2, 2]);
+    });
+
+    it("counts a fraud label only from the time it is known", async () => {
+      const who = ids();
+      const bad = tx({ ...who, timestamp: T0 });
+      await store.observe(bad);
+      const label: FraudLabel = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 2 * DAY_MS };
+      await store.recordFraudLabel(label);
+      await store.recordFraudLabel(label); // idempotent
+      const before = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * DAY_MS - 1 }));
+      expect(before.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+      const at = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * DAY_MS }));
+      // the labelled transaction is 2 days old: outside the 1-day window, inside 7 and 30
+      expect(at.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+      expect(at.snapshot.merchantCounts).toEqual([1, 2, 2]);
+      // the same label reported earlier moves knownAt back; a later report does not move it forward
+      await store.recordFraudLabel({ ...label, knownAt: T0 + HOUR });
+      await store.recordFraudLabel({ ...label, knownAt: T0 + 5 * DAY_MS });
+      const early = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * HOUR }));
+      expect(early.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
+    });
+
+    it("forgets what no window needs", async () => {
+      const who = ids();
+      await store.observe(tx({ ...who, timestamp: T0 }));
+      await store.observe(tx({ ...who, timestamp: T0 + 31 * DAY_MS }));
+      // out of order, within 30 days of the first: the first is gone already (trimmed against the newest)
+      const r = await store.observe(tx({ ...who, timestamp: T0 + 20 * DAY_MS }));
+      expect(r.snapshot.cardTimestamps).toEqual([]);
+      expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
+    });
+  });
+}
+
+contract("memory store", async () => new MemoryFeatureStore());
+
+describe("memory store bounds", () => {
+  it("keeps about 30 days of state on a long stream and expires idempotency ids", () => {
+    const store = new MemoryFeatureStore({ maxLatenessMs: DAY_MS });
+    const days = 200;
+    for (let i = 0; i < days * 200; i++) {
+      const timestamp = T0 + Math.floor((i / 200) * DAY_MS);
+      // cards and merchants rotate: old ones go idle and must be swept
+      const day = Math.floor(i / 200);
+      store.observeSync({ transactionId: `b${i}`, timestamp, cardId: `c${(i % 50) + day * 50}`, merchantId: `m${i % 7}-${Math.floor(day / 10)}`, amount: 1 });
+    }
+    const s = store.stats();
+    // 200 tx/day: at most ~32 days of card entries, ~31 days of ids
+    expect(s.cardEntries).toBeLessThanOrEqual(200 * 32);
+    expect(s.cards).toBeLessThanOrEqual(50 * 33);
+    expect(s.rememberedIds).toBeLessThanOrEqual(200 * 32);
+    expect(s.rememberedIds).toBeGreaterThanOrEqual(200 * 30);
+    expect(s.merchants).toBeLessThanOrEqual(7 * 5);
+  });
+
+  it("validates its options", () => {
+    expect(() => new MemoryFeatureStore({ idRetentionMs: DAY_MS })).toThrow(/idRetentionMs must be >= 30 days/);
+  });
+});
+
+describeWithRedis("redis store", (redisUrl) => {
+  const prefix = `${uniqueTestName("features")}:`;
+  let admin: Redis;
+  beforeAll(() => {
+    admin = new Redis(redisUrl);
+  });
+  afterAll(async () => {
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  contract("contract", () => RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}contract:` }));
+
+  it("sets TTLs on every key it writes and trims sorted sets to 30 days", async () => {
+    const store = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}ttl:`, keyTtlMs: 10 * DAY_MS, idTtlMs: 11 * DAY_MS });
+    try {
+      for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
+      await store.recordFraudLabel({ transactionId: "x", merchantId: "m", timestamp: T0 + 39 * DAY_MS, knownAt: T0 + 39 * DAY_MS });
+      const keys = await admin.keys(`${prefix}ttl:*`);
+      expect(keys.length).toBe(43); // 40 ids + card + merchant + fraud set
+      for (const key of keys) {
+        const ttl = await admin.pttl(key);
+        expect(ttl, key).toBeGreaterThan(9 * DAY_MS);
+        expect(ttl, key).toBeLessThanOrEqual(11 * DAY_MS);
+      }
+      // newest is day 39: days 9..39 stay (31 entries, day 9 is exactly 30 days back)
+      expect(await admin.zcard(store.key("card", "c"))).toBe(31);
+      expect(await admin.zcard(store.key("merchant", "m"))).toBe(31);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("fails fast with a clear error when Redis is not there", async () => {
+    await expect(RedisFeatureStore.connect("redis://127.0.0.1:1", { connectTimeoutMs: 300 })).rejects.toThrow(/Redis not ready after 300 ms/);
+  });
+
+  describe("replay equivalence with the in-memory store", () => {
+    /** A small random stream shaped like the simulator's: repeat cards and merchants, labels with delays. */
+    function stream(seed: number) {
+      let s = seed;
+      const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const events: ({ kind: "tx"; tx: Transaction } | { kind: "label"; label: FraudLabel })[] = [];
+      const seen: Transaction[] = [];
+      let t = T0;
+      for (let i = 0; i < 2500; i++) {
+        t += Math.floor(rand() * 60 * 60_000); // ~ 40 days in all
+        const r = rand();
+        let next: Transaction;
+        if (r < 0.03 && seen.length > 0) {
+          // a retried transaction, recent: ids are remembered for 31 days of data time in memory,
+          // 31 days of wall-clock time in Redis, which only agree for live traffic
+          next = seen[Math.max(0, seen.length - 1 - Math.floor(rand() * 300))];
+        } else {
+          // 5%: equal timestamp to the previous; 5%: up to 2 h late
+          const at = r < 0.08 ? t : r < 0.13 ? t - Math.floor(rand() * 2 * HOUR) : t;
+          next = {
+            transactionId: `r${seed}-${i}`,
+            timestamp: at,
+            cardId: `card${Math.floor(rand() * 40)}`,
+            merchantId: `merchant${Math.floor(rand() ** 2 * 25)}`,
+            amount: Math.round((1 + rand() * 300) * 100) / 100,
+          };
+          seen.push(next);
+        }
+        events.push({ kind: "tx", tx: next });
+        if (rand() < 0.08) {
+          // labelled fraud, known at report time or after the replay delay
+          const delay = rand() < 0.5 ? defaultFeatureConfig.labelDelayMs : Math.floor(rand() * 10 * DAY_MS);
+          const label = { transactionId: next.transactionId, merchantId: next.merchantId, timestamp: next.timestamp, knownAt: next.timestamp + delay };
+          events.push({ kind: "label", label });
+          if (rand() < 0.2) events.push({ kind: "label", label: { ...label, knownAt: label.knownAt - HOUR } });
+        }
+      }
+      return events;
+    }
+
+    it.each([1, 2])("gives identical feature vectors, NaN included (seed %i)", async (seed) => {
+      const memory = new MemoryFeatureStore();
+      const redis = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}eq${seed}:` });
+      const cfg = featureConfig({ timezone: "Europe/Brussels" });
+      let compared = 0, duplicates = 0, nans = 0, frauds = 0;
+      try {
+        for (const e of stream(seed)) {
+          if (e.kind === "label") {
+            memory.recordFraudLabelSync(e.label);
+            await redis.recordFraudLabel(e.label);
+            continue;
+          }
+          const a = memory.observeSync(e.tx);
+          const b = await redis.observe(e.tx);
+          expect(b.duplicate).toBe(a.duplicate);
+          const fa = computeFeatures(e.tx, a.snapshot, cfg);
+          const fb = computeFeatures(e.tx, b.snapshot, cfg);
+          for (let i = 0; i < fa.length; i++) {
+            if (!Object.is(fa[i], fb[i])) {
+              throw new Error(`feature ${i} of ${e.tx.transactionId}: memory ${fa[i]} vs redis ${fb[i]}`);
+            }
+          }
+          compared++;
+          if (a.duplicate) duplicates++;
+          if (Number.isNaN(fa[7])) nans++;
+          if (fa[14] > 0) frauds++;
+        }
+      } finally {
+        await redis.close();
+      }
+      // the stream exercised what it is meant to
+      expect(compared).toBe(2500);
+      expect(duplicates).toBeGreaterThan(20);
+      expect(nans).toBeGreaterThan(10);
+      expect(frauds).toBeGreaterThan(100);
+    });
+  });
+});
