@@ -14,9 +14,11 @@ export interface EngineResource {
   /** Inputs (Analyze); also used as outputs for AnalyzeStack unless `outputs` is given. */
   inputs: Record<string, unknown>;
   outputs?: Record<string, unknown>;
-  /** Parent resource name, for URNs and the stack view. */
+  /** The URN; derived from stack, type and name when absent. */
+  urn?: string;
+  /** Parent resource (name or URN), for the stack view. */
   parent?: string;
-  /** property -> names of the resources it was computed from (what the engine records in preview). */
+  /** property -> names or URNs of the resources it was computed from (what the engine records). */
   propertyDependencies?: Record<string, string[]>;
 }
 
@@ -67,7 +69,7 @@ export function analyzeResource(r: EngineResource, stack = "prod"): Promise<Diag
   const q = new apb.AnalyzeRequest();
   q.setType(r.type);
   q.setName(r.name);
-  q.setUrn(urnOf(stack, r.type, r.name));
+  q.setUrn(r.urn ?? urnOf(stack, r.type, r.name));
   q.setProperties(struct(r.inputs));
   q.setOptions(new apb.AnalyzerResourceOptions());
   return call(analyzeFn, q);
@@ -75,19 +77,20 @@ export function analyzeResource(r: EngineResource, stack = "prod"): Promise<Diag
 
 /** AnalyzeStack: every resource's outputs at the end of the run. */
 export function analyzeStack(resources: EngineResource[], stack = "prod"): Promise<Diagnostic[]> {
-  const urns = new Map(resources.map((r) => [r.name, urnOf(stack, r.type, r.name)]));
+  const urns = new Map(resources.map((r) => [r.name, r.urn ?? urnOf(stack, r.type, r.name)]));
+  const urnOfRef = (ref: string) => (ref.startsWith("urn:") ? ref : urns.get(ref) ?? ref);
   const q = new apb.AnalyzeStackRequest();
   q.setResourcesList(resources.map((r) => {
     const a = new apb.AnalyzerResource();
     a.setType(r.type);
     a.setName(r.name);
-    a.setUrn(urns.get(r.name)!);
+    a.setUrn(r.urn ?? urns.get(r.name)!);
     a.setProperties(struct(r.outputs ?? r.inputs));
     a.setOptions(new apb.AnalyzerResourceOptions());
-    if (r.parent && urns.has(r.parent)) a.setParent(urns.get(r.parent)!);
+    if (r.parent) a.setParent(urnOfRef(r.parent));
     for (const [prop, names] of Object.entries(r.propertyDependencies ?? {})) {
       const deps = new apb.AnalyzerPropertyDependencies();
-      deps.setUrnsList(names.map((n) => urns.get(n) ?? n));
+      deps.setUrnsList(names.map(urnOfRef));
       a.getPropertydependenciesMap().set(prop, deps);
     }
     return a;

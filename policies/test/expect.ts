@@ -7,12 +7,14 @@ export async function expectClean(r: EngineResource, stack = "prod"): Promise<vo
   expect(await analyzeResource(r, stack)).toEqual([]);
 }
 
-/** Exactly `policy` fires, mandatory, and its message carries the remediation hint. */
-export async function expectOnly(r: EngineResource, policy: string, stack = "prod"): Promise<string> {
-  const ds = await analyzeResource(r, stack);
+/**
+ * Exactly `policy` fires, mandatory, and its message carries the remediation hint (and matches
+ * `message` when given).
+ */
+export async function expectOnly(r: EngineResource, policy: string, message?: RegExp | string): Promise<void> {
+  const ds = await analyzeResource(r, "prod");
   expect(policiesOf(mandatory(ds))).toEqual([policy]);
   expect(ds.filter((d) => d.level !== "mandatory")).toEqual([]);
-  const message = ds[0]!.message;
-  expect(message).toMatch(/Remediation: /);
-  return message;
+  expect(ds[0]!.message).toMatch(/Remediation: /);
+  if (message !== undefined) expect(ds[0]!.message).toMatch(message);
 }

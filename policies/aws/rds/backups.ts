@@ -17,6 +17,6 @@ export const rdsBackups: ResourceRule = {
   check: (p) => {
     const days = p.backupRetentionPeriod;
     if (typeof days !== "number") return ["backupRetentionPeriod is not set: the AWS default is 1 day (0 disables backups)."];
-    return days >= MIN_BACKUP_RETENTION_DAYS ? [] : [`backupRetentionPeriod is ${days} days.`];
+    return days >= MIN_BACKUP_RETENTION_DAYS ? [] : [`backupRetentionPeriod is ${days} day(s).`];
   },
 };

@@ -19,8 +19,7 @@ describe("aws rds rules", () => {
     ["aws-rds-backup-retention", "backupRetentionPeriod", 1],
     ["aws-rds-backup-retention", "backupRetentionPeriod", undefined],
   ])("%s catches %s = %s", async (policy, path, value) => {
-    const message = await expectOnly(mutate(rdsInstance(), path, value), policy);
-    expect(message).toContain(path);
+    await expectOnly(mutate(rdsInstance(), path, value), policy, path);
   });
 
   it("production rules are advisory outside strict stacks, baseline rules stay mandatory", async () => {
