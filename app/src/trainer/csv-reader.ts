@@ -1,0 +1,369 @@
+/**
+ * Streaming reader for the training CSV. It works on the raw bytes of each chunk: fields are found
+ * with Buffer.indexOf and numbers parsed in place, so a line costs a few small strings (the ids)
+ * and no intermediate objects; the strings it keeps are fresh copies, never slices that would pin
+ * a whole chunk in memory. Quoted fields (RFC 4180) take a slower, exact path.
+ *
+ * Bad rows are counted with their line numbers (1 is the header) and skipped; the load fails when
+ * their share of the data lines exceeds `maxBadShare`.
+ */
+import { createReadStream } from "node:fs";
+import { DatasetBuilder, rowProblem, type Dataset } from "./dataset";
+import type { Channel } from "../features/types";
+
+export const REQUIRED_COLUMNS = ["transaction_id", "timestamp", "card_id", "merchant_id", "amount", "label"] as const;
+export const OPTIONAL_COLUMNS = ["label_reported_at", "currency", "merchant_category", "country", "channel"] as const;
+type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+
+export interface BadRow {
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface BadRowReport {
+  /** Data lines seen (good + bad), header and blank lines excluded. */
+  readonly lines: number;
+  readonly count: number;
+  /** The first bad rows (at most `keepExamples`). */
+  readonly examples: readonly BadRow[];
+}
+
+export interface LoadResult {
+  readonly dataset: Dataset;
+  readonly badRows: BadRowReport;
+  /** Header columns the reader does not know and ignored. */
+  readonly ignoredColumns: readonly string[];
+}
+
+export interface LoadOptions {
+  /** The run fails when bad rows exceed this share of data lines. Default 0.001 (0.1%). */
+  readonly maxBadShare?: number;
+  readonly keepExamples?: number;
+  /** Called with bytes read so far, for a progress bar. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+export class BadRowsError extends Error {
+  constructor(
+    readonly report: BadRowReport,
+    maxBadShare: number,
+    source: string,
+  ) {
+    super(
+      `${source}: ${report.count} bad rows of ${report.lines} (${((100 * report.count) / Math.max(1, report.lines)).toFixed(3)}%) ` +
+        `exceed the allowed ${(100 * maxBadShare).toFixed(3)}%; first: ` +
+        report.examples
+          .slice(0, 10)
+          .map((b) => `line ${b.line}: ${b.reason}`)
+          .join("; "),
+    );
+    this.name = "BadRowsError";
+  }
+}
+
+/** Counts bad rows and enforces the configured share; shared by the CSV and PostgreSQL loaders. */
+export class BadRowCounter {
+  lines = 0;
+  count = 0;
+  readonly examples: BadRow[] = [];
+
+  constructor(private readonly keepExamples = 100) {}
+
+  bad(line: number, reason: string): void {
+    this.count++;
+    if (this.examples.length < this.keepExamples) this.examples.push({ line, reason });
+  }
+
+  report(): BadRowReport {
+    return { lines: this.lines, count: this.count, examples: this.examples };
+  }
+
+  check(maxBadShare: number, source: string): void {
+    if (this.lines === 0) throw new Error(`${source}: no data rows`);
+    if (this.count > maxBadShare * this.lines) throw new BadRowsError(this.report(), maxBadShare, source);
+  }
+}
+
+const COMMA = 44;
+const QUOTE = 34;
+const NEWLINE = 10;
+const CR = 13;
+
+function digit(b: Buffer, i: number): number {
+  const c = b[i]! - 48;
+  return c >= 0 && c <= 9 ? c : Number.NaN;
+}
+
+function twoDigits(b: Buffer, i: number): number {
+  return digit(b, i) * 10 + digit(b, i + 1);
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Strict ISO 8601 date-time with a zone: `YYYY-MM-DD[T ]HH:MM:SS[.fff…](Z|±HH:MM|±HHMM)`.
+ * Returns epoch ms, or NaN. A time without a zone is refused: it would be read in local time.
+ */
+export function parseIsoTimestamp(b: Buffer, s: number, e: number): number {
+  if (e - s < 20) return Number.NaN;
+  if (b[s + 4] !== 45 || b[s + 7] !== 45 || (b[s + 10] !== 84 && b[s + 10] !== 32) || b[s + 13] !== 58 || b[s + 16] !== 58) {
+    return Number.NaN;
+  }
+  const year = twoDigits(b, s) * 100 + twoDigits(b, s + 2);
+  const month = twoDigits(b, s + 5);
+  const day = twoDigits(b, s + 8);
+  const hour = twoDigits(b, s + 11);
+  const minute = twoDigits(b, s + 14);
+  const second = twoDigits(b, s + 17);
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]! && hour < 24 && minute < 60 && second < 60)) {
+    return Number.NaN;
+  }
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return Number.NaN;
+  let p = s + 19;
+  let ms = 0;
+  if (b[p] === 46) {
+    p++;
+    let scale = 100;
+    const fracStart = p;
+    while (p < e && b[p]! >= 48 && b[p]! <= 57) {
+      ms += (b[p]! - 48) * scale;
+      scale /= 10;
+      p++;
+    }
+    if (p === fracStart) return Number.NaN;
+    ms = Math.floor(ms);
+  }
+  let offsetMin = 0;
+  if (b[p] === 90 && p + 1 === e) {
+    // Z
+  } else if ((b[p] === 43 || b[p] === 45) && (p + 6 === e || p + 5 === e)) {
+    const oh = twoDigits(b, p + 1);
+    const om = p + 6 === e ? (b[p + 3] === 58 ? twoDigits(b, p + 4) : Number.NaN) : twoDigits(b, p + 3);
+    if (!(oh < 24 && om < 60)) return Number.NaN;
+    offsetMin = (b[p] === 43 ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return Number.NaN;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+}
+
+/** A plain decimal (`12`, `12.5`, `0.07`); anything else (signs, exponents, junk) is NaN. */
+export function parseDecimal(b: Buffer, s: number, e: number): number {
+  if (s >= e) return Number.NaN;
+  let mantissa = 0;
+  let decimals = -1;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c === 46) {
+      if (decimals >= 0) return Number.NaN;
+      decimals = 0;
+    } else if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      if (decimals >= 0) decimals++;
+    } else {
+      return Number.NaN;
+    }
+  }
+  if (decimals === 0 || mantissa > Number.MAX_SAFE_INTEGER || decimals > 15) return Number.NaN;
+  // Exact integer divided by an exact power of ten: the correctly rounded value, same as Number().
+  return decimals > 0 ? mantissa / 10 ** decimals : mantissa;
+}
+
+/** Splits one CSV record with quotes into its unquoted fields (RFC 4180). */
+export function splitQuoted(line: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = "";
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) return undefined;
+        field += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          field += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      if (i < line.length && line[i] !== ",") return undefined;
+    } else {
+      const c = line.indexOf(",", i);
+      field = line.slice(i, c < 0 ? line.length : c);
+      if (field.includes('"')) return undefined;
+      i = c < 0 ? line.length : c;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i++; // the comma
+  }
+}
+
+class LineParser {
+  private readonly col: Record<Column, number>;
+  private readonly width: number;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+
+  constructor(
+    header: string[],
+    private readonly builder: DatasetBuilder,
+    private readonly bad: BadRowCounter,
+  ) {
+    const names = header.map((h) => h.trim().toLowerCase());
+    const missing = REQUIRED_COLUMNS.filter((c) => !names.includes(c));
+    if (missing.length) throw new Error(`CSV header lacks required column(s) ${missing.join(", ")} (got: ${header.join(",")})`);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`CSV header repeats column ${dup}`);
+    const col = {} as Record<Column, number>;
+    for (const c of [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]) col[c] = names.indexOf(c);
+    this.col = col;
+    this.width = names.length;
+    this.starts = new Int32Array(this.width);
+    this.ends = new Int32Array(this.width);
+  }
+
+  parse(b: Buffer, s: number, e: number, line: number): void {
+    if (e > s && b[e - 1] === CR) e--;
+    if (e === s) return; // blank line
+    this.bad.lines++;
+    // One pass over the line's bytes: a JS loop beats Buffer.indexOf's per-call cost on short fields.
+    let f = 0;
+    this.starts[0] = s;
+    for (let i = s; i < e; i++) {
+      const c = b[i]!;
+      if (c === COMMA) {
+        if (f === this.width - 1) {
+          this.bad.bad(line, `expected ${this.width} fields, got more`);
+          return;
+        }
+        this.ends[f++] = i;
+        this.starts[f] = i + 1;
+      } else if (c === QUOTE) {
+        this.parseQuoted(b.toString("utf8", s, e), line);
+        return;
+      }
+    }
+    if (f !== this.width - 1) {
+      this.bad.bad(line, `expected ${this.width} fields, got ${f + 1}`);
+      return;
+    }
+    this.ends[f] = e;
+    const field = (name: Column): string | undefined => {
+      const f = this.col[name];
+      if (f < 0 || this.starts[f] === this.ends[f]) return undefined;
+      return b.toString("utf8", this.starts[f]!, this.ends[f]!);
+    };
+    const range = (name: Column): [number, number] => [this.starts[this.col[name]]!, this.ends[this.col[name]]!];
+    const [ts0, ts1] = range("timestamp");
+    const [am0, am1] = range("amount");
+    const [lb0, lb1] = range("label");
+    const label = lb1 - lb0 === 1 ? b[lb0]! - 48 : -1;
+    let reportedAt: number | undefined;
+    if (this.col.label_reported_at >= 0) {
+      const [r0, r1] = range("label_reported_at");
+      if (r1 > r0) reportedAt = parseIsoTimestamp(b, r0, r1);
+    }
+    this.accept(line, {
+      transactionId: field("transaction_id") ?? "",
+      timestamp: parseIsoTimestamp(b, ts0, ts1),
+      cardId: field("card_id") ?? "",
+      merchantId: field("merchant_id") ?? "",
+      amount: parseDecimal(b, am0, am1),
+      label,
+      labelReportedAt: reportedAt,
+      currency: field("currency"),
+      merchantCategory: field("merchant_category"),
+      country: field("country"),
+      channel: field("channel"),
+    });
+  }
+
+  private parseQuoted(text: string, line: number): void {
+    const fields = splitQuoted(text);
+    if (!fields) return this.bad.bad(line, "malformed quoting");
+    if (fields.length !== this.width) return this.bad.bad(line, `expected ${this.width} fields, got ${fields.length}`);
+    const get = (name: Column): string | undefined => {
+      const f = this.col[name];
+      return f < 0 || fields[f] === "" ? undefined : fields[f];
+    };
+    const ts = (v: string | undefined): number => (v === undefined ? Number.NaN : parseIsoTimestamp(Buffer.from(v), 0, Buffer.byteLength(v)));
+    const reported = get("label_reported_at");
+    const amount = get("amount");
+    const label = get("label");
+    this.accept(line, {
+      transactionId: get("transaction_id") ?? "",
+      timestamp: ts(get("timestamp")),
+      cardId: get("card_id") ?? "",
+      merchantId: get("merchant_id") ?? "",
+      amount: amount === undefined ? Number.NaN : parseDecimal(Buffer.from(amount), 0, Buffer.byteLength(amount)),
+      label: label === "0" ? 0 : label === "1" ? 1 : -1,
+      labelReportedAt: reported === undefined ? undefined : ts(reported),
+      currency: get("currency"),
+      merchantCategory: get("merchant_category"),
+      country: get("country"),
+      channel: get("channel"),
+    });
+  }
+
+  private accept(line: number, row: Parameters<typeof rowProblem>[0]): void {
+    const problem = rowProblem(row);
+    if (problem) {
+      this.bad.bad(line, problem);
+      return;
+    }
+    this.builder.add({
+      ...row,
+      label: row.label as 0 | 1,
+      channel: row.channel as Channel | undefined,
+    });
+  }
+}
+
+/** Reads a whole CSV file into a Dataset, streaming it in 1 MiB chunks. */
+export async function loadCsv(path: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const maxBadShare = options.maxBadShare ?? 0.001;
+  const bad = new BadRowCounter(options.keepExamples);
+  const builder = new DatasetBuilder();
+  let parser: LineParser | undefined;
+  let ignoredColumns: string[] = [];
+  let carry: Buffer | undefined;
+  let line = 0;
+  let bytes = 0;
+  const handleLine = (b: Buffer, s: number, e: number): void => {
+    line++;
+    if (parser) {
+      parser.parse(b, s, e, line);
+      return;
+    }
+    let header = b.toString("utf8", s, e).replace(/\r$/, "");
+    if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
+    const names = splitQuoted(header);
+    if (!names) throw new Error(`${path}: malformed CSV header`);
+    parser = new LineParser(names, builder, bad);
+    const known = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]);
+    ignoredColumns = names.filter((n) => !known.has(n.trim().toLowerCase()));
+  };
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const raw of stream as AsyncIterable<Buffer>) {
+    bytes += raw.length;
+    const chunk = carry ? Buffer.concat([carry, raw]) : raw;
+    let s = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, s);
+      if (nl < 0) break;
+      handleLine(chunk, s, nl);
+      s = nl + 1;
+    }
+    // Copy the partial line so the chunk itself can be collected.
+    carry = s < chunk.length ? Buffer.from(chunk.subarray(s)) : undefined;
+    options.onBytes?.(bytes);
+  }
+  if (carry && carry.length) handleLine(carry, 0, carry.length);
+  if (!parser) throw new Error(`${path}: empty file (no CSV header)`);
+  bad.check(maxBadShare, path);
+  return { dataset: builder.finish(), badRows: bad.report(), ignoredColumns };
+}

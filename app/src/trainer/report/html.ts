@@ -1,0 +1,120 @@
+/**
+ * The evaluation report: one self-contained HTML page (charts embedded as PNG data URIs, so it
+ * opens the same from a local directory or a presigned S3 link) plus the same PNGs as files.
+ */
+import type { FeatureImportance } from "../../model/xgboost-model";
+import type { Curves, Metrics } from "../metrics";
+import { COLORS, importanceChart, precisionRecallChart, rocChart, scoreDistributionChart, type Series } from "./charts";
+import type { Rgb } from "./png";
+
+export interface ReportModel {
+  readonly name: string;
+  readonly metrics: Metrics;
+  readonly curves: Curves;
+  readonly color: Rgb;
+}
+
+export interface ReportInput {
+  readonly title: string;
+  readonly version: string;
+  /** Name/value lines shown under the title (data window, source, parameters...). */
+  readonly facts: readonly (readonly [string, string])[];
+  /** The boosted model first; then the baseline and, when there is one, the champion. */
+  readonly models: readonly ReportModel[];
+  /** The boosted model's test-window scores and labels, for the score distribution. */
+  readonly scores: ArrayLike<number>;
+  readonly labels: ArrayLike<number>;
+  readonly importance: readonly FeatureImportance[];
+  /** Plain-text notes (the promotion decision, bad rows...). */
+  readonly notes: readonly string[];
+}
+
+export interface RenderedReport {
+  /** Paths relative to the report directory: index.html and the PNGs. */
+  readonly files: Readonly<Record<string, Buffer>>;
+}
+
+export { COLORS };
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function fmt(v: number): string {
+  return Number.isNaN(v) ? "n/a" : v.toFixed(4);
+}
+
+const METRIC_ROWS: readonly [keyof Metrics, string, string][] = [
+  ["auc", "AUC ROC", "Probability that a random fraud scores above a random genuine transaction."],
+  ["averagePrecision", "Average precision", "Area under the precision-recall curve; what matters when fraud is rare."],
+  ["cardPrecisionAt100", "Card precision@100 per day", "Share of frauded cards among the 100 riskiest cards each day (an investigator team's daily capacity)."],
+  ["recallAt1PctFpr", "Recall at 1% FPR", "Share of frauds caught when 1% of genuine transactions are flagged."],
+];
+
+export function importanceShares(importance: readonly FeatureImportance[]): { feature: string; share: number; by: "gain" | "splits" }[] {
+  const total = importance.reduce((s, i) => s + i.gain, 0);
+  const by = total > 0 ? "gain" : "splits";
+  const denom = total > 0 ? total : Math.max(1, importance.reduce((s, i) => s + i.splits, 0));
+  return importance
+    .map((i) => ({ feature: i.feature, share: (by === "gain" ? i.gain : i.splits) / denom, by }) as const)
+    .sort((a, b) => b.share - a.share);
+}
+
+export function renderReport(input: ReportInput): RenderedReport {
+  const series: Series[] = input.models.map((m) => ({ name: m.name, color: m.color, curves: m.curves }));
+  const shares = importanceShares(input.importance);
+  const pngs: Record<string, Buffer> = {
+    "roc.png": rocChart(series),
+    "precision-recall.png": precisionRecallChart(series),
+    "score-distribution.png": scoreDistributionChart(input.scores, input.labels),
+    "feature-importance.png": importanceChart(shares, shares[0]?.by === "splits" ? "SPLITS" : "TOTAL GAIN"),
+  };
+  const img = (name: string, alt: string): string =>
+    `<figure><img alt="${esc(alt)}" src="data:image/png;base64,${pngs[name]!.toString("base64")}"><figcaption><a href="${name}">${name}</a></figcaption></figure>`;
+  const head = input.models.map((m) => `<th>${esc(m.name)}</th>`).join("");
+  const rows = METRIC_ROWS.map(
+    ([key, label, help]) =>
+      `<tr><th title="${esc(help)}">${esc(label)}</th>${input.models.map((m) => `<td>${fmt(m.metrics[key] as number)}</td>`).join("")}<td class="help">${esc(help)}</td></tr>`,
+  ).join("\n");
+  const counts = input.models[0]
+    ? `<tr><th>Rows / frauds</th>${input.models.map((m) => `<td>${m.metrics.rows} / ${m.metrics.frauds}</td>`).join("")}<td class="help">Test window.</td></tr>`
+    : "";
+  const importanceRows = shares
+    .map((s) => {
+      const fi = input.importance.find((i) => i.feature === s.feature)!;
+      return `<tr><td>${esc(s.feature)}</td><td>${(100 * s.share).toFixed(2)}%</td><td>${fi.gain.toFixed(1)}</td><td>${fi.cover.toFixed(1)}</td><td>${fi.splits}</td></tr>`;
+    })
+    .join("\n");
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1340px;padding:0 1rem;color:#222}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0} th,td{padding:.3rem .7rem;border-bottom:1px solid #eee;text-align:left}
+td{font-variant-numeric:tabular-nums} .help{color:#777;font-size:.85rem} .facts th{color:#555;font-weight:600}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} figure{margin:0} img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.8rem;color:#777} .notes li{margin:.2rem 0}
+</style></head><body>
+<h1>${esc(input.title)}</h1>
+<table class="facts">${input.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>
+<h2>Test-window metrics</h2>
+<table><tr><th></th>${head}<th></th></tr>
+${rows}
+${counts}
+</table>
+${input.notes.length ? `<ul class="notes">${input.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
+<h2>Curves and scores</h2>
+<div class="charts">
+${img("roc.png", "ROC curves")}
+${img("precision-recall.png", "Precision-recall curves")}
+${img("score-distribution.png", "Score distribution by class")}
+</div>
+<h2>Feature importance (${esc(input.models[0]?.name ?? "model")})</h2>
+<div class="charts">${img("feature-importance.png", "Feature importance")}
+<table><tr><th>Feature</th><th>Share</th><th>Gain</th><th>Cover</th><th>Splits</th></tr>
+${importanceRows}</table></div>
+</body></html>
+`;
+  return { files: { "index.html": Buffer.from(html), ...pngs } };
+}

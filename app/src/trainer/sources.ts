@@ -1,0 +1,51 @@
+/** Where training data comes from: a CSV file (local, simulator) or the API's PostgreSQL log (AWS). */
+import { statSync } from "node:fs";
+import { loadCsv, type LoadResult } from "./csv-reader";
+import { loadPostgres } from "./postgres-source";
+import { progressBar } from "./progress";
+
+export interface SourceArgs {
+  readonly source: "csv" | "postgres";
+  /** CSV path (source csv). */
+  readonly data?: string;
+  /** source postgres: DATABASE_URL. */
+  readonly databaseUrl?: string;
+  readonly schema?: string;
+  readonly maxBadShare: number;
+}
+
+export interface LoadedSource extends LoadResult {
+  /** For logs and reports. */
+  readonly name: string;
+  /** Lines for the report: bad rows, ignored columns. */
+  readonly notes: string[];
+}
+
+export async function loadSource(a: SourceArgs): Promise<LoadedSource> {
+  let result: LoadResult;
+  let name: string;
+  if (a.source === "csv") {
+    if (!a.data) throw new Error("--data <file.csv> is required (or --source postgres)");
+    const size = statSync(a.data).size;
+    const bar = progressBar("load", size);
+    result = await loadCsv(a.data, { maxBadShare: a.maxBadShare, onBytes: (b) => bar.update(b) });
+    bar.finish();
+    name = a.data;
+  } else {
+    if (!a.databaseUrl) throw new Error("--source postgres needs DATABASE_URL (or --database-url)");
+    result = await loadPostgres({ databaseUrl: a.databaseUrl, schema: a.schema, maxBadShare: a.maxBadShare });
+    name = `postgres ${a.schema ?? "public"}.decisions + feedback`;
+  }
+  const notes: string[] = [];
+  const b = result.badRows;
+  if (b.count > 0) {
+    notes.push(
+      `${b.count} bad rows of ${b.lines} skipped (allowed share ${a.maxBadShare}); first: ${b.examples
+        .slice(0, 5)
+        .map((e) => `line ${e.line}: ${e.reason}`)
+        .join("; ")}`,
+    );
+  }
+  if (result.ignoredColumns.length) notes.push(`ignored unknown columns: ${result.ignoredColumns.join(", ")}`);
+  return { ...result, name, notes };
+}
