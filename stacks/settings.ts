@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
 import { SectionReader, SettingsReader } from "./validate";
+import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
 
 export const PROJECT = "fraud-platform";
 
@@ -92,8 +93,7 @@ export interface Settings {
   readonly streaming: StreamingSettings;
   readonly cache: CacheSettings;
   readonly database: DatabaseSettings;
-  // ── issue 3 (Kubernetes workloads) adds its section here: ──
-  //   readonly workloads: WorkloadSettings;   (type and loader in stacks/workloads.ts)
+  readonly workloads: WorkloadSettings;
 }
 
 const cidrItem = (v: string): string | undefined => {
@@ -216,7 +216,7 @@ export function loadSettings(reader: SettingsReader = pulumiReader(), stack: str
     streaming: streaming(reader.section("streaming")),
     cache: cache(reader.section("cache")),
     database: database(reader.section("database")),
-    // ── issue 3 adds here: workloads: loadWorkloadSettings(reader), ──
+    workloads: loadWorkloadSettings(reader),
   };
   reader.finish();
   return settings;
