@@ -48,7 +48,8 @@ const analyzeStackFn = handlers.makeAnalyzeStackRpcFun(PACK, VERSION, "mandatory
 
 export const urnOf = (stack: string, type: string, name: string) => `urn:pulumi:${stack}::fraud-platform::${type}::${name}`;
 
-function call(fn: RpcFun, request: unknown): Promise<Diagnostic[]> {
+/** `urn` fills in diagnostics of Analyze, which the engine attributes to the analyzed resource. */
+function call(fn: RpcFun, request: unknown, urn = ""): Promise<Diagnostic[]> {
   return new Promise((resolve, reject) =>
     fn({ request }, (err, res) => {
       if (err || !res) return reject(err instanceof Error ? err : new Error(String((err as { details?: string })?.details ?? err)));
@@ -56,7 +57,7 @@ function call(fn: RpcFun, request: unknown): Promise<Diagnostic[]> {
         policy: d.getPolicyname(),
         level: LEVELS[d.getEnforcementlevel()] ?? "mandatory",
         message: d.getMessage(),
-        urn: d.getUrn(),
+        urn: d.getUrn() || urn,
       })));
     }),
   );
@@ -69,10 +70,11 @@ export function analyzeResource(r: EngineResource, stack = "prod"): Promise<Diag
   const q = new apb.AnalyzeRequest();
   q.setType(r.type);
   q.setName(r.name);
-  q.setUrn(r.urn ?? urnOf(stack, r.type, r.name));
+  const urn = r.urn ?? urnOf(stack, r.type, r.name);
+  q.setUrn(urn);
   q.setProperties(struct(r.inputs));
   q.setOptions(new apb.AnalyzerResourceOptions());
-  return call(analyzeFn, q);
+  return call(analyzeFn, q, urn);
 }
 
 /** AnalyzeStack: every resource's outputs at the end of the run. */
