@@ -5,22 +5,16 @@
  * its label was stored.
  */
 import type { Channel } from "../features/types";
-import { ident, type SqlClient } from "./sql";
+import type { Reason } from "../model/reasons";
+
+export type { Reason };
+import { schemaPrefix, type SqlClient } from "./sql";
 import { WriteBehindQueue } from "./write-behind";
 
 export const DECISIONS = ["approve", "review", "decline"] as const;
 export type DecisionOutcome = (typeof DECISIONS)[number];
 export const LABELS = ["fraud", "legit"] as const;
 export type Label = (typeof LABELS)[number];
-
-export interface Reason {
-  readonly feature: string;
-  /** The feature's value for this transaction; null when it was missing (degraded). */
-  readonly value: number | null;
-  /** Contribution to the score, in log-odds. */
-  readonly contribution: number;
-  readonly description: string;
-}
 
 export interface DecisionRecord {
   readonly transactionId: string;
@@ -48,6 +42,7 @@ export interface FeedbackRecord {
 }
 
 export interface DecisionLogOptions {
+  /** Explicit schema (tests); default: the search_path. */
   readonly schema?: string;
   /** Decisions held in memory at most (DECISION_BUFFER_MAX). */
   readonly capacity: number;
@@ -104,17 +99,17 @@ export class DecisionLog {
     private readonly sql: SqlClient,
     opts: DecisionLogOptions,
   ) {
-    const s = ident(opts.schema ?? "public");
+    const s = schemaPrefix(opts.schema);
     // unnest: one statement and 14 parameters whatever the batch size (no 65535-parameter ceiling).
-    this.insertSql = `INSERT INTO ${s}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency,
+    this.insertSql = `INSERT INTO ${s}decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency,
         merchant_category, country, channel, score, decision, model_version, degraded, reasons)
       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::text[],
         $8::text[], $9::text[], $10::float8[], $11::text[], $12::text[], $13::bool[], $14::jsonb[])
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.selectSql = `SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country,
-        channel, score, decision, model_version, degraded, reasons FROM ${s}.decisions WHERE transaction_id = $1`;
+        channel, score, decision, model_version, degraded, reasons FROM ${s}decisions WHERE transaction_id = $1`;
     // A corrected label replaces the earlier one; received_at says when we last heard.
-    this.feedbackSql = `INSERT INTO ${s}.feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
+    this.feedbackSql = `INSERT INTO ${s}feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
       ON CONFLICT (transaction_id) DO UPDATE SET label = EXCLUDED.label, reported_at = EXCLUDED.reported_at, received_at = now()`;
     this.queue = new WriteBehindQueue<DecisionRecord>({
       capacity: opts.capacity,

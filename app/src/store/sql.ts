@@ -3,6 +3,7 @@
  * embedded PGlite (local runs with no server). PGlite is imported lazily so the container bundle,
  * which always talks to PostgreSQL, never needs it.
  */
+import { mkdir } from "node:fs/promises";
 import { Pool, type PoolConfig } from "pg";
 
 export interface Queryable {
@@ -42,6 +43,7 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
 /** Embedded PostgreSQL (PGlite) persisted in `dir`, or in memory when `dir` is undefined. */
 export async function embeddedClient(dir?: string): Promise<SqlClient> {
   const { PGlite } = await import("@electric-sql/pglite");
+  if (dir) await mkdir(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
   return {
     query: <R>(text: string, params?: unknown[]) => db.query<R>(text, params),
@@ -50,8 +52,12 @@ export async function embeddedClient(dir?: string): Promise<SqlClient> {
   };
 }
 
-/** A quoted identifier; schema names come from config and tests, never from requests. */
-export function ident(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
-  return `"${name}"`;
+/**
+ * The prefix that qualifies table names: `"schema".` for an explicit schema (tests use one per
+ * run), empty to follow the connection's search_path (production: public).
+ */
+export function schemaPrefix(schema: string | undefined): string {
+  if (schema === undefined) return "";
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid SQL schema name ${JSON.stringify(schema)}`);
+  return `"${schema}".`;
 }

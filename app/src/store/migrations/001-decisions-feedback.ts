@@ -5,8 +5,9 @@
  */
 export const version = 1;
 export const name = "decisions and feedback";
+/** `schema`: a qualifying prefix such as `"s".`, or empty. */
 export const up = (schema: string): string[] => [
-  `CREATE TABLE IF NOT EXISTS ${schema}.decisions (
+  `CREATE TABLE IF NOT EXISTS ${schema}decisions (
   transaction_id    text PRIMARY KEY,
   occurred_at       timestamptz NOT NULL,
   card_id           text NOT NULL,
@@ -24,8 +25,8 @@ export const up = (schema: string): string[] => [
   created_at        timestamptz NOT NULL DEFAULT now()
 )`,
   // the trainer reads the log by time window
-  `CREATE INDEX IF NOT EXISTS decisions_occurred_at_idx ON ${schema}.decisions (occurred_at)`,
-  `CREATE TABLE IF NOT EXISTS ${schema}.feedback (
+  `CREATE INDEX IF NOT EXISTS decisions_occurred_at_idx ON ${schema}decisions (occurred_at)`,
+  `CREATE TABLE IF NOT EXISTS ${schema}feedback (
   transaction_id text PRIMARY KEY,
   label          text NOT NULL CHECK (label IN ('fraud', 'legit')),
   reported_at    timestamptz NOT NULL,

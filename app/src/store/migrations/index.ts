@@ -4,7 +4,7 @@ import * as m001 from "./001-decisions-feedback";
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  /** DDL statements for the (quoted) schema; idempotent so a half-applied manual fix cannot wedge it. */
+  /** DDL statements, table names prefixed with `schema` (`"name".` or empty); idempotent so a half-applied manual fix cannot wedge it. */
   readonly up: (schema: string) => readonly string[];
 }
 

@@ -1,0 +1,148 @@
+/**
+ * Starts the API: runtime, first model (bootstrapped on a fresh local checkout), the HTTP server on
+ * PORT and /metrics on METRICS_PORT; and stops it gracefully: stop accepting, finish in-flight
+ * requests, write the decision buffer, close. Decisions still unwritten at the deadline are logged
+ * whole (level error, msg "decision not written") so none is lost even then.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { ApiKeys, keysFromSecret } from "./auth";
+import { ENV } from "../config/deploy-contract";
+import type { ApiConfig } from "./config";
+import { errorMessage, type Logger } from "./log";
+import { Metrics } from "./metrics";
+import { openApiDocument } from "./openapi";
+import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime";
+import { secretsManagerReader } from "./secrets";
+import { Api } from "./server";
+
+export interface StartOptions extends Partial<RuntimeOptions> {
+  readonly log: Logger;
+  /** Train a first model when the (local) registry has none. Default true. */
+  readonly bootstrap?: boolean;
+}
+
+export interface RunningApi {
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly api: Api;
+  readonly runtime: Runtime;
+  readonly metrics: Metrics;
+  /** Graceful stop; resolves with the number of decisions that could not be written. */
+  shutdown(): Promise<number>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+async function loadKeys(cfg: ApiConfig, opts: StartOptions): Promise<{ keys: ApiKeys; timer?: NodeJS.Timeout }> {
+  const keys = new ApiKeys(cfg.apiKeys);
+  if (cfg.apiKeysSecretArn) {
+    const timer = await keysFromSecret(keys, cfg.apiKeysSecretArn, opts.readSecret ?? secretsManagerReader(cfg.awsRegion), opts.log);
+    return { keys, timer };
+  }
+  if (keys.size === 0) {
+    // Local convenience only: a fresh `npm start` works, and the key is not guessable.
+    const key = randomBytes(18).toString("base64url");
+    keys.replace([key]);
+    opts.log.warn(`no ${ENV.apiKeys} or ${ENV.apiKeysSecretArn}: generated an API key for this run`, { apiKey: key });
+  }
+  return { keys };
+}
+
+async function firstModel(cfg: ApiConfig, runtime: Runtime, opts: StartOptions): Promise<void> {
+  await runtime.models.poll();
+  if (runtime.models.current) return;
+  if (opts.bootstrap === false || opts.modelSource || cfg.modelRegistry.startsWith("s3://")) {
+    opts.log.warn("no production model in the registry yet: scoring answers 503 and /readyz fails until one is promoted", {
+      registry: cfg.modelRegistry,
+    });
+    return;
+  }
+  opts.log.info("no production model in the local registry: bootstrapping one (simulate + train, once)", { registry: cfg.modelRegistry });
+  const { bootstrapModel } = await import("../trainer/bootstrap.js");
+  await bootstrapModel(cfg.modelRegistry, (msg) => opts.log.info(msg));
+  await runtime.models.poll();
+}
+
+export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<RunningApi> {
+  const log = opts.log;
+  const metrics = opts.metrics ?? new Metrics();
+  const { keys, timer: keyTimer } = await loadKeys(cfg, opts);
+  const runtime = await createRuntime(cfg, { ...opts, log, metrics });
+  try {
+    await firstModel(cfg, runtime, opts);
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  runtime.models.start(cfg.modelPollMs);
+
+  const api = new Api({
+    keys,
+    limiter: runtime.limiter,
+    scorer: runtime.scorer,
+    decisions: runtime.decisions,
+    featureStore: runtime.featureStore,
+    models: runtime.models,
+    metrics,
+    log,
+    batchMax: cfg.batchMax,
+    maxBodyBytes: cfg.maxBodyBytes,
+    readiness: runtime.readiness,
+    featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
+    openapi: openApiDocument(cfg),
+  });
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, api.handle);
+  // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
+  server.headersTimeout = 66_000;
+  const port = await listen(server, cfg.port);
+  // A separate port for scrapes keeps /metrics off the public listener (the ALB exposes PORT only).
+  // METRICS_PORT equal to PORT: the main listener's /metrics is the only one.
+  const metricsServer = createServer((req, res) => {
+    if (req.url === "/metrics") {
+      api.metricsText().then(
+        (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(errorMessage(err)),
+      );
+    } else if (req.url === "/healthz") res.writeHead(200, { "Content-Type": "application/json" }).end('{"status":"ok"}');
+    else res.writeHead(404).end();
+  });
+  const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
+  const metricsPort = separateMetrics ? await listen(metricsServer, cfg.metricsPort) : port;
+  log.info("fraud API listening", { port, metricsPort, model: runtime.models.current?.version ?? null, docs: `http://localhost:${port}/docs` });
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (): Promise<number> =>
+    (stopping ??= (async () => {
+      const deadline = Date.now() + cfg.shutdownDrainMs;
+      log.info("shutting down: draining in-flight requests and the decision buffer", { inflight: api.inflight, buffered: runtime.decisions.buffered });
+      api.draining = true;
+      if (keyTimer) clearInterval(keyTimer);
+      const closed = closeServer(server);
+      while (api.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      const left = await runtime.decisions.drain(deadline);
+      for (const d of left) log.error("decision not written", { decision: d });
+      metrics.unwritten.inc(left.length);
+      if (api.inflight > 0) log.warn("requests still in flight at the deadline", { inflight: api.inflight });
+      server.closeAllConnections();
+      await closed;
+      if (separateMetrics) await closeServer(metricsServer);
+      await runtime.close();
+      log.info("stopped", { unwritten: left.length });
+      return left.length;
+    })());
+
+  return { port, metricsPort, api, runtime, metrics, shutdown };
+}

@@ -1,0 +1,33 @@
+/** `npm start` and the API container's entry point (node /app/dist/api.js). */
+import { startApi } from "./app";
+import { ConfigError, loadApiConfig } from "./config";
+import { createLogger, errorMessage } from "./log";
+
+async function main(): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadApiConfig();
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(cfg.logLevel);
+  const running = await startApi(cfg, { log });
+  const stop = (signal: string) => {
+    log.info("signal received", { signal });
+    running.shutdown().then(
+      (unwritten) => process.exit(unwritten > 0 ? 1 : 0),
+      (err: unknown) => {
+        log.error("shutdown failed", { error: errorMessage(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fraud API failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+/**
+ * Prometheus metrics. The names are a contract with the monitoring dashboards and alerts: do not
+ * rename. One registry per process (not prom-client's global) so tests can build several servers.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { DecisionOutcome } from "../store/decision-log";
+
+export interface HttpObserver {
+  /** Counts one request and its latency in seconds. */
+  observe(seconds: number): void;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by route template, method and status code.",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency by route template, method and status code.",
+    labelNames: ["route", "method", "status"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: "fraud_decisions_total",
+    help: "Decisions by outcome (replayed idempotent decisions are not counted again).",
+    labelNames: ["decision"] as const,
+    registers: [this.registry],
+  });
+  readonly score = new Histogram({
+    name: "fraud_score",
+    help: "Distribution of model scores.",
+    buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+    registers: [this.registry],
+  });
+  readonly modelInfo = new Gauge({
+    name: "fraud_model_info",
+    help: "The model version being served (value 1).",
+    labelNames: ["version"] as const,
+    registers: [this.registry],
+  });
+  readonly modelLoaded = new Gauge({ name: "fraud_model_loaded", help: "1 when a model is loaded and serving.", registers: [this.registry] });
+  readonly modelLoadFailures = new Counter({
+    name: "fraud_model_load_failures_total",
+    help: "Model versions that failed to load or validate (the previous model kept serving).",
+    registers: [this.registry],
+  });
+  readonly featureStoreErrors = new Counter({
+    name: "fraud_feature_store_errors_total",
+    help: "Feature-store (Redis) calls that failed or timed out.",
+    registers: [this.registry],
+  });
+  readonly degraded = new Counter({
+    name: "fraud_degraded_total",
+    help: "Transactions scored without the feature store (degraded: true).",
+    registers: [this.registry],
+  });
+  readonly bufferSize = new Gauge({
+    name: "fraud_decision_buffer_size",
+    help: "Decisions held in memory, not yet written to PostgreSQL.",
+    registers: [this.registry],
+  });
+  readonly bufferRejections = new Counter({
+    name: "fraud_decision_buffer_rejections_total",
+    help: "Transactions refused with 503 because the decision buffer was full.",
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "fraud_rate_limited_total",
+    help: "Requests refused with 429.",
+    registers: [this.registry],
+  });
+  readonly unwritten = new Counter({
+    name: "fraud_decisions_unwritten_total",
+    help: "Decisions still unwritten at shutdown (logged as JSON lines for recovery).",
+    registers: [this.registry],
+  });
+
+  private readonly children = new Map<string, HttpObserver>();
+  private readonly decisionChildren: Record<DecisionOutcome, Counter.Internal>;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.modelLoaded.set(0);
+    this.decisionChildren = {
+      approve: this.decisions.labels("approve"),
+      review: this.decisions.labels("review"),
+      decline: this.decisions.labels("decline"),
+    };
+  }
+
+  /** A cached pair of label-bound children: the hot path does no label hashing. */
+  http(route: string, method: string, status: number): HttpObserver {
+    const key = `${route} ${method} ${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      const labels = [route, method, String(status)] as const;
+      const counter = this.httpRequests.labels(...labels);
+      const histogram = this.httpDuration.labels(...labels);
+      child = {
+        observe(seconds: number) {
+          counter.inc();
+          histogram.observe(seconds);
+        },
+      };
+      this.children.set(key, child);
+    }
+    return child;
+  }
+
+  decision(outcome: DecisionOutcome, score: number): void {
+    this.decisionChildren[outcome].inc();
+    this.score.observe(score);
+  }
+
+  setModel(version: string | undefined): void {
+    this.modelInfo.reset();
+    if (version !== undefined) this.modelInfo.labels(version).set(1);
+    this.modelLoaded.set(version === undefined ? 0 : 1);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Everything scoring needs, built from the configuration: the decision log (PostgreSQL or embedded
+ * PGlite), the feature store and rate limiter (Redis, or in-process), the model holder and the
+ * scorer. Shared by the HTTP API and the stream worker, so both score the same way.
+ */
+import type Redis from "ioredis";
+import { MemoryFeatureStore } from "../features/memory-store";
+import { createRedisClient, DEFAULT_KEY_PREFIX, RedisFeatureStore } from "../features/redis-store";
+import type { FeatureStore } from "../features/types";
+import { openRegistry } from "../registry/open";
+import { DecisionLog } from "../store/decision-log";
+import { migrate } from "../store/migrate";
+import { openSql } from "../store/open";
+import type { SqlClient } from "../store/sql";
+import type { ApiConfig } from "./config";
+import { errorMessage, type Logger } from "./log";
+import type { Metrics } from "./metrics";
+import { ModelHolder, registrySource, type ModelSource } from "./model-holder";
+import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
+import { Scorer } from "./scoring";
+import { secretField, secretsManagerReader, type SecretReader } from "./secrets";
+import type { ReadinessCheck } from "./server";
+
+export interface RuntimeOptions {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly readSecret?: SecretReader;
+  /** Explicit PostgreSQL schema (tests); default: the connection's search_path. */
+  readonly schema?: string;
+  /** Redis key prefix (tests); default "fraud:v1:". */
+  readonly redisKeyPrefix?: string;
+  /** Default: the registry at MODEL_REGISTRY. */
+  readonly modelSource?: ModelSource;
+}
+
+export interface Runtime {
+  readonly sql: SqlClient;
+  readonly decisions: DecisionLog;
+  readonly featureStore: FeatureStore;
+  readonly redis: Redis | undefined;
+  readonly limiter: RateLimiter | undefined;
+  readonly models: ModelHolder;
+  readonly scorer: Scorer;
+  readonly readiness: ReadinessCheck[];
+  /** Closes connections (drain the decision log first). */
+  close(): Promise<void>;
+}
+
+/** Logs a repeated error once per interval instead of once per occurrence. */
+function throttled(log: Logger, msg: string, intervalMs = 10_000): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log.warn(msg, { error: errorMessage(err) });
+  };
+}
+
+/**
+ * Migrations at start are a no-op when the migration Job ran them (advisory lock, versions table).
+ * If PostgreSQL is down now the API still starts (decisions buffer) and keeps trying in the background.
+ */
+function migrateInBackground(sql: SqlClient, schema: string | undefined, log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const attempt = (delay: number) => {
+      migrate(sql, schema).then(
+        (r) => {
+          if (r.applied.length) log.info("database migrated", { applied: r.applied, version: r.current });
+          resolve();
+        },
+        (err: unknown) => {
+          log.warn("database migration failed; retrying", { error: errorMessage(err), retryInMs: delay });
+          setTimeout(() => attempt(Math.min(delay * 2, 30_000)), delay).unref();
+        },
+      );
+    };
+    attempt(1000);
+  });
+}
+
+export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promise<Runtime> {
+  const { log, metrics } = opts;
+  const readSecret = opts.readSecret ?? secretsManagerReader(cfg.awsRegion);
+
+  const sql = await openSql(cfg.database, readSecret, log);
+  const migrated = migrateInBackground(sql, opts.schema, log);
+  // Embedded: nothing can be written before the tables exist, and nothing stands in the way.
+  if (cfg.database.kind === "embedded") await migrated;
+  const decisions = new DecisionLog(sql, {
+    schema: opts.schema,
+    capacity: cfg.decisionBufferMax,
+    onSizeChange: (n) => metrics.bufferSize.set(n),
+    onStateChange: (healthy, err) =>
+      healthy
+        ? log.info("decision log writes recovered", { buffered: decisions.buffered })
+        : log.error("decision log writes failing; buffering in memory", { error: errorMessage(err), capacity: cfg.decisionBufferMax }),
+  });
+
+  let redis: Redis | undefined;
+  let featureStore: FeatureStore;
+  let limiter: RateLimiter | undefined;
+  const local = cfg.rateLimitPerMinute > 0 ? new LocalRateLimiter(cfg.rateLimitPerMinute) : undefined;
+  if (cfg.redis) {
+    const password = cfg.redis.authSecretArn ? secretField(await readSecret(cfg.redis.authSecretArn), "authToken", "password") : undefined;
+    redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.featureStoreTimeoutMs, tls: cfg.redis.tls, password });
+    // Commands issued in one tick leave in one write: a batch's observes become one pipeline.
+    redis.options.enableAutoPipelining = true;
+    redis.on("error", throttled(log, "redis connection error"));
+    featureStore = new RedisFeatureStore(redis, { keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX });
+    if (local) {
+      limiter = new RedisRateLimiter(redis, cfg.rateLimitPerMinute, opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, local, throttled(log, "rate limiter: redis failed, limiting per replica"));
+    }
+    log.info("feature store: Redis", { tls: cfg.redis.tls });
+  } else {
+    featureStore = new MemoryFeatureStore();
+    limiter = local;
+    log.info("feature store: in-process (set REDIS_URL for Redis)");
+  }
+
+  const models = new ModelHolder(opts.modelSource ?? registrySource(openRegistry(cfg.modelRegistry)), cfg.thresholds, cfg.features, metrics, log);
+  const scorer = new Scorer({ featureStore, decisions, models, metrics, features: cfg.features, featureStoreTimeoutMs: cfg.featureStoreTimeoutMs, log });
+
+  const readiness: ReadinessCheck[] = [{ name: "postgres", check: () => decisions.ping() }];
+  const r = redis;
+  if (r) readiness.push({ name: "redis", check: async () => void (await r.ping()) });
+
+  return {
+    sql,
+    decisions,
+    featureStore,
+    redis,
+    limiter,
+    models,
+    scorer,
+    readiness,
+    async close() {
+      models.stop();
+      await decisions.close().catch(() => undefined);
+      await featureStore.close().catch(() => undefined);
+      redis?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Scoring: features from the feature store, the model, the decision, the decision log. Shared by
+ * the HTTP API and the stream worker.
+ *
+ * Idempotency: a transactionId is scored once. A second request for it gets the stored decision:
+ * from the in-flight map when the first is still running in this process, from the write-behind
+ * buffer, or (when the feature store reports a duplicate) from PostgreSQL, waiting briefly for a
+ * first request still in flight on another replica.
+ *
+ * Degraded: when the feature store fails or misses its deadline, the transaction is scored with the
+ * features that need no history (amount, night, weekend) and the rest missing, as XGBoost handles
+ * missing values; the decision says `degraded: true`. After a failure the store is skipped for a
+ * second so that an outage costs one timeout, not one per request.
+ */
+import { computeFeatures } from "../features/compute";
+import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
+import type { DecisionLog, DecisionRecord } from "../store/decision-log";
+import { errorMessage, type Logger } from "./log";
+import type { Metrics } from "./metrics";
+import type { ModelHolder, PreparedModel } from "./model-holder";
+
+/** Thrown when the request cannot be served now; maps to 503 with Retry-After. */
+export class UnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = "UnavailableError";
+  }
+}
+
+const EMPTY: HistorySnapshot = Object.freeze({
+  cardTimestamps: [],
+  cardAmountsCents: [],
+  merchantCounts: [0, 0, 0] as const,
+  merchantKnownFrauds: [0, 0, 0] as const,
+});
+/** Features computable from the transaction alone (FEATURE_NAMES positions). */
+const HISTORY_FREE = new Set([0, 15, 16]);
+const TIMEOUT = Symbol("timeout");
+const BREAKER_MS = 1000;
+/** How long a duplicate waits for the first request's decision (written behind by another replica). */
+const DUPLICATE_WAIT_MS = 3000;
+
+export interface ScorerDeps {
+  readonly featureStore: FeatureStore;
+  readonly decisions: DecisionLog;
+  readonly models: ModelHolder;
+  readonly metrics: Metrics;
+  readonly features: FeatureConfig;
+  readonly featureStoreTimeoutMs: number;
+  readonly log: Logger;
+}
+
+export class Scorer {
+  private readonly inflight = new Map<string, Promise<DecisionRecord>>();
+  private storeDownUntil = 0;
+
+  constructor(private readonly d: ScorerDeps) {}
+
+  /** Scores one transaction (or returns its stored decision). */
+  score(tx: Transaction): Promise<DecisionRecord> {
+    const model = this.model();
+    const known = this.known(tx.transactionId);
+    if (known) return known;
+    if (!this.d.decisions.reserve(1)) return Promise.reject(this.bufferFull());
+    return this.track(tx, this.run(tx, model, this.deadline()));
+  }
+
+  /**
+   * Scores a batch in order: the feature store sees the transactions in array order, so two of the
+   * same card in one batch see each other as they would one after the other. All or nothing on
+   * buffer room: a batch that cannot be buffered whole is refused before anything is recorded.
+   */
+  scoreBatch(txs: readonly Transaction[]): Promise<DecisionRecord[]> {
+    const model = this.model();
+    if (!this.d.decisions.reserve(txs.length)) return Promise.reject(this.bufferFull());
+    const deadline = this.deadline();
+    const out = new Array<Promise<DecisionRecord>>(txs.length);
+    for (let i = 0; i < txs.length; i++) {
+      const tx = txs[i];
+      const known = this.known(tx.transactionId);
+      if (known) {
+        this.d.decisions.release(1);
+        out[i] = known;
+      } else out[i] = this.track(tx, this.run(tx, model, deadline));
+    }
+    return Promise.all(out);
+  }
+
+  private model(): PreparedModel {
+    const model = this.d.models.current;
+    if (!model) throw new UnavailableError("no model loaded yet", 5);
+    return model;
+  }
+
+  private bufferFull(): UnavailableError {
+    this.d.metrics.bufferRejections.inc();
+    return new UnavailableError("decision buffer full: PostgreSQL has been unreachable for a while", 5);
+  }
+
+  private known(id: string): Promise<DecisionRecord> | undefined {
+    const running = this.inflight.get(id);
+    if (running) return running;
+    const buffered = this.d.decisions.getBuffered(id);
+    return buffered && Promise.resolve(buffered);
+  }
+
+  private track(tx: Transaction, p: Promise<DecisionRecord>): Promise<DecisionRecord> {
+    this.inflight.set(tx.transactionId, p);
+    const clear = () => this.inflight.delete(tx.transactionId);
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** One timer per request or batch; resolves (never rejects) so an unused deadline is harmless. */
+  private deadline(): Promise<typeof TIMEOUT> {
+    return new Promise((resolve) => setTimeout(resolve, this.d.featureStoreTimeoutMs, TIMEOUT).unref());
+  }
+
+  private observe(tx: Transaction, deadline: Promise<typeof TIMEOUT>): Promise<ObserveResult | undefined> {
+    if (Date.now() < this.storeDownUntil) {
+      return Promise.resolve(undefined);
+    }
+    return Promise.race([this.d.featureStore.observe(tx), deadline]).then(
+      (r) => (r === TIMEOUT ? this.storeFailed(new Error(`feature store did not answer within ${this.d.featureStoreTimeoutMs} ms`)) : r),
+      (err: unknown) => this.storeFailed(err),
+    );
+  }
+
+  private storeFailed(err: unknown): undefined {
+    this.d.metrics.featureStoreErrors.inc();
+    if (Date.now() >= this.storeDownUntil) {
+      this.d.log.warn("feature store failed; scoring degraded for 1 s", { error: errorMessage(err) });
+      this.storeDownUntil = Date.now() + BREAKER_MS;
+    }
+    return undefined;
+  }
+
+  private async run(tx: Transaction, model: PreparedModel, deadline: Promise<typeof TIMEOUT>): Promise<DecisionRecord> {
+    let reserved = true;
+    try {
+      const observed = await this.observe(tx, deadline);
+      if (observed?.duplicate) {
+        reserved = false;
+        this.d.decisions.release(1);
+        const stored = await this.stored(tx.transactionId);
+        if (stored) return stored;
+        // Observed before but its decision never got written (that process died): score it now,
+        // with the history it saw, without counting it again.
+        return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, true);
+      }
+      if (!observed) {
+        this.d.metrics.degraded.inc();
+        // The store cannot tell us about duplicates now: the decision log can.
+        const earlier = await this.d.decisions.get(tx.transactionId).catch(() => undefined);
+        if (earlier) {
+          reserved = false;
+          this.d.decisions.release(1);
+          return earlier;
+        }
+        const features = computeFeatures(tx, EMPTY, this.d.features);
+        for (let i = 0; i < features.length; i++) if (!HISTORY_FREE.has(i)) features[i] = Number.NaN;
+        const record = this.decide(tx, model, features, true, false);
+        reserved = false;
+        return record;
+      }
+      const record = this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, false);
+      reserved = false;
+      return record;
+    } finally {
+      if (reserved) this.d.decisions.release(1);
+    }
+  }
+
+  /** Polls the log for a decision another request is about to write. */
+  private async stored(id: string): Promise<DecisionRecord | undefined> {
+    const end = Date.now() + DUPLICATE_WAIT_MS;
+    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+      const found = await this.d.decisions.get(id);
+      if (found || Date.now() + wait > end) return found;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private decide(tx: Transaction, model: PreparedModel, features: Float64Array, degraded: boolean, unreserved: boolean): DecisionRecord {
+    const score = model.predict(features);
+    const decision = model.decide(score);
+    const record: DecisionRecord = {
+      transactionId: tx.transactionId,
+      occurredAt: tx.timestamp,
+      cardId: tx.cardId,
+      merchantId: tx.merchantId,
+      amount: tx.amount,
+      currency: tx.currency,
+      merchantCategory: tx.merchantCategory,
+      country: tx.country,
+      channel: tx.channel,
+      score,
+      decision,
+      modelVersion: model.version,
+      degraded,
+      reasons: model.reasons(features),
+    };
+    if (unreserved && !this.d.decisions.reserve(1)) throw this.bufferFull();
+    this.d.decisions.append(record);
+    this.d.metrics.decision(decision, score);
+    return record;
+  }
+}
+
+/** The decision as the API and the decisions topic publish it. */
+export function decisionView(d: DecisionRecord): Record<string, unknown> {
+  return {
+    transactionId: d.transactionId,
+    score: d.score,
+    decision: d.decision,
+    reasons: d.reasons,
+    modelVersion: d.modelVersion,
+    degraded: d.degraded,
+  };
+}

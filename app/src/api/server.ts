@@ -1,0 +1,298 @@
+/**
+ * The HTTP API on bare node:http: a switch on method and path, no framework, so the hot path is
+ * parse, validate, score, serialise (see `npm run bench:api` for what that buys).
+ *
+ * /v1/* needs X-API-Key, checked before the body is read; then the per-key rate limit; then the
+ * body (Content-Type application/json, size-limited). Errors are JSON:
+ * {"error": code, "message": text, "problems"?: [{path, message}]}.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import type { FeatureStore } from "../features/types";
+import type { DecisionLog } from "../store/decision-log";
+import type { ApiKeys } from "./auth";
+import { docsPage } from "./docs-page";
+import { errorMessage, type Logger } from "./log";
+import type { Metrics } from "./metrics";
+import type { ModelHolder } from "./model-holder";
+import type { RateLimiter } from "./rate-limit";
+import { decisionView, type Scorer, UnavailableError } from "./scoring";
+import { checkTransactionId, parseBatch, parseFeedback, parseTransaction, ValidationError } from "./validate";
+
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves when healthy; rejects with the reason otherwise. */
+  check(): Promise<void>;
+}
+
+export interface ApiDeps {
+  readonly keys: ApiKeys;
+  /** Undefined: no rate limit (RATE_LIMIT_PER_MINUTE=0). */
+  readonly limiter: RateLimiter | undefined;
+  readonly scorer: Scorer;
+  readonly decisions: DecisionLog;
+  readonly featureStore: FeatureStore;
+  readonly models: ModelHolder;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly batchMax: number;
+  readonly maxBodyBytes: number;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly featureStoreTimeoutMs: number;
+  readonly openapi: object;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const READY_TIMEOUT_MS = 1000;
+
+function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function errorBody(code: string, message: string, problems?: unknown): string {
+  return JSON.stringify(problems ? { error: code, message, problems } : { error: code, message });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const type = req.headers["content-type"];
+  if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+    return Promise.reject(new HttpError(415, "unsupported_media_type", "Content-Type must be application/json"));
+  }
+  const declared = Number(req.headers["content-length"]);
+  if (declared > limit) return Promise.reject(new HttpError(413, "payload_too_large", `body is ${declared} bytes; the limit is ${limit}`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new HttpError(413, "payload_too_large", `body exceeds the limit of ${limit} bytes`, { Connection: "close" }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, "malformed_json", `body is not valid JSON: ${errorMessage(err)}`);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export class Api {
+  /** Requests being handled; SIGTERM waits for this to reach 0. */
+  inflight = 0;
+  draining = false;
+  private readonly docsHtml: string;
+  private readonly openapiJson: string;
+
+  constructor(private readonly d: ApiDeps) {
+    this.openapiJson = JSON.stringify(d.openapi);
+    this.docsHtml = docsPage("/openapi.json");
+  }
+
+  /** The node:http request listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    let route = "unmatched";
+    this.inflight++;
+    if (this.draining) res.setHeader("Connection", "close");
+    res.on("close", () => {
+      this.inflight--;
+      this.d.metrics.http(route, method, res.statusCode).observe((performance.now() - started) / 1000);
+    });
+    const fail = (err: unknown) => this.fail(res, err);
+    try {
+      if (path === "/v1/score" || path === "/v1/score/batch" || path === "/v1/feedback") {
+        route = path;
+        if (method !== "POST") throw new HttpError(405, "method_not_allowed", `${path} accepts POST`, { Allow: "POST" });
+        this.v1(req, res, path).catch(fail);
+      } else if (path.startsWith("/v1/decisions/")) {
+        route = "/v1/decisions/:transactionId";
+        if (method !== "GET") throw new HttpError(405, "method_not_allowed", `${route} accepts GET`, { Allow: "GET" });
+        this.v1(req, res, route, path.slice("/v1/decisions/".length)).catch(fail);
+      } else if (method !== "GET" && method !== "HEAD") {
+        route = path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/docs" || path === "/openapi.json" ? path : route;
+        throw route === "unmatched"
+          ? new HttpError(404, "not_found", `no route for ${method} ${path}`)
+          : new HttpError(405, "method_not_allowed", `${path} accepts GET`, { Allow: "GET" });
+      } else if (path === "/healthz") {
+        route = path;
+        send(res, 200, '{"status":"ok"}');
+      } else if (path === "/readyz") {
+        route = path;
+        this.ready(res).catch(fail);
+      } else if (path === "/metrics") {
+        route = path;
+        this.metricsText().then((text) => send(res, 200, text, this.d.metrics.registry.contentType), fail);
+      } else if (path === "/openapi.json") {
+        route = path;
+        send(res, 200, this.openapiJson);
+      } else if (path === "/docs" || path === "/docs/") {
+        route = "/docs";
+        send(res, 200, this.docsHtml, "text/html; charset=utf-8", {
+          "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+        });
+      } else if (path === "/") {
+        route = "/";
+        send(res, 302, "", "text/plain", { Location: "/docs" });
+      } else throw new HttpError(404, "not_found", `no route for ${method} ${path}`);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  metricsText(): Promise<string> {
+    this.d.metrics.bufferSize.set(this.d.decisions.buffered);
+    return this.d.metrics.registry.metrics();
+  }
+
+  private async v1(req: IncomingMessage, res: ServerResponse, route: string, param?: string): Promise<void> {
+    const key = req.headers["x-api-key"];
+    const identity = this.d.keys.check(typeof key === "string" ? key : undefined);
+    if (!identity) {
+      throw new HttpError(401, "unauthorized", key ? "invalid API key" : "missing X-API-Key header", { "WWW-Authenticate": 'ApiKey realm="fraud-api"' });
+    }
+    if (this.d.limiter) {
+      const limited = this.d.limiter.take(identity.id);
+      const wait = typeof limited === "number" ? limited : await limited;
+      if (wait > 0) {
+        this.d.metrics.rateLimited.inc();
+        throw new HttpError(429, "rate_limited", `rate limit exceeded for this API key; retry in ${wait} s`, { "Retry-After": String(wait) });
+      }
+    }
+    switch (route) {
+      case "/v1/score": {
+        const tx = parseTransaction(parseJson(await readBody(req, this.d.maxBodyBytes)));
+        send(res, 200, JSON.stringify(decisionView(await this.d.scorer.score(tx))));
+        return;
+      }
+      case "/v1/score/batch": {
+        const txs = parseBatch(parseJson(await readBody(req, this.d.maxBodyBytes)), this.d.batchMax);
+        const decisions = await this.d.scorer.scoreBatch(txs);
+        send(res, 200, JSON.stringify({ decisions: decisions.map(decisionView) }));
+        return;
+      }
+      case "/v1/feedback": {
+        const fb = parseFeedback(parseJson(await readBody(req, this.d.maxBodyBytes)));
+        send(res, 200, JSON.stringify(await this.feedback(fb)));
+        return;
+      }
+      default: {
+        let id: string;
+        try {
+          id = checkTransactionId(decodeURIComponent(param ?? ""));
+        } catch (err) {
+          if (err instanceof ValidationError) throw err;
+          throw new HttpError(400, "invalid_request", "transactionId is not valid percent-encoding");
+        }
+        const found = await this.d.decisions.get(id).catch((err: unknown) => {
+          throw new UnavailableError(`decision log unavailable: ${errorMessage(err)}`, 5);
+        });
+        if (!found) throw new HttpError(404, "not_found", `no decision for transaction ${JSON.stringify(id)}`);
+        send(res, 200, JSON.stringify({ ...decisionView(found), timestamp: new Date(found.occurredAt).toISOString() }));
+      }
+    }
+  }
+
+  /**
+   * Stores the label; a fraud label also feeds the merchant-risk features from its report time.
+   * That needs the transaction's merchant and time, read from the decision log: a label for a
+   * transaction not scored (yet) is stored but cannot feed features.
+   */
+  private async feedback(fb: ReturnType<typeof parseFeedback>): Promise<Record<string, unknown>> {
+    await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
+      throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
+    });
+    if (fb.label !== "fraud") return { transactionId: fb.transactionId, stored: true, featuresUpdated: false };
+    const decision = await this.d.decisions.get(fb.transactionId).catch(() => undefined);
+    if (!decision) {
+      return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
+    }
+    try {
+      await withTimeout(
+        this.d.featureStore.recordFraudLabel({
+          transactionId: fb.transactionId,
+          merchantId: decision.merchantId,
+          timestamp: decision.occurredAt,
+          knownAt: fb.reportedAt,
+        }),
+        this.d.featureStoreTimeoutMs * 5,
+        "feature store",
+      );
+    } catch (err) {
+      this.d.metrics.featureStoreErrors.inc();
+      throw new UnavailableError(`label stored, but the feature store could not record it (retry is safe): ${errorMessage(err)}`, 1);
+    }
+    return { transactionId: fb.transactionId, stored: true, featuresUpdated: true };
+  }
+
+  private async ready(res: ServerResponse): Promise<void> {
+    const checks: Record<string, string> = {};
+    let ok = !this.draining;
+    if (this.draining) checks.shutdown = "draining";
+    const model = this.d.models.current;
+    checks.model = model ? `ok (${model.version})` : "no model loaded";
+    ok &&= model !== undefined;
+    await Promise.all(
+      this.d.readiness.map(async (c) => {
+        try {
+          await withTimeout(c.check(), READY_TIMEOUT_MS, c.name);
+          checks[c.name] = "ok";
+        } catch (err) {
+          ok = false;
+          checks[c.name] = errorMessage(err);
+        }
+      }),
+    );
+    send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? "ready" : "not ready", checks }));
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof HttpError) send(res, err.status, errorBody(err.code, err.message), JSON_TYPE, err.headers);
+    else if (err instanceof ValidationError) send(res, 400, errorBody("invalid_request", err.message, err.problems));
+    else if (err instanceof UnavailableError) {
+      send(res, 503, errorBody("unavailable", err.message), JSON_TYPE, { "Retry-After": String(err.retryAfterSeconds) });
+    } else {
+      this.d.log.error("request failed", { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+      send(res, 500, errorBody("internal", "internal error"));
+    }
+  }
+}
