@@ -1,17 +1,43 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform } from "./platform";
+import type { Platform, PlatformExports } from "./platform";
 
 /**
  * The stack outputs: the one place they are declared. CI reads them with
- * `pulumi stack output --json` (see README, section infra); renaming one is a breaking change.
+ * `pulumi stack output --json` (README, section infra); renaming one is a breaking change.
  */
 export interface StackOutputs {
+  readonly region: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  /** Secret: `pulumi stack output kubeconfig --show-secrets > kubeconfig.json`. */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly apiRepositoryUrl: pulumi.Output<string>;
+  readonly trainerRepositoryUrl: pulumi.Output<string>;
+  readonly modelBucketName: pulumi.Output<string>;
+  readonly mskBootstrapBrokersIam: pulumi.Output<string>;
+  readonly redisEndpoint: pulumi.Output<string>;
+  readonly databaseEndpoint: pulumi.Output<string>;
+  /** Secrets Manager ARNs: apiKeys, redisAuth, database (RDS-managed), connection. */
+  readonly secretArns: pulumi.Output<pulumi.Unwrap<PlatformExports["secretArns"]>>;
+  /** IRSA role ARNs by workload: api, worker, trainer. */
+  readonly roleArns: pulumi.Output<pulumi.Unwrap<PlatformExports["roleArns"]>>;
+  // ── issue 3 adds: readonly apiUrl: pulumi.Output<string>; ──
 }
 
 export function stackOutputs(platform: Platform): StackOutputs {
   const p = platform.exports;
   return {
+    region: p.region,
     vpcId: p.vpcId,
+    clusterName: p.cluster.name,
+    kubeconfig: p.cluster.kubeconfig,
+    apiRepositoryUrl: p.images.api,
+    trainerRepositoryUrl: p.images.trainer,
+    modelBucketName: p.modelBucket.name,
+    mskBootstrapBrokersIam: p.kafka.bootstrapBrokersIam,
+    redisEndpoint: pulumi.interpolate`${p.redis.host}:${p.redis.port}`,
+    databaseEndpoint: pulumi.interpolate`${p.database.host}:${p.database.port}`,
+    secretArns: pulumi.output(p.secretArns),
+    roleArns: pulumi.output(p.roleArns),
   };
 }

@@ -1,8 +1,17 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../stacks/settings";
+import { Cluster } from "./cluster/cluster";
+import { Cache } from "./data/cache";
+import { Database } from "./data/database";
+import { Streaming } from "./data/streaming";
+import { WorkloadRoles } from "./identity/workload-roles";
 import { Keys } from "./keys/keys";
-import { stackPrefix } from "./naming";
+import { secretName, stackPrefix } from "./naming";
 import { Network } from "./network/network";
+import { AppSecrets } from "./secrets/app-secrets";
+import { ModelBucket } from "./storage/model-bucket";
+import { ImageRegistry } from "./storage/registry";
 
 export interface PlatformArgs {
   readonly settings: Settings;
@@ -11,13 +20,40 @@ export interface PlatformArgs {
 /**
  * What the AWS platform hands to the Kubernetes workloads (issue 3) and to the stack outputs.
  * Everything a workload needs is here, typed; nothing else in the platform is public API.
+ * Values that are secret (the kubeconfig) are marked secret.
  */
 export interface PlatformExports {
+  readonly region: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
   readonly vpcCidr: string;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly isolatedSubnetIds: pulumi.Output<string>[];
+  readonly cluster: {
+    readonly name: pulumi.Output<string>;
+    /** JSON kubeconfig for `new k8s.Provider(..., { kubeconfig })`; secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    /** Issuer without `https://`, as IRSA trust conditions use it. */
+    readonly oidcIssuer: pulumi.Output<string>;
+    /** Security group of the workload nodes (the data stores admit this group only). */
+    readonly nodeSecurityGroupId: pulumi.Output<string>;
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+  };
+  /** IRSA role ARNs by workload; annotate the matching service account (SERVICE_ACCOUNTS) with them. */
+  readonly roleArns: { readonly api: pulumi.Output<string>; readonly worker: pulumi.Output<string>; readonly trainer: pulumi.Output<string> };
+  readonly images: { readonly api: pulumi.Output<string>; readonly trainer: pulumi.Output<string> };
+  readonly modelBucket: { readonly name: pulumi.Output<string>; readonly arn: pulumi.Output<string> };
+  readonly kafka: { readonly bootstrapBrokersIam: pulumi.Output<string>; readonly clusterArn: pulumi.Output<string> };
+  readonly redis: { readonly host: pulumi.Output<string>; readonly port: number };
+  readonly database: { readonly host: pulumi.Output<string>; readonly port: number; readonly name: string };
+  readonly secretArns: {
+    readonly apiKeys: pulumi.Output<string>;
+    readonly redisAuth: pulumi.Output<string>;
+    /** RDS-managed master secret (JSON: username, password). */
+    readonly database: pulumi.Output<string>;
+    readonly connection: pulumi.Output<string>;
+  };
   readonly keyArns: Keys["arns"];
 }
 
@@ -30,30 +66,101 @@ export class Platform extends pulumi.ComponentResource {
     const s = args.settings;
     const prefix = stackPrefix(s.project, s.stack);
     const parent = { parent: this };
+    const logs = s.logs.retentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
     const network = new Network(
       "net",
+      { cidr: s.network.vpcCidr, azCount: s.network.azCount, natGateways: s.network.natGateways, interfaceEndpointAzs: s.network.interfaceEndpointAzs, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
+      parent,
+    );
+    const cluster = new Cluster(
+      "eks",
       {
-        cidr: s.network.vpcCidr,
-        azCount: s.network.azCount,
-        natGateways: s.network.natGateways,
-        interfaceEndpointAzs: s.network.interfaceEndpointAzs,
-        logRetentionDays: s.logs.retentionDays,
+        clusterName: prefix,
+        kubernetesVersion: s.cluster.kubernetesVersion,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        endpointPublicAccess: s.cluster.endpointPublicAccess,
+        publicAccessCidrs: s.cluster.publicAccessCidrs,
+        adminRoleArns: s.cluster.adminRoleArns,
+        nodes: s.cluster.nodes,
+        secretsKeyArn: keys.arns.eks,
         logsKeyArn: keys.arns.logs,
-        namePrefix: prefix,
+        logRetentionDays: logs,
+      },
+      parent,
+    );
+    const clients = cluster.nodeSecurityGroupId;
+    const streaming = new Streaming(
+      "streaming",
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      parent,
+    );
+    const cache = new Cache(
+      "cache",
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(s.project, s.stack, "redis-auth") },
+      parent,
+    );
+    const database = new Database(
+      "db",
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, namePrefix: prefix },
+      parent,
+    );
+    const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);
+    const registry = new ImageRegistry("images", { repositories: ["api", "trainer"], namePrefix: prefix, kmsKeyArn: keys.arns.objects }, parent);
+    const secrets = new AppSecrets(
+      "app",
+      {
+        kmsKeyArn: keys.arns.secrets,
+        secretName: (purpose) => secretName(s.project, s.stack, purpose),
+        connection: {
+          redis: { host: cache.primaryEndpoint, port: cache.port, tls: true, authSecretArn: cache.authSecretArn },
+          database: { host: database.address, port: database.port, name: database.databaseName, tls: true, secretArn: database.masterSecretArn },
+          kafka: { bootstrapBrokers: streaming.bootstrapBrokersIam, auth: "AWS_MSK_IAM" },
+          modelRegistry: pulumi.interpolate`s3://${bucket.bucketName}/models`,
+        },
+      },
+      parent,
+    );
+    const roles = new WorkloadRoles(
+      "irsa",
+      {
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+        modelBucketArn: bucket.bucketArn,
+        objectsKeyArn: keys.arns.objects,
+        secretsKeyArn: keys.arns.secrets,
+        kafkaClusterArn: streaming.clusterArn,
+        secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn },
       },
       parent,
     );
 
     this.exports = {
+      region: aws.getRegionOutput({}, parent).region,
       vpcId: network.vpcId,
       vpcCidr: network.cidr,
       publicSubnetIds: network.publicSubnetIds,
       privateSubnetIds: network.privateSubnetIds,
       isolatedSubnetIds: network.isolatedSubnetIds,
+      cluster: {
+        name: cluster.clusterName,
+        kubeconfig: cluster.kubeconfig,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+        clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+      },
+      roleArns: { api: roles.api, worker: roles.worker, trainer: roles.trainer },
+      images: { api: registry.urls.api, trainer: registry.urls.trainer },
+      modelBucket: { name: bucket.bucketName, arn: bucket.bucketArn },
+      kafka: { bootstrapBrokersIam: streaming.bootstrapBrokersIam, clusterArn: streaming.clusterArn },
+      redis: { host: cache.primaryEndpoint, port: cache.port },
+      database: { host: database.address, port: database.port, name: database.databaseName },
+      secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn, connection: secrets.connectionArn },
       keyArns: keys.arns,
     };
-    this.registerOutputs({ vpcId: network.vpcId });
+    this.registerOutputs({ clusterName: cluster.clusterName, vpcId: network.vpcId });
   }
 }

@@ -56,6 +56,10 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
   if (type.startsWith("kubernetes:")) {
     // The provider auto-names objects; without a name an HPA or Service selector built from it breaks.
     state.metadata = { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? `${name}-${t.slice(0, 8)}` };
+    // The ALB controller reports the load balancer's DNS name in the Ingress status (the stack's apiUrl).
+    if (type === "kubernetes:networking.k8s.io/v1:Ingress") {
+      state.status = { loadBalancer: { ingress: [{ hostname: `k8s-${t.slice(0, 8)}-${t.slice(8, 18)}.${region}.elb.amazonaws.com` }] } };
+    }
     return { id: `${inputs.metadata?.namespace ?? "default"}/${state.metadata.name}`, state };
   }
   if (type === "eks:index:Cluster") return { id: name, state: { ...state, ...eksCluster(name, inputs, region) } };

@@ -1,0 +1,103 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceSecurityGroup } from "../network/security-groups";
+import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
+
+export const POSTGRES_PORT = 5432;
+export const DATABASE_NAME = "fraud";
+
+export interface DatabaseArgs {
+  readonly vpcId: pulumi.Input<string>;
+  /** Isolated subnets (no route to the internet), at least two AZs. */
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly clientSecurityGroupId: pulumi.Input<string>;
+  /** `16` or `16.4`. */
+  readonly engineVersion: string;
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  readonly backupRetentionDays: number;
+  /** Default: 7 (the free tier). */
+  readonly performanceInsightsRetentionDays?: number;
+  /** Storage, Performance Insights. */
+  readonly dataKeyArn: pulumi.Input<string>;
+  /** The RDS-managed master password secret. */
+  readonly secretsKeyArn: pulumi.Input<string>;
+  /** Identifier prefix, e.g. `fraud-platform-prod`. */
+  readonly namePrefix: string;
+}
+
+/**
+ * RDS for PostgreSQL in the isolated subnets: never public, TLS forced by the parameter group,
+ * storage and Performance Insights encrypted with our key, the master password generated and
+ * rotated by RDS in Secrets Manager (never in code or in the Pulumi state), a final snapshot on
+ * delete.
+ */
+export class Database extends pulumi.ComponentResource {
+  readonly address: pulumi.Output<string>;
+  readonly port: number = POSTGRES_PORT;
+  readonly databaseName: string = DATABASE_NAME;
+  /** The RDS-managed secret (JSON with username and password). */
+  readonly masterSecretArn: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fraud-platform:data:Database", name, {}, opts);
+    const parent = { parent: this };
+    const sg = serviceSecurityGroup(`${name}-postgres`, { vpcId: args.vpcId, port: POSTGRES_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "PostgreSQL: TLS clients from workload nodes only" }, parent);
+    const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);
+    const family = postgresFamily(args.engineVersion);
+    const params = new aws.rds.ParameterGroup(
+      `${name}-params`,
+      { family, description: "fraud-platform: TLS only", parameters: POSTGRES_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })) },
+      parent,
+    );
+    const identifier = `${args.namePrefix}-postgres`;
+    const db = new aws.rds.Instance(
+      `${name}-postgres`,
+      {
+        identifier,
+        engine: "postgres",
+        engineVersion: args.engineVersion,
+        instanceClass: args.instanceClass,
+        dbName: DATABASE_NAME,
+        username: "fraud_admin",
+        manageMasterUserPassword: true,
+        masterUserSecretKmsKeyId: args.secretsKeyArn,
+        port: POSTGRES_PORT,
+        dbSubnetGroupName: subnets.name,
+        vpcSecurityGroupIds: [sg.id],
+        publiclyAccessible: false,
+        parameterGroupName: params.name,
+        storageType: "gp3",
+        allocatedStorage: args.allocatedStorageGiB,
+        maxAllocatedStorage: args.maxAllocatedStorageGiB,
+        storageEncrypted: true,
+        kmsKeyId: args.dataKeyArn,
+        multiAz: args.multiAz,
+        deletionProtection: args.deletionProtection,
+        backupRetentionPeriod: args.backupRetentionDays,
+        copyTagsToSnapshot: true,
+        skipFinalSnapshot: false,
+        // Fixed: a delete is rare and deliberate; a second delete must first remove the old snapshot.
+        finalSnapshotIdentifier: `${identifier}-final`,
+        performanceInsightsEnabled: true,
+        performanceInsightsKmsKeyId: args.dataKeyArn,
+        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        autoMinorVersionUpgrade: true,
+        iamDatabaseAuthenticationEnabled: true,
+        caCertIdentifier: "rds-ca-rsa2048-g1",
+        applyImmediately: false,
+      },
+      parent,
+    );
+    this.address = db.address;
+    this.masterSecretArn = db.masterUserSecrets.apply((s) => {
+      if (!s?.[0]?.secretArn) throw new Error(`RDS ${identifier} returned no managed master secret`);
+      return s[0].secretArn;
+    });
+    this.registerOutputs({ address: this.address, masterSecretArn: this.masterSecretArn });
+  }
+}

@@ -1,0 +1,56 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { TOPICS } from "../../app/src/config/deploy-contract";
+import { kafkaArns } from "../data/kafka";
+import { SERVICE_ACCOUNTS } from "../workloads/names";
+import type { PolicyDocument } from "./documents";
+import { servingPolicy, trainerPolicy, type WorkloadArns } from "./grants";
+import { IrsaRole } from "./irsa-role";
+
+/** Consumer groups the serving workloads may use: `fraud-` followed by anything. */
+export const CONSUMER_GROUP_PATTERN = "fraud-*";
+
+export interface WorkloadRolesArgs {
+  readonly oidcProviderArn: pulumi.Input<string>;
+  readonly oidcIssuer: pulumi.Input<string>;
+  readonly modelBucketArn: pulumi.Input<string>;
+  readonly objectsKeyArn: pulumi.Input<string>;
+  readonly secretsKeyArn: pulumi.Input<string>;
+  readonly kafkaClusterArn: pulumi.Input<string>;
+  readonly secretArns: {
+    readonly apiKeys: pulumi.Input<string>;
+    readonly redisAuth: pulumi.Input<string>;
+    readonly database: pulumi.Input<string>;
+  };
+}
+
+/** One IRSA role per workload (API, stream worker, trainer), each trusting only its service account. */
+export class WorkloadRoles extends pulumi.ComponentResource {
+  readonly api: pulumi.Output<string>;
+  readonly worker: pulumi.Output<string>;
+  readonly trainer: pulumi.Output<string>;
+
+  constructor(name: string, args: WorkloadRolesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("fraud-platform:identity:WorkloadRoles", name, {}, opts);
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const arns = pulumi
+      .all([region, args.modelBucketArn, args.objectsKeyArn, args.secretsKeyArn, args.kafkaClusterArn])
+      .apply(([r, bucket, objectsKey, secretsKey, cluster]): WorkloadArns => ({
+        region: r,
+        modelBucketArn: bucket,
+        objectsKeyArn: objectsKey,
+        secretsKeyArn: secretsKey,
+        kafka: kafkaArns(cluster, Object.values(TOPICS), [CONSUMER_GROUP_PATTERN]),
+      }));
+    const s = args.secretArns;
+    const serving = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database]).apply(([a, ...secrets]) => servingPolicy(a, secrets));
+    const training = pulumi.all([arns, s.database]).apply(([a, db]) => trainerPolicy(a, [db]));
+    const role = (id: string, sa: { namespace: string; name: string }, policy: pulumi.Output<PolicyDocument>, description: string) =>
+      new IrsaRole(`${name}-${id}`, { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description }, { parent: this }).roleArn;
+
+    this.api = role("api", SERVICE_ACCOUNTS.api, serving, "fraud API: read models and its secrets, use the fraud topics");
+    this.worker = role("worker", SERVICE_ACCOUNTS.worker, serving, "stream worker: read models and its secrets, use the fraud topics");
+    this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read the database secret");
+    this.registerOutputs({ api: this.api, worker: this.worker, trainer: this.trainer });
+  }
+}
