@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadCsv } from "../trainer/csv-reader";
+import { writeSimulationCsv } from "./csv-writer";
+import { simulateDays, type SimulatedTransaction } from "./simulator";
+
+const opts = { days: 60, cards: 400, merchants: 800, seed: 3 };
+const all = (o = opts): SimulatedTransaction[] => [...simulateDays(o)].flat();
+const dir = mkdtempSync(join(tmpdir(), "sim-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("simulator (Fraud Detection Handbook scenarios)", () => {
+  const txs = all();
+
+  it("is reproducible from the seed and changes with it", async () => {
+    const a = join(dir, "a.csv");
+    const b = join(dir, "b.csv");
+    await writeSimulationCsv({ ...opts, days: 10 }, a);
+    await writeSimulationCsv({ ...opts, days: 10 }, b);
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+    const c = all({ ...opts, days: 10, seed: 4 });
+    expect(c.map((t) => t.amount)).not.toEqual(all({ ...opts, days: 10 }).map((t) => t.amount));
+  });
+
+  it("produces the Handbook's traffic: ~2 transactions per card-day, times in the day, amounts > 0", () => {
+    const perCardDay = txs.length / (opts.cards * opts.days);
+    expect(perCardDay).toBeGreaterThan(1.6);
+    expect(perCardDay).toBeLessThan(2.2);
+    const start = Date.UTC(2018, 3, 1);
+    expect(txs[0]!.timestamp).toBeGreaterThanOrEqual(start);
+    expect(txs.at(-1)!.timestamp).toBeLessThan(start + opts.days * 86_400_000);
+    for (let i = 1; i < txs.length; i++) expect(txs[i]!.timestamp >= txs[i - 1]!.timestamp).toBe(true);
+    expect(txs.every((t) => t.amount > 0)).toBe(true);
+    expect(new Set(txs.map((t) => t.transactionId)).size).toBe(txs.length);
+  });
+
+  it("has all three fraud scenarios in about the Handbook's proportions", () => {
+    const frauds = txs.filter((t) => t.label === 1);
+    const share = frauds.length / txs.length;
+    expect(share).toBeGreaterThan(0.003);
+    expect(share).toBeLessThan(0.02);
+    const by = [1, 2, 3].map((s) => frauds.filter((t) => t.scenario === s).length / frauds.length);
+    expect(by[0]).toBeGreaterThan(0.02); // large amounts: a small share
+    expect(by[1]).toBeGreaterThan(by[0]!); // compromised terminals: the largest
+    expect(by[2]).toBeGreaterThan(0.1); // compromised cards
+    expect(txs.filter((t) => t.scenario === 0).every((t) => t.label === 0 && t.labelReportedAt === undefined)).toBe(true);
+  });
+
+  it("labels each scenario by its rule", () => {
+    expect(txs.filter((t) => t.scenario === 1).every((t) => t.amount > 220)).toBe(true);
+    // scenario 2: every later transaction at that terminal within 28 days is fraud too
+    const firstCompromise = new Map<string, number>();
+    for (const t of txs) if (t.scenario === 2 && !firstCompromise.has(t.merchantId)) firstCompromise.set(t.merchantId, t.timestamp);
+    for (const t of txs) {
+      const since = firstCompromise.get(t.merchantId);
+      if (since !== undefined && t.timestamp >= since && t.timestamp < since + 86_400_000) expect(t.label).toBe(1);
+    }
+    // genuine amounts above 220 do not exist (scenario 1 catches them all)
+    expect(txs.filter((t) => t.label === 0).every((t) => t.amount <= 220)).toBe(true);
+  });
+
+  it("reports frauds after the fact, sometimes beyond a 7-day label delay", () => {
+    const frauds = txs.filter((t) => t.label === 1);
+    expect(frauds.every((t) => t.labelReportedAt! > t.timestamp)).toBe(true);
+    const late = frauds.filter((t) => t.labelReportedAt! - t.timestamp > 7 * 86_400_000).length / frauds.length;
+    expect(late).toBeGreaterThan(0.05);
+    expect(late).toBeLessThan(0.35);
+  });
+
+  it("writes the training CSV that the reader loads back unchanged", async () => {
+    const path = join(dir, "sim.csv");
+    const summary = await writeSimulationCsv({ ...opts, days: 15 }, path);
+    const { dataset: d, badRows } = await loadCsv(path);
+    const expected = all({ ...opts, days: 15 });
+    expect(badRows.count).toBe(0);
+    expect(d.size).toBe(summary.rows);
+    expect(d.size).toBe(expected.length);
+    const i = expected.findIndex((t) => t.label === 1);
+    expect(d.transactionIds[i]).toBe(expected[i]!.transactionId);
+    expect(d.timestamps[i]).toBe(expected[i]!.timestamp);
+    expect(d.amounts[i]).toBe(expected[i]!.amount);
+    expect(d.labelReportedAt[i]).toBe(expected[i]!.labelReportedAt);
+    expect(d.cardIds[d.cards[i]!]).toBe(expected[i]!.cardId);
+    expect(d.channel.values[d.channel.codes[i]!]).toBe(expected[i]!.channel);
+  });
+
+  it("rejects bad options", () => {
+    expect(() => all({ ...opts, days: 0 })).toThrow(/--days/);
+    expect(() => all({ ...opts, cards: 1.5 })).toThrow(/--cards/);
+  });
+});

@@ -1,0 +1,268 @@
+/**
+ * The trainer CLI: simulate | train | evaluate | promote | rollback. Logs go to stderr; stdout
+ * carries the result (a table, or one JSON object with --json) so scripts can parse it.
+ */
+import { parseArgs } from "node:util";
+import { featureConfig } from "../features/compute";
+import { ENV } from "../config/deploy-contract";
+import { openRegistry } from "../registry/open";
+import { writeSimulationCsv } from "../sim/csv-writer";
+import { DEFAULT_START_DATE } from "../sim/simulator";
+import { evaluate } from "./evaluate";
+import { DEFAULT_GATE, parseGateMetric } from "./gate";
+import { DAY_MS, type Metrics } from "./metrics";
+import { progressBar } from "./progress";
+import { loadSource, type SourceArgs } from "./sources";
+import { train } from "./train";
+import type { BoosterParams } from "./xgboost";
+
+const USAGE = `usage: trainer <command> [flags]
+  simulate --days N --cards N --merchants N --seed N --out FILE [--start-date ${DEFAULT_START_DATE}]
+  train    --data FILE | --source postgres [--database-url URL] [--pg-schema public]
+           --registry DIR|s3://bucket/prefix [--train-start D --train-end D] [--delay-days 7]
+           [--test-start D --test-end D] [--timezone UTC] [--max-bad-share 0.001]
+           [--rounds 100 --max-depth 6 --eta 0.1] [--gate-metric averagePrecision --gate-margin 0.005]
+           [--version NAME] [--json]
+  evaluate --registry R --model VERSION --data FILE | --source postgres [--test-start D --test-end D]
+           [--report-dir reports/VERSION] [--json]
+  promote  --registry R --model VERSION [--reason TEXT]
+  rollback --registry R [--reason TEXT]
+Dates are UTC days, inclusive (YYYY-MM-DD). Defaults: --registry $${ENV.modelRegistry} or ./registry,
+--delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.`;
+
+const FLAGS = {
+  days: { type: "string" },
+  cards: { type: "string" },
+  merchants: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  "start-date": { type: "string" },
+  data: { type: "string" },
+  source: { type: "string" },
+  "database-url": { type: "string" },
+  "pg-schema": { type: "string" },
+  registry: { type: "string" },
+  "train-start": { type: "string" },
+  "train-end": { type: "string" },
+  "delay-days": { type: "string" },
+  "test-start": { type: "string" },
+  "test-end": { type: "string" },
+  timezone: { type: "string" },
+  "max-bad-share": { type: "string" },
+  rounds: { type: "string" },
+  "max-depth": { type: "string" },
+  eta: { type: "string" },
+  "gate-metric": { type: "string" },
+  "gate-margin": { type: "string" },
+  version: { type: "string" },
+  model: { type: "string" },
+  reason: { type: "string" },
+  "report-dir": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
+type Values = Partial<Record<keyof typeof FLAGS, string | boolean>>;
+
+class UsageError extends Error {}
+
+function str(v: Values, k: keyof typeof FLAGS, required = false): string | undefined {
+  const x = v[k];
+  if (x === undefined || x === true || x === false) {
+    if (required) throw new UsageError(`--${k} is required`);
+    return undefined;
+  }
+  return x;
+}
+
+function num(v: Values, k: keyof typeof FLAGS, fallback?: number, integer = false): number {
+  const s = str(v, k);
+  if (s === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${k} is required`);
+    return fallback;
+  }
+  const n = Number(s);
+  if (s.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${k} must be ${integer ? "an integer" : "a number"}, got ${JSON.stringify(s)}`);
+  }
+  return n;
+}
+
+function registryUri(v: Values): string {
+  return str(v, "registry") ?? process.env[ENV.modelRegistry] ?? "./registry";
+}
+
+function sourceArgs(v: Values): SourceArgs {
+  const source = str(v, "source") ?? "csv";
+  if (source !== "csv" && source !== "postgres") throw new UsageError(`--source must be csv or postgres, got ${source}`);
+  const maxBadShare = num(v, "max-bad-share", 0.001);
+  if (!(maxBadShare >= 0 && maxBadShare <= 1)) throw new UsageError("--max-bad-share must be in [0, 1]");
+  return {
+    source,
+    data: str(v, "data"),
+    databaseUrl: str(v, "database-url") ?? process.env[ENV.databaseUrl],
+    schema: str(v, "pg-schema"),
+    maxBadShare,
+  };
+}
+
+const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+
+function metricsTable(rows: [string, Metrics][]): string {
+  const keys = ["auc", "averagePrecision", "cardPrecisionAt100", "recallAt1PctFpr"] as const;
+  const lines = [`${"".padEnd(20)}${keys.map((k) => k.padStart(20)).join("")}`];
+  for (const [name, m] of rows) lines.push(`${name.padEnd(20)}${keys.map((k) => m[k].toFixed(4).padStart(20)).join("")}`);
+  return lines.join("\n");
+}
+
+function pickMetrics(m: Metrics): Metrics {
+  const { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds } = m;
+  return { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds };
+}
+
+async function simulate(v: Values): Promise<void> {
+  const options = {
+    days: num(v, "days", undefined, true),
+    cards: num(v, "cards", undefined, true),
+    merchants: num(v, "merchants", undefined, true),
+    seed: num(v, "seed", 1, true),
+    startDate: str(v, "start-date") ?? DEFAULT_START_DATE,
+  };
+  const out = str(v, "out", true)!;
+  const bar = progressBar("simulate", options.days);
+  const started = performance.now();
+  const s = await writeSimulationCsv(options, out, (day) => bar.update(day));
+  bar.finish();
+  const secs = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${out}: ${s.rows} transactions, ${s.frauds} frauds (${((100 * s.frauds) / Math.max(1, s.rows)).toFixed(2)}%: ` +
+      `${s.fraudsByScenario[0]} large amounts, ${s.fraudsByScenario[1]} compromised terminals, ${s.fraudsByScenario[2]} compromised cards), ` +
+      `${new Date(s.firstTimestamp).toISOString().slice(0, 10)}..${new Date(s.lastTimestamp).toISOString().slice(0, 10)}, ${secs.toFixed(1)} s\n`,
+  );
+}
+
+async function trainCommand(v: Values): Promise<void> {
+  const src = await loadSource(sourceArgs(v));
+  log(`loaded ${src.dataset.size} rows from ${src.name}${src.badRows.count ? ` (${src.badRows.count} bad rows skipped)` : ""}`);
+  const booster: Partial<BoosterParams> = {
+    ...(v.rounds !== undefined ? { rounds: num(v, "rounds", undefined, true) } : {}),
+    ...(v["max-depth"] !== undefined ? { maxDepth: num(v, "max-depth", undefined, true) } : {}),
+    ...(v.eta !== undefined ? { eta: num(v, "eta") } : {}),
+  };
+  const delayDays = num(v, "delay-days", Number(process.env[ENV.labelDelayDays] ?? 7), true);
+  const result = await train({
+    registry: openRegistry(registryUri(v)),
+    dataset: src.dataset,
+    sourceName: src.name,
+    split: { trainStart: str(v, "train-start"), trainEnd: str(v, "train-end"), testStart: str(v, "test-start"), testEnd: str(v, "test-end") },
+    featureConfig: featureConfig({ timezone: str(v, "timezone") ?? process.env[ENV.featureTimezone] ?? "UTC", labelDelayMs: delayDays * DAY_MS }),
+    booster,
+    gate: {
+      metric: parseGateMetric(str(v, "gate-metric") ?? DEFAULT_GATE.metric),
+      margin: num(v, "gate-margin", DEFAULT_GATE.margin),
+    },
+    version: str(v, "version"),
+    notes: src.notes,
+    log,
+  });
+  if (v.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        version: result.version,
+        promoted: result.promoted,
+        reason: result.decision.reason,
+        metrics: result.metrics,
+        baselineMetrics: result.baselineMetrics,
+        championMetrics: result.championMetrics ?? null,
+      })}\n`,
+    );
+    return;
+  }
+  const rows: [string, Metrics][] = [
+    ["xgboost", result.metrics],
+    ["logistic baseline", result.baselineMetrics],
+  ];
+  if (result.championMetrics) rows.push(["production", result.championMetrics]);
+  process.stdout.write(
+    `model ${result.version}: ${result.promoted ? "PROMOTED" : "registered, NOT promoted"} (${result.decision.reason})\n` +
+      `test window: ${result.metrics.rows} rows, ${result.metrics.frauds} frauds\n${metricsTable(rows)}\n`,
+  );
+}
+
+async function evaluateCommand(v: Values): Promise<void> {
+  const version = str(v, "model", true)!;
+  const src = await loadSource(sourceArgs(v));
+  const result = await evaluate({
+    registry: openRegistry(registryUri(v)),
+    version,
+    dataset: src.dataset,
+    sourceName: src.name,
+    testStart: str(v, "test-start"),
+    testEnd: str(v, "test-end"),
+    reportDir: str(v, "report-dir") ?? `reports/${version}`,
+    notes: src.notes,
+    log,
+  });
+  if (v.json) {
+    process.stdout.write(`${JSON.stringify(pickMetrics(result.metrics))}\n`);
+    return;
+  }
+  process.stdout.write(
+    `model ${version} on ${result.metrics.rows} test rows (${result.metrics.frauds} frauds)\n` +
+      `${metricsTable([
+        ["xgboost", result.metrics],
+        ["logistic baseline", result.baselineMetrics],
+      ])}\nreport: ${result.reportDir}/index.html\n`,
+  );
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let values: Values;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    log(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help || !command || command === "help" || command === "--help") {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "simulate":
+        await simulate(values);
+        break;
+      case "train":
+        await trainCommand(values);
+        break;
+      case "evaluate":
+        await evaluateCommand(values);
+        break;
+      case "promote": {
+        const version = str(values, "model", true)!;
+        const m = await openRegistry(registryUri(values)).promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
+        process.stdout.write(`production: ${m.production}\n`);
+        break;
+      }
+      case "rollback": {
+        const m = await openRegistry(registryUri(values)).rollback(str(values, "reason") ?? "rolled back by hand (trainer rollback)");
+        process.stdout.write(`production: ${m.production}\n`);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+    return 0;
+  } catch (err) {
+    log(err instanceof UsageError ? `${err.message}\n${USAGE}` : `error: ${(err as Error).message}`);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
