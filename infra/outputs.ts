@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform, PlatformExports } from "./platform";
+import type { Workloads } from "./workloads/workloads";
 
 /**
  * The stack outputs: the one place they are declared. CI reads them with
@@ -21,10 +22,11 @@ export interface StackOutputs {
   readonly secretArns: pulumi.Output<pulumi.Unwrap<PlatformExports["secretArns"]>>;
   /** IRSA role ARNs by workload: api, worker, trainer. */
   readonly roleArns: pulumi.Output<pulumi.Unwrap<PlatformExports["roleArns"]>>;
-  // ── issue 3 adds: readonly apiUrl: pulumi.Output<string>; ──
+  /** The fraud API's URL (`https://` with a certificate); set once the load balancer exists. */
+  readonly apiUrl: pulumi.Output<string | undefined>;
 }
 
-export function stackOutputs(platform: Platform): StackOutputs {
+export function stackOutputs(platform: Platform, workloads: Workloads): StackOutputs {
   const p = platform.exports;
   return {
     region: p.region,
@@ -39,5 +41,6 @@ export function stackOutputs(platform: Platform): StackOutputs {
     databaseEndpoint: pulumi.interpolate`${p.database.host}:${p.database.port}`,
     secretArns: pulumi.output(p.secretArns),
     roleArns: pulumi.output(p.roleArns),
+    apiUrl: workloads.apiUrl,
   };
 }

@@ -1,6 +1,8 @@
 import { loadSettings } from "../stacks/settings";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { Platform } from "./platform";
+import { workloadsArgs } from "./workloads/from-platform";
+import { Workloads } from "./workloads/workloads";
 
 /**
  * The whole program, as a function so it can run again in one process (the offline harness runs
@@ -9,7 +11,6 @@ import { Platform } from "./platform";
 export async function program(): Promise<StackOutputs> {
   const settings = loadSettings();
   const platform = new Platform(settings.project, { settings });
-  // ── issue 3 (Kubernetes workloads) adds here: `const workloads = new Workloads(...)` built from
-  //    `platform.exports` and `settings.workloads`, and passes it to stackOutputs for `apiUrl`. ──
-  return stackOutputs(platform);
+  const workloads = new Workloads("workloads", workloadsArgs(platform.exports, settings.workloads));
+  return stackOutputs(platform, workloads);
 }

@@ -44,6 +44,8 @@ export function kubePrometheusStackValues(s: WorkloadSettings): Record<string, u
  * alert rules when a Prometheus Operator is there, and always the Grafana dashboard ConfigMap.
  */
 export class Monitoring extends pulumi.ComponentResource {
+  /** Created only when the program installs kube-prometheus-stack. */
+  readonly namespace?: k8s.core.v1.Namespace;
   readonly release?: k8s.helm.v3.Release;
   readonly serviceMonitor?: k8s.apiextensions.CustomResource;
   readonly rules?: k8s.apiextensions.CustomResource;
@@ -56,7 +58,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
 
     if (mode === "install") {
-      const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+      const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
         metadata: {
           name: s.monitoring.namespace,
           labels: {
@@ -68,7 +70,7 @@ export class Monitoring extends pulumi.ComponentResource {
             "pod-security.kubernetes.io/audit": "baseline",
           },
         },
-      }, { parent: this });
+      }, { parent: this }));
       this.release = new k8s.helm.v3.Release(`${name}-prometheus`, {
         name: PROMETHEUS_RELEASE,
         namespace: ns.metadata.name,

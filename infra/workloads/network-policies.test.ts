@@ -3,7 +3,7 @@ import { PORTS } from "../../app/src/config/deploy-contract";
 import { NAMESPACES } from "./names";
 import { DATA_STORE_PORTS, networkPolicies, type NamedPolicy } from "./network-policies";
 
-const policies = networkPolicies({ vpcCidr: "10.50.0.0/16", monitoringNamespace: "monitoring" });
+const policies = networkPolicies({ vpcCidr: "10.50.0.0/16", monitoringNamespace: "monitoring", ownsMonitoringNamespace: false });
 const named = (ns: string, name: string): NamedPolicy => {
   const p = policies.find((x) => x.namespace === ns && x.name === name);
   if (!p) throw new Error(`no policy ${ns}/${name}`);
@@ -46,6 +46,13 @@ describe("network policies", () => {
   it("let the trainer reach PostgreSQL and AWS APIs, not Redis or Kafka", () => {
     const egress = named(NAMESPACES.training, "trainer-to-data-stores").spec.egress as any[];
     expect(ports(egress)).toEqual([443, 5432]);
+  });
+
+  it("fence the monitoring namespace to the VPC when the program creates it", () => {
+    const owned = networkPolicies({ vpcCidr: "10.50.0.0/16", monitoringNamespace: "obs", ownsMonitoringNamespace: true }).filter((p) => p.namespace === "obs");
+    expect(owned.map((p) => p.name)).toEqual(["default-deny", "allow-dns", "monitoring-within-vpc"]);
+    expect(owned[2].spec.egress).toEqual([{ to: [{ podSelector: {} }, { ipBlock: { cidr: "10.50.0.0/16" } }] }]);
+    expect(policies.some((p) => p.namespace === "monitoring")).toBe(false);
   });
 
   it("open no port that is not in this list", () => {

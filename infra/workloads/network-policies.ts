@@ -13,6 +13,8 @@ export interface NetworkPolicyInputs {
   readonly vpcCidr: string;
   /** Namespace of Prometheus, the only scraper allowed on the metrics port. */
   readonly monitoringNamespace: string;
+  /** True when the program creates the monitoring namespace (kube-prometheus-stack installed): it gets policies too. */
+  readonly ownsMonitoringNamespace: boolean;
 }
 
 export interface NamedPolicy {
@@ -108,6 +110,30 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
         podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.trainer) },
         policyTypes: ["Egress"],
         egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.postgres)] }, awsApis],
+      },
+    },
+    ...(i.ownsMonitoringNamespace ? monitoringPolicies(i.monitoringNamespace, vpc) : []),
+  ];
+}
+
+/**
+ * The monitoring stack scrapes the whole cluster (kubelets, node-exporter, kube-state-metrics, our
+ * pods: all VPC addresses under the VPC CNI) and is called by the control plane (the operator's
+ * admission webhook) and the kubelets (probes): so it may talk to and be reached from the VPC, and
+ * nothing outside it. Its UIs are reached with `kubectl port-forward`, not through a load balancer.
+ */
+function monitoringPolicies(ns: string, vpc: { ipBlock: { cidr: string } }[]): NamedPolicy[] {
+  return [
+    defaultDeny(ns),
+    allowDns(ns),
+    {
+      name: "monitoring-within-vpc",
+      namespace: ns,
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [{ podSelector: {} }, ...vpc] }],
+        egress: [{ to: [{ podSelector: {} }, ...vpc] }],
       },
     },
   ];

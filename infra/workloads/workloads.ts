@@ -112,13 +112,18 @@ export class Workloads extends pulumi.ComponentResource {
       settings: s,
     }, children);
 
+    const monitoring = new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
+
     new NetworkPolicies(`${name}-netpol`, {
       vpcCidr: args.vpcCidr,
       monitoringNamespace: s.monitoring.namespace,
-      namespaces: { [NAMESPACES.serving]: serving.metadata.name, [NAMESPACES.training]: training.metadata.name },
+      ownsMonitoringNamespace: monitoring.namespace !== undefined,
+      namespaces: {
+        [NAMESPACES.serving]: serving.metadata.name,
+        [NAMESPACES.training]: training.metadata.name,
+        ...(monitoring.namespace ? { [s.monitoring.namespace]: monitoring.namespace.metadata.name } : {}),
+      },
     }, children);
-
-    new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
 
     this.apiUrl = ingress.url;
     this.registerOutputs({ apiUrl: this.apiUrl });

@@ -1,0 +1,27 @@
+import type { WorkloadSettings } from "../../stacks/workloads";
+import type { PlatformExports } from "../platform";
+import type { WorkloadsArgs } from "./workloads";
+
+/** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
+export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings): WorkloadsArgs {
+  return {
+    settings,
+    kubeconfig: p.cluster.kubeconfig,
+    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer },
+    vpcId: p.vpcId,
+    vpcCidr: p.vpcCidr,
+    images: { apiRepositoryUrl: p.images.api, trainerRepositoryUrl: p.images.trainer },
+    roles: p.roleArns,
+    endpoints: {
+      region: p.region,
+      redisHost: p.redis.host,
+      redisPort: p.redis.port,
+      databaseHost: p.database.host,
+      databasePort: p.database.port,
+      databaseName: p.database.name,
+      kafkaBrokers: p.kafka.bootstrapBrokersIam,
+      modelBucket: p.modelBucket.name,
+      secretArns: { apiKeys: p.secretArns.apiKeys, redisAuth: p.secretArns.redisAuth, database: p.secretArns.database },
+    },
+  };
+}

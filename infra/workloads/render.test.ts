@@ -1,0 +1,256 @@
+/**
+ * Runs the whole program for dev and prod (offline harness), takes every Kubernetes object it
+ * declares and checks it against the Kubernetes OpenAPI schema (kubernetes-models, and the
+ * Prometheus Operator's CRD schemas), then asserts the hardening and wiring on the rendered objects.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import * as YAML from "yaml";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as core from "kubernetes-models/v1";
+import * as apps from "kubernetes-models/apps/v1";
+import * as autoscaling from "kubernetes-models/autoscaling/v2";
+import * as batch from "kubernetes-models/batch/v1";
+import * as networking from "kubernetes-models/networking.k8s.io/v1";
+import * as policy from "kubernetes-models/policy/v1";
+import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
+import { parseWorkloadSettings, type WorkloadSettings } from "../../stacks/workloads";
+import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../testing/harness";
+import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject } from "./names";
+import { containerSecurityContext, podSecurityContext } from "./pod";
+
+type Obj = Record<string, any> & { apiVersion: string; kind: string; metadata: Record<string, any> };
+
+const MODELS: Record<string, Record<string, unknown>> = {
+  v1: core,
+  "apps/v1": apps,
+  "autoscaling/v2": autoscaling,
+  "batch/v1": batch,
+  "networking.k8s.io/v1": networking,
+  "policy/v1": policy,
+  "monitoring.coreos.com/v1": monitoring,
+};
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Kubernetes objects as the provider would send them: the recorded inputs (the SDK adds apiVersion/kind). */
+function kubernetesObjects(run: StackRun): Obj[] {
+  return run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE).map((r) => r.inputs as Obj);
+}
+
+function validate(o: Obj): void {
+  const Model = MODELS[o.apiVersion]?.[o.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+  if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind} (${o.metadata?.name}): add it to MODELS`);
+  try {
+    new Model(o).validate();
+  } catch (e) {
+    throw new Error(`${o.kind} ${o.metadata?.namespace}/${o.metadata?.name} is invalid: ${(e as Error).message}`);
+  }
+}
+
+const podTemplate = (o: Obj): Record<string, any> | undefined =>
+  o.kind === "CronJob" ? o.spec.jobTemplate.spec.template : o.kind === "Deployment" ? o.spec.template : undefined;
+
+const allContainers = (pod: Record<string, any>): Record<string, any>[] => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+
+function stackSettings(stack: StackName): WorkloadSettings {
+  const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  return parseWorkloadSettings(file.config["fraud-platform:workloads"]);
+}
+
+const runs = {} as Record<StackName, StackRun>;
+beforeAll(async () => {
+  runs.dev = await runStack("dev");
+  runs.prod = await runStack("prod");
+}, 120_000);
+
+describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => {
+  const run = () => runs[stack];
+  const objects = () => kubernetesObjects(run());
+  const find = (kind: string, name: string, namespace?: string): Obj => {
+    const o = objects().find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace));
+    if (!o) throw new Error(`no ${kind} ${name}`);
+    return o;
+  };
+  const settings = stackSettings(stack);
+
+  it("renders objects that the Kubernetes (and Prometheus Operator) schemas accept", () => {
+    const all = objects();
+    const kinds = new Set(all.map((o) => o.kind));
+    for (const k of ["Namespace", "ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "NetworkPolicy", "CronJob", "ConfigMap", "ServiceMonitor", "PrometheusRule"]) {
+      expect(kinds, k).toContain(k);
+    }
+    for (const o of all) validate(o);
+    expect(JSON.stringify(all)).not.toContain(UNKNOWN);
+  });
+
+  it("sends every Kubernetes object through the cluster's provider", () => {
+    const providers = byType(run(), "pulumi:providers:kubernetes");
+    expect(providers).toHaveLength(1);
+    expect(providers[0].inputs.kubeconfig).toBe(SECRET);
+    const k8s = run().resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+    for (const r of k8s) expect(r.provider, r.name).toMatch(new RegExp(`^${providers[0].urn.replace(/[$]/g, "\\$")}::`));
+  });
+
+  it("labels our namespaces for the restricted Pod Security level", () => {
+    for (const ns of Object.values(NAMESPACES)) {
+      const labels = find("Namespace", ns).metadata.labels;
+      for (const mode of ["enforce", "audit", "warn"]) expect(labels[`pod-security.kubernetes.io/${mode}`]).toBe("restricted");
+    }
+  });
+
+  it("hardens every container of every pod, init containers included", () => {
+    const pods = objects().map(podTemplate).filter((p) => p !== undefined);
+    expect(pods.length).toBe(3);
+    for (const pod of pods) {
+      expect(pod.spec.securityContext).toEqual(podSecurityContext());
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      expect(pod.spec.volumes.every((v: any) => Object.keys(v).sort().join() === "emptyDir,name")).toBe(true);
+      for (const c of allContainers(pod)) {
+        expect(c.securityContext, c.name).toEqual(containerSecurityContext());
+        expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+        expect(Object.keys(c.resources.requests).sort()).toEqual(["cpu", "memory"]);
+        expect(Object.keys(c.resources.limits).sort()).toEqual(["cpu", "memory"]);
+        expect(c.image).toMatch(new RegExp(`^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/.+:${settings.imageTag}$`));
+      }
+    }
+  });
+
+  it("sets only environment variables of the deploy contract, as plain non-secret values", () => {
+    const known = new Set<string>(ALL_ENV_NAMES);
+    for (const pod of objects().map(podTemplate).filter((p) => p !== undefined)) {
+      for (const c of allContainers(pod)) {
+        expect(c.envFrom).toBeUndefined();
+        for (const e of c.env) {
+          expect(known.has(e.name), `${c.name}: ${e.name}`).toBe(true);
+          expect(e.valueFrom, `${c.name}: ${e.name}`).toBeUndefined();
+          expect(typeof e.value).toBe("string");
+          expect(e.value).not.toBe(SECRET);
+          expect(e.value).not.toMatch(/harness-secret|password=|:\/\/[^/]*:[^/]*@/i);
+        }
+      }
+    }
+    for (const cm of objects().filter((o) => o.kind === "ConfigMap")) expect(JSON.stringify(cm.data)).not.toContain(SECRET);
+  });
+
+  it("wires the API to the platform's endpoints and secret ARNs", () => {
+    const api = find("Deployment", "fraud-api").spec.template.spec;
+    const env = Object.fromEntries(api.containers[0].env.map((e: any) => [e.name, e.value]));
+    const outputs = run().outputs;
+    expect(env[ENV.redisUrl]).toBe(`rediss://${outputs.redisEndpoint}`);
+    expect(`${env[ENV.databaseHost]}:${env[ENV.databasePort]}`).toBe(outputs.databaseEndpoint);
+    expect(env[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
+    expect(env[ENV.modelRegistry]).toBe(`s3://${outputs.modelBucketName}/models`);
+    for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn]) expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
+    expect(env[ENV.shutdownDrainSeconds]).toBe(String(API_DRAIN_SECONDS));
+    expect(api.containers[0].command).toEqual(COMMANDS.api);
+    expect(api.initContainers.map((c: any) => c.command)).toEqual([COMMANDS.migrate]);
+  });
+
+  it("probes, rolls out and terminates the API and the worker safely", () => {
+    for (const name of ["fraud-api", "fraud-worker"]) {
+      const d = find("Deployment", name);
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0];
+      expect(c.livenessProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port: "http" });
+      expect(c.readinessProbe.httpGet).toEqual({ path: HTTP_PATHS.readiness, port: "http" });
+      expect(c.ports).toContainEqual({ name: "http", containerPort: PORTS.http, protocol: "TCP" });
+      expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(API_DRAIN_SECONDS);
+      expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: settings.zoneSpread });
+      expect(find("Deployment", "fraud-worker").spec.template.spec.containers[0].command).toEqual(COMMANDS.worker);
+    }
+  });
+
+  it("autoscales each Deployment and protects it with a disruption budget", () => {
+    const deployments = objects().filter((o) => o.kind === "Deployment");
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(["fraud-api", "fraud-worker"]);
+    for (const d of deployments) {
+      const hpa = objects().find((o) => o.kind === "HorizontalPodAutoscaler" && o.spec.scaleTargetRef.name === d.metadata.name);
+      expect(hpa, d.metadata.name).toBeDefined();
+      expect(hpa!.spec.metrics.map((m: any) => m.resource.name)).toEqual(["cpu", "memory"]);
+      expect(hpa!.spec.behavior.scaleUp.policies.length).toBeGreaterThan(0);
+      expect(hpa!.spec.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThan(0);
+      const pdb = objects().find((o) => o.kind === "PodDisruptionBudget" && o.metadata.name === d.metadata.name);
+      expect(pdb!.spec.selector.matchLabels).toEqual(d.spec.selector.matchLabels);
+      expect(d.spec.template.metadata.labels).toMatchObject(d.spec.selector.matchLabels);
+    }
+    const apiHpa = find("HorizontalPodAutoscaler", "fraud-api");
+    expect(apiHpa.spec.minReplicas).toBe(settings.api.minReplicas);
+    if (stack === "prod") expect(apiHpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+
+  it("binds each service account to the IRSA role that trusts exactly it", () => {
+    const roles = byType(run(), "aws:iam/role:Role");
+    for (const sa of Object.values(SERVICE_ACCOUNTS).filter((s) => s.namespace !== "kube-system")) {
+      const account = find("ServiceAccount", sa.name, sa.namespace);
+      const arn = account.metadata.annotations["eks.amazonaws.com/role-arn"];
+      const role = roles.find((r: RecordedResource) => r.state.arn === arn);
+      expect(role, sa.name).toBeDefined();
+      expect(role!.inputs.assumeRolePolicy).toContain(`"${serviceAccountSubject(sa)}"`);
+    }
+    const lbc = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "aws-load-balancer-controller");
+    const lbcRole = roles.find((r) => r.state.arn === lbc!.inputs.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"]);
+    expect(lbcRole!.inputs.assumeRolePolicy).toContain(`"${serviceAccountSubject(SERVICE_ACCOUNTS.loadBalancerController)}"`);
+  });
+
+  it("exposes the API through the ALB controller, over HTTPS when a certificate is set", () => {
+    const ing = find("Ingress", "fraud-api");
+    expect(ing.spec.ingressClassName).toBe("alb");
+    const a = ing.metadata.annotations;
+    if (settings.ingress.certificateArn) {
+      expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(settings.ingress.certificateArn);
+      expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
+    } else {
+      expect(a["alb.ingress.kubernetes.io/listen-ports"]).toBe('[{"HTTP":80}]');
+    }
+    expect(run().outputs.apiUrl).toMatch(settings.ingress.certificateArn ? /^https:\/\// : /^http:\/\//);
+  });
+
+  it("denies by default and opens only the documented paths", () => {
+    const policies = objects().filter((o) => o.kind === "NetworkPolicy");
+    const namespaces = objects().filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+    expect(namespaces.length).toBe(settings.monitoring.prometheus === "install" ? 3 : 2);
+    for (const ns of namespaces) {
+      const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
+      expect(deny?.spec, ns).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    }
+    const vpcCidr = JSON.parse(stackConfigValue(stack, "fraud-platform:network")).vpcCidr;
+    const lb = policies.find((p) => p.metadata.name === "api-from-load-balancer")!;
+    expect(lb.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: vpcCidr } }]);
+  });
+
+  it("schedules the trainer weekly, one run at a time, bounded", () => {
+    const cj = find("CronJob", "fraud-trainer", NAMESPACES.training);
+    expect(cj.spec).toMatchObject({
+      schedule: settings.trainer.schedule,
+      concurrencyPolicy: "Forbid",
+      successfulJobsHistoryLimit: settings.trainer.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: settings.trainer.failedJobsHistoryLimit,
+    });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: settings.trainer.activeDeadlineSeconds, backoffLimit: settings.trainer.backoffLimit });
+    const c = cj.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(c.command).toEqual(COMMANDS.trainer);
+    expect(c.args).toEqual(["--registry", `s3://${run().outputs.modelBucketName}/models`, "--source", "postgres"]);
+  });
+
+  it("ships monitoring: kube-prometheus-stack when asked, the ServiceMonitor, alerts and the dashboard", () => {
+    const releases = byType(run(), HELM_RELEASE).map((r) => r.inputs.chart).sort();
+    expect(releases).toEqual(settings.monitoring.prometheus === "install" ? ["aws-load-balancer-controller", "kube-prometheus-stack"] : ["aws-load-balancer-controller"]);
+    const sm = find("ServiceMonitor", "fraud-platform");
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: "metrics", path: HTTP_PATHS.metrics });
+    const scraped = objects().filter((o) => o.kind === "Service" && o.metadata.labels?.["fraud-platform/metrics"] === "true").map((s) => s.metadata.name).sort();
+    expect(scraped).toEqual(["fraud-api", "fraud-worker-metrics"]);
+    const alerts = find("PrometheusRule", "fraud-platform-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    expect(alerts).toEqual(expect.arrayContaining(["FraudApiHighErrorRate", "FraudApiHighLatencyP99", "FraudModelNotLoaded", "FraudFeatureStoreDegraded", "FraudTrainerFailed", "FraudTrainerLate"]));
+    const dash = find("ConfigMap", "fraud-platform-dashboard");
+    expect(dash.metadata.labels.grafana_dashboard).toBe("1");
+    expect(JSON.parse(dash.data["fraud-platform.json"]).panels.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+function stackConfigValue(stack: StackName, key: string): string {
+  const v = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[key];
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
