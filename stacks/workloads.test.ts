@@ -36,6 +36,7 @@ describe("workload settings", () => {
     expect(problems({ imageTag: "a", api: { minReplicas: 0 } })).toMatch(/workloads\.api\.minReplicas = 0: expected an integer from 1 to 100/);
     expect(problems({ imageTag: "a", trainer: { schedule: "weekly" } })).toMatch(/workloads\.trainer\.schedule = "weekly": expected a 5-field cron/);
     expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);
+    expect(problems({ imageTag: "a", features: { timezone: "Mars/Olympus" } })).toMatch(/features\.timezone = "Mars\/Olympus": expected an IANA time zone/);
     expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(/monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/);
   });
 

@@ -87,12 +87,24 @@ export interface MonitoringSettings {
   readonly kubePrometheusStackVersion: string;
 }
 
+/**
+ * How features are computed. Serving (API, worker) and the trainer get the same values from this
+ * one setting, so a model is never scored on features computed differently from its training set.
+ */
+export interface FeatureSettings {
+  /** IANA time zone of the hour-of-day and day features. */
+  readonly timezone: string;
+  /** Days after which a transaction's fraud label is considered final. */
+  readonly labelDelayDays: number;
+}
+
 export interface WorkloadSettings {
   /** Image tag deployed for the API, worker and trainer images (ECR tags are immutable; never `latest`). */
   readonly imageTag: string;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** `DoNotSchedule` refuses to stack replicas in one zone (prod); `ScheduleAnyway` prefers not to. */
   readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
+  readonly features: FeatureSettings;
   readonly api: AutoscaledWorkloadSettings & {
     /** Per API key; passed to the app as RATE_LIMIT_PER_MINUTE. */
     readonly rateLimitPerMinute: number;
@@ -113,6 +125,7 @@ const fastScaleUp: ScalingPolicy = { stabilizationWindowSeconds: 0, percent: 100
 export const WORKLOAD_DEFAULTS = {
   logLevel: "info",
   zoneSpread: "ScheduleAnyway",
+  features: { timezone: "UTC", labelDelayDays: 7 },
   api: {
     minReplicas: 1,
     maxReplicas: 4,
@@ -121,7 +134,7 @@ export const WORKLOAD_DEFAULTS = {
     scaleUp: fastScaleUp,
     scaleDown: gentleScaleDown,
     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-    rateLimitPerMinute: 600,
+    rateLimitPerMinute: 6000,
     modelPollSeconds: 60,
   },
   worker: {
@@ -148,9 +161,9 @@ export const WORKLOAD_DEFAULTS = {
     namespace: "monitoring",
     p99LatencyThresholdMs: 250,
     prometheusRetention: "7d",
-    kubePrometheusStackVersion: "75.15.1",
+    kubePrometheusStackVersion: "75.15.0",
   },
-  loadBalancerControllerVersion: "1.13.4",
+  loadBalancerControllerVersion: "1.14.0",
 } as const satisfies Omit<WorkloadSettings, "imageTag">;
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
@@ -232,6 +245,22 @@ function trainer(s: SectionReader): TrainerSettings {
   };
 }
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function features(s: SectionReader): FeatureSettings {
+  const d = WORKLOAD_DEFAULTS.features;
+  const timezone = s.string("timezone", { default: d.timezone });
+  if (!isTimeZone(timezone)) s.problem("timezone", timezone, "an IANA time zone such as UTC or Europe/Paris");
+  return { timezone, labelDelayDays: s.int("labelDelayDays", { min: 0, max: 365, default: d.labelDelayDays }) };
+}
+
 function ingress(s: SectionReader): IngressSettings {
   const d = WORKLOAD_DEFAULTS.ingress;
   const certificateArn = s.string("certificateArn", { default: "", pattern: ACM_ARN, describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" });
@@ -261,7 +290,7 @@ function monitoring(s: SectionReader): MonitoringSettings {
     namespace: s.string("namespace", { default: d.namespace, pattern: DNS_LABEL, describe: "a Kubernetes namespace name" }),
     p99LatencyThresholdMs: s.int("p99LatencyThresholdMs", { min: 1, max: 60_000, default: d.p99LatencyThresholdMs }),
     prometheusRetention: s.string("prometheusRetention", { default: d.prometheusRetention, pattern: DURATION, describe: 'a Prometheus retention such as "15d"' }),
-    kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", { default: d.kubePrometheusStackVersion, pattern: SEMVER, describe: "a chart version such as 75.15.1" }),
+    kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", { default: d.kubePrometheusStackVersion, pattern: SEMVER, describe: "a chart version such as 75.15.0" }),
   };
 }
 
@@ -277,6 +306,7 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
     imageTag: s.string("imageTag", { pattern: IMAGE_TAG, describe: 'an image tag pushed to ECR (letters, digits, "_", ".", "-"; not "latest"), set by CI' }),
     logLevel: s.oneOf("logLevel", ["debug", "info", "warn", "error"] as const, d.logLevel),
     zoneSpread: s.oneOf("zoneSpread", ["DoNotSchedule", "ScheduleAnyway"] as const, d.zoneSpread),
+    features: features(s.section("features")),
     api: {
       ...autoscaled(api, d.api),
       rateLimitPerMinute: api.int("rateLimitPerMinute", { min: 1, max: 1_000_000, default: d.api.rateLimitPerMinute }),
@@ -286,7 +316,7 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
     trainer: trainer(s.section("trainer")),
     ingress: ingress(s.section("ingress")),
     monitoring: monitoring(s.section("monitoring")),
-    loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", { default: d.loadBalancerControllerVersion, pattern: SEMVER, describe: "a chart version such as 1.13.4" }),
+    loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", { default: d.loadBalancerControllerVersion, pattern: SEMVER, describe: "a chart version such as 1.14.0" }),
   };
 }
 

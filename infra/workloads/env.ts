@@ -43,6 +43,11 @@ function databaseEnv(d: DataStoreEndpoints): EnvValues {
   };
 }
 
+/** Feature computation: identical for serving and training (one setting feeds both). */
+function featureEnv(s: WorkloadSettings): EnvValues {
+  return { [ENV.featureTimezone]: s.features.timezone, [ENV.labelDelayDays]: String(s.features.labelDelayDays) };
+}
+
 /** The serving side (API and stream worker): stores, stream, registry, all over TLS with IAM/secret auth. */
 function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
   return {
@@ -63,6 +68,7 @@ function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
     [ENV.kafkaTransactionsTopic]: TOPICS.transactions,
     [ENV.kafkaDecisionsTopic]: TOPICS.decisions,
     [ENV.shutdownDrainSeconds]: String(API_DRAIN_SECONDS),
+    ...featureEnv(s),
   };
 }
 
@@ -87,5 +93,6 @@ export function trainerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValue
     [ENV.awsRegion]: d.region,
     ...databaseEnv(d),
     [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
+    ...featureEnv(s),
   };
 }

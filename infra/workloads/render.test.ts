@@ -233,6 +233,10 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const c = cj.spec.jobTemplate.spec.template.spec.containers[0];
     expect(c.command).toEqual(COMMANDS.trainer);
     expect(c.args).toEqual(["--registry", `s3://${run().outputs.modelBucketName}/models`, "--source", "postgres"]);
+    // Features are computed the same way at training and serving time.
+    const featureEnv = (env: any[]) => env.filter((e) => e.name === ENV.featureTimezone || e.name === ENV.labelDelayDays);
+    expect(featureEnv(c.env)).toEqual(featureEnv(find("Deployment", "fraud-api").spec.template.spec.containers[0].env));
+    expect(featureEnv(c.env)).toHaveLength(2);
   });
 
   it("ships monitoring: kube-prometheus-stack when asked, the ServiceMonitor, alerts and the dashboard", () => {
