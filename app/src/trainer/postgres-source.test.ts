@@ -1,0 +1,64 @@
+/**
+ * The AWS path reads the API's decision log and feedback (created here by the API's own migrations,
+ * so a column rename breaks this test) into the same Dataset the CSV path builds.
+ */
+import { Client } from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { migrate } from "../store/migrate";
+import { postgresClient } from "../store/sql";
+import { describeWithPostgres, uniqueTestName } from "../testing/services";
+import { eventOrder } from "./dataset";
+import { BadRowsError } from "./csv-reader";
+import { loadPostgres } from "./postgres-source";
+
+describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
+  const schema = uniqueTestName("trainer_pg");
+  const client = new Client({ connectionString: databaseUrl });
+
+  beforeAll(async () => {
+    await client.connect();
+    const sql = postgresClient({ connectionString: databaseUrl });
+    try {
+      await migrate(sql, schema);
+    } finally {
+      await sql.close();
+    }
+    const insert = `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country, channel, score, decision, model_version, degraded, reasons)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0.1, 'approve', 'v1', false, '[]')`;
+    await client.query(insert, ["t2", "2018-04-01T11:00:00Z", "A", "M", "20.00", "EUR", "5411", "BE", "pos"]);
+    await client.query(insert, ["t1", "2018-04-01T10:00:00Z", "A", "M", "10.55", null, null, null, null]);
+    await client.query(insert, ["t3", "2018-04-01T12:00:00Z", "B", "M", "7", "EUR", null, null, "ecom"]);
+    await client.query(`INSERT INTO ${schema}.feedback (transaction_id, label, reported_at) VALUES ('t1', 'fraud', '2018-04-02T00:00:00Z'), ('t2', 'legit', '2018-04-03T00:00:00Z')`);
+  });
+  afterAll(async () => {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it("joins decisions with feedback: fraud labels with their report time, no feedback = genuine", async () => {
+    const { dataset: d, badRows } = await loadPostgres({ databaseUrl, schema, batchSize: 2 });
+    expect(badRows).toMatchObject({ lines: 3, count: 0 });
+    const order = Array.from(eventOrder(d));
+    const ids = order.map((i) => d.transactionIds[i]);
+    expect(ids).toEqual(["t1", "t2", "t3"]);
+    const [i1, i2, i3] = order as [number, number, number];
+    expect([d.labels[i1], d.labels[i2], d.labels[i3]]).toEqual([1, 0, 0]);
+    expect(d.labelReportedAt[i1]).toBe(Date.parse("2018-04-02T00:00:00Z"));
+    expect(d.labelReportedAt[i2]).toBeNaN(); // a legit label carries no fraud report time
+    expect(d.amounts[i1]).toBe(10.55);
+    expect(d.timestamps[i1]).toBe(Date.parse("2018-04-01T10:00:00Z"));
+    expect(d.channel.values[d.channel.codes[i3]!]).toBe("ecom");
+    expect(d.currency.values[d.currency.codes[i1]!]).toBeUndefined();
+  });
+
+  it("counts bad rows and enforces the configured share", async () => {
+    await client.query(
+      `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, channel, score, decision, model_version, degraded, reasons)
+       VALUES ('t4', '2018-04-01T13:00:00Z', 'B', 'M', 3, 'phone', 0.1, 'approve', 'v1', false, '[]')`,
+    );
+    await expect(loadPostgres({ databaseUrl, schema, maxBadShare: 0.1 })).rejects.toThrow(BadRowsError);
+    const r = await loadPostgres({ databaseUrl, schema, maxBadShare: 0.5 });
+    expect(r.badRows.count).toBe(1);
+    expect(r.badRows.examples[0]!.reason).toMatch(/channel .*transaction t4/);
+  });
+});
