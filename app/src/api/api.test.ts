@@ -1,0 +1,210 @@
+/**
+ * The API on its embedded defaults (PGlite, in-process feature store and rate limit), over HTTP:
+ * every endpoint, auth, validation, idempotency, rate limit, feedback and hot model swap.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
+import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+describe("fraud API on embedded defaults", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { BATCH_MAX: "5", RATE_LIMIT_PER_MINUTE: "0" } });
+  }, START_TIMEOUT_MS);
+  afterAll(() => h.close());
+
+  it("answers liveness, readiness, OpenAPI and the docs page", async () => {
+    expect((await h.request("GET", "/healthz")).json).toEqual({ status: "ok" });
+    const ready = await h.request("GET", "/readyz");
+    expect(ready.status).toBe(200);
+    expect(ready.json).toEqual({ status: "ready", checks: { model: "ok (v1)", postgres: "ok" } });
+    const spec = (await h.request("GET", "/openapi.json")).json;
+    expect(spec.openapi).toBe("3.1.0");
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/v1/score", "/v1/score/batch", "/v1/feedback", "/v1/decisions/{transactionId}"]));
+    expect(spec.paths["/v1/score/batch"].post.requestBody.content["application/json"].schema.properties.transactions.maxItems).toBe(5);
+    const docs = await h.request("GET", "/docs");
+    expect(docs.headers.get("content-type")).toMatch(/text\/html/);
+    expect(docs.text).toContain('fetch("/openapi.json")');
+    expect(docs.text).not.toMatch(/https?:\/\//);
+  });
+
+  it("says 404 for unknown routes and 405 with Allow for a wrong method", async () => {
+    expect((await h.request("GET", "/nope")).status).toBe(404);
+    const r = await h.request("GET", "/v1/score");
+    expect(r.status).toBe(405);
+    expect(r.headers.get("allow")).toBe("POST");
+    expect((await h.request("DELETE", "/healthz")).status).toBe(405);
+  });
+
+  it("requires a valid API key on /v1", async () => {
+    const missing = await h.request("POST", "/v1/score", tx(), { "X-API-Key": "" });
+    expect(missing.status).toBe(401);
+    expect(missing.json.message).toBe("missing X-API-Key header");
+    const wrong = await h.request("POST", "/v1/score", tx(), { "X-API-Key": "not-a-key-at-all-1234" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.message).toBe("invalid API key");
+    expect((await h.request("POST", "/v1/score", tx(), { "X-API-Key": OTHER_KEY })).status).toBe(200);
+  });
+
+  it("rejects bad input with precise 4xx messages and records nothing", async () => {
+    const before = await h.metric('fraud_decisions_total{decision="approve"}');
+    const malformed = await h.request("POST", "/v1/score", '{"transactionId": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.error).toBe("malformed_json");
+    const wrongTypes = await h.request("POST", "/v1/score", tx({ amount: "12", cardId: 7 }));
+    expect(wrongTypes.status).toBe(400);
+    expect(wrongTypes.json.problems).toEqual([
+      { path: "cardId", message: "must be a string, got number" },
+      { path: "amount", message: "must be a number, got string" },
+    ]);
+    const negative = await h.request("POST", "/v1/score", tx({ amount: -5 }));
+    expect(negative.json.problems).toEqual([{ path: "amount", message: "must be > 0, got -5" }]);
+    const unknown = await h.request("POST", "/v1/score", tx({ merchantCategroy: "5411" }));
+    expect(unknown.json.problems[0].path).toBe("merchantCategroy");
+    expect(unknown.json.problems[0].message).toMatch(/^unknown field/);
+    const badEnum = await h.request("POST", "/v1/score", tx({ channel: "phone", timestamp: "2024-03-05 14:00" }));
+    expect(badEnum.json.problems.map((p: { path: string }) => p.path)).toEqual(["timestamp", "channel"]);
+    expect((await h.request("POST", "/v1/score", "[]")).json.message).toBe("must be an object, got array");
+    const notJson = await h.request("POST", "/v1/score", JSON.stringify(tx()), { "Content-Type": "text/plain" });
+    expect(notJson.status).toBe(415);
+    const big = await h.request("POST", "/v1/score", JSON.stringify({ ...tx(), pad: "x".repeat(h.cfg.maxBodyBytes) }));
+    expect(big.status).toBe(413);
+    const batch = await h.request("POST", "/v1/score/batch", { transactions: Array.from({ length: 6 }, () => tx()) });
+    expect(batch.status).toBe(400);
+    expect(batch.json.problems).toEqual([{ path: "transactions", message: "holds 6 transactions; the maximum per batch is 5 (BATCH_MAX)" }]);
+    const badItem = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx({ amount: 0 })] });
+    expect(badItem.json.problems).toEqual([{ path: "transactions[1].amount", message: "must be > 0, got 0" }]);
+    expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(before);
+  });
+
+  it("scores, stores, and returns the stored decision for a repeated transactionId without counting it twice", async () => {
+    const t = tx({ amount: 50 });
+    const first = await h.request("POST", "/v1/score", t);
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ transactionId: t.transactionId, decision: "approve", modelVersion: "v1", degraded: false });
+    expect(first.json.score).toBeCloseTo(sigmoid(-3), 12);
+    const counted = await h.metric('fraud_decisions_total{decision="approve"}');
+    const again = await Promise.all([h.request("POST", "/v1/score", { ...t, amount: 5000 }), h.request("POST", "/v1/score", t)]);
+    for (const r of again) expect(r.json).toEqual(first.json);
+    expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(counted);
+    const got = await h.request("GET", `/v1/decisions/${encodeURIComponent(String(t.transactionId))}`);
+    expect(got.json).toMatchObject({ ...first.json, timestamp: "2024-03-05T14:00:00.000Z" });
+    expect((await h.request("GET", "/v1/decisions/never-seen")).status).toBe(404);
+  });
+
+  it("computes history features end to end: a card's amount against its 30-day mean", async () => {
+    const card = `card-${Date.now()}`;
+    await h.request("POST", "/v1/score", tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }));
+    await h.request("POST", "/v1/score", tx({ cardId: card, amount: 300, timestamp: "2024-03-10T10:00:00Z" }));
+    // mean over the 30 days before = (100 + 300) / 2 = 200; 1500 / 200 = 7.5 >= 5 -> the "high" leaf
+    const r = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
+    expect(r.json.decision).toBe("decline");
+    expect(r.json.score).toBeCloseTo(sigmoid(3), 12);
+    expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5, description: "amount is 7.5x the card's 30-day mean" });
+    // 40 days later the window is empty again: ratio missing, amount >= 1000 -> the middle leaf
+    const later = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-05-01T10:00:00Z" }));
+    expect(later.json).toMatchObject({ decision: "review", score: 0.5 });
+  });
+
+  it("scores a batch in order, same card seeing the earlier one", async () => {
+    const card = `batch-card-${Date.now()}`;
+    const txs = [tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }), tx({ cardId: card, amount: 900, timestamp: "2024-03-01T11:00:00Z" })];
+    const r = await h.request("POST", "/v1/score/batch", { transactions: txs });
+    expect(r.status).toBe(200);
+    expect(r.json.decisions.map((d: { transactionId: string; decision: string }) => [d.transactionId, d.decision])).toEqual([
+      [txs[0].transactionId, "approve"],
+      [txs[1].transactionId, "decline"],
+    ]);
+  });
+
+  it("stores feedback; a fraud label reaches the feature store from its report time", async () => {
+    const t = tx({ merchantId: `m-${Date.now()}` });
+    await h.request("POST", "/v1/score", t);
+    const r = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+    expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
+    const unknown = await h.request("POST", "/v1/feedback", { transactionId: "never-scored", label: "fraud" });
+    expect(unknown.json).toMatchObject({ stored: true, featuresUpdated: false });
+    expect((await h.request("POST", "/v1/feedback", { transactionId: "x", label: "maybe" })).json.problems).toEqual([
+      { path: "label", message: 'must be one of fraud, legit, got "maybe"' },
+    ]);
+    const { rows } = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
+    expect(rows).toEqual([{ label: "fraud" }]);
+    // a later transaction at the merchant, after the report: 1 known fraud among 1 earlier transaction
+    const next = tx({ merchantId: t.merchantId, timestamp: "2024-03-07T00:00:00Z" });
+    const store = h.api.runtime.featureStore;
+    const seen = await store.observe({ ...(next as never), timestamp: Date.parse("2024-03-07T00:00:00Z") });
+    expect(seen.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+  });
+
+  it("swaps to a newly promoted model, and refuses a broken one while the old one keeps serving", async () => {
+    await h.registry.putVersion("v2", testVersionFiles("v2", {}, testModelJson({ low: -1, mid: 0, high: 3 })));
+    await h.registry.promote("v2", "test");
+    await h.api.runtime.models.poll();
+    const r = await h.request("POST", "/v1/score", tx({ amount: 10 }));
+    expect(r.json).toMatchObject({ modelVersion: "v2" });
+    expect(r.json.score).toBeCloseTo(sigmoid(-1), 12);
+    expect(await h.metric('fraud_model_info{version="v2"}')).toBe(1);
+    expect(await h.metric('fraud_model_info{version="v1"}')).toBe(0);
+
+    // A version whose model.json got corrupted after it was registered.
+    await h.registry.putVersion("v3", testVersionFiles("v3"));
+    writeFileSync(join(h.registryDir, "models", "v3", "model.json"), "{ not json");
+    await h.registry.promote("v3", "test");
+    const failures = await h.metric("fraud_model_load_failures_total");
+    await h.api.runtime.models.poll();
+    await h.api.runtime.models.poll(); // refused once, not retried until the manifest changes
+    expect(await h.metric("fraud_model_load_failures_total")).toBe(failures + 1);
+    expect((await h.request("POST", "/v1/score", tx())).json.modelVersion).toBe("v2");
+    expect(await h.metric("fraud_model_loaded")).toBe(1);
+  });
+});
+
+describe("fraud API rate limit (in-process)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: "3" } });
+  }, START_TIMEOUT_MS);
+  afterAll(() => h.close());
+
+  it("answers 429 with Retry-After past the per-key limit, per key", async () => {
+    // 3 allowed per minute: the 4th is refused (the 7th at worst, if a minute boundary passes meanwhile)
+    const statuses: number[] = [];
+    let limited;
+    while (!limited && statuses.length < 7) {
+      const r = await h.request("POST", "/v1/score", tx());
+      statuses.push(r.status);
+      if (r.status === 429) limited = r;
+    }
+    expect(limited).toBeDefined();
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited!.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect(limited!.json.error).toBe("rate_limited");
+    expect((await h.request("POST", "/v1/score", tx(), { "X-API-Key": OTHER_KEY })).status).toBe(200);
+  });
+});
+
+describe("fraud API without a model", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ initialVersion: null });
+  }, START_TIMEOUT_MS);
+  afterAll(() => h.close());
+
+  it("is not ready and answers 503 until a model is promoted", async () => {
+    const ready = await h.request("GET", "/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.json.checks.model).toBe("no model loaded");
+    const r = await h.request("POST", "/v1/score", tx());
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("5");
+    await h.registry.putVersion("v1", testVersionFiles("v1"));
+    await h.registry.promote("v1", "test");
+    await h.api.runtime.models.poll();
+    expect((await h.request("POST", "/v1/score", tx())).status).toBe(200);
+  });
+});
