@@ -73,6 +73,8 @@ export class Cluster extends pulumi.ComponentResource {
         skipDefaultNodeGroup: true,
         skipDefaultSecurityGroups: true,
         nodeAssociatePublicIpAddress: false,
+        // Enforce the workloads' NetworkPolicies (VPC CNI network policy agent); without it they are inert.
+        vpcCniOptions: { enableNetworkPolicy: true },
       },
       { parent: this, dependsOn: [logGroup] },
     );
