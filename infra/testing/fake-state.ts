@@ -39,6 +39,13 @@ const ID_PREFIX: Record<string, string> = {
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
 };
 
+/** Outputs their providers mark secret (the SDK wraps them client-side; the recorder must redact them too). */
+export const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
+  "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+  "random:index/randomString:RandomString": ["result"],
+  "eks:index:Cluster": ["kubeconfig", "kubeconfigJson"],
+};
+
 export interface FakeInput {
   readonly type: string;
   readonly name: string;

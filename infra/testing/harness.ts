@@ -34,7 +34,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { program } from "../program";
-import { ACCOUNT, fakeState } from "./fake-state";
+import { ACCOUNT, fakeState, SECRET_OUTPUTS } from "./fake-state";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
@@ -46,6 +46,8 @@ export interface RecordedResource {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  /** The physical id the mock assigned (empty for components). */
+  readonly id: string;
   /** URN of the parent; the root stack resource for top-level components. */
   readonly parent?: string;
   /** Provider reference (`urn::id`) when one was passed explicitly. */
@@ -156,12 +158,13 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
           type: req.getType(),
           name: req.getName(),
           urn: resp.getUrn(),
+          id: resp.getId(),
           parent: req.getParent() || undefined,
           provider: req.getProvider() || undefined,
           custom: req.getCustom(),
           remote: req.getRemote(),
           inputs: normalize(req.getObject()?.toJavaScript() ?? {}),
-          state: normalize(resp.getObject()?.toJavaScript() ?? {}),
+          state: redact(req.getType(), normalize(resp.getObject()?.toJavaScript() ?? {})),
         };
         resources.push(rec);
         byUrn.set(rec.urn, rec);
@@ -178,10 +181,20 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
   };
 
   let failure: unknown;
+  // A program error is caught inside the stack's init: rethrown from there it would also reject the
+  // stack resource's internal promises, which nobody awaits (unhandled rejections in the runner).
+  const init = async () => {
+    try {
+      return await program();
+    } catch (e) {
+      failure = e;
+      return {};
+    }
+  };
   try {
-    await pulumi.runtime.runInPulumiStack(program);
+    await pulumi.runtime.runInPulumiStack(init);
   } catch (e) {
-    failure = e;
+    failure ??= e;
   }
   await pulumi.runtime.disconnect();
   if (failure) throw failure;
@@ -203,6 +216,11 @@ export function normalize(value: any): any {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
   }
   return value;
+}
+
+function redact(type: string, state: Record<string, any>): Record<string, any> {
+  const keys = SECRET_OUTPUTS[type] ?? [];
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, keys.includes(k) ? SECRET : v]));
 }
 
 // ── query helpers for tests ─────────────────────────────────────────────────────────────────────

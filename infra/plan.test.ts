@@ -1,0 +1,31 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { planEntries, planText } from "./plan";
+import { runStack, SECRET, type StackRun } from "./testing/harness";
+
+let run: StackRun;
+beforeAll(async () => {
+  run = await runStack("dev");
+}, 60_000);
+
+describe("offline plan", () => {
+  it("JSON: one {type, name, urn, parent, inputs} per resource, references resolved, secrets redacted", () => {
+    const entries = planEntries(run.resources);
+    expect(entries).toHaveLength(run.resources.length);
+    for (const e of entries) expect(Object.keys(e)).toEqual(["type", "name", "urn", "parent", "inputs"]);
+    const db = entries.find((e) => e.type === "aws:rds/instance:Instance")!;
+    expect(db.inputs.kmsKeyId).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+    expect(entries.find((e) => e.type === "aws:elasticache/replicationGroup:ReplicationGroup")!.inputs.authToken).toBe(SECRET);
+    expect(entries.find((e) => e.type === "aws:eks/nodeGroup:NodeGroup")!.parent).toBe(entries.find((e) => e.type === "fraud-platform:cluster:Cluster")!.urn);
+  });
+
+  it("text: resources grouped under their components", () => {
+    const text = planText("dev", run.resources);
+    expect(text).toMatch(/^Plan for stack dev: \d+ resources in \d+ components/);
+    const db = text.slice(text.indexOf("\n  fraud-platform:data:Database db  ("));
+    const block = db.slice(0, db.indexOf("\n  fraud-platform:", 3));
+    expect(block).toMatch(/\(5 resources\)/);
+    for (const child of ["aws:rds/instance:Instance db-postgres", "aws:ec2/securityGroup:SecurityGroup db-postgres", "aws:rds/parameterGroup:ParameterGroup db-params"]) {
+      expect(block).toContain(`\n    + ${child}\n`);
+    }
+  });
+});
