@@ -258,3 +258,11 @@ function stackConfigValue(stack: StackName, key: string): string {
   const v = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[key];
   return typeof v === "string" ? v : JSON.stringify(v);
 }
+
+describe("workloads under `pulumi preview`", () => {
+  it("declare the same Kubernetes objects while platform outputs are still unknown", async () => {
+    const preview = await runStack("prod", { preview: true });
+    const names = (run: StackRun) => run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => `${r.type} ${r.name}`).sort();
+    expect(names(preview)).toEqual(names(runs.prod));
+  }, 60_000);
+});
