@@ -101,7 +101,7 @@ const cidrItem = (v: string): string | undefined => {
   if (typeof c === "string") return c;
   return c.prefix === 0 ? "a CIDR narrower than /0 (the whole internet is not a restriction)" : undefined;
 };
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
 function network(s: SectionReader): NetworkSettings {
