@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
+import { parseTransaction } from "./validate";
 import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -134,9 +135,8 @@ describe("fraud API on embedded defaults", () => {
     const { rows } = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
     expect(rows).toEqual([{ label: "fraud" }]);
     // a later transaction at the merchant, after the report: 1 known fraud among 1 earlier transaction
-    const next = tx({ merchantId: t.merchantId, timestamp: "2024-03-07T00:00:00Z" });
-    const store = h.api.runtime.featureStore;
-    const seen = await store.observe({ ...(next as never), timestamp: Date.parse("2024-03-07T00:00:00Z") });
+    const next = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T00:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
+    const seen = await h.api.runtime.featureStore.observe(next);
     expect(seen.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
   });
 

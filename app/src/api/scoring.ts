@@ -145,7 +145,7 @@ export class Scorer {
       if (observed?.duplicate) {
         reserved = false;
         this.d.decisions.release(1);
-        const stored = await this.stored(tx.transactionId);
+        const stored = await this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS);
         if (stored) return stored;
         // Observed before but its decision never got written (that process died): score it now,
         // with the history it saw, without counting it again.
@@ -171,16 +171,6 @@ export class Scorer {
       return record;
     } finally {
       if (reserved) this.d.decisions.release(1);
-    }
-  }
-
-  /** Polls the log for a decision another request is about to write. */
-  private async stored(id: string): Promise<DecisionRecord | undefined> {
-    const end = Date.now() + DUPLICATE_WAIT_MS;
-    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
-      const found = await this.d.decisions.get(id);
-      if (found || Date.now() + wait > end) return found;
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 

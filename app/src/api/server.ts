@@ -55,6 +55,8 @@ class HttpError extends Error {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const READY_TIMEOUT_MS = 1000;
+/** A label right after its score may find the decision still in another replica's write-behind buffer. */
+const LABEL_LOOKUP_WAIT_MS = 1000;
 
 function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
@@ -238,7 +240,7 @@ export class Api {
       throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
     });
     if (fb.label !== "fraud") return { transactionId: fb.transactionId, stored: true, featuresUpdated: false };
-    const decision = await this.d.decisions.get(fb.transactionId).catch(() => undefined);
+    const decision = await this.d.decisions.getEventually(fb.transactionId, LABEL_LOOKUP_WAIT_MS).catch(() => undefined);
     if (!decision) {
       return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
     }

@@ -156,6 +156,19 @@ export class DecisionLog {
     return rows[0] && fromRow(rows[0]);
   }
 
+  /**
+   * Like `get`, polling for up to `waitMs` while it is not found: another replica may hold the
+   * decision in its write-behind buffer for a few milliseconds more.
+   */
+  async getEventually(transactionId: string, waitMs: number): Promise<DecisionRecord | undefined> {
+    const end = Date.now() + waitMs;
+    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
+      const found = await this.get(transactionId);
+      if (found || Date.now() + wait > end) return found;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
   /** Only the buffer: no database round trip. */
   getBuffered(transactionId: string): DecisionRecord | undefined {
     return this.queue.get(transactionId);

@@ -1,0 +1,218 @@
+/**
+ * The API against the real Redis and PostgreSQL: features and idempotency across replicas, the
+ * shared rate limit, fraud labels in Redis, the degraded path (Redis unreachable) and the buffered
+ * path (PostgreSQL cut and restored through a TCP proxy).
+ */
+import Redis from "ioredis";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { TcpProxy } from "../store/tcp-proxy";
+import { describeWithPostgres, describeWithRedis, uniqueTestName } from "../testing/services";
+import { postgresClient, type SqlClient } from "../store/sql";
+import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
+  describeWithRedis("and Redis", (redisUrl) => {
+    const schema = uniqueTestName("api");
+    const prefix = `${uniqueTestName("api")}:`;
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, RATE_LIMIT_PER_MINUTE: "0" };
+    let a: Harness;
+    let b: Harness;
+    let redis: Redis;
+    let sql: SqlClient;
+
+    beforeAll(async () => {
+      a = await startHarness({ env, schema, redisKeyPrefix: prefix });
+      b = await startHarness({ env, schema, redisKeyPrefix: prefix });
+      redis = new Redis(redisUrl);
+      sql = postgresClient({ connectionString: databaseUrl, max: 1 });
+    }, START_TIMEOUT_MS);
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await sql.close();
+    });
+
+    it("is ready with both servers reachable", async () => {
+      expect((await a.request("GET", "/readyz")).json).toEqual({ status: "ready", checks: { model: "ok (v1)", postgres: "ok", redis: "ok" } });
+    });
+
+    it("computes history features from Redis on whichever replica scores", async () => {
+      const card = `card-${Date.now()}`;
+      await a.request("POST", "/v1/score", tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }));
+      await b.request("POST", "/v1/score", tx({ cardId: card, amount: 300, timestamp: "2024-03-10T10:00:00Z" }));
+      const r = await a.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
+      expect(r.json).toMatchObject({ decision: "decline", degraded: false });
+      expect(r.json.score).toBeCloseTo(sigmoid(3), 12);
+      expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5 });
+      await until(async () => (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [r.json.transactionId])).rows.length === 1);
+    });
+
+    it("scores a transactionId once when two replicas race on it", async () => {
+      const before = (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
+      const t = tx({ amount: 20 });
+      const replies = await Promise.all([a, b, a, b, a, b].map((h) => h.request("POST", "/v1/score", t)));
+      for (const r of replies) {
+        expect(r.status).toBe(200);
+        expect(r.json).toEqual(replies[0].json);
+      }
+      const after = (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
+      expect(after - before).toBe(1);
+      await until(async () => (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [t.transactionId])).rows.length === 1);
+      // once written and out of both buffers, the stored decision still comes back
+      expect((await b.request("POST", "/v1/score", t)).json).toEqual(replies[0].json);
+      expect((await b.request("GET", `/v1/decisions/${t.transactionId}`)).json).toMatchObject(replies[0].json);
+    });
+
+    it("records a fraud label in Redis from its report time", async () => {
+      const t = tx({ merchantId: `m-${Date.now()}` });
+      await a.request("POST", "/v1/score", t);
+      const r = await b.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+      expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
+      const members = await redis.zrange(`${prefix}mfraud:${t.merchantId}`, 0, -1);
+      expect(members).toEqual([`${t.transactionId}|${Date.parse("2024-03-06T00:00:00Z")}`]);
+    });
+  });
+});
+
+describeWithPostgres("fraud API rate limit shared through Redis", (databaseUrl) => {
+  describeWithRedis("two replicas", (redisUrl) => {
+    const schema = uniqueTestName("rl");
+    const prefix = `${uniqueTestName("rl")}:`;
+    const env = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, RATE_LIMIT_PER_MINUTE: "4" };
+    let a: Harness;
+    let b: Harness;
+    beforeAll(async () => {
+      a = await startHarness({ env, schema, redisKeyPrefix: prefix });
+      b = await startHarness({ env, schema, redisKeyPrefix: prefix });
+    }, START_TIMEOUT_MS);
+    afterAll(async () => {
+      await a?.close();
+      await b?.close();
+      const redis = new Redis(redisUrl);
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      const sql = postgresClient({ connectionString: databaseUrl, max: 1 });
+      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await sql.close();
+    });
+
+    it("admits the limit across replicas, not per replica", async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await (i % 2 ? b : a).request("POST", "/v1/score", tx())).status);
+      const ok = statuses.filter((s) => s === 200).length;
+      // 4 per minute in total; 8 only if a minute boundary passed during the loop
+      expect(ok === 4 || (ok > 4 && ok <= 6 && new Date().getSeconds() < 5)).toBe(true);
+      expect(statuses.filter((s) => s === 429).length).toBe(6 - ok);
+      expect((await a.request("POST", "/v1/score", tx(), { "X-API-Key": OTHER_KEY })).status).toBe(200);
+    });
+  });
+});
+
+describeWithPostgres("fraud API with Redis unreachable", (databaseUrl) => {
+  const schema = uniqueTestName("degraded");
+  let h: Harness;
+  beforeAll(async () => {
+    // a port nothing listens on
+    h = await startHarness({ env: { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", FEATURE_STORE_TIMEOUT_MS: "100" }, schema });
+  }, START_TIMEOUT_MS);
+  afterAll(async () => {
+    await h?.close();
+    const sql = postgresClient({ connectionString: databaseUrl, max: 1 });
+    await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await sql.close();
+  });
+
+  it("answers within its timeout with the features it can compute, degraded and counted", async () => {
+    const before = await h.metric("fraud_degraded_total");
+    const started = Date.now();
+    const r = await h.request("POST", "/v1/score", tx({ amount: 1500 }));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.status).toBe(200);
+    // no history: the ratio is missing, the amount decides -> the middle leaf
+    expect(r.json).toMatchObject({ decision: "review", score: 0.5, degraded: true });
+    const batch = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx()] });
+    expect(batch.json.decisions.map((d: { degraded: boolean }) => d.degraded)).toEqual([true, true]);
+    expect(await h.metric("fraud_degraded_total")).toBe(before + 3);
+    expect(await h.metric("fraud_feature_store_errors_total")).toBeGreaterThanOrEqual(1);
+    // the decision log still answers for duplicates
+    expect((await h.request("POST", "/v1/score", { ...tx(), transactionId: r.json.transactionId })).json).toEqual(r.json);
+    const ready = await h.request("GET", "/readyz");
+    expect(ready.status).toBe(503);
+    expect(ready.json.checks.redis).not.toBe("ok");
+  });
+
+  it("refuses to update features from a label while Redis is down, after storing the label", async () => {
+    const t = tx();
+    await h.request("POST", "/v1/score", t);
+    const r = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud" });
+    expect(r.status).toBe(503);
+    expect(r.json.message).toMatch(/^label stored, but the feature store could not record it/);
+  });
+});
+
+describeWithPostgres("fraud API with PostgreSQL cut and restored", (databaseUrl) => {
+  const schema = uniqueTestName("buffered");
+  const target = new URL(databaseUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  let h: Harness;
+  let direct: SqlClient;
+  beforeAll(async () => {
+    await proxy.start();
+    const proxied = new URL(databaseUrl);
+    proxied.hostname = "127.0.0.1";
+    proxied.port = String(proxy.port);
+    h = await startHarness({ env: { DATABASE_URL: proxied.toString(), DECISION_BUFFER_MAX: "6" }, schema });
+    direct = postgresClient({ connectionString: databaseUrl, max: 1 });
+  }, START_TIMEOUT_MS);
+  afterAll(async () => {
+    await proxy.restore().catch(() => undefined);
+    await h?.close();
+    await direct.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await direct.close();
+    await proxy.close();
+  });
+
+  it("buffers decisions, refuses past the bound with 503, and writes them all when PostgreSQL is back", async () => {
+    await proxy.cut();
+    const txs = Array.from({ length: 6 }, () => tx());
+    for (const t of txs) expect((await h.request("POST", "/v1/score", t)).status).toBe(200);
+    const got = await h.request("GET", `/v1/decisions/${txs[0].transactionId}`);
+    expect(got.status).toBe(200);
+    const full = await h.request("POST", "/v1/score", tx());
+    expect(full.status).toBe(503);
+    expect(full.json.message).toMatch(/decision buffer full/);
+    expect(await h.metric("fraud_decision_buffer_rejections_total")).toBe(1);
+    expect(await h.metric("fraud_decision_buffer_size")).toBe(6);
+    expect((await h.request("GET", "/readyz")).json.checks.postgres).not.toBe("ok");
+    // a batch that does not fit whole is refused whole
+    expect((await h.request("POST", "/v1/score/batch", { transactions: [tx()] })).status).toBe(503);
+
+    await proxy.restore();
+    await until(() => h.api.runtime.decisions.buffered === 0);
+    const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions`);
+    expect(rows.map((r) => r.id).sort()).toEqual(txs.map((t) => String(t.transactionId)).sort());
+    expect((await h.request("POST", "/v1/score", tx())).status).toBe(200);
+  });
+});
