@@ -207,22 +207,18 @@ export class DatasetBuilder {
   }
 }
 
-/** Row `i` as the shared feature module's Transaction. */
+/** Row `i` as the shared feature module's Transaction (one object literal: this runs per row). */
 export function transactionAt(d: Dataset, i: number): Transaction {
-  const currency = d.currency.values[d.currency.codes[i]!];
-  const merchantCategory = d.merchantCategory.values[d.merchantCategory.codes[i]!];
-  const country = d.country.values[d.country.codes[i]!];
-  const channel = d.channel.values[d.channel.codes[i]!] as Channel | undefined;
   return {
     transactionId: d.transactionIds[i]!,
     timestamp: d.timestamps[i]!,
     cardId: d.cardIds[d.cards[i]!]!,
     merchantId: d.merchantIds[d.merchants[i]!]!,
     amount: d.amounts[i]!,
-    ...(currency === undefined ? {} : { currency }),
-    ...(merchantCategory === undefined ? {} : { merchantCategory }),
-    ...(country === undefined ? {} : { country }),
-    ...(channel === undefined ? {} : { channel }),
+    currency: d.currency.values[d.currency.codes[i]!],
+    merchantCategory: d.merchantCategory.values[d.merchantCategory.codes[i]!],
+    country: d.country.values[d.country.codes[i]!],
+    channel: d.channel.values[d.channel.codes[i]!] as Channel | undefined,
   };
 }
 
