@@ -125,6 +125,9 @@ describe("data stores", () => {
       expect(db).toMatchObject({ engine: "postgres", publiclyAccessible: false, multiAz: ha, deletionProtection: ha, backupRetentionPeriod: days, skipFinalSnapshot: false, manageMasterUserPassword: true });
       expect(db.finalSnapshotIdentifier).toMatch(/-final$/);
       expect(db.password).toBeUndefined();
+      // exported logs land in groups we created (encrypted, retained), not ones RDS would make
+      const groups = byType(run, T.logGroup).map((g) => g.inputs.name);
+      for (const log of db.enabledCloudwatchLogsExports) expect(groups).toContain(`/aws/rds/instance/${db.identifier}/${log}`);
       const params = run.resources.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup")!.inputs;
       expect(params.family).toBe("postgres16");
       expect(params.parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));

@@ -104,7 +104,7 @@ export class Platform extends pulumi.ComponentResource {
     );
     const database = new Database(
       "db",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, namePrefix: prefix },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
       parent,
     );
     const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);

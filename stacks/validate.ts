@@ -63,6 +63,7 @@ export interface ListOptions {
 /** A typed view over one config object; create it with `SettingsReader.section`. */
 export class SectionReader {
   private readonly read = new Set<string>();
+  private readonly children: SectionReader[] = [];
 
   constructor(
     /** `fraud-platform:cluster` or `fraud-platform:cluster.nodes`. */
@@ -169,8 +170,6 @@ export class SectionReader {
       ...this.children.flatMap((c) => c.unknownKeys()),
     ];
   }
-
-  private readonly children: SectionReader[] = [];
 
   private get(key: string): unknown {
     this.read.add(key);

@@ -5,6 +5,7 @@ import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
 
 export const POSTGRES_PORT = 5432;
 export const DATABASE_NAME = "fraud";
+const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
 export interface DatabaseArgs {
   readonly vpcId: pulumi.Input<string>;
@@ -25,6 +26,9 @@ export interface DatabaseArgs {
   readonly dataKeyArn: pulumi.Input<string>;
   /** The RDS-managed master password secret. */
   readonly secretsKeyArn: pulumi.Input<string>;
+  /** Encrypts the exported PostgreSQL log groups. */
+  readonly logsKeyArn: pulumi.Input<string>;
+  readonly logRetentionDays: number;
   /** Identifier prefix, e.g. `fraud-platform-prod`. */
   readonly namePrefix: string;
 }
@@ -54,6 +58,10 @@ export class Database extends pulumi.ComponentResource {
       parent,
     );
     const identifier = `${args.namePrefix}-postgres`;
+    // RDS exports to these fixed names and would create them unencrypted with no expiry; ours come first.
+    const logGroups = POSTGRES_LOG_EXPORTS.map(
+      (log) => new aws.cloudwatch.LogGroup(`${name}-${log}-logs`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent),
+    );
     const db = new aws.rds.Instance(
       `${name}-postgres`,
       {
@@ -85,13 +93,13 @@ export class Database extends pulumi.ComponentResource {
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.dataKeyArn,
         performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
-        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+        enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
         autoMinorVersionUpgrade: true,
         iamDatabaseAuthenticationEnabled: true,
         caCertIdentifier: "rds-ca-rsa2048-g1",
         applyImmediately: false,
       },
-      parent,
+      { parent: this, dependsOn: logGroups },
     );
     this.address = db.address;
     this.masterSecretArn = db.masterUserSecrets.apply((s) => {
