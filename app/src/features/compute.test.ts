@@ -3,6 +3,7 @@ import { computeFeatures, DAY_MS, defaultFeatureConfig, FEATURE_INDEX, featureCo
 import { describeFeature } from "./reasons";
 import { clockFor, TimezoneClock } from "./timezone";
 import { FEATURE_NAMES, type HistorySnapshot, type Transaction } from "./types";
+import { seededRandom } from "../testing/random";
 
 // Wednesday 2024-01-10 12:00:00 UTC
 const T = Date.UTC(2024, 0, 10, 12);
@@ -122,8 +123,7 @@ describe("timezone cache", () => {
   });
 
   it("matches Intl on random instants over 1990-2040", () => {
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = seededRandom(42);
     for (const zone of zones) {
       const clock = clockFor(zone);
       for (let i = 0; i < 500; i++) {

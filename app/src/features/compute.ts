@@ -2,7 +2,7 @@
  * The feature maths, shared by serving and training: a pure function of the transaction and the
  * point-in-time `HistorySnapshot` a `FeatureStore` returned for it.
  */
-import { clockFor } from "./timezone";
+import { clockFor, hourOfLocal, weekdayOfLocal } from "./timezone";
 import { FEATURE_NAMES, WINDOW_DAYS, type FeatureConfig, type FeatureName, type HistorySnapshot, type Transaction } from "./types";
 
 export const DAY_MS = 86_400_000;
@@ -75,7 +75,9 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   const mean30 = n30 === 0 ? 0 : c30 / n30 / 100;
   const [m1, m7, m30] = s.merchantCounts;
   const [f1, f7, f30] = s.merchantKnownFrauds;
-  const local = clockFor(cfg.timezone).local(t);
+  const local = clockFor(cfg.timezone).localMs(t);
+  const hour = hourOfLocal(local);
+  const weekday = weekdayOfLocal(local);
 
   out[offset] = tx.amount;
   out[offset + 1] = n1;
@@ -92,8 +94,8 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   out[offset + 12] = risk(f1, m1);
   out[offset + 13] = risk(f7, m7);
   out[offset + 14] = risk(f30, m30);
-  out[offset + 15] = local.hour < 6 ? 1 : 0;
-  out[offset + 16] = local.weekday === 0 || local.weekday === 6 ? 1 : 0;
+  out[offset + 15] = hour < 6 ? 1 : 0;
+  out[offset + 16] = weekday === 0 || weekday === 6 ? 1 : 0;
 }
 
 /**

@@ -141,13 +141,15 @@ export class MemoryFeatureStore implements FeatureStore {
   /** The hot-loop form of `observe` for the offline pass: no promise per row. */
   observeSync(tx: Transaction): ObserveResult {
     const t = tx.timestamp;
+    const card = this.cards.get(tx.cardId);
+    const merchant = this.merchants.get(tx.merchantId);
     const previous = this.seen.get(tx.transactionId);
-    if (previous) return { snapshot: this.snapshot(tx, previous), duplicate: true };
+    if (previous) return { snapshot: this.snapshot(tx, card, merchant, previous), duplicate: true };
 
-    const snapshot = this.snapshot(tx, undefined);
+    const snapshot = this.snapshot(tx, card, merchant, undefined);
     const cents = amountToCents(tx.amount);
-    this.recordCard(tx.cardId, t, cents);
-    this.recordMerchant(tx.merchantId, t);
+    this.recordCard(card ?? this.newCard(tx.cardId), t, cents);
+    this.recordMerchant(merchant ?? this.merchant(tx.merchantId), t);
     this.remember(tx.transactionId, { ts: t, cents, cardId: tx.cardId, merchantId: tx.merchantId });
     if (t > this.newest) {
       this.newest = t;
@@ -190,36 +192,39 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   /** Point-in-time view at tx.timestamp; `self` (a duplicate's first observation) is left out. */
-  private snapshot(tx: Transaction, self: SeenTx | undefined): HistorySnapshot {
+  private snapshot(tx: Transaction, card: CardState | undefined, m: MerchantState | undefined, self: SeenTx | undefined): HistorySnapshot {
     const t = tx.timestamp;
-    const cardTimestamps: number[] = [];
-    const cardAmountsCents: number[] = [];
-    const card = this.cards.get(tx.cardId);
+    let cardTimestamps: number[] = [];
+    let cardAmountsCents: number[] = [];
     if (card) {
       const lo = lowerBound(card.ts, card.head, card.ts.length, t - MAX_WINDOW_MS);
       const hi = upperBound(card.ts, lo, card.ts.length, t);
-      let skipSelf = self !== undefined && self.cardId === tx.cardId;
-      for (let i = lo; i < hi; i++) {
-        if (skipSelf && card.ts[i] === self!.ts && card.cents[i] === self!.cents) {
-          skipSelf = false;
-          continue;
+      cardTimestamps = card.ts.slice(lo, hi);
+      cardAmountsCents = card.cents.slice(lo, hi);
+      if (self !== undefined && self.cardId === tx.cardId) {
+        for (let i = 0; i < cardTimestamps.length; i++) {
+          if (cardTimestamps[i] === self.ts && cardAmountsCents[i] === self.cents) {
+            cardTimestamps.splice(i, 1);
+            cardAmountsCents.splice(i, 1);
+            break;
+          }
         }
-        cardTimestamps.push(card.ts[i]);
-        cardAmountsCents.push(card.cents[i]);
       }
     }
     const counts: [number, number, number] = [0, 0, 0];
     const frauds: [number, number, number] = [0, 0, 0];
-    const m = this.merchants.get(tx.merchantId);
     if (m) {
       const hi = upperBound(m.ts, m.head, m.ts.length, t);
+      // a duplicate's own entry is still there unless trimmed (older than the oldest kept)
       const selfTs =
         self !== undefined && self.merchantId === tx.merchantId && m.head < m.ts.length && self.ts >= m.ts[m.head] ? self.ts : Number.NaN;
       for (let w = 0; w < 3; w++) {
         const from = t - WINDOW_MS[w];
         counts[w] = hi - lowerBound(m.ts, m.head, hi, from) - (selfTs >= from && selfTs <= t ? 1 : 0);
       }
-      for (const f of m.frauds) {
+      const fs = m.frauds;
+      for (let i = 0; i < fs.length; i++) {
+        const f = fs[i];
         if (f.ts > t) break;
         if (f.knownAt > t || (self !== undefined && f.id === tx.transactionId)) continue;
         for (let w = 0; w < 3; w++) if (f.ts >= t - WINDOW_MS[w]) frauds[w]++;
@@ -228,12 +233,13 @@ export class MemoryFeatureStore implements FeatureStore {
     return { cardTimestamps, cardAmountsCents, merchantCounts: counts, merchantKnownFrauds: frauds };
   }
 
-  private recordCard(cardId: string, t: number, cents: number): void {
-    let c = this.cards.get(cardId);
-    if (!c) {
-      c = { ts: [], cents: [], head: 0 };
-      this.cards.set(cardId, c);
-    }
+  private newCard(cardId: string): CardState {
+    const c: CardState = { ts: [], cents: [], head: 0 };
+    this.cards.set(cardId, c);
+    return c;
+  }
+
+  private recordCard(c: CardState, t: number, cents: number): void {
     const at = upperBound(c.ts, c.head, c.ts.length, t);
     if (at === c.ts.length) {
       c.ts.push(t);
@@ -256,8 +262,7 @@ export class MemoryFeatureStore implements FeatureStore {
     return m;
   }
 
-  private recordMerchant(merchantId: string, t: number): void {
-    const m = this.merchant(merchantId);
+  private recordMerchant(m: MerchantState, t: number): void {
     const at = upperBound(m.ts, m.head, m.ts.length, t);
     if (at === m.ts.length) m.ts.push(t);
     else m.ts.splice(at, 0, t);

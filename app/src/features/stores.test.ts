@@ -10,6 +10,7 @@ import { computeFeatures, DAY_MS, defaultFeatureConfig, featureConfig } from "./
 import { MemoryFeatureStore } from "./memory-store";
 import { RedisFeatureStore } from "./redis-store";
 import type { FeatureStore, FraudLabel, Transaction } from "./types";
+import { seededRandom } from "../testing/random";
 
 const T0 = Date.UTC(2024, 2, 1);
 const HOUR = 3600_000;
@@ -184,8 +185,7 @@ describeWithRedis("redis store", (redisUrl) => {
   describe("replay equivalence with the in-memory store", () => {
     /** A small random stream shaped like the simulator's: repeat cards and merchants, labels with delays. */
     function stream(seed: number) {
-      let s = seed;
-      const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rand = seededRandom(seed);
       const events: ({ kind: "tx"; tx: Transaction } | { kind: "label"; label: FraudLabel })[] = [];
       const seen: Transaction[] = [];
       let t = T0;

@@ -83,14 +83,25 @@ export class TimezoneClock {
     return Number.isNaN(offset) ? this.intlOffsetMs(ms) : offset;
   }
 
-  local(ms: number): LocalTime {
-    const local = ms + this.offsetMs(ms);
-    const days = Math.floor(local / 86_400_000);
-    const hour = Math.floor((local - days * 86_400_000) / 3_600_000);
-    // 1970-01-01 was a Thursday (4)
-    const weekday = (((days + 4) % 7) + 7) % 7;
-    return { hour, weekday };
+  /** The wall-clock time at `ms` written as if it were UTC epoch ms: read it with the helpers below. */
+  localMs(ms: number): number {
+    return ms + this.offsetMs(ms);
   }
+
+  local(ms: number): LocalTime {
+    const local = this.localMs(ms);
+    return { hour: hourOfLocal(local), weekday: weekdayOfLocal(local) };
+  }
+}
+
+/** 0..23 of a `localMs` value. */
+export function hourOfLocal(localMs: number): number {
+  return Math.floor((localMs - Math.floor(localMs / 86_400_000) * 86_400_000) / 3_600_000);
+}
+
+/** 0 = Sunday .. 6 = Saturday of a `localMs` value (1970-01-01 was a Thursday). */
+export function weekdayOfLocal(localMs: number): number {
+  return (((Math.floor(localMs / 86_400_000) + 4) % 7) + 7) % 7;
 }
 
 const clocks = new Map<string, TimezoneClock>();

@@ -8,13 +8,13 @@ import { describeWithXgboost } from "../testing/services";
 import { assertServingFeatures } from "./load";
 import { topReasons } from "./reasons";
 import { ModelValidationError, XGBoostModel } from "./xgboost-model";
+import { seededRandom } from "../testing/random";
 
 const WIDTH = FEATURE_NAMES.length;
 
 /** Deterministic rows of float32 values with NaNs; the label depends on a few features. */
 function rows(n: number, seed: number): { x: number[][]; y: number[] } {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(seed);
   const x: number[][] = [];
   const y: number[] = [];
   for (let i = 0; i < n; i++) {
