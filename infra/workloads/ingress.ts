@@ -10,6 +10,9 @@ export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 const A = "alb.ingress.kubernetes.io";
 
+/** ALB action that answers 404 itself: Prometheus scrapes inside the cluster, the internet never does. */
+export const BLOCK_METRICS_ACTION = "block-metrics";
+
 /**
  * ALB annotations. With a certificate: HTTPS on 443 and port 80 answering only with a redirect to
  * HTTPS. Without one (dev): plain HTTP on 80.
@@ -26,6 +29,10 @@ export function albAnnotations(s: IngressSettings): Record<string, string> {
     [`${A}/success-codes`]: "200",
     // Deregistration lasts as long as the app drains after SIGTERM: no request is cut mid-flight.
     [`${A}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`,
+    [`${A}/actions.${BLOCK_METRICS_ACTION}`]: JSON.stringify({
+      type: "fixed-response",
+      fixedResponseConfig: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+    }),
     [`${A}/load-balancer-attributes`]: [
       "routing.http.drop_invalid_header_fields.enabled=true",
       `deletion_protection.enabled=${s.deletionProtection}`,
@@ -75,7 +82,13 @@ export class ApiIngress extends pulumi.ComponentResource {
         ingressClassName: "alb",
         rules: [{
           host: args.settings.host,
-          http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: PORT_NAMES.http } } } }] },
+          http: {
+            paths: [
+              // The app also answers /metrics on its main port; the load balancer never forwards it.
+              { path: HTTP_PATHS.metrics, pathType: "Prefix", backend: { service: { name: BLOCK_METRICS_ACTION, port: { name: "use-annotation" } } } },
+              { path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: PORT_NAMES.http } } } },
+            ],
+          },
         }],
       },
     }, { parent: this, dependsOn: args.dependsOn });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { API_DRAIN_SECONDS } from "../../app/src/config/deploy-contract";
 import { parseWorkloadSettings } from "../../stacks/workloads";
-import { albAnnotations, apiUrl, SSL_POLICY } from "./ingress";
+import { BLOCK_METRICS_ACTION, albAnnotations, apiUrl, SSL_POLICY } from "./ingress";
 import { loadBalancerControllerValues } from "./lb-controller";
 import { CLUSTER_TAG, loadBalancerControllerPolicy } from "./lb-controller-policy";
 
@@ -49,6 +49,10 @@ describe("ingress", () => {
     expect(a["alb.ingress.kubernetes.io/inbound-cidrs"]).toBe("198.51.100.0/24");
     expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(`deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`);
     expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("https://k8s-x.elb.amazonaws.com");
+    expect(JSON.parse(a[`alb.ingress.kubernetes.io/actions.${BLOCK_METRICS_ACTION}`])).toEqual({
+      type: "fixed-response",
+      fixedResponseConfig: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },
+    });
   });
 
   it("serves plain HTTP without a certificate (dev) and prefers the configured host", () => {

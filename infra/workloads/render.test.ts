@@ -198,6 +198,11 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   it("exposes the API through the ALB controller, over HTTPS when a certificate is set", () => {
     const ing = find("Ingress", "fraud-api");
     expect(ing.spec.ingressClassName).toBe("alb");
+    // /metrics is answered by the load balancer itself (404); everything else goes to the API Service.
+    expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name, p.backend.service.port.name])).toEqual([
+      [HTTP_PATHS.metrics, "block-metrics", "use-annotation"],
+      ["/", "fraud-api", "http"],
+    ]);
     const a = ing.metadata.annotations;
     if (settings.ingress.certificateArn) {
       expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(settings.ingress.certificateArn);
