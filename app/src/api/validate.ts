@@ -23,7 +23,7 @@ export class ValidationError extends Error {
 const MAX_PROBLEMS = 20;
 const ID_RE = /^[\x21-\x7e]{1,128}$/;
 // Offset required: a timestamp without one is ambiguous, and features depend on the local hour.
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 const CURRENCY_RE = /^[A-Z]{3}$/;
 const MCC_RE = /^\d{4}$/;
 const COUNTRY_RE = /^[A-Z]{2}$/;
@@ -76,11 +76,21 @@ function timestamp(o: Record<string, unknown>, field: string, prefix: string, c:
   else if (!ISO_RE.test(v)) c.add(prefix + field, `must be ISO 8601 with a UTC offset, e.g. 2024-03-01T12:30:00Z (got ${JSON.stringify(v.slice(0, 40))})`);
   else {
     const ms = Date.parse(v);
-    if (Number.isNaN(ms)) c.add(prefix + field, `is not a valid date: ${JSON.stringify(v)}`);
+    if (Number.isNaN(ms) || !realDate(v)) c.add(prefix + field, `is not a valid date: ${JSON.stringify(v)}`);
     else if (ms > now + MAX_FUTURE_MS) c.add(prefix + field, "is more than 5 minutes in the future");
     else return ms;
   }
   return Number.NaN;
+}
+
+/** Date.parse rolls 2024-02-30 over to March 1st: check the fields are in range. */
+function realDate(v: string): boolean {
+  const m = ISO_RE.exec(v)!;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number);
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
 }
 
 function optionalCode(o: Record<string, unknown>, field: string, re: RegExp, what: string, prefix: string, c: Collector): string | undefined {
