@@ -80,7 +80,7 @@ export class Monitoring extends pulumi.ComponentResource {
         values: kubePrometheusStackValues(s),
         // The CRDs must be served before our ServiceMonitor and PrometheusRule are created.
         skipAwait: false,
-        // A first install pulls a dozen images and starts Prometheus with its volume: well past Helm's 300 s.
+        // A first install pulls a dozen images and waits for every component: often past Helm's 300 s.
         timeout: 900,
       }, { parent: this });
     }
