@@ -100,8 +100,9 @@ describe("computeFeatures", () => {
 describe("timezone cache", () => {
   const zones = ["Europe/Brussels", "America/New_York", "America/St_Johns", "Australia/Lord_Howe", "Asia/Kathmandu", "Asia/Kolkata", "Pacific/Chatham", "UTC"];
   // Hour and weekday straight from Intl, the reference the cache must reproduce.
+  const formats = new Map(zones.map((zone) => [zone, new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "numeric", weekday: "short" })]));
   const reference = (zone: string, ms: number) => {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "numeric", weekday: "short" }).formatToParts(ms);
+    const parts = formats.get(zone)!.formatToParts(ms);
     const hour = Number(parts.find((p) => p.type === "hour")!.value);
     const weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.find((p) => p.type === "weekday")!.value);
     return { hour, weekday };
