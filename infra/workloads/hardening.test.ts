@@ -21,8 +21,8 @@ describe("container hardening", () => {
   it("meets the restricted Pod Security level and more", () => {
     expect(containerSecurityContext()).toEqual({
       runAsNonRoot: true,
-      runAsUser: 10001,
-      runAsGroup: 10001,
+      runAsUser: 1000,
+      runAsGroup: 1000,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       privileged: false,

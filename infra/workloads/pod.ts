@@ -7,10 +7,10 @@ type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 
 /**
- * The non-root user the containers run as. Set explicitly (not left to the image) so the
- * `restricted` Pod Security level and `runAsNonRoot` can be verified without pulling the image.
+ * The non-root user the containers run as: the `USER 1000:1000` of the app's Dockerfiles, set
+ * explicitly here too so `runAsNonRoot` is checked by the kubelet without trusting the image.
  */
-export const RUN_AS_USER = 10001;
+export const RUN_AS_USER = 1000;
 
 /** Container-level hardening shared by every container we run, init containers included. */
 export function containerSecurityContext(): k8s.types.input.core.v1.SecurityContext {
