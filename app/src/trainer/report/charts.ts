@@ -78,7 +78,7 @@ export function precisionRecallChart(series: readonly Series[]): Buffer {
     }
     f.canvas.polyline(xs, ys, s.color);
   }
-  legend(f.canvas, series, f.x(0.55), f.y(0.95));
+  legend(f.canvas, series, f.x(0.05), f.y(0.3));
   return f.canvas.png();
 }
 
