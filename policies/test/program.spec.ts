@@ -34,13 +34,17 @@ describe("the fraud-platform program", () => {
     expect(show(advisories)).toBe("");
   }, 60_000);
 
-  it("the AWS rules had the program's data stores, cluster, keys and registry to check", async () => {
+  it("the rules had the program's data stores, cluster, keys, registry and workloads to check", async () => {
     const seen = await exercised("prod");
     for (const rule of [
       "aws-rds-storage-encrypted", "aws-rds-not-public", "aws-rds-multi-az", "aws-rds-deletion-protection", "aws-rds-backup-retention",
       "aws-msk-encryption-at-rest", "aws-msk-encryption-in-transit", "aws-elasticache-encryption-at-rest", "aws-elasticache-encryption-in-transit",
       "aws-eks-secrets-encryption", "aws-eks-private-endpoint", "aws-eks-control-plane-logging", "aws-eks-node-imdsv2", "aws-ec2-imdsv2",
       "aws-secretsmanager-kms", "aws-ecr-scan-on-push", "aws-ecr-immutable-tags", "aws-ec2-no-open-ingress",
+      "kubernetes-container-resources", "kubernetes-run-as-non-root", "kubernetes-image-pinned", "kubernetes-probes", "kubernetes-hpa-min-replicas",
     ]) expect(seen).toContain(rule);
+    // ...and the stack rules had Deployments and Namespaces to match.
+    const types = new Set((await programResources("prod")).map((r) => r.type));
+    for (const t of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Namespace", "aws:s3/bucket:Bucket"]) expect(types).toContain(t);
   }, 60_000);
 });
