@@ -1,0 +1,178 @@
+/**
+ * Everything behind the Kafka adapter, with a fake adapter: parse, score (the API's real scorer
+ * over the in-memory feature store and the fixture model), produce, then commit.
+ */
+import { describe, expect, it } from "vitest";
+import { silentLogger } from "../api/log";
+import { Metrics } from "../api/metrics";
+import { ModelHolder, type ModelSource } from "../api/model-holder";
+import { Scorer } from "../api/scoring";
+import { defaultFeatureConfig } from "../features/compute";
+import { MemoryFeatureStore } from "../features/memory-store";
+import { FEATURE_NAMES } from "../features/types";
+import { XGBoostModel } from "../model/xgboost-model";
+import { DecisionLog } from "../store/decision-log";
+import type { SqlClient } from "../store/sql";
+import { testMetadata, testModelJson } from "../testing/model-fixtures";
+import { type InboundMessage, type OutboundRecord, type StreamAdapter, StreamMetrics, StreamPipeline } from "./pipeline";
+
+/** An in-memory stand-in for PostgreSQL's decisions table (the log's unnest insert and its lookup). */
+function fakeSql(): SqlClient {
+  const rows = new Map<string, Record<string, unknown>>();
+  const columns = ["transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country", "channel", "score", "decision", "model_version", "degraded", "reasons"];
+  const sql: SqlClient = {
+    async query<R>(text: string, params: unknown[] = []) {
+      if (text.startsWith("INSERT")) {
+        const cols = params as unknown[][];
+        cols[0].forEach((id, i) => {
+          if (!rows.has(id as string)) rows.set(id as string, Object.fromEntries(columns.map((c, j) => [c, c === "reasons" ? JSON.parse(cols[j][i] as string) : cols[j][i]])));
+        });
+        return { rows: [] as R[] };
+      }
+      const row = rows.get(params[0] as string);
+      return { rows: (row ? [row] : []) as R[] };
+    },
+    transaction: <T>(fn: (q: SqlClient) => Promise<T>) => fn(sql),
+    async close() {},
+  };
+  return sql;
+}
+
+class FakeAdapter implements StreamAdapter {
+  readonly produced: OutboundRecord[] = [];
+  readonly commits: string[] = [];
+  readonly events: string[] = [];
+  produceFailures = 0;
+  private queue: InboundMessage[] = [];
+  private wake: (() => void) | undefined;
+  private ended = false;
+
+  push(...messages: InboundMessage[]): void {
+    this.queue.push(...messages);
+    this.wake?.();
+  }
+
+  async *messages(): AsyncIterable<InboundMessage> {
+    for (;;) {
+      while (this.queue.length) yield this.queue.shift()!;
+      if (this.ended) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  async stopConsuming(): Promise<void> {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  async produce(records: readonly OutboundRecord[]): Promise<void> {
+    if (this.produceFailures > 0) {
+      this.produceFailures--;
+      this.events.push("produce failed");
+      throw new Error("broker unavailable");
+    }
+    this.produced.push(...records);
+    this.events.push(`produced ${records.length}`);
+  }
+
+  async commit(m: InboundMessage): Promise<void> {
+    this.commits.push(`${m.partition}:${m.offset}`);
+    this.events.push(`commit ${m.partition}:${m.offset}`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function setup() {
+  const metrics = new Metrics({ defaultMetrics: false });
+  const source: ModelSource = {
+    productionVersion: async () => "v1",
+    load: async (version) => ({ version, metadata: testMetadata(version), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }),
+  };
+  const models = new ModelHolder(source, {}, defaultFeatureConfig, metrics, silentLogger);
+  await models.poll();
+  const decisions = new DecisionLog(fakeSql(), { capacity: 1000, lingerMs: 1 });
+  const scorer = new Scorer({
+    featureStore: new MemoryFeatureStore(),
+    decisions,
+    models,
+    metrics,
+    features: defaultFeatureConfig,
+    featureStoreTimeoutMs: 1000,
+    log: silentLogger,
+  });
+  const adapter = new FakeAdapter();
+  const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, { maxBatch: 3, lingerMs: 5, retryMs: 5 });
+  const counted = async (name: string) => {
+    const line = (await metrics.registry.metrics()).split("\n").find((l) => l.startsWith(name + " "));
+    return line ? Number(line.split(" ")[1]) : 0;
+  };
+  return { adapter, pipeline, counted };
+}
+
+const msg = (partition: number, offset: number, body: unknown): InboundMessage => ({
+  partition,
+  offset: BigInt(offset),
+  value: typeof body === "string" ? body : JSON.stringify(body),
+});
+
+const tx = (id: string, card: string, amount: number, timestamp: string) => ({ transactionId: id, timestamp, cardId: card, merchantId: "m", amount });
+
+async function until(cond: () => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe("stream pipeline", () => {
+  it("scores in order, produces decisions keyed by transactionId, then commits the last offset per partition", async () => {
+    const { adapter, pipeline, counted } = await setup();
+    const run = pipeline.run();
+    adapter.push(
+      msg(0, 10, tx("a", "card", 100, "2024-03-01T10:00:00Z")),
+      msg(1, 7, "not json"),
+      msg(0, 11, tx("b", "card", 900, "2024-03-01T11:00:00Z")), // 9x the card's mean -> decline
+      msg(1, 8, { transactionId: "c" }),
+    );
+    await until(() => adapter.commits.length === 3);
+    expect(adapter.produced.map((r) => [r.key, JSON.parse(r.value).decision])).toEqual([
+      ["a", "approve"],
+      ["b", "decline"],
+    ]);
+    // batches of at most 3: [a, not json, b] then [c without fields]
+    expect(adapter.events).toEqual(["produced 2", "commit 0:11", "commit 1:7", "commit 1:8"]);
+    expect(await counted('fraud_stream_messages_total{outcome="scored"}')).toBe(2);
+    expect(await counted('fraud_stream_messages_total{outcome="invalid"}')).toBe(2);
+    await pipeline.stop();
+    await run;
+  });
+
+  it("commits nothing until the decisions are produced, retries, and counts a replayed transaction once", async () => {
+    const { adapter, pipeline, counted } = await setup();
+    adapter.produceFailures = 2;
+    const run = pipeline.run();
+    adapter.push(msg(0, 1, tx("x", "c1", 10, "2024-03-01T10:00:00Z")), msg(0, 2, tx("y", "c2", 10, "2024-03-01T10:00:00Z")));
+    await until(() => adapter.commits.length === 1);
+    expect(adapter.events).toEqual(["produce failed", "produce failed", "produced 2", "commit 0:2"]);
+    // the same transaction delivered again (a replay after a crash): same decision, not counted again
+    adapter.push(msg(0, 3, tx("x", "c1", 10, "2024-03-01T10:00:00Z")));
+    await until(() => adapter.commits.length === 2);
+    expect(adapter.produced.map((r) => r.key)).toEqual(["x", "y", "x"]);
+    expect(adapter.produced[2].value).toBe(adapter.produced[0].value);
+    expect(await counted('fraud_decisions_total{decision="approve"}')).toBe(2);
+    expect(await counted("fraud_stream_batch_retries_total")).toBe(2);
+    await pipeline.stop();
+    await run;
+  });
+
+  it("on stop finishes the batch in hand before resolving", async () => {
+    const { adapter, pipeline } = await setup();
+    const run = pipeline.run();
+    adapter.push(msg(2, 5, tx("s", "c", 10, "2024-03-01T10:00:00Z")));
+    await pipeline.stop();
+    await run;
+    expect(adapter.commits).toEqual(["2:5"]);
+  });
+});
