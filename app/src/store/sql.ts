@@ -42,7 +42,9 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
 
 /** Embedded PostgreSQL (PGlite) persisted in `dir`, or in memory when `dir` is undefined. */
 export async function embeddedClient(dir?: string): Promise<SqlClient> {
-  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGlite } = await import("@electric-sql/pglite").catch(() => {
+    throw new Error("the embedded database (PGlite) is not in this build: set DATABASE_URL (or DATABASE_HOST) to a PostgreSQL server");
+  });
   if (dir) await mkdir(dir, { recursive: true });
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
   return {

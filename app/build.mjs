@@ -1,0 +1,41 @@
+// Bundles the app's entry points with esbuild into one self-contained file each (no node_modules
+// in the images). Usage: node app/build.mjs [--outdir DIR] [ENTRY...]   (default: dist, all entries)
+// PGlite (embedded local database) stays out: in containers the decision log is PostgreSQL.
+import { build } from "esbuild";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ENTRIES = {
+  api: "src/api/main.ts",
+  worker: "src/worker/main.ts",
+  migrate: "src/migrate.ts",
+  trainer: "src/trainer/main.ts",
+};
+
+const args = process.argv.slice(2);
+let outdir = "dist";
+const names = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--outdir") outdir = args[++i];
+  else names.push(args[i]);
+}
+const chosen = names.length ? names : Object.keys(ENTRIES);
+const unknown = chosen.filter((n) => !(n in ENTRIES));
+if (unknown.length) {
+  console.error(`unknown entries: ${unknown.join(", ")} (known: ${Object.keys(ENTRIES).join(", ")})`);
+  process.exit(2);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+await build({
+  entryPoints: Object.fromEntries(chosen.map((n) => [n, join(here, ENTRIES[n])])),
+  outdir,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  // pg-native: pg's optional native binding (we use the JS client); PGlite: local runs only.
+  external: ["pg-native", "@electric-sql/pglite"],
+  legalComments: "none",
+  logLevel: "info",
+});
