@@ -17,7 +17,7 @@ import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import { ModelHolder, registrySource, type ModelSource } from "./model-holder";
 import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
-import { Scorer } from "./scoring";
+import { batchDeadlineMs, Scorer } from "./scoring";
 import { secretField, secretsManagerReader, type SecretReader } from "./secrets";
 import type { ReadinessCheck } from "./server";
 
@@ -103,7 +103,8 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
   const local = cfg.rateLimitPerMinute > 0 ? new LocalRateLimiter(cfg.rateLimitPerMinute) : undefined;
   if (cfg.redis) {
     const password = cfg.redis.authSecretArn ? secretField(await readSecret(cfg.redis.authSecretArn), "authToken", "password") : undefined;
-    redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: cfg.featureStoreTimeoutMs, tls: cfg.redis.tls, password });
+    // The scorer enforces the per-request deadline; the client's own timeout only has to outlast the largest batch's.
+    redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: batchDeadlineMs(cfg.featureStoreTimeoutMs, cfg.batchMax), tls: cfg.redis.tls, password });
     // Commands issued in one tick leave in one write: a batch's observes become one pipeline.
     redis.options.enableAutoPipelining = true;
     redis.on("error", throttled(log, "redis connection error"));

@@ -10,7 +10,8 @@
  * Degraded: when the feature store fails or misses its deadline, the transaction is scored with the
  * features that need no history (amount, night, weekend) and the rest missing, as XGBoost handles
  * missing values; the decision says `degraded: true`. After a failure the store is skipped for a
- * second so that an outage costs one timeout, not one per request.
+ * second so that an outage costs one timeout, not one per request. The deadline is
+ * FEATURE_STORE_TIMEOUT_MS for one transaction, once more per further 100 in a batch.
  */
 import { computeFeatures } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
@@ -42,6 +43,11 @@ const TIMEOUT = Symbol("timeout");
 const BREAKER_MS = 1000;
 /** How long a duplicate waits for the first request's decision (written behind by another replica). */
 const DUPLICATE_WAIT_MS = 3000;
+
+/** The feature-store deadline for `transactions` scored together. */
+export function batchDeadlineMs(timeoutMs: number, transactions: number): number {
+  return timeoutMs * (1 + Math.floor((transactions - 1) / 100));
+}
 
 export interface ScorerDeps {
   readonly featureStore: FeatureStore;
@@ -76,7 +82,7 @@ export class Scorer {
   scoreBatch(txs: readonly Transaction[]): Promise<DecisionRecord[]> {
     const model = this.model();
     if (!this.d.decisions.reserve(txs.length)) return Promise.reject(this.bufferFull());
-    const deadline = this.deadline();
+    const deadline = this.deadline(txs.length);
     const out = new Array<Promise<DecisionRecord>>(txs.length);
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i];
@@ -114,9 +120,13 @@ export class Scorer {
     return p;
   }
 
-  /** One timer per request or batch; resolves (never rejects) so an unused deadline is harmless. */
-  private deadline(): Promise<typeof TIMEOUT> {
-    return new Promise((resolve) => setTimeout(resolve, this.d.featureStoreTimeoutMs, TIMEOUT).unref());
+  /**
+   * One timer per request or batch; resolves (never rejects) so an unused deadline is harmless.
+   * A batch gets the timeout once more per 100 transactions: Redis runs one script per transaction.
+   */
+  private deadline(transactions = 1): Promise<typeof TIMEOUT> {
+    const ms = batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions);
+    return new Promise((resolve) => setTimeout(resolve, ms, TIMEOUT).unref());
   }
 
   private observe(tx: Transaction, deadline: Promise<typeof TIMEOUT>): Promise<ObserveResult | undefined> {
@@ -152,14 +162,10 @@ export class Scorer {
         return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, true);
       }
       if (!observed) {
+        // No PostgreSQL lookup for duplicates here: during a Redis outage under load it would put
+        // a query per transaction on the database. Degraded features depend on the transaction
+        // alone, so a repeat gets the same decision; the log keeps the first (ON CONFLICT DO NOTHING).
         this.d.metrics.degraded.inc();
-        // The store cannot tell us about duplicates now: the decision log can.
-        const earlier = await this.d.decisions.get(tx.transactionId).catch(() => undefined);
-        if (earlier) {
-          reserved = false;
-          this.d.decisions.release(1);
-          return earlier;
-        }
         const features = computeFeatures(tx, EMPTY, this.d.features);
         for (let i = 0; i < features.length; i++) if (!HISTORY_FREE.has(i)) features[i] = Number.NaN;
         const record = this.decide(tx, model, features, true, false);

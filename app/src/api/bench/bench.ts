@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:api [-- --seconds 10 --connections 64 --batch 100]`
+ *
+ * Starts, each in its own process and from an esbuild bundle as in the image: the fraud API against
+ * the local Redis and PostgreSQL (TEST_REDIS_URL, TEST_DATABASE_URL; a throwaway schema and key
+ * namespace, removed after), with a freshly trained model; and a bare node:http server that parses
+ * and echoes the same JSON. Drives both with autocannon over loopback, single then batch, and prints
+ * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue.
+ */
+import autocannon from "autocannon";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import Redis from "ioredis";
+import { postgresClient } from "../../store/sql";
+import { bootstrapModel } from "../../trainer/bootstrap";
+
+interface Options {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  batch: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { seconds: 10, warmupSeconds: 2, connections: 64, batch: 100 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, "");
+    const value = Number(argv[i + 1]);
+    if (!(key in o) || !Number.isFinite(value) || value <= 0) throw new Error(`usage: bench:api [--seconds N] [--warmupSeconds N] [--connections N] [--batch N] (got ${argv[i]} ${argv[i + 1]})`);
+    (o as unknown as Record<string, number>)[key] = value;
+  }
+  return o;
+}
+
+const API_KEY = "bench-key-0123456789abcdef";
+// the same variables and defaults as the tests (app/src/testing/services.ts, which imports vitest)
+const testDatabaseUrl = () => process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
+const testRedisUrl = () => process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
+const RUN = `bench${process.pid}`;
+const CARDS = 20_000;
+const MERCHANTS = 5_000;
+const CHANNELS = ["pos", "ecom", "atm"];
+
+let seq = 0;
+function transaction(): Record<string, unknown> {
+  seq++;
+  return {
+    transactionId: `${RUN}-${seq}`,
+    timestamp: new Date().toISOString(),
+    cardId: `${RUN}-card-${(seq * 7919) % CARDS}`,
+    merchantId: `${RUN}-m-${(seq * 104_729) % MERCHANTS}`,
+    amount: Math.round(((seq * 37) % 50_000) + 100) / 100,
+    currency: "EUR",
+    merchantCategory: "5411",
+    country: "FR",
+    channel: CHANNELS[seq % 3],
+  };
+}
+
+function waitForLine(child: ChildProcess, stream: "stdout" | "stderr", pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  return new Promise((resolvePromise, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${buf.slice(-2000)}`)), timeoutMs);
+    child[stream]!.on("data", (chunk: Buffer) => {
+      buf += chunk.toString();
+      const m = pattern.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise(m);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`process exited (${code}) before ${pattern}; output:\n${buf.slice(-2000)}`)));
+  });
+}
+
+interface Figures {
+  target: string;
+  mode: string;
+  requestsPerSecond: number;
+  txPerSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  ok: number;
+}
+
+async function drive(target: string, mode: "single" | "batch", url: string, opts: Options, measure: boolean): Promise<Figures> {
+  const perRequest = mode === "single" ? 1 : opts.batch;
+  const body = mode === "single" ? () => JSON.stringify(transaction()) : () => JSON.stringify({ transactions: Array.from({ length: perRequest }, transaction) });
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: measure ? opts.seconds : opts.warmupSeconds,
+    requests: [
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": API_KEY },
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }),
+      },
+    ],
+  });
+  const ok = result["2xx"];
+  const seconds = measure ? opts.seconds : opts.warmupSeconds;
+  return {
+    target,
+    mode,
+    requestsPerSecond: ok / seconds,
+    txPerSecond: (ok * perRequest) / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.errors + result.timeouts + result.non2xx,
+    ok,
+  };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const work = mkdtempSync(join(tmpdir(), "fraud-bench-"));
+  const schema = RUN;
+  const databaseUrl = testDatabaseUrl();
+  const redisUrl = testRedisUrl();
+  const sql = postgresClient({ connectionString: databaseUrl, max: 1 });
+  const children: ChildProcess[] = [];
+  try {
+    console.log(`bench:api: ${opts.connections} connections, ${opts.seconds} s per run after ${opts.warmupSeconds} s warm-up, batch ${opts.batch}`);
+    console.log(`bench:api: PostgreSQL ${databaseUrl.replace(/:[^:@/]*@/, ":***@")} (schema ${schema}), Redis ${redisUrl}`);
+    await sql.query(`CREATE SCHEMA "${schema}"`);
+    const here = resolve(__dirname);
+    await build({
+      entryPoints: { api: join(here, "..", "main.ts"), echo: join(here, "echo-server.ts") },
+      outdir: join(work, "dist"),
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      external: ["pg-native", "@electric-sql/pglite"],
+      logLevel: "warning",
+    });
+    const registry = join(work, "registry");
+    const version = await bootstrapModel(registry, () => undefined);
+    console.log(`bench:api: model ${version} trained for the run (bootstrap simulation)`);
+
+    const echo = spawn(process.execPath, [join(work, "dist", "echo.js")], { env: { PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+    children.push(echo);
+    const echoPort = Number((await waitForLine(echo, "stdout", /listening (\d+)/, 10_000))[1]);
+
+    const dbUrl = new URL(databaseUrl);
+    dbUrl.searchParams.set("options", `-c search_path=${schema}`);
+    const api = spawn(process.execPath, [join(work, "dist", "api.js")], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: "0",
+        METRICS_PORT: "0",
+        LOG_LEVEL: "info",
+        API_KEYS: API_KEY,
+        DATABASE_URL: dbUrl.toString(),
+        REDIS_URL: redisUrl,
+        MODEL_REGISTRY: registry,
+        // the limiter runs (leases from Redis) but never refuses in the benchmark
+        RATE_LIMIT_PER_MINUTE: "100000000",
+        BATCH_MAX: String(Math.max(1000, opts.batch)),
+        DECISION_BUFFER_MAX: "1000000",
+      },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    children.push(api);
+    const listening = await waitForLine(api, "stderr", /"msg":"fraud API listening","port":(\d+),"metricsPort":(\d+)/, 30_000);
+    const apiPort = Number(listening[1]);
+    const metricsPort = Number(listening[2]);
+
+    const runs: [string, "single" | "batch", string][] = [
+      ["echo", "single", `http://127.0.0.1:${echoPort}/`],
+      ["api", "single", `http://127.0.0.1:${apiPort}/v1/score`],
+      ["echo", "batch", `http://127.0.0.1:${echoPort}/`],
+      ["api", "batch", `http://127.0.0.1:${apiPort}/v1/score/batch`],
+    ];
+    const figures: Figures[] = [];
+    let scored = 0;
+    for (const [target, mode, url] of runs) {
+      const warm = await drive(target, mode, url, opts, false);
+      const f = await drive(target, mode, url, opts, true);
+      if (target === "api") scored += (warm.ok + f.ok) * (mode === "single" ? 1 : opts.batch);
+      figures.push(f);
+      console.log(
+        `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  ` +
+          `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  failed ${f.failed}`,
+      );
+    }
+
+    // Degraded decisions skip Redis (and are cheaper): a run that degraded is not a fair figure.
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const metric = (name: string) => Number(text.split("\n").find((l) => l.startsWith(`${name} `))?.split(" ")[1] ?? 0);
+    console.log(`degraded decisions: ${metric("fraud_degraded_total")}; feature-store errors: ${metric("fraud_feature_store_errors_total")}`);
+
+    // Graceful stop drains the write-behind queue: every decision answered must be in PostgreSQL.
+    const apiExit = await stop(api);
+    const { rows } = await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".decisions`);
+    // requests still in flight when a run ends are scored but not counted as answered: expect at least
+    console.log(`decisions written to PostgreSQL after the graceful stop: ${rows[0].n} (answered with 2xx: ${scored}; API exit code ${apiExit})`);
+
+    const get = (t: string, m: string) => figures.find((f) => f.target === t && f.mode === m)!;
+    const [es, as, ab] = [get("echo", "single"), get("api", "single"), get("api", "batch")];
+    const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
+    console.log("targets (this machine; autocannon shares its cores):");
+    console.log(`  single throughput >= 50% of bare echo: ${((100 * as.txPerSecond) / es.txPerSecond).toFixed(0)}%  ${verdict(as.txPerSecond >= es.txPerSecond / 2)}`);
+    console.log(`  single p99 <= 2x bare echo p99:        ${(as.p99 / es.p99).toFixed(2)}x  ${verdict(as.p99 <= 2 * es.p99)}`);
+    console.log(`  no failed request:                     ${as.failed + ab.failed} failed  ${verdict(as.failed + ab.failed === 0)}`);
+    console.log(`  batch >= 50,000 tx/s:                  ${ab.txPerSecond.toFixed(0)} tx/s  ${verdict(ab.txPerSecond >= 50_000)}`);
+  } finally {
+    for (const c of children) await stop(c);
+    await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await sql.close();
+    await cleanRedis(redisUrl);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Removes this run's keys (the API writes under the default prefix; every id carries RUN). */
+async function cleanRedis(url: string): Promise<void> {
+  const redis = new Redis(url);
+  let cursor = "0";
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `*${RUN}*`, "COUNT", 5000);
+    if (keys.length) removed += await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  redis.disconnect();
+  console.log(`bench:api: removed ${removed} Redis keys of this run`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
