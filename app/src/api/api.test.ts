@@ -35,6 +35,9 @@ describe("fraud API on embedded defaults", () => {
 
   it("says 404 for unknown routes and 405 with Allow for a wrong method", async () => {
     expect((await h.request("GET", "/nope")).status).toBe(404);
+    // metrics are served on METRICS_PORT only, not on the public listener
+    expect((await h.request("GET", "/metrics")).status).toBe(404);
+    expect(await h.metric("fraud_model_loaded")).toBe(1);
     const r = await h.request("GET", "/v1/score");
     expect(r.status).toBe(405);
     expect(r.headers.get("allow")).toBe("POST");

@@ -89,7 +89,9 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
   }
   runtime.models.start(cfg.modelPollMs);
 
+  const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
   const api = new Api({
+    serveMetrics: !separateMetrics,
     keys,
     limiter: runtime.limiter,
     scorer: runtime.scorer,
@@ -108,7 +110,8 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
   // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
   server.headersTimeout = 66_000;
   const port = await listen(server, cfg.port);
-  // A separate port for scrapes keeps /metrics off the public listener (the ALB exposes PORT only).
+  // A separate port for scrapes keeps /metrics off the public listener (the ALB exposes PORT only):
+  // the main listener serves /metrics only when METRICS_PORT equals PORT.
   // METRICS_PORT equal to PORT: the main listener's /metrics is the only one.
   const metricsServer = createServer((req, res) => {
     if (req.url === "/metrics") {
@@ -119,7 +122,6 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     } else if (req.url === "/healthz") res.writeHead(200, { "Content-Type": "application/json" }).end('{"status":"ok"}');
     else res.writeHead(404).end();
   });
-  const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
   const metricsPort = separateMetrics ? await listen(metricsServer, cfg.metricsPort) : port;
   log.info("fraud API listening", { port, metricsPort, model: runtime.models.current?.version ?? null, docs: `http://localhost:${port}/docs` });
 

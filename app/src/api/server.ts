@@ -40,6 +40,8 @@ export interface ApiDeps {
   readonly readiness: readonly ReadinessCheck[];
   readonly featureStoreTimeoutMs: number;
   readonly openapi: object;
+  /** Serve /metrics on this listener too (only when METRICS_PORT equals PORT: it is not public). */
+  readonly serveMetrics: boolean;
 }
 
 class HttpError extends Error {
@@ -147,7 +149,7 @@ export class Api {
         if (method !== "GET") throw new HttpError(405, "method_not_allowed", `${route} accepts GET`, { Allow: "GET" });
         this.v1(req, res, route, path.slice("/v1/decisions/".length)).catch(fail);
       } else if (method !== "GET" && method !== "HEAD") {
-        route = path === "/healthz" || path === "/readyz" || path === "/metrics" || path === "/docs" || path === "/openapi.json" ? path : route;
+        route = path === "/healthz" || path === "/readyz" || path === "/docs" || path === "/openapi.json" ? path : route;
         throw route === "unmatched"
           ? new HttpError(404, "not_found", `no route for ${method} ${path}`)
           : new HttpError(405, "method_not_allowed", `${path} accepts GET`, { Allow: "GET" });
@@ -157,7 +159,7 @@ export class Api {
       } else if (path === "/readyz") {
         route = path;
         this.ready(res).catch(fail);
-      } else if (path === "/metrics") {
+      } else if (path === "/metrics" && this.d.serveMetrics) {
         route = path;
         this.metricsText().then((text) => send(res, 200, text, this.d.metrics.registry.contentType), fail);
       } else if (path === "/openapi.json") {

@@ -24,6 +24,11 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
     query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)) as unknown as { rows: R[] },
     async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client whose connection drops emits 'error' (unhandled, it would kill the
+      // process); the failing query reports it, and the broken client is discarded on release.
+      let broken: Error | undefined;
+      const onError = (err: Error) => (broken = err);
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn({ query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)) as unknown as { rows: R[] } });
@@ -31,9 +36,11 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
         return result;
       } catch (err) {
         await client.query("ROLLBACK").catch(() => undefined);
+        broken ??= err instanceof Error ? err : new Error(String(err));
         throw err;
       } finally {
-        client.release();
+        client.off("error", onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),
