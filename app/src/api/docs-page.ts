@@ -96,6 +96,7 @@ fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
   const ops = document.getElementById("ops");
   ops.textContent = "";
   for (const [path, item] of Object.entries(spec.paths)) for (const [method, op] of Object.entries(item)) ops.append(operation(spec, path, method, op));
+  if (ops.firstElementChild) ops.firstElementChild.open = true;
 }).catch((e) => { document.getElementById("ops").textContent = "Could not load the OpenAPI document: " + e; });
 </script></body></html>`;
 }

@@ -42,7 +42,8 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
       description:
         "Scores card transactions in real time. Every /v1 call needs an `X-API-Key` header. " +
         "Scoring is idempotent per transactionId: scoring it again returns the stored decision. " +
-        "When the feature store (Redis) is unavailable, decisions are computed from the transaction alone and marked `degraded: true`.",
+        "When the feature store (Redis) is unavailable, decisions are computed from the transaction alone and marked `degraded: true`. " +
+        "Prometheus metrics are served at /metrics on the separate metrics port (METRICS_PORT).",
     },
     components: {
       securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-Key" } },
@@ -180,7 +181,6 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
       },
       "/healthz": { get: { summary: "Liveness: the process answers", responses: { "200": { description: "Alive." } } } },
       "/readyz": { get: { summary: "Readiness: model loaded, Redis and PostgreSQL reachable", responses: { "200": { description: "Ready." }, "503": { description: "Not ready; `checks` says why." } } } },
-      "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "Text exposition format." } } } },
     },
   };
 }
