@@ -3,20 +3,14 @@
  * DATABASE_HOST/PORT/NAME with the RDS secret) and exits; the Kubernetes migration Job runs it
  * before the API and worker roll out. Safe to run concurrently and repeatedly.
  */
-import { ConfigError, loadApiConfig } from "./api/config";
+import { configOrExit, loadApiConfig } from "./api/config";
 import { createLogger, errorMessage } from "./api/log";
 import { secretsManagerReader } from "./api/secrets";
 import { migrate } from "./store/migrate";
 import { openSql } from "./store/open";
 
 async function main(): Promise<void> {
-  let cfg;
-  try {
-    cfg = loadApiConfig();
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
-    process.exit(2);
-  }
+  const cfg = configOrExit(() => loadApiConfig());
   const log = createLogger(cfg.logLevel);
   const sql = await openSql(cfg.database, secretsManagerReader(cfg.awsRegion), log);
   try {

@@ -199,3 +199,13 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   r.done();
   return config;
 }
+
+/** For entry points: the settings `load` reads, or every problem on stderr and exit code 2. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+}

@@ -1,16 +1,10 @@
 /** `npm start` and the API container's entry point (node /app/dist/api.js). */
 import { startApi } from "./app";
-import { ConfigError, loadApiConfig } from "./config";
+import { configOrExit, loadApiConfig } from "./config";
 import { createLogger, errorMessage } from "./log";
 
 async function main(): Promise<void> {
-  let cfg;
-  try {
-    cfg = loadApiConfig();
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
-    process.exit(2);
-  }
+  const cfg = configOrExit(() => loadApiConfig());
   const log = createLogger(cfg.logLevel);
   const running = await startApi(cfg, { log });
   const stop = (signal: string) => {

@@ -4,7 +4,7 @@
  * SIGTERM: stop reading, finish and commit the batch in hand, write the decision buffer, exit.
  */
 import { createServer } from "node:http";
-import { ConfigError, loadApiConfig } from "../api/config";
+import { configOrExit, loadApiConfig } from "../api/config";
 import { createLogger, errorMessage } from "../api/log";
 import { Metrics } from "../api/metrics";
 import { createRuntime } from "../api/runtime";
@@ -13,14 +13,7 @@ import { kafkaAdapter } from "./kafka-adapter";
 import { StreamMetrics, StreamPipeline } from "./pipeline";
 
 async function main(): Promise<void> {
-  let cfg, kafka;
-  try {
-    cfg = loadApiConfig();
-    kafka = loadKafkaSettings();
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : errorMessage(err)}\n`);
-    process.exit(2);
-  }
+  const { cfg, kafka } = configOrExit(() => ({ cfg: loadApiConfig(), kafka: loadKafkaSettings() }));
   const log = createLogger(cfg.logLevel);
   const metrics = new Metrics();
   const runtime = await createRuntime(cfg, { log, metrics });
