@@ -100,11 +100,15 @@ export class DecisionLog {
     opts: DecisionLogOptions,
   ) {
     const s = schemaPrefix(opts.schema);
-    // unnest: one statement and 14 parameters whatever the batch size (no 65535-parameter ceiling).
+    // One JSON parameter for the whole batch: JSON.stringify is native and cheap where pg's
+    // per-element array escaping is not, and there is no 65535-parameter ceiling.
     this.insertSql = `INSERT INTO ${s}decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency,
         merchant_category, country, channel, score, decision, model_version, degraded, reasons)
-      SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::numeric[], $6::text[], $7::text[],
-        $8::text[], $9::text[], $10::float8[], $11::text[], $12::text[], $13::bool[], $14::jsonb[])
+      SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country, channel,
+        score, decision, model_version, degraded, reasons
+      FROM jsonb_to_recordset($1::jsonb) AS r(transaction_id text, occurred_at timestamptz, card_id text, merchant_id text,
+        amount numeric, currency text, merchant_category text, country text, channel text, score float8, decision text,
+        model_version text, degraded bool, reasons jsonb)
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.selectSql = `SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country,
         channel, score, decision, model_version, degraded, reasons FROM ${s}decisions WHERE transaction_id = $1`;
@@ -193,25 +197,27 @@ export class DecisionLog {
   }
 
   private async insert(batch: readonly DecisionRecord[]): Promise<void> {
-    const n = batch.length;
-    const cols = Array.from({ length: 14 }, () => new Array<unknown>(n));
-    for (let i = 0; i < n; i++) {
+    const rows = new Array<Record<string, unknown>>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
       const d = batch[i];
-      cols[0][i] = d.transactionId;
-      cols[1][i] = new Date(d.occurredAt).toISOString();
-      cols[2][i] = d.cardId;
-      cols[3][i] = d.merchantId;
-      cols[4][i] = String(d.amount);
-      cols[5][i] = d.currency ?? null;
-      cols[6][i] = d.merchantCategory ?? null;
-      cols[7][i] = d.country ?? null;
-      cols[8][i] = d.channel ?? null;
-      cols[9][i] = d.score;
-      cols[10][i] = d.decision;
-      cols[11][i] = d.modelVersion;
-      cols[12][i] = d.degraded;
-      cols[13][i] = JSON.stringify(d.reasons);
+      rows[i] = {
+        transaction_id: d.transactionId,
+        occurred_at: new Date(d.occurredAt).toISOString(),
+        card_id: d.cardId,
+        merchant_id: d.merchantId,
+        // as text: numeric keeps exactly the digits the client sent
+        amount: String(d.amount),
+        currency: d.currency ?? null,
+        merchant_category: d.merchantCategory ?? null,
+        country: d.country ?? null,
+        channel: d.channel ?? null,
+        score: d.score,
+        decision: d.decision,
+        model_version: d.modelVersion,
+        degraded: d.degraded,
+        reasons: d.reasons,
+      };
     }
-    await this.sql.query(this.insertSql, cols);
+    await this.sql.query(this.insertSql, [JSON.stringify(rows)]);
   }
 }

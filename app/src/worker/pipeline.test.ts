@@ -16,17 +16,15 @@ import type { SqlClient } from "../store/sql";
 import { testMetadata, testModelJson } from "../testing/model-fixtures";
 import { type InboundMessage, type OutboundRecord, type StreamAdapter, StreamMetrics, StreamPipeline } from "./pipeline";
 
-/** An in-memory stand-in for PostgreSQL's decisions table (the log's unnest insert and its lookup). */
+/** An in-memory stand-in for PostgreSQL's decisions table (the log's JSON batch insert and its lookup). */
 function fakeSql(): SqlClient {
   const rows = new Map<string, Record<string, unknown>>();
-  const columns = ["transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country", "channel", "score", "decision", "model_version", "degraded", "reasons"];
   const sql: SqlClient = {
     async query<R>(text: string, params: unknown[] = []) {
       if (text.startsWith("INSERT")) {
-        const cols = params as unknown[][];
-        cols[0].forEach((id, i) => {
-          if (!rows.has(id as string)) rows.set(id as string, Object.fromEntries(columns.map((c, j) => [c, c === "reasons" ? JSON.parse(cols[j][i] as string) : cols[j][i]])));
-        });
+        for (const row of JSON.parse(params[0] as string) as Record<string, unknown>[]) {
+          if (!rows.has(row.transaction_id as string)) rows.set(row.transaction_id as string, row);
+        }
         return { rows: [] as R[] };
       }
       const row = rows.get(params[0] as string);
