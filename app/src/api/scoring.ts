@@ -11,7 +11,7 @@
  * features that need no history (amount, night, weekend) and the rest missing, as XGBoost handles
  * missing values; the decision says `degraded: true`. After a failure the store is skipped for a
  * second so that an outage costs one timeout, not one per request. The deadline is
- * FEATURE_STORE_TIMEOUT_MS for one transaction, once more per further 100 in a batch.
+ * FEATURE_STORE_TIMEOUT_MS, once more per 100 transactions of a batch.
  */
 import { computeFeatures } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
@@ -46,7 +46,7 @@ const DUPLICATE_WAIT_MS = 3000;
 
 /** The feature-store deadline for `transactions` scored together. */
 export function batchDeadlineMs(timeoutMs: number, transactions: number): number {
-  return timeoutMs * (1 + Math.floor((transactions - 1) / 100));
+  return timeoutMs * (1 + Math.floor(transactions / 100));
 }
 
 export interface ScorerDeps {
