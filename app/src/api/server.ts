@@ -75,7 +75,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     return Promise.reject(new HttpError(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
   const declared = Number(req.headers["content-length"]);
-  if (declared > limit) return Promise.reject(new HttpError(413, "payload_too_large", `body is ${declared} bytes; the limit is ${limit}`));
+  if (declared > limit) {
+    // close rather than read (and discard) a body this large to keep the connection
+    return Promise.reject(new HttpError(413, "payload_too_large", `body is ${declared} bytes; the limit is ${limit}`, { Connection: "close" }));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
