@@ -31,6 +31,7 @@ export async function kafkaAdapter(s: KafkaSettings): Promise<StreamAdapter> {
     idempotent: true,
   });
   let stream: MessagesStream<string, string, string, string> | undefined;
+  let closing = false;
 
   return {
     async *messages() {
@@ -41,9 +42,15 @@ export async function kafkaAdapter(s: KafkaSettings): Promise<StreamAdapter> {
         mode: "committed",
         fallbackMode: "earliest",
       });
-      for await (const m of stream) yield m as unknown as StringMessage;
+      try {
+        for await (const m of stream) yield m as unknown as StringMessage;
+      } catch (err) {
+        // closing a stream mid-iteration may end it with a premature-close error: that is the stop we asked for
+        if (!closing) throw err;
+      }
     },
     async stopConsuming() {
+      closing = true;
       await stream?.close();
     },
     async produce(records: readonly OutboundRecord[]) {
