@@ -164,6 +164,10 @@ describeWithPostgres("fraud API with Redis unreachable", (databaseUrl) => {
     const ready = await h.request("GET", "/readyz");
     expect(ready.status).toBe(503);
     expect(ready.json.checks.redis).not.toBe("ok");
+    // for probes: still serving (degraded), so not out of rotation
+    const serving = await h.request("GET", "/readyz?dependencies=report");
+    expect(serving.status).toBe(200);
+    expect(serving.json.checks.redis).not.toBe("ok");
   });
 
   it("refuses to update features from a label while Redis is down, after storing the label", async () => {

@@ -180,7 +180,21 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
         },
       },
       "/healthz": { get: { summary: "Liveness: the process answers", responses: { "200": { description: "Alive." } } } },
-      "/readyz": { get: { summary: "Readiness: model loaded, Redis and PostgreSQL reachable", responses: { "200": { description: "Ready." }, "503": { description: "Not ready; `checks` says why." } } } },
+      "/readyz": {
+        get: {
+          summary: "Readiness: model loaded, Redis and PostgreSQL reachable",
+          parameters: [
+            {
+              name: "dependencies",
+              in: "query",
+              required: false,
+              schema: { type: "string", enum: ["report"] },
+              description: "`report`: Redis and PostgreSQL are reported but do not fail the check (for probes: the API keeps scoring through their outages).",
+            },
+          ],
+          responses: { "200": { description: "Ready." }, "503": { description: "Not ready; `checks` says why." } },
+        },
+      },
     },
   };
 }

@@ -161,7 +161,7 @@ export class Api {
         send(res, 200, '{"status":"ok"}');
       } else if (path === "/readyz") {
         route = path;
-        this.ready(res).catch(fail);
+        this.ready(res, q >= 0 && new URLSearchParams(url.slice(q + 1)).get("dependencies") === "report").catch(fail);
       } else if (path === "/metrics" && this.d.serveMetrics) {
         route = path;
         this.metricsText().then((text) => send(res, 200, text, this.d.metrics.registry.contentType), fail);
@@ -267,7 +267,13 @@ export class Api {
     return { transactionId: fb.transactionId, stored: true, featuresUpdated: true };
   }
 
-  private async ready(res: ServerResponse): Promise<void> {
+  /**
+   * `dependencies=report`: Redis and PostgreSQL are checked and reported but do not fail the
+   * answer. For load-balancer health and readiness probes: a shared dependency's outage would
+   * otherwise take every replica out of service at once, when this API is built to keep scoring
+   * through it (degraded without Redis, buffering without PostgreSQL).
+   */
+  private async ready(res: ServerResponse, reportOnly: boolean): Promise<void> {
     const checks: Record<string, string> = {};
     let ok = !this.draining;
     if (this.draining) checks.shutdown = "draining";
@@ -280,7 +286,7 @@ export class Api {
           await withTimeout(c.check(), READY_TIMEOUT_MS, c.name);
           checks[c.name] = "ok";
         } catch (err) {
-          ok = false;
+          if (!reportOnly) ok = false;
           checks[c.name] = errorMessage(err);
         }
       }),
