@@ -34,12 +34,17 @@ export function servingPorts(): k8s.types.input.core.v1.ContainerPort[] {
   ];
 }
 
-export function servingProbes(): Pick<ContainerSpec, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+/**
+ * Probes on `port` (a container port name). The API answers them on its traffic port with the
+ * traffic readiness (HTTP_PATHS.servingReadiness); the stream worker has no traffic port and answers
+ * on its metrics port, where its readiness includes Redis and PostgreSQL.
+ */
+export function servingProbes(port: string, readinessPath: string): Pick<ContainerSpec, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   return {
     // Loading the model from S3 can take a while on a cold start: up to 2 minutes before liveness applies.
-    startupProbe: httpProbe(HTTP_PATHS.liveness, PORT_NAMES.http, { periodSeconds: 2, failureThreshold: 60 }),
-    livenessProbe: httpProbe(HTTP_PATHS.liveness, PORT_NAMES.http, { periodSeconds: 10, failureThreshold: 3 }),
-    readinessProbe: httpProbe(HTTP_PATHS.readiness, PORT_NAMES.http, { periodSeconds: 5, failureThreshold: 2 }),
+    startupProbe: httpProbe(HTTP_PATHS.liveness, port, { periodSeconds: 2, failureThreshold: 60 }),
+    livenessProbe: httpProbe(HTTP_PATHS.liveness, port, { periodSeconds: 10, failureThreshold: 3 }),
+    readinessProbe: httpProbe(readinessPath, port, { periodSeconds: 5, failureThreshold: 2 }),
   };
 }
 
@@ -87,7 +92,7 @@ export class FraudApi extends pulumi.ComponentResource {
       env: apiEnv(args.endpoints, s),
       resources: s.api.resources,
       ports: servingPorts(),
-      ...servingProbes(),
+      ...servingProbes(PORT_NAMES.http, HTTP_PATHS.servingReadiness),
     });
 
     this.workload = new ScaledDeployment(`${name}-workload`, {

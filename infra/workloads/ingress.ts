@@ -24,7 +24,7 @@ export function albAnnotations(s: IngressSettings): Record<string, string> {
     // Pod IPs as targets: no NodePort hop, and the controller's readiness gate ties rollouts to target health.
     [`${A}/target-type`]: "ip",
     [`${A}/inbound-cidrs`]: s.allowedCidrs.join(","),
-    [`${A}/healthcheck-path`]: HTTP_PATHS.readiness,
+    [`${A}/healthcheck-path`]: HTTP_PATHS.servingReadiness,
     [`${A}/healthcheck-port`]: "traffic-port",
     [`${A}/success-codes`]: "200",
     // Deregistration lasts as long as the app drains after SIGTERM: no request is cut mid-flight.

@@ -149,13 +149,17 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   });
 
   it("probes, rolls out and terminates the API and the worker safely", () => {
-    for (const name of ["fraud-api", "fraud-worker"]) {
+    // The API is probed where it serves traffic, with the readiness that survives a data-store
+    // outage; the worker serves its probes on the metrics port only (app/src/worker/main.ts).
+    const probed = { "fraud-api": ["http", PORTS.http, HTTP_PATHS.servingReadiness], "fraud-worker": ["metrics", PORTS.metrics, HTTP_PATHS.readiness] } as const;
+    for (const [name, [port, containerPort, readiness]] of Object.entries(probed)) {
       const d = find("Deployment", name);
       const pod = d.spec.template.spec;
       const c = pod.containers[0];
-      expect(c.livenessProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port: "http" });
-      expect(c.readinessProbe.httpGet).toEqual({ path: HTTP_PATHS.readiness, port: "http" });
-      expect(c.ports).toContainEqual({ name: "http", containerPort: PORTS.http, protocol: "TCP" });
+      expect(c.livenessProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port });
+      expect(c.startupProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port });
+      expect(c.readinessProbe.httpGet).toEqual({ path: readiness, port });
+      expect(c.ports).toEqual(name === "fraud-api" ? expect.arrayContaining([{ name: port, containerPort, protocol: "TCP" }]) : [{ name: port, containerPort, protocol: "TCP" }]);
       expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(API_DRAIN_SECONDS);
       expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: settings.zoneSpread });

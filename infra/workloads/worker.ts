@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { COMMANDS, PORTS } from "../../app/src/config/deploy-contract";
+import { COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
 import type { WorkloadSettings } from "../../stacks/workloads";
-import { PORT_NAMES, TERMINATION_GRACE_SECONDS, servingPorts, servingProbes } from "./api";
+import { PORT_NAMES, TERMINATION_GRACE_SECONDS, servingProbes } from "./api";
 import { workerEnv, type DataStoreEndpoints } from "./env";
 import { SERVICE_ACCOUNTS, WORKLOAD_NAMES, selectorOf, workloadLabels } from "./names";
 import { hardenedContainer, hardenedPodSpec } from "./pod";
@@ -53,8 +53,8 @@ export class StreamWorker extends pulumi.ComponentResource {
           command: COMMANDS.worker,
           env: workerEnv(args.endpoints, s),
           resources: s.worker.resources,
-          ports: servingPorts(),
-          ...servingProbes(),
+          ports: [{ name: PORT_NAMES.metrics, containerPort: PORTS.metrics, protocol: "TCP" }],
+          ...servingProbes(PORT_NAMES.metrics, HTTP_PATHS.readiness),
         })],
         // Finish in-flight records, flush decisions and commit offsets before exiting.
         terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,

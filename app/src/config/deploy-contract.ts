@@ -52,7 +52,20 @@ export const ALL_ENV_NAMES: readonly EnvName[] = Object.values(ENV);
 
 export const PORTS = { http: 8080, metrics: 9464 } as const;
 
-export const HTTP_PATHS = { liveness: "/healthz", readiness: "/readyz", metrics: "/metrics" } as const;
+export const HTTP_PATHS = {
+  liveness: "/healthz",
+  /** Ready only with the model loaded and Redis and PostgreSQL reachable: for people and monitoring. */
+  readiness: "/readyz",
+  /**
+   * Ready to take traffic: model loaded and not draining; Redis and PostgreSQL are reported but do
+   * not fail it. The Kubernetes readiness probe and the load balancer's health check use this one,
+   * because a shared dependency's outage would otherwise pull every replica out of service at once,
+   * while the API is built to keep answering through it (degraded without Redis, buffering without
+   * PostgreSQL).
+   */
+  servingReadiness: "/readyz?dependencies=report",
+  metrics: "/metrics",
+} as const;
 
 /** Seconds the API needs to drain in-flight requests and its decision buffer after SIGTERM. */
 export const API_DRAIN_SECONDS = 20;
