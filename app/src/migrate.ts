@@ -5,7 +5,7 @@
  */
 import { configOrExit, loadApiConfig } from "./api/config";
 import { createLogger, errorMessage } from "./api/log";
-import { secretsManagerReader } from "./api/secrets";
+import { secretsManagerReader } from "./config/secrets";
 import { migrate } from "./store/migrate";
 import { openSql } from "./store/open";
 

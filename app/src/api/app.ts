@@ -13,7 +13,7 @@ import { errorMessage, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { openApiDocument } from "./openapi";
 import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime";
-import { secretsManagerReader } from "./secrets";
+import { secretsManagerReader } from "../config/secrets";
 import { Api } from "./server";
 
 export interface StartOptions extends Partial<RuntimeOptions> {

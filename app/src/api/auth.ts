@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { errorMessage, type Logger } from "./log";
-import type { SecretReader } from "./secrets";
+import type { SecretReader } from "../config/secrets";
 
 export interface ApiKeyIdentity {
   /** First 12 hex digits of the key's digest: safe to log and to key the rate limit by. */

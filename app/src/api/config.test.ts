@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadKafkaSettings } from "../worker/config";
-import { ConfigError, loadApiConfig } from "./config";
+import { ConfigError } from "../config/env-reader";
+import { loadApiConfig } from "./config";
 
 function problems(fn: () => unknown): readonly string[] {
   try {

@@ -4,6 +4,8 @@
  * so a misconfigured pod fails at start with one readable message instead of at the first request.
  */
 import { API_DRAIN_SECONDS, ENV, PORTS } from "../config/deploy-contract";
+import { readPostgresSettings, type DatabaseSettings } from "../config/database";
+import { EnvReader, type Env } from "../config/env-reader";
 import type { FeatureConfig } from "../features/types";
 import { LOG_LEVELS, type LogLevel } from "./log";
 
@@ -16,20 +18,6 @@ export interface RedisSettings {
   /** Secrets Manager secret holding the Redis AUTH token (plain string or JSON {"authToken": ...}). */
   readonly authSecretArn?: string;
 }
-
-export type DatabaseSettings =
-  /** Embedded PGlite in `dir`: local runs with no server. */
-  | { readonly kind: "embedded"; readonly dir: string }
-  | {
-      readonly kind: "postgres";
-      /** DATABASE_URL, or built from DATABASE_HOST/PORT/NAME plus the RDS secret. */
-      readonly url?: string;
-      readonly host?: string;
-      readonly port: number;
-      readonly database?: string;
-      readonly tls: boolean;
-      readonly secretArn?: string;
-    };
 
 export interface Thresholds {
   /** Score at or above which a transaction goes to review. */
@@ -64,61 +52,6 @@ export interface ApiConfig {
   readonly featureStoreTimeoutMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads env values and collects problems instead of throwing at the first. */
-export class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  str(name: string): string | undefined {
-    const v = this.env[name]?.trim();
-    return v ? v : undefined;
-  }
-
-  int(name: string, def: number, min: number, max: number): number {
-    const raw = this.str(name);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name}=${JSON.stringify(raw)}: expected an integer in [${min}, ${max}]`);
-      return def;
-    }
-    return n;
-  }
-
-  num(name: string, min: number, max: number): number | undefined {
-    const raw = this.str(name);
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      this.problems.push(`${name}=${JSON.stringify(raw)}: expected a number in [${min}, ${max}]`);
-      return undefined;
-    }
-    return n;
-  }
-
-  bool(name: string, def: boolean): boolean {
-    const raw = this.str(name)?.toLowerCase();
-    if (raw === undefined) return def;
-    if (raw === "true" || raw === "1") return true;
-    if (raw === "false" || raw === "0") return false;
-    this.problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
-    return def;
-  }
-
-  done(): void {
-    if (this.problems.length) throw new ConfigError(this.problems);
-  }
-}
-
 function validTimezone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
@@ -146,21 +79,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     : undefined;
   if (!redisUrl && r.str(ENV.redisAuthSecretArn)) r.problems.push(`${ENV.redisAuthSecretArn} is set but ${ENV.redisUrl} is not`);
 
-  const databaseUrl = r.str(ENV.databaseUrl);
-  const databaseHost = r.str(ENV.databaseHost);
-  const database: DatabaseSettings =
-    databaseUrl || databaseHost
-      ? {
-          kind: "postgres",
-          url: databaseUrl,
-          host: databaseHost,
-          port: r.int(ENV.databasePort, 5432, 1, 65535),
-          database: r.str(ENV.databaseName),
-          tls: r.bool(ENV.databaseTls, false),
-          secretArn: r.str(ENV.databaseSecretArn),
-        }
-      : { kind: "embedded", dir: "./data/decisions" };
-  if (databaseUrl && databaseHost) r.problems.push(`set either ${ENV.databaseUrl} or ${ENV.databaseHost}, not both`);
+  const database: DatabaseSettings = readPostgresSettings(r) ?? { kind: "embedded", dir: "./data/decisions" };
 
   const review = r.num(ENV.decisionThresholdReview, 0, 1);
   const decline = r.num(ENV.decisionThresholdDecline, 0, 1);

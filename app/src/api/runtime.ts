@@ -18,7 +18,7 @@ import type { Metrics } from "./metrics";
 import { ModelHolder, registrySource, type ModelSource } from "./model-holder";
 import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
 import { batchDeadlineMs, Scorer } from "./scoring";
-import { secretField, secretsManagerReader, type SecretReader } from "./secrets";
+import { secretField, secretsManagerReader, type SecretReader } from "../config/secrets";
 import type { ReadinessCheck } from "./server";
 
 export interface RuntimeOptions {

@@ -5,6 +5,8 @@
 import { parseArgs } from "node:util";
 import { featureConfig } from "../features/compute";
 import { ENV } from "../config/deploy-contract";
+import { ConfigError } from "../config/env-reader";
+import { secretsManagerReader } from "../config/secrets";
 import { openRegistry } from "../registry/open";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import { DEFAULT_START_DATE } from "../sim/simulator";
@@ -12,7 +14,7 @@ import { evaluate } from "./evaluate";
 import { DEFAULT_GATE, parseGateMetric } from "./gate";
 import { DAY_MS, type Metrics } from "./metrics";
 import { progressBar } from "./progress";
-import { loadSource, type SourceArgs } from "./sources";
+import { loadSource, trainerDatabase, type SourceArgs } from "./sources";
 import { train } from "./train";
 import type { BoosterParams } from "./xgboost";
 
@@ -28,7 +30,9 @@ const USAGE = `usage: trainer <command> [flags]
   promote  --registry R --model VERSION [--reason TEXT]
   rollback --registry R [--reason TEXT]
 Dates are UTC days, inclusive (YYYY-MM-DD). Defaults: --registry $${ENV.modelRegistry} or ./registry,
---delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.`;
+--delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.
+--source postgres connects as the API does: $${ENV.databaseUrl}, or $${ENV.databaseHost}, $${ENV.databasePort},
+$${ENV.databaseName}, $${ENV.databaseTls} and $${ENV.databaseSecretArn} (JSON username/password); --database-url overrides both.`;
 
 const FLAGS = {
   days: { type: "string" },
@@ -100,7 +104,8 @@ function sourceArgs(v: Values): SourceArgs {
   return {
     source,
     data: str(v, "data"),
-    databaseUrl: str(v, "database-url") ?? process.env[ENV.databaseUrl],
+    database: source === "postgres" ? trainerDatabase(process.env, str(v, "database-url")) : undefined,
+    readSecret: secretsManagerReader(process.env[ENV.awsRegion]?.trim() || undefined),
     schema: str(v, "pg-schema"),
     maxBadShare,
   };
@@ -256,8 +261,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    log(err instanceof UsageError ? `${err.message}\n${USAGE}` : `error: ${(err as Error).message}`);
-    return err instanceof UsageError ? 2 : 1;
+    if (err instanceof UsageError) log(`${err.message}\n${USAGE}`);
+    else log(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+    return err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
   }
 }
 

@@ -10,10 +10,14 @@ import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { eventOrder } from "./dataset";
 import { BadRowsError } from "./csv-reader";
 import { loadPostgres } from "./postgres-source";
+import { trainerDatabase } from "./sources";
+
+const noSecrets = (arn: string): Promise<string> => Promise.reject(new Error(`unexpected secret read ${arn}`));
 
 describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
   const schema = uniqueTestName("trainer_pg");
   const client = new Client({ connectionString: databaseUrl });
+  const database = trainerDatabase({ DATABASE_URL: databaseUrl })!;
 
   beforeAll(async () => {
     await client.connect();
@@ -36,7 +40,7 @@ describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
   });
 
   it("joins decisions with feedback: fraud labels with their report time, no feedback = genuine", async () => {
-    const { dataset: d, badRows } = await loadPostgres({ databaseUrl, schema, batchSize: 2 });
+    const { dataset: d, badRows } = await loadPostgres({ database, readSecret: noSecrets, schema, batchSize: 2 });
     expect(badRows).toMatchObject({ lines: 3, count: 0 });
     const order = Array.from(eventOrder(d));
     const ids = order.map((i) => d.transactionIds[i]);
@@ -51,13 +55,32 @@ describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
     expect(d.currency.values[d.currency.codes[i1]!]).toBeUndefined();
   });
 
+  it("connects the cluster way: host, port and name from the environment, user and password from the secret", async () => {
+    const u = new URL(databaseUrl);
+    const env = {
+      DATABASE_HOST: u.hostname,
+      DATABASE_PORT: u.port || "5432",
+      DATABASE_NAME: decodeURIComponent(u.pathname.slice(1)),
+      DATABASE_TLS: "false",
+      DATABASE_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1",
+    };
+    const reads: string[] = [];
+    const readSecret = async (arn: string): Promise<string> => {
+      reads.push(arn);
+      return JSON.stringify({ username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+    };
+    const { dataset } = await loadPostgres({ database: trainerDatabase(env)!, readSecret, schema });
+    expect(dataset.size).toBe(3);
+    expect(reads).toEqual([env.DATABASE_SECRET_ARN]);
+  });
+
   it("counts bad rows and enforces the configured share", async () => {
     await client.query(
       `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, channel, score, decision, model_version, degraded, reasons)
        VALUES ('t4', '2018-04-01T13:00:00Z', 'B', 'M', 3, 'phone', 0.1, 'approve', 'v1', false, '[]')`,
     );
-    await expect(loadPostgres({ databaseUrl, schema, maxBadShare: 0.1 })).rejects.toThrow(BadRowsError);
-    const r = await loadPostgres({ databaseUrl, schema, maxBadShare: 0.5 });
+    await expect(loadPostgres({ database, readSecret: noSecrets, schema, maxBadShare: 0.1 })).rejects.toThrow(BadRowsError);
+    const r = await loadPostgres({ database, readSecret: noSecrets, schema, maxBadShare: 0.5 });
     expect(r.badRows.count).toBe(1);
     expect(r.badRows.examples[0]!.reason).toMatch(/channel .*transaction t4/);
   });

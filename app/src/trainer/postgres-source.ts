@@ -6,12 +6,16 @@
  * `reported_at` in the features.
  */
 import { Client } from "pg";
+import { pgConnectionConfig, type PostgresSettings } from "../config/database";
+import type { SecretReader } from "../config/secrets";
 import { BadRowCounter, type LoadResult } from "./csv-reader";
 import { DatasetBuilder, rowProblem } from "./dataset";
 import type { Channel } from "../features/types";
 
 export interface PostgresLoadOptions {
-  readonly databaseUrl: string;
+  readonly database: PostgresSettings;
+  /** Reads the RDS master secret when `database` names one. */
+  readonly readSecret: SecretReader;
   /** Schema holding the API's tables. Default "public". */
   readonly schema?: string;
   readonly maxBadShare?: number;
@@ -40,7 +44,7 @@ function ident(name: string): string {
 
 export async function loadPostgres(o: PostgresLoadOptions): Promise<LoadResult> {
   const schema = ident(o.schema ?? "public");
-  const client = new Client({ connectionString: o.databaseUrl });
+  const client = new Client(await pgConnectionConfig(o.database, o.readSecret));
   await client.connect();
   const bad = new BadRowCounter();
   const builder = new DatasetBuilder();

@@ -1,5 +1,9 @@
 /** Where training data comes from: a CSV file (local, simulator) or the API's PostgreSQL log (AWS). */
 import { statSync } from "node:fs";
+import { readPostgresSettings, type PostgresSettings } from "../config/database";
+import { ENV } from "../config/deploy-contract";
+import { EnvReader, type Env } from "../config/env-reader";
+import type { SecretReader } from "../config/secrets";
 import { loadCsv, type LoadResult } from "./csv-reader";
 import { loadPostgres } from "./postgres-source";
 import { progressBar } from "./progress";
@@ -8,8 +12,10 @@ export interface SourceArgs {
   readonly source: "csv" | "postgres";
   /** CSV path (source csv). */
   readonly data?: string;
-  /** source postgres: DATABASE_URL. */
-  readonly databaseUrl?: string;
+  /** source postgres: where the API's decision log is (see trainerDatabase). */
+  readonly database?: PostgresSettings;
+  /** Reads the RDS master secret when `database` names one. */
+  readonly readSecret: SecretReader;
   readonly schema?: string;
   readonly maxBadShare: number;
 }
@@ -19,6 +25,18 @@ export interface LoadedSource extends LoadResult {
   readonly name: string;
   /** Lines for the report: bad rows, ignored columns. */
   readonly notes: string[];
+}
+
+/**
+ * The trainer's database, read exactly as the API reads it (DATABASE_URL, or DATABASE_HOST/PORT/
+ * NAME/TLS plus DATABASE_SECRET_ARN in the cluster). A --database-url flag replaces both forms.
+ * Throws a ConfigError listing every problem.
+ */
+export function trainerDatabase(env: Env, databaseUrlFlag?: string): PostgresSettings | undefined {
+  const r = new EnvReader(databaseUrlFlag ? { ...env, [ENV.databaseUrl]: databaseUrlFlag, [ENV.databaseHost]: undefined } : env);
+  const settings = readPostgresSettings(r);
+  r.done();
+  return settings;
 }
 
 export async function loadSource(a: SourceArgs): Promise<LoadedSource> {
@@ -32,8 +50,8 @@ export async function loadSource(a: SourceArgs): Promise<LoadedSource> {
     bar.finish();
     name = a.data;
   } else {
-    if (!a.databaseUrl) throw new Error("--source postgres needs DATABASE_URL (or --database-url)");
-    result = await loadPostgres({ databaseUrl: a.databaseUrl, schema: a.schema, maxBadShare: a.maxBadShare });
+    if (!a.database) throw new Error(`--source postgres needs ${ENV.databaseUrl} or ${ENV.databaseHost} (or --database-url)`);
+    result = await loadPostgres({ database: a.database, readSecret: a.readSecret, schema: a.schema, maxBadShare: a.maxBadShare });
     name = `postgres ${a.schema ?? "public"}.decisions + feedback`;
   }
   const notes: string[] = [];

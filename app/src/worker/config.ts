@@ -1,6 +1,6 @@
 /** The stream worker's Kafka settings, from the deploy contract's variables. */
 import { ENV, TOPICS } from "../config/deploy-contract";
-import { EnvReader } from "../api/config";
+import { EnvReader } from "../config/env-reader";
 
 export interface KafkaSettings {
   readonly brokers: readonly string[];
