@@ -71,7 +71,7 @@ export class Scorer {
     const known = this.known(tx.transactionId);
     if (known) return known;
     if (!this.d.decisions.reserve(1)) return Promise.reject(this.bufferFull());
-    return this.track(tx, this.run(tx, model, this.deadline()));
+    return this.track(tx, this.run(tx, model, this.observe(tx, this.deadline())));
   }
 
   /**
@@ -82,16 +82,24 @@ export class Scorer {
   scoreBatch(txs: readonly Transaction[]): Promise<DecisionRecord[]> {
     const model = this.model();
     if (!this.d.decisions.reserve(txs.length)) return Promise.reject(this.bufferFull());
-    const deadline = this.deadline(txs.length);
     const out = new Array<Promise<DecisionRecord>>(txs.length);
+    // One feature-store call for the batch; each transaction is tracked as in flight at once, so a
+    // repeat of an id later in the same batch gets the first one's decision.
+    const toObserve: Transaction[] = [];
+    let observeAll!: (observed: Promise<ObserveResult[] | undefined>) => void;
+    const observed = new Promise<ObserveResult[] | undefined>((resolve) => (observeAll = resolve));
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i];
       const known = this.known(tx.transactionId);
       if (known) {
         this.d.decisions.release(1);
         out[i] = known;
-      } else out[i] = this.track(tx, this.run(tx, model, deadline));
+      } else {
+        const at = toObserve.push(tx) - 1;
+        out[i] = this.track(tx, this.run(tx, model, observed.then((r) => r?.[at])));
+      }
     }
+    observeAll(toObserve.length > 0 ? this.observeMany(toObserve, this.deadline(toObserve.length)) : Promise.resolve([]));
     return Promise.all(out);
   }
 
@@ -122,7 +130,7 @@ export class Scorer {
 
   /**
    * One timer per request or batch; resolves (never rejects) so an unused deadline is harmless.
-   * A batch gets the timeout once more per 100 transactions: Redis runs one script per transaction.
+   * A batch gets the timeout once more per 100 transactions: each 100 are one script call in Redis.
    */
   private deadline(transactions = 1): Promise<typeof TIMEOUT> {
     const ms = batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions);
@@ -139,6 +147,18 @@ export class Scorer {
     );
   }
 
+  private observeMany(txs: readonly Transaction[], deadline: Promise<typeof TIMEOUT>): Promise<ObserveResult[] | undefined> {
+    if (Date.now() < this.storeDownUntil) {
+      return Promise.resolve(undefined);
+    }
+    const store = this.d.featureStore;
+    const all = store.observeMany ? store.observeMany(txs) : Promise.all(txs.map((tx) => store.observe(tx)));
+    return Promise.race([all, deadline]).then(
+      (r) => (r === TIMEOUT ? this.storeFailed(new Error(`feature store did not answer within ${batchDeadlineMs(this.d.featureStoreTimeoutMs, txs.length)} ms`)) : r),
+      (err: unknown) => this.storeFailed(err),
+    );
+  }
+
   private storeFailed(err: unknown): undefined {
     this.d.metrics.featureStoreErrors.inc();
     if (Date.now() >= this.storeDownUntil) {
@@ -148,10 +168,10 @@ export class Scorer {
     return undefined;
   }
 
-  private async run(tx: Transaction, model: PreparedModel, deadline: Promise<typeof TIMEOUT>): Promise<DecisionRecord> {
+  private async run(tx: Transaction, model: PreparedModel, observing: Promise<ObserveResult | undefined>): Promise<DecisionRecord> {
     let reserved = true;
     try {
-      const observed = await this.observe(tx, deadline);
+      const observed = await observing;
       if (observed?.duplicate) {
         reserved = false;
         this.d.decisions.release(1);

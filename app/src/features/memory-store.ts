@@ -125,6 +125,10 @@ export class MemoryFeatureStore implements FeatureStore {
     return this.observeSync(tx);
   }
 
+  async observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]> {
+    return txs.map((tx) => this.observeSync(tx));
+  }
+
   async recordFraudLabel(label: FraudLabel): Promise<void> {
     this.recordFraudLabelSync(label);
   }

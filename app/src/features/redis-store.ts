@@ -1,6 +1,7 @@
 /**
- * Redis FeatureStore for serving. One Lua script per observe, so reading the point-in-time
- * snapshot and recording the transaction are one atomic step even with many API replicas.
+ * Redis FeatureStore for serving. A Lua script reads the point-in-time snapshot and records the
+ * transaction as one atomic step even with many API replicas; one script call carries every
+ * observe of a batch, or of concurrent requests in one event-loop turn (up to MAX_PER_SCRIPT).
  * Same rules as the in-memory store (see memory-store.ts); a test replays one stream through both.
  *
  * Keys (all under `keyPrefix`, default "fraud:v1:"):
@@ -91,61 +92,91 @@ export function waitReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+// Observes KEYS/4 transactions in order, each exactly as if alone (4 keys and 3 ARGV each, after
+// the 5 shared ARGV). Redis calls per fresh transaction: 11, plus a trim or an expiry only where it
+// changes something. Whole-set reads are bounded: every write trims its set to 30 days before the
+// set's newest entry, so a card (or fraud-label) set holds no more than those 30 days.
 const OBSERVE_LUA = `
 local function s(x) return string.format('%.17g', x) end
-local t = tonumber(ARGV[1])
-local id = ARGV[3]
-local w = { tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]) }
-local lo = t - w[3]
-local fresh = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[4])
-local self_card = nil
-if not fresh then
-  self_card = redis.call('GET', KEYS[1]) .. ':' .. id
-end
+local id_ttl, key_ttl = ARGV[1], ARGV[2]
+local w = { tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]) }
+local out = {}
+for j = 0, #KEYS / 4 - 1 do
+  local tx_key, card_key, merchant_key, fraud_key = KEYS[j * 4 + 1], KEYS[j * 4 + 2], KEYS[j * 4 + 3], KEYS[j * 4 + 4]
+  local ts, cents, id = ARGV[6 + j * 3], ARGV[7 + j * 3], ARGV[8 + j * 3]
+  local t = tonumber(ts)
+  local lo = t - w[3]
+  local fresh = redis.call('SET', tx_key, cents, 'NX', 'PX', id_ttl)
+  local self_card = nil
+  if not fresh then self_card = redis.call('GET', tx_key) .. ':' .. id end
 
-local out = { fresh and 1 or 0, 0, 0, 0, 0, 0, 0 }
-local card = redis.call('ZRANGEBYSCORE', KEYS[2], s(lo), s(t), 'WITHSCORES')
-for i = 1, #card, 2 do
-  if card[i] ~= self_card then
-    out[#out + 1] = card[i + 1]
-    out[#out + 1] = card[i]
-  else
-    self_card = nil
-  end
-end
-
-local self_merchant = nil
-if not fresh then self_merchant = tonumber(redis.call('ZSCORE', KEYS[3], id)) end
-for k = 1, 3 do
-  local from = t - w[k]
-  local n = redis.call('ZCOUNT', KEYS[3], s(from), s(t))
-  if self_merchant and self_merchant >= from and self_merchant <= t then n = n - 1 end
-  out[1 + k] = n
-end
-
-local frauds = redis.call('ZRANGEBYSCORE', KEYS[4], s(lo), s(t), 'WITHSCORES')
-for i = 1, #frauds, 2 do
-  local fid, known = string.match(frauds[i], '^(.*)|([^|]*)$')
-  if tonumber(known) <= t and (fresh or fid ~= id) then
-    local ts = tonumber(frauds[i + 1])
-    for k = 1, 3 do
-      if ts >= t - w[k] then out[4 + k] = out[4 + k] + 1 end
+  local head = #out
+  out[head + 1] = fresh and 1 or 0
+  local card = redis.call('ZRANGE', card_key, 0, -1, 'WITHSCORES')
+  local n = 0
+  for i = 1, #card, 2 do
+    local score = tonumber(card[i + 1])
+    if score >= lo and score <= t then
+      if card[i] ~= self_card then
+        out[head + 9 + 2 * n] = card[i + 1]
+        out[head + 10 + 2 * n] = card[i]
+        n = n + 1
+      else
+        self_card = nil
+      end
     end
   end
-end
+  out[head + 8] = n
 
-if fresh then
-  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2] .. ':' .. id)
-  redis.call('ZADD', KEYS[3], ARGV[1], id)
-  local newest_card = tonumber(redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2])
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. s(newest_card - w[3]))
-  local newest_merchant = tonumber(redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')[2])
-  local floor = '(' .. s(newest_merchant - w[3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', floor)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', floor)
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
-  redis.call('PEXPIRE', KEYS[3], ARGV[5])
-  redis.call('PEXPIRE', KEYS[4], ARGV[5])
+  local self_merchant = nil
+  if not fresh then self_merchant = tonumber(redis.call('ZSCORE', merchant_key, id)) end
+  for k = 1, 3 do
+    local from = t - w[k]
+    local c = redis.call('ZCOUNT', merchant_key, s(from), s(t))
+    if self_merchant and self_merchant >= from and self_merchant <= t then c = c - 1 end
+    out[head + 1 + k] = c
+    out[head + 4 + k] = 0
+  end
+
+  local frauds = redis.call('ZRANGE', fraud_key, 0, -1, 'WITHSCORES')
+  for i = 1, #frauds, 2 do
+    local ts_f = tonumber(frauds[i + 1])
+    if ts_f >= lo and ts_f <= t then
+      local fid, known = string.match(frauds[i], '^(.*)|([^|]*)$')
+      if tonumber(known) <= t and (fresh or fid ~= id) then
+        for k = 1, 3 do
+          if ts_f >= t - w[k] then out[head + 4 + k] = out[head + 4 + k] + 1 end
+        end
+      end
+    end
+  end
+
+  if fresh then
+    redis.call('ZADD', card_key, ts, cents .. ':' .. id)
+    local newest = t
+    if #card > 0 and tonumber(card[#card]) > newest then newest = tonumber(card[#card]) end
+    local floor = newest - w[3]
+    if t < floor or (#card > 0 and tonumber(card[2]) < floor) then
+      redis.call('ZREMRANGEBYSCORE', card_key, '-inf', '(' .. s(floor))
+    end
+    redis.call('PEXPIRE', card_key, key_ttl)
+
+    local last = redis.call('ZRANGE', merchant_key, -1, -1, 'WITHSCORES')[2]
+    redis.call('ZADD', merchant_key, ts, id)
+    newest = t
+    if last and tonumber(last) > newest then newest = tonumber(last) end
+    floor = newest - w[3]
+    -- the set was trimmed to (its newest - 30 days) at its last write: only a newer newest or an
+    -- entry already out of the window leaves something to remove
+    if t < floor or not last or t > tonumber(last) then
+      redis.call('ZREMRANGEBYSCORE', merchant_key, '-inf', '(' .. s(floor))
+    end
+    redis.call('PEXPIRE', merchant_key, key_ttl)
+    if #frauds > 0 then
+      if tonumber(frauds[2]) < floor then redis.call('ZREMRANGEBYSCORE', fraud_key, '-inf', '(' .. s(floor)) end
+      redis.call('PEXPIRE', fraud_key, key_ttl)
+    end
+  end
 end
 return out
 `;
@@ -168,7 +199,22 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `;
 
+/** Transactions per observe script call: bounds how long one call holds Redis (~1-2 ms). */
+const MAX_PER_SCRIPT = 100;
+
+/** tx, card, merchant and fraud keys, then timestamp, cents, transactionId. */
+type ObserveArgs = [string, string, string, string, string, number, string];
+
+interface ObservePending {
+  readonly args: ObserveArgs;
+  readonly resolve: (r: ObserveResult) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const noop = (): void => undefined;
+
 interface FeatureCommands {
+  /** numKeys, then the keys and arguments (the key count varies with the batch). */
   fraudObserve(...args: (string | number)[]): Promise<(number | string)[]>;
   fraudLabel(...args: (string | number)[]): Promise<number>;
 }
@@ -183,6 +229,7 @@ export class RedisFeatureStore implements FeatureStore {
   private readonly idTtlMs: number;
   private readonly keyTtlMs: number;
   private readonly commands: FeatureCommands;
+  private pending: ObservePending[] = [];
 
   /**
    * Uses `redis` (configure its timeouts with `createRedisClient`). `ownsClient`: close() quits it.
@@ -197,7 +244,7 @@ export class RedisFeatureStore implements FeatureStore {
     this.keyTtlMs = Math.round(options.keyTtlMs ?? DEFAULT_TTL_MS);
     if (!(this.idTtlMs > 0 && this.keyTtlMs > 0)) throw new RangeError("idTtlMs and keyTtlMs must be > 0");
     if (!("fraudObserve" in redis)) {
-      redis.defineCommand("fraudObserve", { numberOfKeys: 4, lua: OBSERVE_LUA });
+      redis.defineCommand("fraudObserve", { lua: OBSERVE_LUA });
       redis.defineCommand("fraudLabel", { numberOfKeys: 1, lua: LABEL_LUA });
     }
     this.commands = redis as unknown as FeatureCommands;
@@ -219,8 +266,35 @@ export class RedisFeatureStore implements FeatureStore {
     return `${this.keyPrefix}${kind}:${id}`;
   }
 
-  async observe(tx: Transaction): Promise<ObserveResult> {
-    const reply = await this.commands.fraudObserve(
+  /**
+   * Concurrent calls made in the same event-loop turn share one script call (up to
+   * MAX_PER_SCRIPT), sent before the loop waits for I/O again: no timer, no added wait. Each
+   * transaction is still read and recorded as one atomic step, in call order.
+   */
+  observe(tx: Transaction): Promise<ObserveResult> {
+    const args = this.observeArgs(tx);
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(this.flushPending);
+      this.pending.push({ args, resolve, reject });
+      if (this.pending.length >= MAX_PER_SCRIPT) this.flushPending();
+    });
+  }
+
+  /** Observes `txs` in order, as that many `observe` calls one after the other would. */
+  async observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]> {
+    this.flushPending();
+    const calls: Promise<ObserveResult[]>[] = [];
+    for (let i = 0; i < txs.length; i += MAX_PER_SCRIPT) {
+      const chunk = new Array<ObservePending>(Math.min(MAX_PER_SCRIPT, txs.length - i));
+      for (let j = 0; j < chunk.length; j++) chunk[j] = { args: this.observeArgs(txs[i + j]), resolve: noop, reject: noop };
+      calls.push(this.run(chunk));
+    }
+    const parts = await Promise.all(calls);
+    return parts.length === 1 ? parts[0] : parts.flat();
+  }
+
+  private observeArgs(tx: Transaction): ObserveArgs {
+    return [
       this.key("tx", tx.transactionId),
       this.key("card", tx.cardId),
       this.key("merchant", tx.merchantId),
@@ -228,31 +302,72 @@ export class RedisFeatureStore implements FeatureStore {
       num(tx.timestamp, "timestamp"),
       amountToCents(tx.amount),
       tx.transactionId,
-      this.idTtlMs,
-      this.keyTtlMs,
-      WINDOW_MS[0],
-      WINDOW_MS[1],
-      WINDOW_MS[2],
-    );
-    const cardTimestamps: number[] = [];
-    const cardAmountsCents: number[] = [];
-    for (let i = 7; i < reply.length; i += 2) {
-      cardTimestamps.push(Number(reply[i]));
-      const member = String(reply[i + 1]);
-      cardAmountsCents.push(Number(member.slice(0, member.indexOf(":"))));
-    }
-    return {
-      duplicate: reply[0] === 0,
-      snapshot: {
-        cardTimestamps,
-        cardAmountsCents,
-        merchantCounts: [Number(reply[1]), Number(reply[2]), Number(reply[3])],
-        merchantKnownFrauds: [Number(reply[4]), Number(reply[5]), Number(reply[6])],
+    ];
+  }
+
+  private readonly flushPending = (): void => {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.run(batch).then(
+      (results) => {
+        for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
       },
-    };
+      (err: unknown) => {
+        for (const p of batch) p.reject(err);
+      },
+    );
+  };
+
+  /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
+  private async run(batch: readonly ObservePending[]): Promise<ObserveResult[]> {
+    const n = batch.length;
+    const args = new Array<string | number>(n * 7 + 5);
+    for (let i = 0; i < n; i++) {
+      const a = batch[i].args;
+      args[i * 4] = a[0];
+      args[i * 4 + 1] = a[1];
+      args[i * 4 + 2] = a[2];
+      args[i * 4 + 3] = a[3];
+      const at = n * 4 + 5 + i * 3;
+      args[at] = a[4];
+      args[at + 1] = a[5];
+      args[at + 2] = a[6];
+    }
+    args[n * 4] = this.idTtlMs;
+    args[n * 4 + 1] = this.keyTtlMs;
+    args[n * 4 + 2] = WINDOW_MS[0];
+    args[n * 4 + 3] = WINDOW_MS[1];
+    args[n * 4 + 4] = WINDOW_MS[2];
+    const reply = await this.commands.fraudObserve(n * 4, ...args);
+    const results = new Array<ObserveResult>(n);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const count = Number(reply[at + 7]);
+      const cardTimestamps = new Array<number>(count);
+      const cardAmountsCents = new Array<number>(count);
+      for (let c = 0; c < count; c++) {
+        cardTimestamps[c] = Number(reply[at + 8 + 2 * c]);
+        const member = String(reply[at + 9 + 2 * c]);
+        cardAmountsCents[c] = Number(member.slice(0, member.indexOf(":")));
+      }
+      results[i] = {
+        duplicate: reply[at] === 0,
+        snapshot: {
+          cardTimestamps,
+          cardAmountsCents,
+          merchantCounts: [Number(reply[at + 1]), Number(reply[at + 2]), Number(reply[at + 3])],
+          merchantKnownFrauds: [Number(reply[at + 4]), Number(reply[at + 5]), Number(reply[at + 6])],
+        },
+      };
+      at += 8 + 2 * count;
+    }
+    return results;
   }
 
   async recordFraudLabel(label: FraudLabel): Promise<void> {
+    // observes called before this label reach Redis before it, as without coalescing
+    this.flushPending();
     await this.commands.fraudLabel(
       this.key("mfraud", label.merchantId),
       num(label.timestamp, "label timestamp"),

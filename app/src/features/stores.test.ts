@@ -221,26 +221,33 @@ describeWithRedis("redis store", (redisUrl) => {
       return events;
     }
 
-    it.each([1, 2])("gives identical feature vectors, NaN included (seed %i)", async (seed) => {
+    // "one by one": an awaited observe each; "observeMany" and "concurrent": the transactions
+    // between two labels go in groups of up to 250, through one observeMany call or as concurrent
+    // observe calls (coalesced into shared script calls), which must see each other in order.
+    it.each([
+      [1, "one by one"],
+      [2, "one by one"],
+      [3, "observeMany"],
+      [4, "concurrent"],
+    ] as const)("gives identical feature vectors, NaN included (seed %i, %s)", async (seed, mode) => {
       const memory = new MemoryFeatureStore();
       const redis = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}eq${seed}:` });
       const cfg = featureConfig({ timezone: "Europe/Brussels" });
       let compared = 0, duplicates = 0, nans = 0, frauds = 0;
-      try {
-        for (const e of stream(seed)) {
-          if (e.kind === "label") {
-            memory.recordFraudLabelSync(e.label);
-            await redis.recordFraudLabel(e.label);
-            continue;
-          }
-          const a = memory.observeSync(e.tx);
-          const b = await redis.observe(e.tx);
+      const group: Transaction[] = [];
+      const flush = async () => {
+        const txs = group.splice(0);
+        const got = mode === "observeMany" ? await redis.observeMany(txs) : await Promise.all(txs.map((tx) => redis.observe(tx)));
+        for (let j = 0; j < txs.length; j++) {
+          const tx = txs[j];
+          const a = memory.observeSync(tx);
+          const b = got[j];
           expect(b.duplicate).toBe(a.duplicate);
-          const fa = computeFeatures(e.tx, a.snapshot, cfg);
-          const fb = computeFeatures(e.tx, b.snapshot, cfg);
+          const fa = computeFeatures(tx, a.snapshot, cfg);
+          const fb = computeFeatures(tx, b.snapshot, cfg);
           for (let i = 0; i < fa.length; i++) {
             if (!Object.is(fa[i], fb[i])) {
-              throw new Error(`feature ${i} of ${e.tx.transactionId}: memory ${fa[i]} vs redis ${fb[i]}`);
+              throw new Error(`feature ${i} of ${tx.transactionId}: memory ${fa[i]} vs redis ${fb[i]}`);
             }
           }
           compared++;
@@ -248,6 +255,19 @@ describeWithRedis("redis store", (redisUrl) => {
           if (Number.isNaN(fa[7])) nans++;
           if (fa[14] > 0) frauds++;
         }
+      };
+      try {
+        for (const e of stream(seed)) {
+          if (e.kind === "label") {
+            await flush();
+            memory.recordFraudLabelSync(e.label);
+            await redis.recordFraudLabel(e.label);
+            continue;
+          }
+          group.push(e.tx);
+          if (mode === "one by one" || group.length === 250) await flush();
+        }
+        await flush();
       } finally {
         await redis.close();
       }
