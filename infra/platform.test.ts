@@ -123,7 +123,7 @@ describe("data stores", () => {
     for (const [run, ha, days] of [[dev(), false, 1], [prod(), true, 30]] as const) {
       const db = one(run, T.db).inputs;
       expect(db).toMatchObject({ engine: "postgres", publiclyAccessible: false, multiAz: ha, deletionProtection: ha, backupRetentionPeriod: days, skipFinalSnapshot: false, manageMasterUserPassword: true });
-      expect(db.finalSnapshotIdentifier).toMatch(/-final$/);
+      expect(db.finalSnapshotIdentifier).toMatch(/-postgres-final-[a-z0-9]{6}$/);
       expect(db.password).toBeUndefined();
       // exported logs land in groups we created (encrypted, retained), not ones RDS would make
       const groups = byType(run, T.logGroup).map((g) => g.inputs.name);

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { serviceSecurityGroup } from "../network/security-groups";
 import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
 
@@ -62,6 +63,7 @@ export class Database extends pulumi.ComponentResource {
     const logGroups = POSTGRES_LOG_EXPORTS.map(
       (log) => new aws.cloudwatch.LogGroup(`${name}-${log}-logs`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent),
     );
+    const snapshotSuffix = new random.RandomString(`${name}-final-snapshot-suffix`, { length: 6, special: false, upper: false }, parent);
     const db = new aws.rds.Instance(
       `${name}-postgres`,
       {
@@ -88,8 +90,9 @@ export class Database extends pulumi.ComponentResource {
         backupRetentionPeriod: args.backupRetentionDays,
         copyTagsToSnapshot: true,
         skipFinalSnapshot: false,
-        // Fixed: a delete is rare and deliberate; a second delete must first remove the old snapshot.
-        finalSnapshotIdentifier: `${identifier}-final`,
+        // The suffix lives as long as the stack: a stack destroyed, created again and destroyed
+        // again does not collide with the first final snapshot, which is kept.
+        finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.result}`,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.dataKeyArn,
         performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
