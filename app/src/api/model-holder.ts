@@ -7,10 +7,10 @@
  */
 import type { LoadedModel } from "../model/load";
 import { loadModelVersion } from "../model/load";
-import { topReasons } from "../model/reasons";
+import { type ScoreWithReasons, scoreWithReasons } from "../model/reasons";
 import type { ModelRegistry } from "../registry/registry";
 import type { FeatureConfig } from "../features/types";
-import type { DecisionOutcome, Reason } from "../store/decision-log";
+import type { DecisionOutcome } from "../store/decision-log";
 import type { Thresholds } from "./config";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -53,17 +53,16 @@ export class PreparedModel {
     return this.loaded.version;
   }
 
-  /** Probability of fraud for a FEATURE_NAMES vector (the loader checked the model uses that order). */
-  predict(features: Float64Array): number {
-    return this.loaded.model.predict(features);
+  /**
+   * Probability of fraud for a FEATURE_NAMES vector (the loader checked the model uses that order)
+   * and its top reasons, from one walk of the trees.
+   */
+  score(features: Float64Array): ScoreWithReasons {
+    return scoreWithReasons(this.loaded.model, features, TOP_REASONS);
   }
 
   decide(score: number): DecisionOutcome {
     return score >= this.thresholds.decline ? "decline" : score >= this.thresholds.review ? "review" : "approve";
-  }
-
-  reasons(features: Float64Array): Reason[] {
-    return topReasons(this.loaded.model, features, TOP_REASONS);
   }
 }
 

@@ -201,7 +201,7 @@ export class Scorer {
   }
 
   private decide(tx: Transaction, model: PreparedModel, features: Float64Array, degraded: boolean, unreserved: boolean): DecisionRecord {
-    const score = model.predict(features);
+    const { score, reasons } = model.score(features);
     const decision = model.decide(score);
     const record: DecisionRecord = {
       transactionId: tx.transactionId,
@@ -217,7 +217,7 @@ export class Scorer {
       decision,
       modelVersion: model.version,
       degraded,
-      reasons: model.reasons(features),
+      reasons,
     };
     if (unreserved && !this.d.decisions.reserve(1)) throw this.bufferFull();
     this.d.decisions.append(record);

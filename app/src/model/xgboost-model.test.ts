@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FEATURE_NAMES } from "../features/types";
 import { describeWithXgboost } from "../testing/services";
 import { assertServingFeatures } from "./load";
-import { topReasons } from "./reasons";
+import { scoreWithReasons, topReasons } from "./reasons";
 import { ModelValidationError, XGBoostModel } from "./xgboost-model";
 import { seededRandom } from "../testing/random";
 
@@ -111,6 +111,25 @@ describeWithXgboost("XGBoostModel against the XGBoost CLI", (xgboost) => {
     for (const r of reasons) expect(r.description.length).toBeGreaterThan(5);
     const importance = model.featureImportance();
     expect(importance.find((f) => f.feature === "amount")!.gain).toBeGreaterThan(0);
+  });
+
+  it("scores and explains in one walk: the same score as predict, the same reasons as sorting explain", () => {
+    const { model, rows: all } = trained.exact;
+    let withReasons = 0;
+    for (const row of all.slice(0, 500)) {
+      const x = Float64Array.from(row);
+      const { contributions } = model.explain(x);
+      const expected = Array.from(contributions.keys())
+        .filter((i) => contributions[i] > 0)
+        .sort((a, b) => contributions[b] - contributions[a])
+        .slice(0, 3)
+        .map((i) => model.featureNames[i]);
+      const got = scoreWithReasons(model, x, 3);
+      expect(got.score).toBe(model.predict(x));
+      expect(got.reasons.map((r) => r.feature)).toEqual(expected);
+      if (expected.length === 3) withReasons++;
+    }
+    expect(withReasons).toBeGreaterThan(10);
   });
 });
 

@@ -51,7 +51,8 @@ function numArray(v: unknown, where: string, length: number): number[] {
   return v.map(Number);
 }
 
-function sigmoid(margin: number): number {
+/** The probability for a margin, as `predict` computes it. */
+export function sigmoid(margin: number): number {
   return 1 / (1 + Math.exp(-margin));
 }
 
@@ -70,6 +71,8 @@ export class XGBoostModel {
   private readonly cover: Float64Array;
   /** float32 logit(base_score). */
   readonly baseMargin: number;
+  /** The margin before any feature is known (see `Explanation.bias`). */
+  private readonly bias: number;
 
   private constructor(
     readonly featureNames: readonly string[],
@@ -104,6 +107,9 @@ export class XGBoostModel {
     for (let ti = 0; ti < trees.length; ti++) this.fillMeans(this.roots[ti]);
     // XGBoost: ProbToMargin(base_score) = -log(1/p - 1), in float32
     this.baseMargin = Math.fround(-Math.log(Math.fround(1 / Math.fround(baseScore) - 1)));
+    let bias = this.baseMargin;
+    for (let t = 0; t < this.roots.length; t++) bias += this.nodeMean[this.roots[t]];
+    this.bias = bias;
   }
 
   /**
@@ -181,22 +187,33 @@ export class XGBoostModel {
    * tree) and good enough to name the top reasons.
    */
   explain(x: ArrayLike<number>): Explanation {
-    this.checkWidth(x);
-    const { left, right, feature, value, defaultLeft, roots, nodeMean } = this;
     const contributions = new Float64Array(this.featureNames.length);
-    let bias = this.baseMargin;
+    const margin = this.explainInto(x, contributions);
+    return { score: sigmoid(margin), margin, bias: this.bias, contributions };
+  }
+
+  /**
+   * `explain` without allocating: one walk per tree yields the margin (returned, exactly as
+   * `margin` computes it) and the contributions (written into `contributions`, zeroed first).
+   */
+  explainInto(x: ArrayLike<number>, contributions: Float64Array): number {
+    this.checkWidth(x);
+    if (contributions.length !== this.featureNames.length) throw new RangeError(`expected ${this.featureNames.length} contribution slots, got ${contributions.length}`);
+    contributions.fill(0);
+    const { left, right, feature, value, defaultLeft, roots, nodeMean } = this;
+    let sum = this.baseMargin;
     for (let t = 0; t < roots.length; t++) {
       let n = roots[t];
-      bias += nodeMean[n];
       while (left[n] !== -1) {
-        const v = x[feature[n]];
+        const f = feature[n];
+        const v = x[f];
         const next = v !== v ? (defaultLeft[n] === 1 ? left[n] : right[n]) : Math.fround(v) < value[n] ? left[n] : right[n];
-        contributions[feature[n]] += nodeMean[next] - nodeMean[n];
+        contributions[f] += nodeMean[next] - nodeMean[n];
         n = next;
       }
+      sum = Math.fround(sum + value[n]);
     }
-    const margin = this.margin(x);
-    return { score: sigmoid(margin), margin, bias, contributions };
+    return sum;
   }
 
   /** Per input feature, over all splits; for reports. */
