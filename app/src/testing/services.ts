@@ -16,9 +16,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import { afterAll, describe, it } from "vitest";
+import { findXgboost } from "../trainer/xgboost";
 
 export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
 export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -113,17 +112,8 @@ export function probePostgres(url: string = testDatabaseUrl()): ServiceProbe {
 export function probeXgboost(): ServiceProbe {
   return cached("xgboost", () => {
     const explicit = process.env.XGBOOST_BIN;
-    const candidates = explicit
-      ? [explicit]
-      : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "xgboost"));
-    for (const candidate of candidates) {
-      try {
-        accessSync(candidate, constants.X_OK);
-        return { name: "XGBoost CLI", target: candidate, available: true, reason: "" };
-      } catch {
-        // try the next one
-      }
-    }
+    const found = findXgboost();
+    if (found) return { name: "XGBoost CLI", target: found, available: true, reason: "" };
     return {
       name: "XGBoost CLI",
       target: explicit ?? "xgboost",

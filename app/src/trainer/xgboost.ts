@@ -4,11 +4,11 @@
  * (under os.tmpdir(), so the trainer runs on a read-only root filesystem with /tmp writable).
  */
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { accessSync, constants, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { once } from "node:events";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 export interface BoosterParams {
   /** Boosting rounds. Default 100. */
@@ -50,6 +50,24 @@ export const DEFAULT_BOOSTER_PARAMS: Omit<BoosterParams, "scalePosWeight"> = {
 /** The CLI to run: $XGBOOST_BIN or `xgboost` on PATH. */
 export function xgboostBinary(): string {
   return process.env.XGBOOST_BIN || "xgboost";
+}
+
+/**
+ * Where the CLI that xgboostBinary() names would be run from, or null when it is not there (a
+ * fresh machine without Debian's package): a name is looked up on PATH as spawn does, a path is
+ * checked as it is.
+ */
+export function findXgboost(bin = xgboostBinary(), path = process.env.PATH ?? ""): string | null {
+  const candidates = bin.includes("/") ? [bin] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, bin));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
 }
 
 /**
