@@ -70,7 +70,7 @@ async function firstModel(cfg: ApiConfig, runtime: Runtime, opts: StartOptions):
     });
     return;
   }
-  opts.log.info("no production model in the local registry: bootstrapping one (simulate + train, once)", { registry: cfg.modelRegistry });
+  opts.log.info("no production model in the local registry: bootstrapping one, once (simulate + train with the xgboost CLI, else the bundled seed model)", { registry: cfg.modelRegistry });
   const { bootstrapModel } = await import("../trainer/bootstrap.js");
   await bootstrapModel(cfg.modelRegistry, (msg) => opts.log.info(msg));
   await runtime.models.poll();
