@@ -6,6 +6,7 @@
  * namespace, removed after), with a freshly trained model; and a bare node:http server that parses
  * and echoes the same JSON. Drives both with autocannon over loopback, single then batch, and prints
  * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue.
+ * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR.
  */
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -22,8 +23,9 @@ interface Options {
   warmupSeconds: number;
   connections: number;
   /**
-   * Batch runs use fewer connections: 64 x 100 transactions in flight queue thousands of Redis
-   * scripts, past the feature-store deadline, and the run would measure the degraded path.
+   * Batch runs use fewer connections: 64 x 100 transactions in flight are 6,400 observes queued
+   * in Redis (~30 us each here, ~200 ms), past the feature-store deadline, and the run would
+   * measure the degraded path (measured: 331,200 of 332,900 decisions degraded at 64).
    */
   batchConnections: number;
   batch: number;
@@ -92,6 +94,11 @@ interface Figures {
   ok: number;
   /** Decisions of the run scored without Redis (API only). */
   degraded?: number;
+  /**
+   * Redis time in the feature-store script per transaction of the run (INFO commandstats, evalsha
+   * usec: includes any other client's scripts on a shared Redis). API only.
+   */
+  redisUsPerTx?: number;
 }
 
 async function drive(target: string, mode: "single" | "batch", url: string, opts: Options, measure: boolean): Promise<Figures> {
@@ -166,7 +173,9 @@ async function main(): Promise<void> {
 
     const dbUrl = new URL(databaseUrl);
     dbUrl.searchParams.set("options", `-c search_path=${schema}`);
-    const api = spawn(process.execPath, [join(work, "dist", "api.js")], {
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of the API process, written to DIR when it stops
+    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)] : [];
+    const api = spawn(process.execPath, [...profile, join(work, "dist", "api.js")], {
       env: {
         PATH: process.env.PATH,
         PORT: "0",
@@ -199,24 +208,30 @@ async function main(): Promise<void> {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       return Number(text.split("\n").find((l) => l.startsWith("fraud_degraded_total "))?.split(" ")[1] ?? 0);
     };
+    const redisInfo = new Redis(redisUrl);
+    const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redisInfo.info("commandstats"))?.[1] ?? 0);
     const figures: Figures[] = [];
     let scored = 0;
     for (const [target, mode, url] of runs) {
       const warm = await drive(target, mode, url, opts, false);
       const before = target === "api" ? await degradedSoFar() : 0;
+      const usecBefore = await scriptUsec();
       const f = await drive(target, mode, url, opts, true);
       if (target === "api") {
         scored += (warm.ok + f.ok) * (mode === "single" ? 1 : opts.batch);
         f.degraded = (await degradedSoFar()) - before;
+        f.redisUsPerTx = ((await scriptUsec()) - usecBefore) / (f.ok * (mode === "single" ? 1 : opts.batch));
       }
       figures.push(f);
       console.log(
         `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  ` +
           `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  failed ${f.failed}` +
-          (f.degraded === undefined ? "" : `  degraded ${f.degraded}`),
+          (f.degraded === undefined ? "" : `  degraded ${f.degraded}`) +
+          (f.redisUsPerTx === undefined ? "" : `  Redis ${f.redisUsPerTx.toFixed(1)} us/tx`),
       );
     }
 
+    redisInfo.disconnect();
     // Graceful stop drains the write-behind queue: every decision answered must be in PostgreSQL.
     const apiExit = await stop(api);
     const { rows } = await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".decisions`);
