@@ -39,7 +39,6 @@ const EMPTY: HistorySnapshot = Object.freeze({
 });
 /** Features computable from the transaction alone (FEATURE_NAMES positions). */
 const HISTORY_FREE = new Set([0, 15, 16]);
-const TIMEOUT = Symbol("timeout");
 const BREAKER_MS = 1000;
 /** How long a duplicate waits for the first request's decision (written behind by another replica). */
 const DUPLICATE_WAIT_MS = 3000;
@@ -71,7 +70,7 @@ export class Scorer {
     const known = this.known(tx.transactionId);
     if (known) return known;
     if (!this.d.decisions.reserve(1)) return Promise.reject(this.bufferFull());
-    return this.track(tx, this.run(tx, model, this.observe(tx, this.deadline())));
+    return this.track(tx, this.run(tx, model, this.withDeadline(1, () => this.d.featureStore.observe(tx))));
   }
 
   /**
@@ -99,7 +98,12 @@ export class Scorer {
         out[i] = this.track(tx, this.run(tx, model, observed.then((r) => r?.[at])));
       }
     }
-    observeAll(toObserve.length > 0 ? this.observeMany(toObserve, this.deadline(toObserve.length)) : Promise.resolve([]));
+    const store = this.d.featureStore;
+    observeAll(
+      toObserve.length === 0
+        ? Promise.resolve([])
+        : this.withDeadline(toObserve.length, () => (store.observeMany ? store.observeMany(toObserve) : Promise.all(toObserve.map((tx) => store.observe(tx))))),
+    );
     return Promise.all(out);
   }
 
@@ -129,34 +133,30 @@ export class Scorer {
   }
 
   /**
-   * One timer per request or batch; resolves (never rejects) so an unused deadline is harmless.
-   * A batch gets the timeout once more per 100 transactions: each 100 are one script call in Redis.
+   * What the feature store answers for `transactions` transactions, or undefined (degraded) when
+   * it fails or misses the deadline: the timeout, once more per 100 transactions of a batch (each
+   * 100 are one script call in Redis). The timer is cleared when the store answers, so answered
+   * requests leave no timer to fire (they showed in the profile under load).
    */
-  private deadline(transactions = 1): Promise<typeof TIMEOUT> {
+  private withDeadline<T>(transactions: number, observing: () => Promise<T>): Promise<T | undefined> {
+    if (Date.now() < this.storeDownUntil) return Promise.resolve(undefined);
     const ms = batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions);
-    return new Promise((resolve) => setTimeout(resolve, ms, TIMEOUT).unref());
-  }
-
-  private observe(tx: Transaction, deadline: Promise<typeof TIMEOUT>): Promise<ObserveResult | undefined> {
-    if (Date.now() < this.storeDownUntil) {
-      return Promise.resolve(undefined);
-    }
-    return Promise.race([this.d.featureStore.observe(tx), deadline]).then(
-      (r) => (r === TIMEOUT ? this.storeFailed(new Error(`feature store did not answer within ${this.d.featureStoreTimeoutMs} ms`)) : r),
-      (err: unknown) => this.storeFailed(err),
-    );
-  }
-
-  private observeMany(txs: readonly Transaction[], deadline: Promise<typeof TIMEOUT>): Promise<ObserveResult[] | undefined> {
-    if (Date.now() < this.storeDownUntil) {
-      return Promise.resolve(undefined);
-    }
-    const store = this.d.featureStore;
-    const all = store.observeMany ? store.observeMany(txs) : Promise.all(txs.map((tx) => store.observe(tx)));
-    return Promise.race([all, deadline]).then(
-      (r) => (r === TIMEOUT ? this.storeFailed(new Error(`feature store did not answer within ${batchDeadlineMs(this.d.featureStoreTimeoutMs, txs.length)} ms`)) : r),
-      (err: unknown) => this.storeFailed(err),
-    );
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (r: T | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        if (!settled) settle(this.storeFailed(new Error(`feature store did not answer within ${ms} ms`)));
+      }, ms);
+      timer.unref();
+      observing().then(settle, (err: unknown) => {
+        if (!settled) settle(this.storeFailed(err));
+      });
+    });
   }
 
   private storeFailed(err: unknown): undefined {
