@@ -2,7 +2,7 @@
  * In-process FeatureStore: the offline training pass and local `npm start` without Redis.
  *
  * It follows exactly the rules of the Redis store (redis-store.ts), so that a replay through either
- * gives the same feature vectors (tested in store-equivalence.test.ts):
+ * gives the same feature vectors (tested in stores.test.ts):
  * - a card keeps (ts, cents) sorted by ts; a merchant keeps its transaction times and its fraud
  *   labels (tx ts, knownAt, id); the snapshot for t reads [t - 30d, t];
  * - after recording, entries older than 30 days before the newest of that card/merchant are
