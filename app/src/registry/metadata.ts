@@ -4,12 +4,15 @@
  */
 import type { FeatureConfig } from "../features/types";
 
-/** Test-window metrics, as `npm run evaluate -- --json` prints them. */
+/** Test-window metrics, as `npm run evaluate -- --json` prints them (computed in app/src/trainer/metrics.ts). */
 export interface EvaluationMetrics {
+  /** Area under the ROC curve (ties count one half, as in the Mann-Whitney statistic). */
   readonly auc: number;
+  /** Sum over distinct thresholds of (recall step) x precision, as scikit-learn defines it. */
   readonly averagePrecision: number;
-  /** Share of frauded cards among the 100 riskiest cards per day, averaged over days. */
+  /** Share of frauded cards among the 100 riskiest cards of each day, averaged over days. */
   readonly cardPrecisionAt100: number;
+  /** Highest recall among thresholds whose false-positive rate is at most 1%. */
   readonly recallAt1PctFpr: number;
   readonly rows: number;
   readonly frauds: number;

@@ -14,7 +14,8 @@ import { featureConfig } from "../features/compute";
 import { openRegistry } from "../registry/open";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import { loadCsv } from "./csv-reader";
-import { DAY_MS, type Metrics } from "./metrics";
+import type { EvaluationMetrics } from "../registry/metadata";
+import { DAY_MS } from "./metrics";
 import { train } from "./train";
 
 const TARGET_ROWS_PER_SECOND = 200_000;
@@ -24,7 +25,7 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 }
 
-function fmt(m: Metrics): string {
+function fmt(m: EvaluationMetrics): string {
   return `AUC ${m.auc.toFixed(4)}  AP ${m.averagePrecision.toFixed(4)}  card P@100 ${m.cardPrecisionAt100.toFixed(4)}  recall@1%FPR ${m.recallAt1PctFpr.toFixed(4)}`;
 }
 

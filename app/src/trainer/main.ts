@@ -12,7 +12,8 @@ import { writeSimulationCsv } from "../sim/csv-writer";
 import { DEFAULT_START_DATE } from "../sim/simulator";
 import { evaluate } from "./evaluate";
 import { DEFAULT_GATE, parseGateMetric } from "./gate";
-import { DAY_MS, type Metrics } from "./metrics";
+import type { EvaluationMetrics } from "../registry/metadata";
+import { DAY_MS } from "./metrics";
 import { progressBar } from "./progress";
 import { loadSource, trainerDatabase, type SourceArgs } from "./sources";
 import { train } from "./train";
@@ -113,14 +114,14 @@ function sourceArgs(v: Values): SourceArgs {
 
 const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-function metricsTable(rows: [string, Metrics][]): string {
+function metricsTable(rows: [string, EvaluationMetrics][]): string {
   const keys = ["auc", "averagePrecision", "cardPrecisionAt100", "recallAt1PctFpr"] as const;
   const lines = [`${"".padEnd(20)}${keys.map((k) => k.padStart(20)).join("")}`];
   for (const [name, m] of rows) lines.push(`${name.padEnd(20)}${keys.map((k) => m[k].toFixed(4).padStart(20)).join("")}`);
   return lines.join("\n");
 }
 
-function pickMetrics(m: Metrics): Metrics {
+function pickMetrics(m: EvaluationMetrics): EvaluationMetrics {
   const { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds } = m;
   return { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds };
 }
@@ -183,7 +184,7 @@ async function trainCommand(v: Values): Promise<void> {
     );
     return;
   }
-  const rows: [string, Metrics][] = [
+  const rows: [string, EvaluationMetrics][] = [
     ["xgboost", result.metrics],
     ["logistic baseline", result.baselineMetrics],
   ];

@@ -3,19 +3,7 @@
  * compared at distinct thresholds (tied scores move together), so results do not depend on the
  * order of tied rows.
  */
-
-export interface Metrics {
-  /** Area under the ROC curve (ties count one half, as in the Mann-Whitney statistic). */
-  readonly auc: number;
-  /** Sum over distinct thresholds of (recall step) x precision, as scikit-learn defines it. */
-  readonly averagePrecision: number;
-  /** Share of frauded cards among the 100 riskiest cards of each day, averaged over days. */
-  readonly cardPrecisionAt100: number;
-  /** Highest recall among thresholds whose false-positive rate is at most 1%. */
-  readonly recallAt1PctFpr: number;
-  readonly rows: number;
-  readonly frauds: number;
-}
+import type { EvaluationMetrics } from "../registry/metadata";
 
 export interface Curves {
   /** ROC points from (0,0) to (1,1), one per distinct threshold. */
@@ -147,7 +135,7 @@ export function computeMetrics(
   labels: ArrayLike<number>,
   timestamps: ArrayLike<number>,
   cards: ArrayLike<number>,
-): { metrics: Metrics; curves: Curves } {
+): { metrics: EvaluationMetrics; curves: Curves } {
   const c = curves(scores, labels);
   const days = Float64Array.from({ length: timestamps.length }, (_, i) => Math.floor(timestamps[i]! / DAY_MS));
   let frauds = 0;

@@ -12,7 +12,7 @@ import type { ModelRegistry } from "../registry/registry";
 import type { Dataset } from "./dataset";
 import { decidePromotion, DEFAULT_GATE, type Champion, type GateConfig, type GateDecision } from "./gate";
 import { fitLogistic, predictLogistic } from "./logistic";
-import { computeMetrics, thresholdAtFpr, type Curves, type Metrics } from "./metrics";
+import { computeMetrics, thresholdAtFpr, type Curves } from "./metrics";
 import { buildWindows, assertUsable, type WindowData } from "./windows";
 import { COLORS, renderReport, type ReportModel } from "./report/html";
 import { describeSplit, formatDay, resolveSplit, type SplitArgs, type TimeSplit } from "./split";
@@ -84,7 +84,7 @@ export function thresholdsFrom(curves: Curves): { review: number; decline: numbe
   return { review, decline };
 }
 
-function metricsOf(scores: Float64Array, w: WindowData): { metrics: Metrics; curves: Curves } {
+function metricsOf(scores: Float64Array, w: WindowData): { metrics: EvaluationMetrics; curves: Curves } {
   return computeMetrics(scores, w.labels, w.timestamps, w.cards);
 }
 
@@ -126,7 +126,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const gate = o.gate ?? DEFAULT_GATE;
   const manifest = await o.registry.readManifest();
   let champion: Champion | undefined;
-  let championEval: { metrics: Metrics; curves: Curves } | undefined;
+  let championEval: { metrics: EvaluationMetrics; curves: Curves } | undefined;
   if (manifest.production) {
     const stored = await o.registry.getModel(manifest.production);
     const names = stored.metadata.featureNames;

@@ -3,13 +3,14 @@
  * opens the same from a local directory or a presigned S3 link) plus the same PNGs as files.
  */
 import type { FeatureImportance } from "../../model/xgboost-model";
-import type { Curves, Metrics } from "../metrics";
+import type { EvaluationMetrics } from "../../registry/metadata";
+import type { Curves } from "../metrics";
 import { COLORS, importanceChart, precisionRecallChart, rocChart, scoreDistributionChart, type Series } from "./charts";
 import type { Rgb } from "./png";
 
 export interface ReportModel {
   readonly name: string;
-  readonly metrics: Metrics;
+  readonly metrics: EvaluationMetrics;
   readonly curves: Curves;
   readonly color: Rgb;
 }
@@ -44,7 +45,7 @@ function fmt(v: number): string {
   return Number.isNaN(v) ? "n/a" : v.toFixed(4);
 }
 
-const METRIC_ROWS: readonly [keyof Metrics, string, string][] = [
+const METRIC_ROWS: readonly [keyof EvaluationMetrics, string, string][] = [
   ["auc", "AUC ROC", "Probability that a random fraud scores above a random genuine transaction."],
   ["averagePrecision", "Average precision", "Area under the precision-recall curve; what matters when fraud is rare."],
   ["cardPrecisionAt100", "Card precision@100 per day", "Share of frauded cards among the 100 riskiest cards each day (an investigator team's daily capacity)."],
