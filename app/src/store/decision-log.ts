@@ -4,7 +4,7 @@
  * bounded queue and are retried. Feedback is written synchronously: the caller learns whether
  * its label was stored.
  */
-import type { Channel } from "../features/types";
+import type { Channel, Transaction } from "../features/types";
 import type { Reason } from "../model/reasons";
 
 export type { Reason };
@@ -16,17 +16,10 @@ export type DecisionOutcome = (typeof DECISIONS)[number];
 export const LABELS = ["fraud", "legit"] as const;
 export type Label = (typeof LABELS)[number];
 
-export interface DecisionRecord {
-  readonly transactionId: string;
+/** The scored transaction (its time named as the `occurred_at` column) and the decision. */
+export interface DecisionRecord extends Omit<Transaction, "timestamp"> {
   /** Transaction time, epoch ms. */
   readonly occurredAt: number;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency?: string;
-  readonly merchantCategory?: string;
-  readonly country?: string;
-  readonly channel?: Channel;
   readonly score: number;
   readonly decision: DecisionOutcome;
   readonly modelVersion: string;
