@@ -27,7 +27,7 @@ export interface RuntimeOptions {
   readonly readSecret?: SecretReader;
   /** Explicit PostgreSQL schema (tests); default: the connection's search_path. */
   readonly schema?: string;
-  /** Redis key prefix (tests); default "fraud:v1:". */
+  /** Redis key prefix (tests); default "fraud:v2:". */
   readonly redisKeyPrefix?: string;
   /** Default: the registry at MODEL_REGISTRY. */
   readonly modelSource?: ModelSource;

@@ -115,6 +115,20 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       expect(r.snapshot.cardTimestamps).toEqual([]);
       expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
     });
+
+    it("shows a late transaction only what trimming against the newest left, whatever the arrival order", async () => {
+      const who = ids();
+      await store.observe(tx({ ...who, timestamp: T0 + 10 * DAY_MS }));
+      // late, still within 30 days of the newest: kept, behind a newer record
+      await store.observe(tx({ ...who, timestamp: T0, amount: 3 }));
+      // the newest moves to day 35: day 0 falls out, day 10 stays
+      await store.observe(tx({ ...who, timestamp: T0 + 35 * DAY_MS }));
+      // late again: its own 30 days would reach day 0, but day 0 is gone
+      const r = await store.observe(tx({ ...who, timestamp: T0 + 29 * DAY_MS }));
+      expect(r.snapshot.cardTimestamps).toEqual([T0 + 10 * DAY_MS]);
+      expect(r.snapshot.cardAmountsCents).toEqual([1000]);
+      expect(r.snapshot.merchantCounts).toEqual([0, 0, 1]);
+    });
   });
 }
 
@@ -158,7 +172,7 @@ describeWithRedis("redis store", (redisUrl) => {
 
   contract("contract", () => RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}contract:` }));
 
-  it("sets TTLs on every key it writes and trims sorted sets to 30 days", async () => {
+  it("sets TTLs on every key it writes and trims cards and merchants to 30 days", async () => {
     const store = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}ttl:`, keyTtlMs: 10 * DAY_MS, idTtlMs: 11 * DAY_MS });
     try {
       for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
@@ -171,7 +185,7 @@ describeWithRedis("redis store", (redisUrl) => {
         expect(ttl, key).toBeLessThanOrEqual(11 * DAY_MS);
       }
       // newest is day 39: days 9..39 stay (31 entries, day 9 is exactly 30 days back)
-      expect(await admin.zcard(store.key("card", "c"))).toBe(31);
+      expect(await admin.strlen(store.key("card", "c"))).toBe(31 * 16);
       expect(await admin.zcard(store.key("merchant", "m"))).toBe(31);
     } finally {
       await store.close();
