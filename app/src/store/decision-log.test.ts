@@ -106,6 +106,50 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     expect(rows[0]).toEqual({ n: 2500, s: "3125000.0" }); // numeric keeps the cents exactly
   });
 
+  it("writes with COPY; a batch holding an id already stored keeps the stored one and loses none of the rest", async () => {
+    const calls: string[] = [];
+    const counted: SqlClient = {
+      ...direct,
+      query: (text, params) => (calls.push(text.trim().split(/\s/)[0]), direct.query(text, params)),
+      copyIn: (statement, rows, timeoutMs) => (calls.push("COPY"), direct.copyIn!(statement, rows, timeoutMs)),
+    };
+    const first = new DecisionLog(counted, { schema, capacity: 10 });
+    first.reserve(1);
+    first.append(decision("c-1", { score: 0.1 }));
+    expect(await first.drain(Date.now() + 5000)).toEqual([]);
+    // another replica (or a retry after a lost acknowledgement) writes c-1 again with new ones
+    const second = new DecisionLog(counted, { schema, capacity: 10 });
+    second.reserve(3);
+    for (const d of [decision("c-2"), decision("c-1", { score: 0.9 }), decision("c-3")]) second.append(d);
+    expect(await second.drain(Date.now() + 5000)).toEqual([]);
+    // the second batch's COPY failed on c-1 and went through the insert that skips stored ids
+    expect(calls).toEqual(["COPY", "COPY", "INSERT"]);
+    const { rows } = await direct.query<{ id: string; score: number }>(
+      `SELECT transaction_id AS id, score FROM "${schema}".decisions WHERE transaction_id LIKE 'c-%' ORDER BY 1`,
+    );
+    expect(rows).toEqual([
+      { id: "c-1", score: 0.1 },
+      { id: "c-2", score: 0.25 },
+      { id: "c-3", score: 0.25 },
+    ]);
+  });
+
+  it("round-trips backslashes, quotes, tabs and newlines, and absent optional fields", async () => {
+    const log = new DecisionLog(direct, { schema, capacity: 10 });
+    const odd = decision('x\\N\\t"q"', {
+      cardId: "c\\\\1",
+      currency: undefined,
+      channel: undefined,
+      reasons: [{ feature: "amount", value: 1, contribution: 0.5, description: 'tab\there\nnew "line" \\ back' }],
+    });
+    log.reserve(1);
+    log.append(odd);
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    const { currency, channel, ...rest } = odd;
+    expect([currency, channel]).toEqual([undefined, undefined]);
+    expect(await log.get(odd.transactionId)).toEqual(rest);
+  });
+
   it("buffers while PostgreSQL is unreachable, refuses past capacity, and writes all when it is back", async () => {
     const states: boolean[] = [];
     const log = new DecisionLog(viaProxy, { schema, capacity: 3, lingerMs: 1, retryMaxMs: 100, onStateChange: (ok) => states.push(ok) });

@@ -82,9 +82,39 @@ function fromRow(r: DecisionRow): DecisionRecord {
   };
 }
 
+/** The decisions columns written, in COPY order. */
+const COLUMNS = [
+  "transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country",
+  "channel", "score", "decision", "model_version", "degraded", "reasons",
+] as const;
+const UNIQUE_VIOLATION = "23505";
+/** As the pool's query_timeout: a write stuck on a dead connection fails and is retried. */
+const COPY_TIMEOUT_MS = 10_000;
+
+/** COPY text format: tab-separated, \N for null, backslash escapes. */
+function copyField(value: string | undefined): string {
+  if (value === undefined) return "\\N";
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
+}
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** `batch` as COPY rows, in COLUMNS order. */
+export function copyRows(batch: readonly DecisionRecord[]): string {
+  let out = "";
+  for (const d of batch) {
+    out +=
+      `${copyField(d.transactionId)}\t${new Date(d.occurredAt).toISOString()}\t${copyField(d.cardId)}\t${copyField(d.merchantId)}\t` +
+      // as text: numeric keeps exactly the digits the client sent
+      `${String(d.amount)}\t${copyField(d.currency)}\t${copyField(d.merchantCategory)}\t${copyField(d.country)}\t${copyField(d.channel)}\t` +
+      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyField(JSON.stringify(d.reasons))}\n`;
+  }
+  return out;
+}
+
 export class DecisionLog {
   private readonly queue: WriteBehindQueue<DecisionRecord>;
   private readonly insertSql: string;
+  private readonly copySql: string;
   private readonly selectSql: string;
   private readonly feedbackSql: string;
 
@@ -103,6 +133,7 @@ export class DecisionLog {
         amount numeric, currency text, merchant_category text, country text, channel text, score float8, decision text,
         model_version text, degraded bool, reasons jsonb)
       ON CONFLICT (transaction_id) DO NOTHING`;
+    this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
     this.selectSql = `SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country,
         channel, score, decision, model_version, degraded, reasons FROM ${s}decisions WHERE transaction_id = $1`;
     // A corrected label replaces the earlier one; received_at says when we last heard.
@@ -189,7 +220,26 @@ export class DecisionLog {
     await this.sql.close();
   }
 
+  /**
+   * COPY where the client has it: it costs PostgreSQL about half the CPU of the JSON insert
+   * (measured 6.3-7.0 vs 13.5-17.5 us per row, 100 batches of 1000, decisions-shaped rows). COPY
+   * cannot skip ids already stored, so a batch holding one (a retried write that had committed, a
+   * repeat scored while Redis was down) fails whole on the primary key and goes through the
+   * insert that skips them.
+   */
   private async insert(batch: readonly DecisionRecord[]): Promise<void> {
+    if (this.sql.copyIn) {
+      try {
+        await this.sql.copyIn(this.copySql, copyRows(batch), COPY_TIMEOUT_MS);
+        return;
+      } catch (err) {
+        if (!(err instanceof Error && (err as { code?: string }).code === UNIQUE_VIOLATION)) throw err;
+      }
+    }
+    await this.insertSkippingStored(batch);
+  }
+
+  private async insertSkippingStored(batch: readonly DecisionRecord[]): Promise<void> {
     const rows = new Array<Record<string, unknown>>(batch.length);
     for (let i = 0; i < batch.length; i++) {
       const d = batch[i];

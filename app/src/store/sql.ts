@@ -4,7 +4,8 @@
  * which always talks to PostgreSQL, never needs it.
  */
 import { mkdir } from "node:fs/promises";
-import { Pool, type PoolConfig } from "pg";
+import { DatabaseError, Pool, type PoolClient, type PoolConfig } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -13,6 +14,11 @@ export interface Queryable {
 export interface SqlClient extends Queryable {
   /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK when it throws). */
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * `COPY ... FROM STDIN` (text format) with `rows` as its data: one statement, all rows or none.
+   * PostgreSQL only (PGlite has no COPY from a client stream): callers fall back to INSERT.
+   */
+  copyIn?(statement: string, rows: string, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,29 +28,62 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
   pool.on("error", onError);
   return {
     query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)) as unknown as { rows: R[] },
-    async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      // A checked-out client whose connection drops emits 'error' (unhandled, it would kill the
-      // process); the failing query reports it, and the broken client is discarded on release.
-      let broken: Error | undefined;
-      const onError = (err: Error) => (broken = err);
-      client.on("error", onError);
-      try {
-        await client.query("BEGIN");
-        const result = await fn({ query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)) as unknown as { rows: R[] } });
-        await client.query("COMMIT");
-        return result;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        broken ??= err instanceof Error ? err : new Error(String(err));
-        throw err;
-      } finally {
-        client.off("error", onError);
-        client.release(broken);
-      }
-    },
+    transaction: <T>(fn: (q: Queryable) => Promise<T>) =>
+      withClient(pool, async (client) => {
+        try {
+          await client.query("BEGIN");
+          const result = await fn({ query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)) as unknown as { rows: R[] } });
+          await client.query("COMMIT");
+          return result;
+        } catch (err) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      }),
+    copyIn: (statement: string, rows: string, timeoutMs: number) =>
+      withClient(pool, (client) =>
+        new Promise<void>((resolve, reject) => {
+          const stream = client.query(copyFrom(statement));
+          // a COPY has no query_timeout of its own: one stuck on a dead connection must still fail
+          const timer = setTimeout(() => {
+            const err = new Error(`COPY did not finish within ${timeoutMs} ms`);
+            stream.destroy(err);
+            reject(err);
+          }, timeoutMs);
+          const done = (err?: Error) => {
+            clearTimeout(timer);
+            if (err) reject(err);
+            else resolve();
+          };
+          stream.on("finish", () => done());
+          stream.on("error", done);
+          stream.end(rows);
+        }),
+      ),
     close: () => pool.end(),
   };
+}
+
+/**
+ * Runs `fn` on a checked-out client. A client whose connection broke (or that failed with anything
+ * but an error PostgreSQL reported) is discarded on release rather than reused. While checked out,
+ * a dropped connection emits 'error' on the client (unhandled, it would kill the process): the
+ * failing statement reports it instead.
+ */
+async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => (broken = err);
+  client.on("error", onError);
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (!(err instanceof DatabaseError)) broken ??= err instanceof Error ? err : new Error(String(err));
+    throw err;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
 }
 
 /** Embedded PostgreSQL (PGlite) persisted in `dir`, or in memory when `dir` is undefined. */
