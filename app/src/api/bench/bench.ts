@@ -6,11 +6,13 @@
  * namespace, removed after), with a freshly trained model; and a bare node:http server that parses
  * and echoes the same JSON. Drives both with autocannon over loopback, single then batch, and prints
  * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue.
- * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR.
+ * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR; BENCH_PERF=1 starts it
+ * with --perf-basic-prof instead, so that `perf record -p <pid>` names its JavaScript frames (the V8
+ * profile attributes time the process spent descheduled to the call it resumed in).
  */
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -107,6 +109,59 @@ interface Figures {
    * usec: includes any other client's scripts on a shared Redis). API only.
    */
   redisUsPerTx?: number;
+  /** Transactions per feature-store script call: how well concurrent requests share a call. API only. */
+  txPerScript?: number;
+  /** CPU microseconds per transaction of the run, per process group (where the machine reports it). */
+  cpuUsPerTx?: CpuSample;
+}
+
+/** CPU seconds used so far. */
+interface CpuSample {
+  /** The server under test (the API or the echo). */
+  server: number;
+  redis: number;
+  /** Every postgres process on the machine. */
+  postgres: number;
+  /** This process: autocannon and the request bodies it sends. */
+  loadGenerator: number;
+}
+
+/** Linux reports process CPU in /proc in USER_HZ ticks, 100 per second. */
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of one /proc/<pid>/stat, in seconds, with the process name. */
+function procCpu(pid: string): { name: string; seconds: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = stat.lastIndexOf(")");
+    const fields = stat.slice(close + 2).split(" ");
+    return { name: stat.slice(stat.indexOf("(") + 1, close), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  } catch {
+    return undefined;
+  }
+}
+
+async function cpuSample(serverPid: number, redis: Redis): Promise<CpuSample> {
+  const info = await redis.info("cpu");
+  const redisSeconds = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? NaN) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? NaN);
+  let postgres = 0;
+  for (const pid of existsSync("/proc") ? readdirSync("/proc") : []) {
+    if (!/^\d+$/.test(pid)) continue;
+    const p = procCpu(pid);
+    if (p?.name === "postgres") postgres += p.seconds;
+  }
+  const self = process.cpuUsage();
+  return {
+    server: procCpu(String(serverPid))?.seconds ?? NaN,
+    redis: redisSeconds,
+    postgres: existsSync("/proc") ? postgres : NaN,
+    loadGenerator: (self.user + self.system) / 1e6,
+  };
+}
+
+function perTx(before: CpuSample, after: CpuSample, txs: number): CpuSample {
+  const us = (k: keyof CpuSample) => ((after[k] - before[k]) * 1e6) / txs;
+  return { server: us("server"), redis: us("redis"), postgres: us("postgres"), loadGenerator: us("loadGenerator") };
 }
 
 async function drive(target: string, mode: "single" | "batch", url: string, opts: Options, measure: boolean): Promise<Figures> {
@@ -181,8 +236,9 @@ async function main(): Promise<void> {
 
     const dbUrl = new URL(databaseUrl);
     dbUrl.searchParams.set("options", `-c search_path=${schema}`);
-    // BENCH_CPU_PROF=DIR: a V8 CPU profile of the API process, written to DIR when it stops
-    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)] : [];
+    // BENCH_CPU_PROF=DIR: a V8 CPU profile of the API process, written to DIR when it stops;
+    // BENCH_PERF=1: JIT symbols for perf
+    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)] : process.env.BENCH_PERF ? ["--perf-basic-prof"] : [];
     const api = spawn(process.execPath, [...profile, join(work, "dist", "api.js")], {
       env: {
         PATH: process.env.PATH,
@@ -219,25 +275,40 @@ async function main(): Promise<void> {
       return Number(text.split("\n").find((l) => l.startsWith("fraud_degraded_total "))?.split(" ")[1] ?? 0);
     };
     const redisInfo = new Redis(redisUrl);
-    const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redisInfo.info("commandstats"))?.[1] ?? 0);
+    const scriptStats = async () => {
+      const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redisInfo.info("commandstats"));
+      return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
+    };
     const figures: Figures[] = [];
     let scored = 0;
     for (const [target, mode, url] of runs) {
       const warm = await drive(target, mode, url, opts, false);
       const before = target === "api" ? await degradedSoFar() : 0;
-      const usecBefore = await scriptUsec();
+      const scriptBefore = await scriptStats();
+      const serverPid = (target === "api" ? api : echo).pid!;
+      const cpuBefore = await cpuSample(serverPid, redisInfo);
       const f = await drive(target, mode, url, opts, true);
+      f.cpuUsPerTx = perTx(cpuBefore, await cpuSample(serverPid, redisInfo), f.ok * (mode === "single" ? 1 : opts.batch));
       if (target === "api") {
         scored += (warm.ok + f.ok) * (mode === "single" ? 1 : opts.batch);
         f.degraded = (await degradedSoFar()) - before;
-        f.redisUsPerTx = ((await scriptUsec()) - usecBefore) / (f.ok * (mode === "single" ? 1 : opts.batch));
+        const script = await scriptStats();
+        const txs = f.ok * (mode === "single" ? 1 : opts.batch);
+        f.redisUsPerTx = (script.usec - scriptBefore.usec) / txs;
+        f.txPerScript = txs / (script.calls - scriptBefore.calls);
       }
       figures.push(f);
       console.log(
         `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  ` +
           `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  failed ${f.failed}` +
           (f.degraded === undefined ? "" : `  degraded ${f.degraded}`) +
-          (f.redisUsPerTx === undefined ? "" : `  Redis ${f.redisUsPerTx.toFixed(1)} us/tx`),
+          (f.redisUsPerTx === undefined ? "" : `  Redis ${f.redisUsPerTx.toFixed(1)} us/tx, ${f.txPerScript?.toFixed(1)} tx/call`),
+      );
+      const c = f.cpuUsPerTx;
+      console.log(
+        `${"".padEnd(13)} CPU per tx: ${target} ${c.server.toFixed(1)} us, Redis ${c.redis.toFixed(1)} us, PostgreSQL ${c.postgres.toFixed(1)} us, ` +
+          `load generator ${c.loadGenerator.toFixed(1)} us; sum ${(c.server + c.redis + c.postgres + c.loadGenerator).toFixed(1)} us ` +
+          `(2 cores allow ${(2e6 / f.txPerSecond).toFixed(1)} us at this rate)`,
       );
     }
 
