@@ -15,7 +15,7 @@
  * history entry by entry (measured ~0.27 us per entry in Lua, plus a reply element each that the
  * API parsed): the string is copied out whole and decoded here. Its stale records are cut from
  * the front as the card is written; records behind a newer one (late arrivals) may stay longer,
- * which `snapshotOf` discounts exactly as trimming would have. Merchants stay sorted sets: a busy
+ * which `cardHistory` discounts exactly as trimming would have. Merchants stay sorted sets: a busy
  * merchant's 30 days are too many to copy per transaction, and ZCOUNT answers a window in O(log n).
  * Keys get a TTL (keyTtlMs) at each write: memory is bounded by about 30 days of traffic.
  *

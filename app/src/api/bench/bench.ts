@@ -160,7 +160,9 @@ async function cpuSample(serverPid: number, redis: Redis): Promise<CpuSample> {
 }
 
 function perTx(before: CpuSample, after: CpuSample, txs: number): CpuSample {
-  const us = (k: keyof CpuSample) => ((after[k] - before[k]) * 1e6) / txs;
+  // a process that exits during the run (an idle pool connection closing) takes its CPU time
+  // out of the sum: clamp so an idle group reads 0, not less
+  const us = (k: keyof CpuSample) => Math.max(0, ((after[k] - before[k]) * 1e6) / txs);
   return { server: us("server"), redis: us("redis"), postgres: us("postgres"), loadGenerator: us("loadGenerator") };
 }
 
