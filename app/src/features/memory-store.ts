@@ -226,11 +226,14 @@ export class MemoryFeatureStore implements FeatureStore {
         const from = t - WINDOW_MS[w];
         counts[w] = hi - lowerBound(m.ts, m.head, hi, from) - (selfTs >= from && selfTs <= t ? 1 : 0);
       }
+      // labels of transactions more than 30 days before the merchant's newest are never counted,
+      // whether trimming has removed them yet or not (Redis trims them less eagerly)
+      const floor = m.head < m.ts.length ? m.ts[m.ts.length - 1] - MAX_WINDOW_MS : -Infinity;
       const fs = m.frauds;
       for (let i = 0; i < fs.length; i++) {
         const f = fs[i];
         if (f.ts > t) break;
-        if (f.knownAt > t || (self !== undefined && f.id === tx.transactionId)) continue;
+        if (f.ts < floor || f.knownAt > t || (self !== undefined && f.id === tx.transactionId)) continue;
         for (let w = 0; w < 3; w++) if (f.ts >= t - WINDOW_MS[w]) frauds[w]++;
       }
     }

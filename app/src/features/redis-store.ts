@@ -11,6 +11,7 @@
  *                           arrival order; appended to, returned whole
  *   merchant:{merchantId}   zset, score = ts, member = transactionId
  *   mfraud:{merchantId}     zset, score = labelled tx ts, member = "{transactionId}|{knownAt}"
+ *   mfraudknown:{merchantId} zset, the same labels: score = knownAt, member = "{transactionId}|{ts}"
  * A card is one string rather than a sorted set because the script's cost was in reading a card's
  * history entry by entry (measured ~0.27 us per entry in Lua, plus a reply element each that the
  * API parsed): the string is copied out whole and decoded here. Its stale records are cut from
@@ -99,7 +100,7 @@ export function waitReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-// Observes KEYS/4 transactions in order, each exactly as if alone (4 keys and 6 ARGV each: the
+// Observes KEYS/5 transactions in order, each exactly as if alone (5 keys and 6 ARGV each: the
 // timestamp, the starts of its 1, 7 and 30-day windows, cents, transactionId; after 3 shared ARGV).
 // Replies REPLY_WIDTH values per transaction: fresh (1/0), the merchant's counts in the 3 windows,
 // its known frauds in the 3 windows, the card string as it was before this transaction, and for a
@@ -113,8 +114,8 @@ local id_ttl, key_ttl, w30 = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local pack, unpack = struct.pack, struct.unpack
 local function s(x) return string.format('%.17g', x) end
 local out, o = {}, 0
-for j = 0, #KEYS / 4 - 1 do
-  local tx_key, card_key, merchant_key, fraud_key = KEYS[j * 4 + 1], KEYS[j * 4 + 2], KEYS[j * 4 + 3], KEYS[j * 4 + 4]
+for j = 0, #KEYS / 5 - 1 do
+  local tx_key, card_key, merchant_key, fraud_key, known_key = KEYS[j * 5 + 1], KEYS[j * 5 + 2], KEYS[j * 5 + 3], KEYS[j * 5 + 4], KEYS[j * 5 + 5]
   local a = 4 + j * 6
   local ts, id = ARGV[a], ARGV[a + 5]
   local from = { ARGV[a + 1], ARGV[a + 2], ARGV[a + 3] }
@@ -141,23 +142,38 @@ for j = 0, #KEYS / 4 - 1 do
     if self_m and self_m >= tonumber(from[k]) and self_m <= t then c = c - 1 end
     out[o + 1 + k] = c
   end
-  local f1, f7, f30 = 0, 0, 0
-  -- the set holds about 30 days of labels (trimmed below on every write, as the in-memory store does)
-  local frauds = redis.call('ZRANGE', fraud_key, 0, -1, 'WITHSCORES')
-  if #frauds > 0 then
-    local lo1, lo7, lo30 = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), t - w30
+  -- Known frauds: labels in each window (ZCOUNT on the set by transaction time) less those known
+  -- only after t (the set by knownAt, read from t on: in live traffic labels arrive once known, so
+  -- that read is short). Cost grows with the labels not yet known, not with all labels.
+  local f = { 0, 0, 0 }
+  local labelled = redis.call('ZCOUNT', fraud_key, from[3], ts) > 0
+  if labelled and fresh then
+    local lo = { tonumber(from[1]), tonumber(from[2]), tonumber(from[3]) }
+    f[3] = redis.call('ZCOUNT', fraud_key, from[3], ts)
+    f[2] = redis.call('ZCOUNT', fraud_key, from[2], ts)
+    f[1] = redis.call('ZCOUNT', fraud_key, from[1], ts)
+    local later = redis.call('ZRANGEBYSCORE', known_key, '(' .. ts, '+inf')
+    for i = 1, #later do
+      local ts_f = tonumber(string.match(later[i], '|([^|]*)$'))
+      for k = 1, 3 do
+        if ts_f >= lo[k] and ts_f <= t then f[k] = f[k] - 1 end
+      end
+    end
+  elseif labelled then
+    -- a duplicate leaves out its own label: read the window's labels one by one (rare)
+    local lo = { tonumber(from[1]), tonumber(from[2]), tonumber(from[3]) }
+    local frauds = redis.call('ZRANGEBYSCORE', fraud_key, from[3], ts, 'WITHSCORES')
     for i = 1, #frauds, 2 do
-      local ts_f = tonumber(frauds[i + 1])
-      if ts_f >= lo30 and ts_f <= t then
-        local fid, known = string.match(frauds[i], '^(.*)|([^|]*)$')
-        if tonumber(known) <= t and (fresh or fid ~= id) then
-          f30 = f30 + 1
-          if ts_f >= lo7 then f7 = f7 + 1 end
-          if ts_f >= lo1 then f1 = f1 + 1 end
+      local fid, known = string.match(frauds[i], '^(.*)|([^|]*)$')
+      if tonumber(known) <= t and fid ~= id then
+        local ts_f = tonumber(frauds[i + 1])
+        for k = 1, 3 do
+          if ts_f >= lo[k] then f[k] = f[k] + 1 end
         end
       end
     end
   end
+  local f1, f7, f30 = f[1], f[2], f[3]
   out[o + 5], out[o + 6], out[o + 7], out[o + 8], out[o + 9] = f1, f7, f30, card, self_tx
   o = o + 9
 
@@ -177,9 +193,15 @@ for j = 0, #KEYS / 4 - 1 do
       redis.call('ZREMRANGEBYSCORE', merchant_key, '-inf', '(' .. ARGV[a + 3])
     end
     redis.call('PEXPIRE', merchant_key, key_ttl)
-    if #frauds > 0 then
-      if tonumber(frauds[2]) < newest - w30 then redis.call('ZREMRANGEBYSCORE', fraud_key, '-inf', '(' .. s(newest - w30)) end
+    if labelled then
+      -- labels of transactions more than 30 days before the newest are never read again, nor are
+      -- knownAt times that far back (no readable window starts before them)
+      if newest == t then
+        redis.call('ZREMRANGEBYSCORE', fraud_key, '-inf', '(' .. ARGV[a + 3])
+        redis.call('ZREMRANGEBYSCORE', known_key, '-inf', '(' .. ARGV[a + 3])
+      end
       redis.call('PEXPIRE', fraud_key, key_ttl)
+      redis.call('PEXPIRE', known_key, key_ttl)
     end
   end
 end
@@ -191,8 +213,12 @@ const REPLY_WIDTH = 9;
 /** Bytes per card record: timestamp and cents, little-endian doubles. */
 const RECORD_BYTES = 16;
 
+// KEYS: the labels by transaction time, the same labels by knownAt. ARGV: the labelled transaction's
+// timestamp, its id, knownAt, the key TTL. A label is (transactionId, timestamp); recording it again
+// keeps the earliest knownAt.
 const LABEL_LUA = `
 local prefix = ARGV[2] .. '|'
+local by_known = ARGV[2] .. '|' .. ARGV[1]
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
 for _, m in ipairs(members) do
   local rest = string.sub(m, #prefix + 1)
@@ -200,12 +226,15 @@ for _, m in ipairs(members) do
     if tonumber(ARGV[3]) < tonumber(rest) then
       redis.call('ZREM', KEYS[1], m)
       redis.call('ZADD', KEYS[1], ARGV[1], prefix .. ARGV[3])
+      redis.call('ZADD', KEYS[2], ARGV[3], by_known)
     end
     return 0
   end
 end
 redis.call('ZADD', KEYS[1], ARGV[1], prefix .. ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], by_known)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 `;
 
@@ -242,7 +271,7 @@ const MAX_PER_SCRIPT = 100;
 
 /** One transaction's keys and arguments for the observe script. */
 interface ObserveArgs {
-  readonly keys: readonly [tx: string, card: string, merchant: string, fraud: string];
+  readonly keys: readonly [tx: string, card: string, merchant: string, fraud: string, fraudKnown: string];
   readonly t: number;
   readonly cents: number;
   readonly id: string;
@@ -288,7 +317,7 @@ export class RedisFeatureStore implements FeatureStore {
     if (!(this.idTtlMs > 0 && this.keyTtlMs > 0)) throw new RangeError("idTtlMs and keyTtlMs must be > 0");
     if (!("fraudObserveBuffer" in redis)) {
       redis.defineCommand("fraudObserve", { lua: OBSERVE_LUA });
-      redis.defineCommand("fraudLabel", { numberOfKeys: 1, lua: LABEL_LUA });
+      redis.defineCommand("fraudLabel", { numberOfKeys: 2, lua: LABEL_LUA });
     }
     this.commands = redis as unknown as FeatureCommands;
   }
@@ -305,7 +334,7 @@ export class RedisFeatureStore implements FeatureStore {
     return new RedisFeatureStore(client, options, true);
   }
 
-  key(kind: "tx" | "card" | "merchant" | "mfraud", id: string): string {
+  key(kind: "tx" | "card" | "merchant" | "mfraud" | "mfraudknown", id: string): string {
     return `${this.keyPrefix}${kind}:${id}`;
   }
 
@@ -339,7 +368,13 @@ export class RedisFeatureStore implements FeatureStore {
   private observeArgs(tx: Transaction): ObserveArgs {
     if (!Number.isFinite(tx.timestamp)) throw new RangeError(`timestamp must be a finite epoch-ms number, got ${tx.timestamp}`);
     return {
-      keys: [this.key("tx", tx.transactionId), this.key("card", tx.cardId), this.key("merchant", tx.merchantId), this.key("mfraud", tx.merchantId)],
+      keys: [
+        this.key("tx", tx.transactionId),
+        this.key("card", tx.cardId),
+        this.key("merchant", tx.merchantId),
+        this.key("mfraud", tx.merchantId),
+        this.key("mfraudknown", tx.merchantId),
+      ],
       t: tx.timestamp,
       cents: amountToCents(tx.amount),
       id: tx.transactionId,
@@ -363,17 +398,14 @@ export class RedisFeatureStore implements FeatureStore {
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
   private async run(batch: readonly ObservePending[]): Promise<ObserveResult[]> {
     const n = batch.length;
-    const args = new Array<string | number>(n * 10 + 3);
-    const argv = n * 4;
+    const args = new Array<string | number>(n * 11 + 3);
+    const argv = n * 5;
     args[argv] = this.idTtlMs;
     args[argv + 1] = this.keyTtlMs;
     args[argv + 2] = MAX_WINDOW_MS;
     for (let i = 0; i < n; i++) {
       const { keys, t, cents, id } = batch[i].args;
-      args[i * 4] = keys[0];
-      args[i * 4 + 1] = keys[1];
-      args[i * 4 + 2] = keys[2];
-      args[i * 4 + 3] = keys[3];
+      for (let k = 0; k < 5; k++) args[i * 5 + k] = keys[k];
       const at = argv + 3 + i * 6;
       args[at] = String(t);
       args[at + 1] = String(t - WINDOW_MS[0]);
@@ -382,7 +414,7 @@ export class RedisFeatureStore implements FeatureStore {
       args[at + 4] = cents;
       args[at + 5] = id;
     }
-    const reply = await this.commands.fraudObserveBuffer(n * 4, ...args);
+    const reply = await this.commands.fraudObserveBuffer(n * 5, ...args);
     const results = new Array<ObserveResult>(n);
     for (let i = 0, at = 0; i < n; i++, at += REPLY_WIDTH) {
       const { keys, t } = batch[i].args;
@@ -407,6 +439,7 @@ export class RedisFeatureStore implements FeatureStore {
     this.flushPending();
     await this.commands.fraudLabel(
       this.key("mfraud", label.merchantId),
+      this.key("mfraudknown", label.merchantId),
       num(label.timestamp, "label timestamp"),
       label.transactionId,
       num(label.knownAt, "label knownAt"),

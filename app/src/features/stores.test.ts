@@ -116,6 +116,16 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
     });
 
+    it("never counts a label of a transaction more than 30 days before the merchant's newest", async () => {
+      const who = ids();
+      await store.observe(tx({ ...who, timestamp: T0 + 40 * DAY_MS }));
+      // labelled after the merchant moved on: day 5 is out of every window a new transaction reads
+      await store.recordFraudLabel({ transactionId: "old-fraud", merchantId: who.merchantId, timestamp: T0 + 5 * DAY_MS, knownAt: T0 + 6 * DAY_MS });
+      await store.recordFraudLabel({ transactionId: "new-fraud", merchantId: who.merchantId, timestamp: T0 + 15 * DAY_MS, knownAt: T0 + 16 * DAY_MS });
+      const late = await store.observe(tx({ ...who, timestamp: T0 + 20 * DAY_MS }));
+      expect(late.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+    });
+
     it("shows a late transaction only what trimming against the newest left, whatever the arrival order", async () => {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 + 10 * DAY_MS }));
@@ -178,7 +188,7 @@ describeWithRedis("redis store", (redisUrl) => {
       for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
       await store.recordFraudLabel({ transactionId: "x", merchantId: "m", timestamp: T0 + 39 * DAY_MS, knownAt: T0 + 39 * DAY_MS });
       const keys = await admin.keys(`${prefix}ttl:*`);
-      expect(keys.length).toBe(43); // 40 ids + card + merchant + fraud set
+      expect(keys.length).toBe(44); // 40 ids + card + merchant + the two label sets
       for (const key of keys) {
         const ttl = await admin.pttl(key);
         expect(ttl, key).toBeGreaterThan(9 * DAY_MS);
