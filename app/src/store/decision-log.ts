@@ -46,7 +46,8 @@ export interface DecisionLogOptions {
   readonly onSizeChange?: (size: number) => void;
 }
 
-interface DecisionRow {
+/** A row of the decisions table as pg returns it. */
+export interface DecisionRow {
   transaction_id: string;
   occurred_at: Date;
   card_id: string;
@@ -125,17 +126,14 @@ export class DecisionLog {
     const s = schemaPrefix(opts.schema);
     // One JSON parameter for the whole batch: JSON.stringify is native and cheap where pg's
     // per-element array escaping is not, and there is no 65535-parameter ceiling.
-    this.insertSql = `INSERT INTO ${s}decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency,
-        merchant_category, country, channel, score, decision, model_version, degraded, reasons)
-      SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country, channel,
-        score, decision, model_version, degraded, reasons
+    this.insertSql = `INSERT INTO ${s}decisions (${COLUMNS.join(", ")})
+      SELECT ${COLUMNS.join(", ")}
       FROM jsonb_to_recordset($1::jsonb) AS r(transaction_id text, occurred_at timestamptz, card_id text, merchant_id text,
         amount numeric, currency text, merchant_category text, country text, channel text, score float8, decision text,
         model_version text, degraded bool, reasons jsonb)
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
-    this.selectSql = `SELECT transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country,
-        channel, score, decision, model_version, degraded, reasons FROM ${s}decisions WHERE transaction_id = $1`;
+    this.selectSql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = $1`;
     // A corrected label replaces the earlier one; received_at says when we last heard.
     this.feedbackSql = `INSERT INTO ${s}feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
       ON CONFLICT (transaction_id) DO UPDATE SET label = EXCLUDED.label, reported_at = EXCLUDED.reported_at, received_at = now()`;

@@ -11,6 +11,7 @@ import type { SecretReader } from "../config/secrets";
 import { BadRowCounter, type LoadResult } from "./csv-reader";
 import { DatasetBuilder, rowProblem } from "./dataset";
 import type { Channel } from "../features/types";
+import type { DecisionRow } from "../store/decision-log";
 
 export interface PostgresLoadOptions {
   readonly database: PostgresSettings;
@@ -23,19 +24,11 @@ export interface PostgresLoadOptions {
   readonly onRows?: (rows: number) => void;
 }
 
-interface LogRow {
-  transaction_id: string;
-  occurred_at: Date;
-  card_id: string;
-  merchant_id: string;
-  amount: string;
-  currency: string | null;
-  merchant_category: string | null;
-  country: string | null;
-  channel: string | null;
+/** A decision with its label, if any: the loader's join of the two tables. */
+type LogRow = Omit<DecisionRow, "score" | "decision" | "model_version" | "degraded" | "reasons"> & {
   label: string | null;
   reported_at: Date | null;
-}
+};
 
 function ident(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(name)}`);
