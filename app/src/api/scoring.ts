@@ -15,7 +15,7 @@
  */
 import { computeFeatures } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
-import type { DecisionLog, DecisionRecord } from "../store/decision-log";
+import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ModelHolder, PreparedModel } from "./model-holder";
@@ -218,6 +218,7 @@ export class Scorer {
       modelVersion: model.version,
       degraded,
       reasons,
+      reasonsJson: JSON.stringify(reasons),
     };
     if (unreserved && !this.d.decisions.reserve(1)) throw this.bufferFull();
     this.d.decisions.append(record);
@@ -226,14 +227,15 @@ export class Scorer {
   }
 }
 
-/** The decision as the API and the decisions topic publish it. */
-export function decisionView(d: DecisionRecord): Record<string, unknown> {
-  return {
-    transactionId: d.transactionId,
-    score: d.score,
-    decision: d.decision,
-    reasons: d.reasons,
-    modelVersion: d.modelVersion,
-    degraded: d.degraded,
-  };
+/**
+ * The decision as the API and the decisions topic publish it: {transactionId, score, decision,
+ * reasons, modelVersion, degraded}, plus the transaction's ISO `timestamp` when asked. Built as
+ * text around the reasons JSON the decision log also writes, so each decision is serialised once.
+ */
+export function decisionJson(d: DecisionRecord, withTimestamp = false): string {
+  return (
+    `{"transactionId":${JSON.stringify(d.transactionId)},"score":${JSON.stringify(d.score)},"decision":"${d.decision}",` +
+    `"reasons":${reasonsJson(d)},"modelVersion":${JSON.stringify(d.modelVersion)},"degraded":${d.degraded}` +
+    (withTimestamp ? `,"timestamp":"${new Date(d.occurredAt).toISOString()}"}` : "}")
+  );
 }

@@ -16,7 +16,7 @@ import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ModelHolder } from "./model-holder";
 import type { RateLimiter } from "./rate-limit";
-import { decisionView, type Scorer, UnavailableError } from "./scoring";
+import { decisionJson, type Scorer, UnavailableError } from "./scoring";
 import { checkTransactionId, parseBatch, parseFeedback, parseTransaction, ValidationError } from "./validate";
 
 export interface ReadinessCheck {
@@ -204,13 +204,15 @@ export class Api {
     switch (route) {
       case "/v1/score": {
         const tx = parseTransaction(parseJson(await readBody(req, this.d.maxBodyBytes)));
-        send(res, 200, JSON.stringify(decisionView(await this.d.scorer.score(tx))));
+        send(res, 200, decisionJson(await this.d.scorer.score(tx)));
         return;
       }
       case "/v1/score/batch": {
         const txs = parseBatch(parseJson(await readBody(req, this.d.maxBodyBytes)), this.d.batchMax);
         const decisions = await this.d.scorer.scoreBatch(txs);
-        send(res, 200, JSON.stringify({ decisions: decisions.map(decisionView) }));
+        let body = '{"decisions":[';
+        for (let i = 0; i < decisions.length; i++) body += (i === 0 ? "" : ",") + decisionJson(decisions[i]);
+        send(res, 200, body + "]}");
         return;
       }
       case "/v1/feedback": {
@@ -230,7 +232,7 @@ export class Api {
           throw new UnavailableError(`decision log unavailable: ${errorMessage(err)}`, 5);
         });
         if (!found) throw new HttpError(404, "not_found", `no decision for transaction ${JSON.stringify(id)}`);
-        send(res, 200, JSON.stringify({ ...decisionView(found), timestamp: new Date(found.occurredAt).toISOString() }));
+        send(res, 200, decisionJson(found, true));
       }
     }
   }

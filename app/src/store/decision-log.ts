@@ -25,6 +25,13 @@ export interface DecisionRecord extends Omit<Transaction, "timestamp"> {
   readonly modelVersion: string;
   readonly degraded: boolean;
   readonly reasons: readonly Reason[];
+  /** `reasons` as JSON, when the scorer already serialised them: the response and the log share it. */
+  readonly reasonsJson?: string;
+}
+
+/** The decision's reasons as JSON. */
+export function reasonsJson(d: DecisionRecord): string {
+  return d.reasonsJson ?? JSON.stringify(d.reasons);
 }
 
 export interface FeedbackRecord {
@@ -107,7 +114,7 @@ export function copyRows(batch: readonly DecisionRecord[]): string {
       `${copyField(d.transactionId)}\t${new Date(d.occurredAt).toISOString()}\t${copyField(d.cardId)}\t${copyField(d.merchantId)}\t` +
       // as text: numeric keeps exactly the digits the client sent
       `${String(d.amount)}\t${copyField(d.currency)}\t${copyField(d.merchantCategory)}\t${copyField(d.country)}\t${copyField(d.channel)}\t` +
-      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyField(JSON.stringify(d.reasons))}\n`;
+      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyField(reasonsJson(d))}\n`;
   }
   return out;
 }

@@ -9,7 +9,7 @@
  */
 import { Counter, type Registry } from "prom-client";
 import { errorMessage, type Logger } from "../api/log";
-import { decisionView, type Scorer, UnavailableError } from "../api/scoring";
+import { decisionJson, type Scorer, UnavailableError } from "../api/scoring";
 import { parseTransaction, ValidationError } from "../api/validate";
 import type { DecisionRecord } from "../store/decision-log";
 
@@ -132,7 +132,7 @@ export class StreamPipeline {
     }
     const decisions = await Promise.all(scoring);
     if (decisions.length) {
-      await this.adapter.produce(decisions.map((d) => ({ key: d.transactionId, value: JSON.stringify(decisionView(d)) })));
+      await this.adapter.produce(decisions.map((d) => ({ key: d.transactionId, value: decisionJson(d) })));
     }
     const last = new Map<number, InboundMessage>();
     for (const m of batch) {
