@@ -105,8 +105,6 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     const password = cfg.redis.authSecretArn ? secretField(await readSecret(cfg.redis.authSecretArn), "authToken", "password") : undefined;
     // The scorer enforces the per-request deadline; the client's own timeout only has to outlast the largest batch's.
     redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: batchDeadlineMs(cfg.featureStoreTimeoutMs, cfg.batchMax), tls: cfg.redis.tls, password });
-    // Commands issued in one tick leave in one write: a batch's observes become one pipeline.
-    redis.options.enableAutoPipelining = true;
     redis.on("error", throttled(log, "redis connection error"));
     featureStore = new RedisFeatureStore(redis, { keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX });
     if (local) {
