@@ -59,10 +59,13 @@ export class Metrics {
     help: "Transactions scored without the feature store (degraded: true).",
     registers: [this.registry],
   });
-  readonly bufferSize = new Gauge({
+  private bufferSizeSource: () => number = () => 0;
+  /** Read at each scrape (see bufferSizeFrom), not set on every append. */
+  readonly bufferSize: Gauge = new Gauge({
     name: "fraud_decision_buffer_size",
     help: "Decisions held in memory, not yet written to PostgreSQL.",
     registers: [this.registry],
+    collect: (): void => this.bufferSize.set(this.bufferSizeSource()),
   });
   readonly bufferRejections = new Counter({
     name: "fraud_decision_buffer_rejections_total",
@@ -115,6 +118,11 @@ export class Metrics {
   decision(outcome: DecisionOutcome, score: number): void {
     this.decisionChildren[outcome].inc();
     this.score.observe(score);
+  }
+
+  /** fraud_decision_buffer_size reports `size()` when scraped. */
+  bufferSizeFrom(size: () => number): void {
+    this.bufferSizeSource = size;
   }
 
   setModel(version: string | undefined): void {

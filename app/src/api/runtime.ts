@@ -90,12 +90,13 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
   const decisions = new DecisionLog(sql, {
     schema: opts.schema,
     capacity: cfg.decisionBufferMax,
-    onSizeChange: (n) => metrics.bufferSize.set(n),
     onStateChange: (healthy, err) =>
       healthy
         ? log.info("decision log writes recovered", { buffered: decisions.buffered })
         : log.error("decision log writes failing; buffering in memory", { error: errorMessage(err), capacity: cfg.decisionBufferMax }),
   });
+
+  metrics.bufferSizeFrom(() => decisions.buffered);
 
   let redis: Redis | undefined;
   let featureStore: FeatureStore;

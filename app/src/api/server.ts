@@ -183,7 +183,6 @@ export class Api {
   };
 
   metricsText(): Promise<string> {
-    this.d.metrics.bufferSize.set(this.d.decisions.buffered);
     return this.d.metrics.registry.metrics();
   }
 

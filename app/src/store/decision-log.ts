@@ -50,7 +50,6 @@ export interface DecisionLogOptions {
   readonly lingerMs?: number;
   readonly retryMaxMs?: number;
   readonly onStateChange?: (healthy: boolean, err?: unknown) => void;
-  readonly onSizeChange?: (size: number) => void;
 }
 
 /** A row of the decisions table as pg returns it. */
@@ -154,7 +153,6 @@ export class DecisionLog {
       key: (d) => d.transactionId,
       write: (batch) => this.insert(batch),
       onStateChange: opts.onStateChange,
-      onSizeChange: opts.onSizeChange,
     });
   }
 

@@ -24,7 +24,6 @@ export interface WriteBehindOptions<T> {
   readonly write: (batch: readonly T[]) => Promise<void>;
   /** Called on the first failure of a run of failures, and when writes recover. */
   readonly onStateChange?: (healthy: boolean, err?: unknown) => void;
-  readonly onSizeChange?: (size: number) => void;
 }
 
 export class WriteBehindQueue<T> {
@@ -68,7 +67,6 @@ export class WriteBehindQueue<T> {
     if (this.pending.has(key)) return;
     this.pending.set(key, item);
     this.queued.push(item);
-    this.opts.onSizeChange?.(this.pending.size);
     this.schedule();
   }
 
@@ -128,7 +126,6 @@ export class WriteBehindQueue<T> {
         if (this.failures > 0) this.opts.onStateChange?.(true);
         this.failures = 0;
         this.retryAt = 0;
-        this.opts.onSizeChange?.(this.pending.size);
       },
       (err: unknown) => {
         // Back to the front: order is not a contract, but older decisions should not starve.
