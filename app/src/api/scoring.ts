@@ -58,19 +58,42 @@ export interface ScorerDeps {
   readonly log: Logger;
 }
 
+/** A transaction waiting for the feature store's answer, and the request waiting for its decision. */
+interface Entry {
+  readonly tx: Transaction;
+  readonly model: PreparedModel;
+  readonly resolve: (d: DecisionRecord | Promise<DecisionRecord>) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Transactions per feature-store call when single requests are coalesced (one script call in Redis). */
+const MAX_COALESCED = 100;
+
 export class Scorer {
   private readonly inflight = new Map<string, Promise<DecisionRecord>>();
+  /** Single requests of this event-loop turn: observed together when the turn ends. */
+  private turn: Entry[] = [];
   private storeDownUntil = 0;
 
   constructor(private readonly d: ScorerDeps) {}
 
-  /** Scores one transaction (or returns its stored decision). */
+  /**
+   * Scores one transaction (or returns its stored decision). Requests arriving in the same
+   * event-loop turn share one feature-store call and one deadline, sent before the loop waits for
+   * I/O again (no timer, no added wait); each is still observed as one atomic step, in call order.
+   */
   score(tx: Transaction): Promise<DecisionRecord> {
     const model = this.model();
     const known = this.known(tx.transactionId);
     if (known) return known;
     if (!this.d.decisions.reserve(1)) return Promise.reject(this.bufferFull());
-    return this.track(tx, this.run(tx, model, this.withDeadline(1, () => this.d.featureStore.observe(tx))));
+    const p = new Promise<DecisionRecord>((resolve, reject) => {
+      if (this.turn.length === 0) setImmediate(this.flushTurn);
+      this.turn.push({ tx, model, resolve, reject });
+    });
+    this.inflight.set(tx.transactionId, p);
+    if (this.turn.length >= MAX_COALESCED) this.flushTurn();
+    return p;
   }
 
   /**
@@ -81,30 +104,66 @@ export class Scorer {
   scoreBatch(txs: readonly Transaction[]): Promise<DecisionRecord[]> {
     const model = this.model();
     if (!this.d.decisions.reserve(txs.length)) return Promise.reject(this.bufferFull());
+    // single requests already waiting reach the store first, as they were called first
+    this.flushTurn();
     const out = new Array<Promise<DecisionRecord>>(txs.length);
-    // One feature-store call for the batch; each transaction is tracked as in flight at once, so a
-    // repeat of an id later in the same batch gets the first one's decision.
-    const toObserve: Transaction[] = [];
-    let observeAll!: (observed: Promise<ObserveResult[] | undefined>) => void;
-    const observed = new Promise<ObserveResult[] | undefined>((resolve) => (observeAll = resolve));
+    const entries: Entry[] = [];
     for (let i = 0; i < txs.length; i++) {
       const tx = txs[i];
+      // a repeat of an id earlier in the batch gets the first one's decision (it is in flight)
       const known = this.known(tx.transactionId);
       if (known) {
         this.d.decisions.release(1);
         out[i] = known;
-      } else {
-        const at = toObserve.push(tx) - 1;
-        out[i] = this.track(tx, this.run(tx, model, observed.then((r) => r?.[at])));
+        continue;
       }
+      out[i] = new Promise<DecisionRecord>((resolve, reject) => entries.push({ tx, model, resolve, reject }));
+      this.inflight.set(tx.transactionId, out[i]);
     }
-    const store = this.d.featureStore;
-    observeAll(
-      toObserve.length === 0
-        ? Promise.resolve([])
-        : this.withDeadline(toObserve.length, () => (store.observeMany ? store.observeMany(toObserve) : Promise.all(toObserve.map((tx) => store.observe(tx))))),
-    );
+    if (entries.length > 0) this.observeAndDecide(entries);
     return Promise.all(out);
+  }
+
+  private readonly flushTurn = (): void => {
+    if (this.turn.length === 0) return;
+    const entries = this.turn;
+    this.turn = [];
+    this.observeAndDecide(entries);
+  };
+
+  /** One feature-store call (and deadline) for `entries`, then each one's decision, in order. */
+  private observeAndDecide(entries: readonly Entry[]): void {
+    const store = this.d.featureStore;
+    const txs = entries.map((e) => e.tx);
+    let observing: Promise<ObserveResult[] | undefined>;
+    try {
+      observing = this.withDeadline(txs.length, () => (store.observeMany ? store.observeMany(txs) : Promise.all(txs.map((tx) => store.observe(tx)))));
+    } catch (err) {
+      for (const e of entries) {
+        this.d.decisions.release(1);
+        this.inflight.delete(e.tx.transactionId);
+        e.reject(err);
+      }
+      return;
+    }
+    observing.then((results) => {
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        let settled: DecisionRecord | Promise<DecisionRecord>;
+        try {
+          settled = this.finish(e, results?.[i]);
+        } catch (err) {
+          this.inflight.delete(e.tx.transactionId);
+          e.reject(err);
+          continue;
+        }
+        if (settled instanceof Promise) {
+          const clear = () => this.inflight.delete(e.tx.transactionId);
+          settled.then(clear, clear);
+        } else this.inflight.delete(e.tx.transactionId);
+        e.resolve(settled);
+      }
+    });
   }
 
   private model(): PreparedModel {
@@ -125,13 +184,6 @@ export class Scorer {
     return buffered && Promise.resolve(buffered);
   }
 
-  private track(tx: Transaction, p: Promise<DecisionRecord>): Promise<DecisionRecord> {
-    this.inflight.set(tx.transactionId, p);
-    const clear = () => this.inflight.delete(tx.transactionId);
-    p.then(clear, clear);
-    return p;
-  }
-
   /**
    * What the feature store answers for `transactions` transactions, or undefined (degraded) when
    * it fails or misses the deadline: the timeout, once more per 100 transactions of a batch (each
@@ -141,6 +193,8 @@ export class Scorer {
   private withDeadline<T>(transactions: number, observing: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.storeDownUntil) return Promise.resolve(undefined);
     const ms = batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions);
+    // a synchronous throw (a transaction the store refuses outright) is the caller's, not an outage
+    const observed = observing();
     return new Promise((resolve) => {
       let settled = false;
       const settle = (r: T | undefined) => {
@@ -153,7 +207,7 @@ export class Scorer {
         if (!settled) settle(this.storeFailed(new Error(`feature store did not answer within ${ms} ms`)));
       }, ms);
       timer.unref();
-      observing().then(settle, (err: unknown) => {
+      observed.then(settle, (err: unknown) => {
         if (!settled) settle(this.storeFailed(err));
       });
     });
@@ -168,19 +222,23 @@ export class Scorer {
     return undefined;
   }
 
-  private async run(tx: Transaction, model: PreparedModel, observing: Promise<ObserveResult | undefined>): Promise<DecisionRecord> {
-    let reserved = true;
+  /**
+   * The decision for an entry whose room in the decision buffer is reserved, from what the store
+   * observed (undefined: degraded). Synchronous except for a duplicate, whose stored decision is
+   * looked up. The reservation is used or given back whatever happens.
+   */
+  private finish(e: Entry, observed: ObserveResult | undefined): DecisionRecord | Promise<DecisionRecord> {
+    const { tx, model } = e;
+    if (observed?.duplicate) {
+      this.d.decisions.release(1);
+      return this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS).then(
+        (stored) =>
+          // Observed before but its decision never got written (that process died): score it now,
+          // with the history it saw, without counting it again.
+          stored ?? this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, true),
+      );
+    }
     try {
-      const observed = await observing;
-      if (observed?.duplicate) {
-        reserved = false;
-        this.d.decisions.release(1);
-        const stored = await this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS);
-        if (stored) return stored;
-        // Observed before but its decision never got written (that process died): score it now,
-        // with the history it saw, without counting it again.
-        return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, true);
-      }
       if (!observed) {
         // No PostgreSQL lookup for duplicates here: during a Redis outage under load it would put
         // a query per transaction on the database. Degraded features depend on the transaction
@@ -188,15 +246,12 @@ export class Scorer {
         this.d.metrics.degraded.inc();
         const features = computeFeatures(tx, EMPTY, this.d.features);
         for (let i = 0; i < features.length; i++) if (!HISTORY_FREE.has(i)) features[i] = Number.NaN;
-        const record = this.decide(tx, model, features, true, false);
-        reserved = false;
-        return record;
+        return this.decide(tx, model, features, true, false);
       }
-      const record = this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, false);
-      reserved = false;
-      return record;
-    } finally {
-      if (reserved) this.d.decisions.release(1);
+      return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, false);
+    } catch (err) {
+      this.d.decisions.release(1);
+      throw err;
     }
   }
 

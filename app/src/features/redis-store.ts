@@ -1,7 +1,7 @@
 /**
  * Redis FeatureStore for serving. A Lua script reads the point-in-time snapshot and records the
- * transaction as one atomic step even with many API replicas; one script call carries every
- * observe of a batch, or of concurrent requests in one event-loop turn (up to MAX_PER_SCRIPT).
+ * transaction as one atomic step even with many API replicas; one script call carries up to
+ * MAX_PER_SCRIPT observes of an `observeMany` (a batch, or the scorer's concurrent requests).
  * Same rules as the in-memory store (see memory-store.ts); a test replays one stream through both.
  *
  * Keys (all under `keyPrefix`, default "fraud:v2:"):
@@ -293,14 +293,6 @@ function decodeObserveReply(r: Buffer, args: ObserveArgs): ObserveResult {
   };
 }
 
-interface ObservePending {
-  readonly args: ObserveArgs;
-  readonly resolve: (r: ObserveResult) => void;
-  readonly reject: (err: unknown) => void;
-}
-
-const noop = (): void => undefined;
-
 interface FeatureCommands {
   /** numKeys, then the keys and arguments (the key count varies with the batch). */
   fraudObserveBuffer(...args: (string | number)[]): Promise<Buffer[]>;
@@ -317,7 +309,6 @@ export class RedisFeatureStore implements FeatureStore {
   private readonly idTtlMs: number;
   private readonly keyTtlMs: number;
   private readonly commands: FeatureCommands;
-  private pending: ObservePending[] = [];
 
   /**
    * Uses `redis` (configure its timeouts with `createRedisClient`). `ownsClient`: close() quits it.
@@ -354,27 +345,19 @@ export class RedisFeatureStore implements FeatureStore {
     return `${this.keyPrefix}${kind}:${id}`;
   }
 
-  /**
-   * Concurrent calls made in the same event-loop turn share one script call (up to
-   * MAX_PER_SCRIPT), sent before the loop waits for I/O again: no timer, no added wait. Each
-   * transaction is still read and recorded as one atomic step, in call order.
-   */
-  observe(tx: Transaction): Promise<ObserveResult> {
-    const args = this.observeArgs(tx);
-    return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(this.flushPending);
-      this.pending.push({ args, resolve, reject });
-      if (this.pending.length >= MAX_PER_SCRIPT) this.flushPending();
-    });
+  async observe(tx: Transaction): Promise<ObserveResult> {
+    return (await this.run([this.observeArgs(tx)]))[0];
   }
 
-  /** Observes `txs` in order, as that many `observe` calls one after the other would. */
+  /**
+   * Observes `txs` in order, as that many `observe` calls one after the other would: one script
+   * call per MAX_PER_SCRIPT transactions (the scorer gathers concurrent requests into one call).
+   */
   async observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]> {
-    this.flushPending();
     const calls: Promise<ObserveResult[]>[] = [];
     for (let i = 0; i < txs.length; i += MAX_PER_SCRIPT) {
-      const chunk = new Array<ObservePending>(Math.min(MAX_PER_SCRIPT, txs.length - i));
-      for (let j = 0; j < chunk.length; j++) chunk[j] = { args: this.observeArgs(txs[i + j]), resolve: noop, reject: noop };
+      const chunk = new Array<ObserveArgs>(Math.min(MAX_PER_SCRIPT, txs.length - i));
+      for (let j = 0; j < chunk.length; j++) chunk[j] = this.observeArgs(txs[i + j]);
       calls.push(this.run(chunk));
     }
     const parts = await Promise.all(calls);
@@ -397,22 +380,8 @@ export class RedisFeatureStore implements FeatureStore {
     };
   }
 
-  private readonly flushPending = (): void => {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.run(batch).then(
-      (results) => {
-        for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
-      },
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
-  };
-
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
-  private async run(batch: readonly ObservePending[]): Promise<ObserveResult[]> {
+  private async run(batch: readonly ObserveArgs[]): Promise<ObserveResult[]> {
     const n = batch.length;
     const args = new Array<string | number>(n * 11 + 3);
     const argv = n * 5;
@@ -420,7 +389,7 @@ export class RedisFeatureStore implements FeatureStore {
     args[argv + 1] = this.keyTtlMs;
     args[argv + 2] = MAX_WINDOW_MS;
     for (let i = 0; i < n; i++) {
-      const { keys, t, cents, id } = batch[i].args;
+      const { keys, t, cents, id } = batch[i];
       for (let k = 0; k < 5; k++) args[i * 5 + k] = keys[k];
       const at = argv + 3 + i * 6;
       args[at] = String(t);
@@ -432,13 +401,11 @@ export class RedisFeatureStore implements FeatureStore {
     }
     const reply = await this.commands.fraudObserveBuffer(n * 5, ...args);
     const results = new Array<ObserveResult>(n);
-    for (let i = 0; i < n; i++) results[i] = decodeObserveReply(reply[i], batch[i].args);
+    for (let i = 0; i < n; i++) results[i] = decodeObserveReply(reply[i], batch[i]);
     return results;
   }
 
   async recordFraudLabel(label: FraudLabel): Promise<void> {
-    // observes called before this label reach Redis before it, as without coalescing
-    this.flushPending();
     await this.commands.fraudLabel(
       this.key("mfraud", label.merchantId),
       this.key("mfraudknown", label.merchantId),

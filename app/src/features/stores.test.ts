@@ -247,7 +247,7 @@ describeWithRedis("redis store", (redisUrl) => {
 
     // "one by one": an awaited observe each; "observeMany" and "concurrent": the transactions
     // between two labels go in groups of up to 250, through one observeMany call or as concurrent
-    // observe calls (coalesced into shared script calls), which must see each other in order.
+    // observe calls (each its own script call, sent in call order), which must see each other in order.
     it.each([
       [1, "one by one"],
       [2, "one by one"],
