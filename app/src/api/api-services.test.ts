@@ -92,6 +92,10 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
       const members = await redis.zrange(`${prefix}mfraud:${t.merchantId}`, 0, -1);
       expect(members).toEqual([`${t.transactionId}|${Date.parse("2024-03-06T00:00:00Z")}`]);
+      const legit = await a.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
+      expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
+      expect(await redis.zcard(`${prefix}mfraud:${t.merchantId}`)).toBe(0);
+      expect(await redis.zcard(`${prefix}mfraudknown:${t.merchantId}`)).toBe(0);
     });
   });
 });

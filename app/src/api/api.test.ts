@@ -141,6 +141,13 @@ describe("fraud API on embedded defaults", () => {
     const next = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T00:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
     const seen = await h.api.runtime.featureStore.observe(next);
     expect(seen.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+    // reversed: a legit label replaces the stored one and withdraws the fraud from the features
+    const legit = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
+    expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
+    const relabelled = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
+    expect(relabelled.rows).toEqual([{ label: "legit" }]);
+    const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T01:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
+    expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
   });
 
   it("swaps to a newly promoted model, and refuses a broken one while the old one keeps serving", async () => {

@@ -237,27 +237,25 @@ export class Api {
   }
 
   /**
-   * Stores the label; a fraud label also feeds the merchant-risk features from its report time.
-   * That needs the transaction's merchant and time, read from the decision log: a label for a
-   * transaction not scored (yet) is stored but cannot feed features.
+   * Stores the label, and updates the merchant-risk features: a fraud label counts from its report
+   * time; a legit one withdraws a fraud label the transaction had (a reversed chargeback), as the
+   * trainer, which reads each transaction's latest label, would see it. That needs the transaction's
+   * merchant and time, read from the decision log: a label for a transaction not scored (yet) is
+   * stored but cannot feed features.
    */
   private async feedback(fb: ReturnType<typeof parseFeedback>): Promise<Record<string, unknown>> {
     await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
       throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
     });
-    if (fb.label !== "fraud") return { transactionId: fb.transactionId, stored: true, featuresUpdated: false };
     const decision = await this.d.decisions.getEventually(fb.transactionId, LABEL_LOOKUP_WAIT_MS).catch(() => undefined);
     if (!decision) {
       return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
     }
+    const label = { transactionId: fb.transactionId, merchantId: decision.merchantId, timestamp: decision.occurredAt };
+    const store = this.d.featureStore;
     try {
       await withTimeout(
-        this.d.featureStore.recordFraudLabel({
-          transactionId: fb.transactionId,
-          merchantId: decision.merchantId,
-          timestamp: decision.occurredAt,
-          knownAt: fb.reportedAt,
-        }),
+        fb.label === "fraud" ? store.recordFraudLabel({ ...label, knownAt: fb.reportedAt }) : store.retractFraudLabel(label),
         this.d.featureStoreTimeoutMs * 5,
         "feature store",
       );

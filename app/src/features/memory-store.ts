@@ -10,7 +10,7 @@
  * - a duplicate transactionId records nothing, and its snapshot is the one as of its timestamp
  *   without the transaction itself (what a retry after a failed first attempt should score with);
  * - a fraud label is identified by (transactionId, timestamp); recording it again keeps the
- *   earliest knownAt.
+ *   earliest knownAt; retracting it removes it for every later observe.
  *
  * Memory is bounded by the last 30 days of traffic (plus `maxLatenessMs`):
  * - idempotency: ids are remembered for `idRetentionMs` (default 31 days) of *data* time, i.e.
@@ -131,6 +131,13 @@ export class MemoryFeatureStore implements FeatureStore {
 
   async recordFraudLabel(label: FraudLabel): Promise<void> {
     this.recordFraudLabelSync(label);
+  }
+
+  async retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void> {
+    const frauds = this.merchants.get(label.merchantId)?.frauds;
+    if (!frauds) return;
+    const i = frauds.findIndex((f) => f.ts === label.timestamp && f.id === label.transactionId);
+    if (i >= 0) frauds.splice(i, 1);
   }
 
   async close(): Promise<void> {

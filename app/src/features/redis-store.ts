@@ -237,6 +237,22 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 `;
 
+// KEYS: as LABEL_LUA. ARGV: the labelled transaction's timestamp, its id. Removes the label from
+// both sets (its knownAt is read from the first to name the member of the second).
+const RETRACT_LUA = `
+local prefix = ARGV[2] .. '|'
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+for _, m in ipairs(members) do
+  local rest = string.sub(m, #prefix + 1)
+  if string.sub(m, 1, #prefix) == prefix and not string.find(rest, '|', 1, true) then
+    redis.call('ZREM', KEYS[1], m)
+    redis.call('ZREM', KEYS[2], prefix .. ARGV[1])
+    return 1
+  end
+end
+return 0
+`;
+
 /**
  * The card part of the snapshot at `t` from the card string: records in [t - 30 days, t], none
  * older than 30 days before the card's newest (what trimming on every write would have left), and
@@ -297,6 +313,7 @@ interface FeatureCommands {
   /** numKeys, then the keys and arguments (the key count varies with the batch). */
   fraudObserveBuffer(...args: (string | number)[]): Promise<Buffer[]>;
   fraudLabel(...args: (string | number)[]): Promise<number>;
+  fraudRetract(...args: (string | number)[]): Promise<number>;
 }
 
 function num(ms: number, what: string): string {
@@ -325,6 +342,7 @@ export class RedisFeatureStore implements FeatureStore {
     if (!("fraudObserveBuffer" in redis)) {
       redis.defineCommand("fraudObserve", { lua: OBSERVE_LUA });
       redis.defineCommand("fraudLabel", { numberOfKeys: 2, lua: LABEL_LUA });
+      redis.defineCommand("fraudRetract", { numberOfKeys: 2, lua: RETRACT_LUA });
     }
     this.commands = redis as unknown as FeatureCommands;
   }
@@ -413,6 +431,15 @@ export class RedisFeatureStore implements FeatureStore {
       label.transactionId,
       num(label.knownAt, "label knownAt"),
       this.keyTtlMs,
+    );
+  }
+
+  async retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void> {
+    await this.commands.fraudRetract(
+      this.key("mfraud", label.merchantId),
+      this.key("mfraudknown", label.merchantId),
+      num(label.timestamp, "label timestamp"),
+      label.transactionId,
     );
   }
 

@@ -106,6 +106,28 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       expect(early.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
     });
 
+    it("stops counting a retracted fraud label; retracting what is not there changes nothing", async () => {
+      const who = ids();
+      const bad = tx({ ...who, timestamp: T0 });
+      const also = tx({ ...who, cardId: "other", timestamp: T0 + HOUR });
+      await store.observe(bad);
+      await store.observe(also);
+      for (const t of [bad, also]) await store.recordFraudLabel({ transactionId: t.transactionId, merchantId: who.merchantId, timestamp: t.timestamp, knownAt: T0 + 2 * HOUR });
+      const both = await store.observe(tx({ ...who, cardId: "third", timestamp: T0 + 3 * HOUR }));
+      expect(both.snapshot.merchantKnownFrauds).toEqual([2, 2, 2]);
+      await store.retractFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0 });
+      await store.retractFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0 });
+      await store.retractFraudLabel({ transactionId: "never-labelled", merchantId: who.merchantId, timestamp: T0 + HOUR });
+      const one = await store.observe(tx({ ...who, cardId: "fourth", timestamp: T0 + 4 * HOUR }));
+      expect(one.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
+      // labelled again later: counts again, from its new report time
+      await store.recordFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 6 * HOUR });
+      const before = await store.observe(tx({ ...who, cardId: "fifth", timestamp: T0 + 5 * HOUR }));
+      expect(before.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
+      const after = await store.observe(tx({ ...who, cardId: "sixth", timestamp: T0 + 6 * HOUR }));
+      expect(after.snapshot.merchantKnownFrauds).toEqual([2, 2, 2]);
+    });
+
     it("forgets what no window needs", async () => {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 }));

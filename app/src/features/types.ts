@@ -91,6 +91,11 @@ export interface FeatureStore {
   observeMany?(txs: readonly Transaction[]): Promise<ObserveResult[]>;
   /** A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`. */
   recordFraudLabel(label: FraudLabel): Promise<void>;
+  /**
+   * Withdraws a fraud label (the transaction was later labelled legit): transactions observed from
+   * now on do not count it. Those observed while it stood keep what they saw. No-op without one.
+   */
+  retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void>;
   close(): Promise<void>;
 }
 
