@@ -2,8 +2,9 @@
  * Prometheus metrics. The names are a contract with the monitoring dashboards and alerts: do not
  * rename. One registry per process (not prom-client's global) so tests can build several servers.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { DecisionOutcome } from "../store/decision-log";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { DECISIONS, type DecisionOutcome } from "../store/decision-log";
+import { HotCounter, HotHistogram } from "./hot-metrics";
 
 export interface HttpObserver {
   /** Counts one request and its latency in seconds. */
@@ -12,31 +13,22 @@ export interface HttpObserver {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by route template, method and status code.",
-    labelNames: ["route", "method", "status"] as const,
-    registers: [this.registry],
-  });
-  readonly httpDuration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "HTTP request latency by route template, method and status code.",
-    labelNames: ["route", "method", "status"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
-  readonly decisions = new Counter({
-    name: "fraud_decisions_total",
-    help: "Decisions by outcome (replayed idempotent decisions are not counted again).",
-    labelNames: ["decision"] as const,
-    registers: [this.registry],
-  });
-  readonly score = new Histogram({
-    name: "fraud_score",
-    help: "Distribution of model scores.",
-    buckets: [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
-    registers: [this.registry],
-  });
+  /** http_request_duration_seconds, and http_requests_total as its count. */
+  private readonly httpDuration = new HotHistogram(
+    this.registry,
+    "http_request_duration_seconds",
+    "HTTP request latency by route template, method and status code.",
+    ["route", "method", "status"],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
+  private readonly decisions = new HotCounter<DecisionOutcome>(
+    this.registry,
+    "fraud_decisions_total",
+    "Decisions by outcome (replayed idempotent decisions are not counted again).",
+    "decision",
+    DECISIONS,
+  );
+  private readonly score = new HotHistogram(this.registry, "fraud_score", "Distribution of model scores.", [], [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]).series();
   readonly modelInfo = new Gauge({
     name: "fraud_model_info",
     help: "The model version being served (value 1).",
@@ -83,40 +75,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly children = new Map<string, HttpObserver>();
-  private readonly decisionChildren: Record<DecisionOutcome, Counter.Internal>;
-
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.httpDuration.countAs(this.registry, "http_requests_total", "HTTP requests by route template, method and status code.");
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.modelLoaded.set(0);
-    this.decisionChildren = {
-      approve: this.decisions.labels("approve"),
-      review: this.decisions.labels("review"),
-      decline: this.decisions.labels("decline"),
-    };
   }
 
-  /** A cached pair of label-bound children: the hot path does no label hashing. */
+  /** The series counting requests and their latency (seconds) for this route, method and status. */
   http(route: string, method: string, status: number): HttpObserver {
-    const key = `${route} ${method} ${status}`;
-    let child = this.children.get(key);
-    if (!child) {
-      const labels = [route, method, String(status)] as const;
-      const counter = this.httpRequests.labels(...labels);
-      const histogram = this.httpDuration.labels(...labels);
-      child = {
-        observe(seconds: number) {
-          counter.inc();
-          histogram.observe(seconds);
-        },
-      };
-      this.children.set(key, child);
-    }
-    return child;
+    return this.httpDuration.series(route, method, String(status));
   }
 
   decision(outcome: DecisionOutcome, score: number): void {
-    this.decisionChildren[outcome].inc();
+    this.decisions.inc(outcome);
     this.score.observe(score);
   }
 
