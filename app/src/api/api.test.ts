@@ -3,11 +3,12 @@
  * every endpoint, auth, validation, idempotency, rate limit, feedback and hot model swap.
  */
 import { writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
 import { parseTransaction } from "./validate";
-import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
+import { OTHER_KEY, START_TIMEOUT_MS, startHarness, TEST_KEY, tx, type Harness } from "./testing/harness";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -52,6 +53,22 @@ describe("fraud API on embedded defaults", () => {
     expect(wrong.status).toBe(401);
     expect(wrong.json.message).toBe("invalid API key");
     expect((await h.request("POST", "/v1/score", tx(), { "X-API-Key": OTHER_KEY })).status).toBe(200);
+    // two X-API-Key headers (fetch would merge them): refused, not one of them picked
+    const twice = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = JSON.stringify(tx());
+      const req = httpRequest(
+        { port: h.api.port, method: "POST", path: "/v1/score", headers: ["Host", "localhost", "Content-Type", "application/json", "X-API-Key", OTHER_KEY, "x-api-key", TEST_KEY, "Content-Length", String(Buffer.byteLength(body))] },
+        (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => (text += c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(twice.status).toBe(401);
+    expect(JSON.parse(twice.body).message).toBe("more than one X-API-Key header");
   });
 
   it("rejects bad input with precise 4xx messages and records nothing", async () => {
