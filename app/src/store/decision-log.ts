@@ -101,7 +101,17 @@ const COPY_TIMEOUT_MS = 10_000;
 /** COPY text format: tab-separated, \N for null, backslash escapes. */
 function copyField(value: string | undefined): string {
   if (value === undefined) return "\\N";
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : value;
+  // a scan of the (short) field: the regex test per field was 1.2% of the API's CPU in perf
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 92 || c === 9 || c === 10 || c === 13) return value.replace(/[\\\t\n\r]/g, (ch) => COPY_ESCAPES[ch]);
+  }
+  return value;
+}
+
+/** copyField for JSON.stringify output, which holds no raw tab, newline or CR: only backslashes. */
+function copyJson(json: string): string {
+  return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 }
 const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
@@ -113,7 +123,7 @@ export function copyRows(batch: readonly DecisionRecord[]): string {
       `${copyField(d.transactionId)}\t${new Date(d.occurredAt).toISOString()}\t${copyField(d.cardId)}\t${copyField(d.merchantId)}\t` +
       // as text: numeric keeps exactly the digits the client sent
       `${String(d.amount)}\t${copyField(d.currency)}\t${copyField(d.merchantCategory)}\t${copyField(d.country)}\t${copyField(d.channel)}\t` +
-      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyField(reasonsJson(d))}\n`;
+      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyJson(reasonsJson(d))}\n`;
   }
   return out;
 }
