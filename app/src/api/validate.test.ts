@@ -43,6 +43,11 @@ describe("request validation", () => {
       { path: "timestamp", message: 'is not a valid date: "2024-02-30T10:00:00Z"' },
     ]);
     expect(parseTransaction({ ...valid, timestamp: "2024-02-29T10:00:00.123456Z" }, NOW).timestamp).toBe(Date.parse("2024-02-29T10:00:00.123Z"));
+    // Gregorian leap years: every 4th, not every 100th, but every 400th
+    expect(parseTransaction({ ...valid, timestamp: "2000-02-29T10:00:00Z" }, NOW).timestamp).toBe(Date.UTC(2000, 1, 29, 10));
+    for (const t of ["2023-02-29T10:00:00Z", "1900-02-29T10:00:00Z", "2023-04-31T10:00:00Z", "2023-13-01T10:00:00Z", "2023-00-10T10:00:00Z"]) {
+      expect(problems(() => parseTransaction({ ...valid, timestamp: t }, NOW))).toEqual([{ path: "timestamp", message: `is not a valid date: "${t}"` }]);
+    }
     expect(problems(() => parseTransaction(null))).toEqual([{ path: "", message: "must be an object, got null" }]);
   });
 
