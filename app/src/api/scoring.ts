@@ -63,7 +63,6 @@ interface Entry {
   readonly tx: Transaction;
   readonly model: PreparedModel;
   readonly resolve: (d: DecisionRecord | Promise<DecisionRecord>) => void;
-  readonly reject: (err: unknown) => void;
 }
 
 /** Transactions per feature-store call when single requests are coalesced (one script call in Redis). */
@@ -87,9 +86,9 @@ export class Scorer {
     const known = this.known(tx.transactionId);
     if (known) return known;
     if (!this.d.decisions.reserve(1)) return Promise.reject(this.bufferFull());
-    const p = new Promise<DecisionRecord>((resolve, reject) => {
+    const p = new Promise<DecisionRecord>((resolve) => {
       if (this.turn.length === 0) setImmediate(this.flushTurn);
-      this.turn.push({ tx, model, resolve, reject });
+      this.turn.push({ tx, model, resolve });
     });
     this.inflight.set(tx.transactionId, p);
     if (this.turn.length >= MAX_COALESCED) this.flushTurn();
@@ -117,7 +116,7 @@ export class Scorer {
         out[i] = known;
         continue;
       }
-      out[i] = new Promise<DecisionRecord>((resolve, reject) => entries.push({ tx, model, resolve, reject }));
+      out[i] = new Promise<DecisionRecord>((resolve) => entries.push({ tx, model, resolve }));
       this.inflight.set(tx.transactionId, out[i]);
     }
     if (entries.length > 0) this.observeAndDecide(entries);
@@ -133,37 +132,36 @@ export class Scorer {
 
   /** One feature-store call (and deadline) for `entries`, then each one's decision, in order. */
   private observeAndDecide(entries: readonly Entry[]): void {
-    const store = this.d.featureStore;
     const txs = entries.map((e) => e.tx);
     let observing: Promise<ObserveResult[] | undefined>;
     try {
-      observing = this.withDeadline(txs.length, () => (store.observeMany ? store.observeMany(txs) : Promise.all(txs.map((tx) => store.observe(tx)))));
+      observing = this.withDeadline(txs.length, () => this.d.featureStore.observeMany(txs));
     } catch (err) {
       for (const e of entries) {
         this.d.decisions.release(1);
-        this.inflight.delete(e.tx.transactionId);
-        e.reject(err);
+        this.settle(e, Promise.reject(err));
       }
       return;
     }
     observing.then((results) => {
       for (let i = 0; i < entries.length; i++) {
-        const e = entries[i];
-        let settled: DecisionRecord | Promise<DecisionRecord>;
+        let decided: DecisionRecord | Promise<DecisionRecord>;
         try {
-          settled = this.finish(e, results?.[i]);
+          decided = this.finish(entries[i], results?.[i]);
         } catch (err) {
-          this.inflight.delete(e.tx.transactionId);
-          e.reject(err);
-          continue;
+          decided = Promise.reject(err);
         }
-        if (settled instanceof Promise) {
-          const clear = () => this.inflight.delete(e.tx.transactionId);
-          settled.then(clear, clear);
-        } else this.inflight.delete(e.tx.transactionId);
-        e.resolve(settled);
+        this.settle(entries[i], decided);
       }
     });
+  }
+
+  /** Answers the entry's request and ends its in-flight entry once `decided` is final. */
+  private settle(e: Entry, decided: DecisionRecord | Promise<DecisionRecord>): void {
+    const clear = () => this.inflight.delete(e.tx.transactionId);
+    if (decided instanceof Promise) decided.then(clear, clear);
+    else clear();
+    e.resolve(decided);
   }
 
   private model(): PreparedModel {

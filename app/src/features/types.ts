@@ -86,9 +86,9 @@ export interface FeatureStore {
   observe(tx: Transaction): Promise<ObserveResult>;
   /**
    * `observe` for each of `txs`, in order, with the same per-transaction semantics (a later one
-   * sees the earlier ones); one round trip where the store can. Optional for older stores.
+   * sees the earlier ones); one round trip where the store can. The scorer observes through this.
    */
-  observeMany?(txs: readonly Transaction[]): Promise<ObserveResult[]>;
+  observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]>;
   /** A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`. */
   recordFraudLabel(label: FraudLabel): Promise<void>;
   /**
