@@ -120,32 +120,24 @@ export interface WorkloadSettings {
 
 const gentleScaleDown: ScalingPolicy = { stabilizationWindowSeconds: 300, percent: 50, pods: 1, periodSeconds: 60 };
 const fastScaleUp: ScalingPolicy = { stabilizationWindowSeconds: 0, percent: 100, pods: 4, periodSeconds: 30 };
+/** The API and the worker start from the same autoscaling and size. */
+const defaultAutoscaling: AutoscaledWorkloadSettings = {
+  minReplicas: 1,
+  maxReplicas: 4,
+  cpuTargetPercent: 70,
+  memoryTargetPercent: 80,
+  scaleUp: fastScaleUp,
+  scaleDown: gentleScaleDown,
+  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+};
 
 /** Defaults: the cheapest safe values; prod raises what it needs in Pulumi.prod.yaml. */
 export const WORKLOAD_DEFAULTS = {
   logLevel: "info",
   zoneSpread: "ScheduleAnyway",
   features: { timezone: "UTC", labelDelayDays: 7 },
-  api: {
-    minReplicas: 1,
-    maxReplicas: 4,
-    cpuTargetPercent: 70,
-    memoryTargetPercent: 80,
-    scaleUp: fastScaleUp,
-    scaleDown: gentleScaleDown,
-    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-    rateLimitPerMinute: 6000,
-    modelPollSeconds: 60,
-  },
-  worker: {
-    minReplicas: 1,
-    maxReplicas: 4,
-    cpuTargetPercent: 70,
-    memoryTargetPercent: 80,
-    scaleUp: fastScaleUp,
-    scaleDown: gentleScaleDown,
-    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-  },
+  api: { ...defaultAutoscaling, rateLimitPerMinute: 6000, modelPollSeconds: 60 },
+  worker: defaultAutoscaling,
   trainer: {
     schedule: "0 3 * * 0",
     activeDeadlineSeconds: 4 * 3600,
