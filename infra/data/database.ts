@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { DatabaseSettings } from "../../stacks/settings";
 import { serviceSecurityGroup } from "../network/security-groups";
 import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
 
@@ -8,19 +9,12 @@ export const POSTGRES_PORT = 5432;
 export const DATABASE_NAME = "fraud";
 const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
-export interface DatabaseArgs {
+/** The sizing and protection settings are the stack's (`DatabaseSettings`). */
+export interface DatabaseArgs extends Omit<DatabaseSettings, "performanceInsightsRetentionDays"> {
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets (no route to the internet), at least two AZs. */
   readonly subnetIds: pulumi.Input<string>[];
   readonly clientSecurityGroupId: pulumi.Input<string>;
-  /** `16` or `16.4`. */
-  readonly engineVersion: string;
-  readonly instanceClass: string;
-  readonly allocatedStorageGiB: number;
-  readonly maxAllocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly backupRetentionDays: number;
   /** Default: 7 (the free tier). */
   readonly performanceInsightsRetentionDays?: number;
   /** Storage, Performance Insights. */
