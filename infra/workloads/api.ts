@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { API_DRAIN_SECONDS, COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
-import type { WorkloadSettings } from "../../stacks/workloads";
-import { apiEnv, migrateEnv, type DataStoreEndpoints } from "./env";
+import { apiEnv, migrateEnv, type WorkloadArgs } from "./env";
 import { SERVICE_ACCOUNTS, WORKLOAD_NAMES, selectorOf, workloadLabels } from "./names";
 import { hardenedContainer, hardenedPodSpec, httpProbe, type ContainerSpec } from "./pod";
 import { ScaledDeployment } from "./scaled-deployment";
@@ -14,14 +13,11 @@ export const PORT_NAMES = { http: "http", metrics: "metrics" } as const;
 /** Seconds Kubernetes waits after SIGTERM: the app's drain time plus headroom for its exit. */
 export const TERMINATION_GRACE_SECONDS = API_DRAIN_SECONDS + 10;
 
-export interface FraudApiArgs {
-  readonly namespace: pulumi.Input<string>;
-  /** `<ECR repository URL>:<tag>` of the API image (it also holds the worker and the migrations). */
-  readonly image: pulumi.Input<string>;
-  /** IRSA role of the API: reads the model bucket and its secrets, produces to its topics. */
-  readonly roleArn: pulumi.Input<string>;
-  readonly endpoints: DataStoreEndpoints;
-  readonly settings: WorkloadSettings;
+/**
+ * `image`: the API image (it also holds the worker and the migrations). `roleArn`: reads the model
+ * bucket and its secrets, produces to its topics.
+ */
+export interface FraudApiArgs extends WorkloadArgs {
   /** The load balancer controller: its webhook injects the target-health readiness gate into our pods. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }

@@ -3,6 +3,17 @@ import { API_DRAIN_SECONDS, ENV, PORTS, TOPICS } from "../../app/src/config/depl
 import type { WorkloadSettings } from "../../stacks/workloads";
 import type { EnvValues } from "./pod";
 
+/** What every workload component (API, worker, trainer) is given. */
+export interface WorkloadArgs {
+  readonly namespace: pulumi.Input<string>;
+  /** `<ECR repository URL>:<tag>` of the image the workload runs. */
+  readonly image: pulumi.Input<string>;
+  /** The workload's IRSA role. */
+  readonly roleArn: pulumi.Input<string>;
+  readonly endpoints: DataStoreEndpoints;
+  readonly settings: WorkloadSettings;
+}
+
 /** Where the data stores are, from the platform's outputs. Only addresses and ARNs: never secret values. */
 export interface DataStoreEndpoints {
   readonly region: pulumi.Input<string>;

@@ -1,21 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { COMMANDS } from "../../app/src/config/deploy-contract";
-import type { WorkloadSettings } from "../../stacks/workloads";
-import { modelRegistryUrl, trainerEnv, type DataStoreEndpoints } from "./env";
+import { modelRegistryUrl, trainerEnv, type WorkloadArgs } from "./env";
 import { NAMESPACES, SERVICE_ACCOUNTS, WORKLOAD_NAMES, workloadLabels } from "./names";
 import { hardenedContainer, hardenedPodSpec } from "./pod";
 import { irsaServiceAccount } from "./service-account";
 
-export interface TrainerArgs {
-  readonly namespace: pulumi.Input<string>;
-  /** `<ECR repository URL>:<tag>` of the trainer image. */
-  readonly image: pulumi.Input<string>;
-  /** IRSA role: reads the database secret, writes the model bucket. */
-  readonly roleArn: pulumi.Input<string>;
-  readonly endpoints: DataStoreEndpoints;
-  readonly settings: WorkloadSettings;
-}
+/** `image`: the trainer image. `roleArn`: reads the database secret, writes the model bucket. */
+export type TrainerArgs = WorkloadArgs;
 
 /** Trainer CLI arguments: publish to the S3 registry, read labelled transactions from PostgreSQL. */
 export function trainerArgs(registry: pulumi.Input<string>): pulumi.Input<string>[] {

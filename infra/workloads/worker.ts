@@ -1,22 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
-import type { WorkloadSettings } from "../../stacks/workloads";
 import { PORT_NAMES, TERMINATION_GRACE_SECONDS, servingProbes } from "./api";
-import { workerEnv, type DataStoreEndpoints } from "./env";
+import { workerEnv, type WorkloadArgs } from "./env";
 import { SERVICE_ACCOUNTS, WORKLOAD_NAMES, selectorOf, workloadLabels } from "./names";
 import { hardenedContainer, hardenedPodSpec } from "./pod";
 import { ScaledDeployment } from "./scaled-deployment";
 import { irsaServiceAccount } from "./service-account";
 
-export interface StreamWorkerArgs {
-  readonly namespace: pulumi.Input<string>;
-  /** The API image: the worker is the same bundle started with COMMANDS.worker. */
-  readonly image: pulumi.Input<string>;
-  /** IRSA role: consumes the transactions topic, produces decisions, reads models and secrets. */
-  readonly roleArn: pulumi.Input<string>;
-  readonly endpoints: DataStoreEndpoints;
-  readonly settings: WorkloadSettings;
+/**
+ * `image`: the API image (the worker is the same bundle started with COMMANDS.worker). `roleArn`:
+ * consumes the transactions topic, produces decisions, reads models and secrets.
+ */
+export interface StreamWorkerArgs extends WorkloadArgs {
   /** The API, whose init container migrates the schema the worker writes to. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
