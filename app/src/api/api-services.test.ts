@@ -1,7 +1,8 @@
 /**
  * The API against the real Redis and PostgreSQL: features and idempotency across replicas, the
- * shared rate limit, fraud labels in Redis, the degraded path (Redis unreachable) and the buffered
- * path (PostgreSQL cut and restored through a TCP proxy).
+ * shared rate limit, fraud labels in Redis, the degraded path (Redis unreachable, and Redis cut and
+ * restored: repeats and the backfill) and the buffered path (PostgreSQL cut and restored), both
+ * cut through a TCP proxy.
  */
 import Redis from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -180,6 +181,63 @@ describeWithPostgres("fraud API with Redis unreachable", (databaseUrl) => {
     const r = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud" });
     expect(r.status).toBe(503);
     expect(r.json.message).toMatch(/^label stored, but the feature store could not record it/);
+  });
+});
+
+describeWithPostgres("fraud API with Redis cut and restored", (databaseUrl) => {
+  describeWithRedis("through a proxy", (redisUrl) => {
+    const schema = uniqueTestName("outage");
+    const prefix = `${uniqueTestName("outage")}:`;
+    const target = new URL(redisUrl);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+    let h: Harness;
+    let redis: Redis;
+    beforeAll(async () => {
+      await proxy.start();
+      const env = { DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, FEATURE_STORE_TIMEOUT_MS: "100", RATE_LIMIT_PER_MINUTE: "0" };
+      h = await startHarness({ env, schema, redisKeyPrefix: prefix });
+      redis = new Redis(redisUrl);
+    }, START_TIMEOUT_MS);
+    afterAll(async () => {
+      await proxy.restore().catch(() => undefined);
+      await h?.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      const sql = postgresClient({ connectionString: databaseUrl, max: 1 });
+      await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await sql.close();
+      await proxy.close();
+    });
+
+    it("answers repeats as stored during the outage, and records its transactions in Redis when it is back", async () => {
+      const card = `card-${Date.now()}`;
+      const before = tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" });
+      const first = await h.request("POST", "/v1/score", before);
+      expect(first.json.degraded).toBe(false);
+      await until(() => h.api.runtime.decisions.buffered === 0);
+      const counted = await h.metric('fraud_decisions_total{decision="approve"}');
+
+      await proxy.cut();
+      // a repeat from before the outage: its stored decision, not a degraded one, and not counted
+      expect((await h.request("POST", "/v1/score", before)).json).toEqual(first.json);
+      expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(counted);
+      const during = tx({ cardId: card, amount: 300, timestamp: "2024-03-10T10:00:00Z" });
+      const scored = await h.request("POST", "/v1/score", during);
+      expect(scored.json.degraded).toBe(true);
+      expect(await h.metric("fraud_feature_backfill_size")).toBe(1);
+
+      await proxy.restore();
+      // the client reconnects and the breaker closes: other cards, so the test card's history stays as it was
+      await until(async () => (await h.request("POST", "/v1/score", tx())).json.degraded === false);
+      await until(async () => (await h.metric("fraud_feature_backfill_size")) === 0);
+      expect(await redis.exists(`${prefix}tx:${during.transactionId}`)).toBe(1);
+      // the card's history has both: mean 200, so 1500 is 7.5x
+      const after = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
+      expect(after.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5 });
+      // and the degraded one is a known duplicate now: its stored decision comes back
+      expect((await h.request("POST", "/v1/score", during)).json).toEqual(scored.json);
+      expect(await h.metric("fraud_feature_backfill_dropped_total")).toBe(0);
+    });
   });
 });
 

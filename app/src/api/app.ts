@@ -134,7 +134,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
       if (keyTimer) clearInterval(keyTimer);
       const closed = closeServer(server);
       while (api.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      const left = await runtime.decisions.drain(deadline);
+      const left = await runtime.drain(deadline);
       for (const d of left) log.error("decision not written", { decision: d });
       metrics.unwritten.inc(left.length);
       if (api.inflight > 0) log.warn("requests still in flight at the deadline", { inflight: api.inflight });

@@ -11,6 +11,17 @@ export interface HttpObserver {
   observe(seconds: number): void;
 }
 
+export interface Sizes {
+  readonly decisionBuffer: () => number;
+  readonly featureBackfill: () => number;
+}
+
+/** A gauge that reads `read()` at each scrape. */
+function sizeGauge(registry: Registry, name: string, help: string, read: () => number): Gauge {
+  const gauge: Gauge = new Gauge({ name, help, registers: [registry], collect: (): void => gauge.set(read()) });
+  return gauge;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   /** http_request_duration_seconds, and http_requests_total as its count. */
@@ -51,13 +62,12 @@ export class Metrics {
     help: "Transactions scored without the feature store (degraded: true).",
     registers: [this.registry],
   });
-  private bufferSizeSource: () => number = () => 0;
-  /** Read at each scrape (see bufferSizeFrom), not set on every append. */
-  readonly bufferSize: Gauge = new Gauge({
-    name: "fraud_decision_buffer_size",
-    help: "Decisions held in memory, not yet written to PostgreSQL.",
+  /** What the size gauges read at each scrape (see sizesFrom), rather than being set on every change. */
+  private sizes: Sizes = { decisionBuffer: () => 0, featureBackfill: () => 0 };
+  readonly backfillDropped = new Counter({
+    name: "fraud_feature_backfill_dropped_total",
+    help: "Degraded transactions dropped from the feature-store backfill (full, or unrecorded at shutdown).",
     registers: [this.registry],
-    collect: (): void => this.bufferSize.set(this.bufferSizeSource()),
   });
   readonly bufferRejections = new Counter({
     name: "fraud_decision_buffer_rejections_total",
@@ -77,6 +87,13 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.httpDuration.countAs(this.registry, "http_requests_total", "HTTP requests by route template, method and status code.");
+    sizeGauge(this.registry, "fraud_decision_buffer_size", "Decisions held in memory, not yet written to PostgreSQL.", () => this.sizes.decisionBuffer());
+    sizeGauge(
+      this.registry,
+      "fraud_feature_backfill_size",
+      "Transactions scored degraded and not yet recorded in the feature store (recorded once it answers).",
+      () => this.sizes.featureBackfill(),
+    );
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.modelLoaded.set(0);
   }
@@ -91,9 +108,9 @@ export class Metrics {
     this.score.observe(score);
   }
 
-  /** fraud_decision_buffer_size reports `size()` when scraped. */
-  bufferSizeFrom(size: () => number): void {
-    this.bufferSizeSource = size;
+  /** The size gauges report these when scraped. */
+  sizesFrom(sizes: Sizes): void {
+    this.sizes = sizes;
   }
 
   setModel(version: string | undefined): void {

@@ -8,10 +8,11 @@ import { MemoryFeatureStore } from "../features/memory-store";
 import { createRedisClient, DEFAULT_KEY_PREFIX, RedisFeatureStore } from "../features/redis-store";
 import type { FeatureStore } from "../features/types";
 import { openRegistry } from "../registry/open";
-import { DecisionLog } from "../store/decision-log";
+import { DecisionLog, type DecisionRecord } from "../store/decision-log";
 import { migrate } from "../store/migrate";
 import { openSql } from "../store/open";
 import type { SqlClient } from "../store/sql";
+import { FeatureBackfill } from "./backfill";
 import type { ApiConfig } from "./config";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -42,7 +43,12 @@ export interface Runtime {
   readonly models: ModelHolder;
   readonly scorer: Scorer;
   readonly readiness: ReadinessCheck[];
-  /** Closes connections (drain the decision log first). */
+  /**
+   * At shutdown, before `close`: records the degraded transactions in the feature store and
+   * writes the decision buffer, until `deadline` (epoch ms). Returns the decisions not written.
+   */
+  drain(deadline: number): Promise<DecisionRecord[]>;
+  /** Closes connections. */
   close(): Promise<void>;
 }
 
@@ -96,7 +102,6 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
         : log.error("decision log writes failing; buffering in memory", { error: errorMessage(err), capacity: cfg.decisionBufferMax }),
   });
 
-  metrics.bufferSizeFrom(() => decisions.buffered);
 
   let redis: Redis | undefined;
   let featureStore: FeatureStore;
@@ -118,8 +123,18 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     log.info("feature store: in-process (set REDIS_URL for Redis)");
   }
 
+  // as many as the decision buffer: both hold what an outage leaves in memory
+  const backfill = redis
+    ? new FeatureBackfill(featureStore, {
+        capacity: cfg.decisionBufferMax,
+        onDrop: (n) => metrics.backfillDropped.inc(n),
+        onError: throttled(log, "feature-store backfill failed; retrying when the store answers"),
+      })
+    : undefined;
+  metrics.sizesFrom({ decisionBuffer: () => decisions.buffered, featureBackfill: () => backfill?.size ?? 0 });
+
   const models = new ModelHolder(opts.modelSource ?? registrySource(openRegistry(cfg.modelRegistry)), cfg.thresholds, cfg.features, metrics, log);
-  const scorer = new Scorer({ featureStore, decisions, models, metrics, features: cfg.features, featureStoreTimeoutMs: cfg.featureStoreTimeoutMs, log });
+  const scorer = new Scorer({ featureStore, decisions, models, metrics, features: cfg.features, featureStoreTimeoutMs: cfg.featureStoreTimeoutMs, log, backfill });
 
   const readiness: ReadinessCheck[] = [{ name: "postgres", check: () => decisions.ping() }];
   const r = redis;
@@ -134,6 +149,13 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     models,
     scorer,
     readiness,
+    async drain(deadline) {
+      if (backfill?.size && !(await backfill.flush(deadline))) {
+        log.warn("degraded transactions not recorded in the feature store at shutdown", { count: backfill.size });
+        metrics.backfillDropped.inc(backfill.size);
+      }
+      return decisions.drain(deadline);
+    },
     async close() {
       models.stop();
       await decisions.close().catch(() => undefined);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { defaultFeatureConfig } from "../features/compute";
-import { MemoryFeatureStore } from "../features/memory-store";
-import { FEATURE_NAMES, type FeatureStore, type ObserveResult, type Transaction } from "../features/types";
+import { FEATURE_NAMES, type FeatureStore, type Transaction } from "../features/types";
 import { XGBoostModel } from "../model/xgboost-model";
-import { DecisionLog, type DecisionRecord } from "../store/decision-log";
+import { DecisionLog, type DecisionRecord, type DecisionRow } from "../store/decision-log";
 import type { SqlClient } from "../store/sql";
 import { testMetadata, testModelJson } from "../testing/model-fixtures";
+import { RecordingStore } from "../testing/recording-store";
+import { FeatureBackfill } from "./backfill";
 import { silentLogger } from "./log";
 import { Metrics } from "./metrics";
 import { type ModelHolder, PreparedModel } from "./model-holder";
@@ -46,27 +47,31 @@ describe("decisionJson", () => {
 });
 
 describe("Scorer", () => {
-  /** A memory store that records each call's transaction ids; `fail` makes the next call reject. */
-  class RecordingStore extends MemoryFeatureStore {
-    readonly calls: string[][] = [];
-    fail = false;
-    override async observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]> {
-      this.calls.push(txs.map((t) => t.transactionId));
-      if (this.fail) throw new Error("store down");
-      const out: ObserveResult[] = [];
-      for (const tx of txs) out.push(await this.observe(tx));
-      return out;
-    }
+  /** The decisions table in memory: the decision log's insert (no COPY here) and its two reads. */
+  function fakeSql(table: Map<string, DecisionRow>): SqlClient {
+    return {
+      query: async (text: string, params: unknown[] = []) => {
+        if (text.startsWith("INSERT INTO")) {
+          for (const r of JSON.parse(params[0] as string) as DecisionRow[]) table.set(r.transaction_id, { ...r, occurred_at: new Date(r.occurred_at) });
+        }
+        const ids = text.includes("ANY(") ? (params[0] as string[]) : text.startsWith("SELECT") ? [params[0] as string] : [];
+        return { rows: ids.flatMap((id) => table.get(id) ?? []) };
+      },
+      transaction: async () => undefined,
+      close: async () => undefined,
+    } as unknown as SqlClient;
   }
 
-  function scorer(store: FeatureStore) {
-    const sql = { query: async () => ({ rows: [] }), transaction: async () => undefined, close: async () => undefined } as unknown as SqlClient;
+  function scorer(store: FeatureStore, withBackfill = false) {
+    const table = new Map<string, DecisionRow>();
     const metrics = new Metrics({ defaultMetrics: false });
-    const decisions = new DecisionLog(sql, { capacity: 1000 });
+    const decisions = new DecisionLog(fakeSql(table), { capacity: 1000, lingerMs: 1 });
     const model = new PreparedModel({ version: "v1", metadata: testMetadata("v1"), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }, {});
     const models = { current: model } as unknown as ModelHolder;
-    const s = new Scorer({ featureStore: store, decisions, models, metrics, features: defaultFeatureConfig, featureStoreTimeoutMs: 200, log: silentLogger });
-    return { s, metrics, decisions };
+    const backfill = withBackfill ? new FeatureBackfill(store, { capacity: 100, onDrop: () => undefined, onError: () => undefined }) : undefined;
+    const s = new Scorer({ featureStore: store, decisions, models, metrics, features: defaultFeatureConfig, featureStoreTimeoutMs: 200, log: silentLogger, backfill });
+    const count = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
+    return { s, metrics, decisions, table, backfill, count };
   }
 
   const tx = (id: string, cardId = "c"): Transaction => ({ transactionId: id, timestamp: Date.UTC(2024, 0, 1), cardId, merchantId: "m", amount: 10 });
@@ -113,5 +118,45 @@ describe("Scorer", () => {
     // capacity 1000: all of it can still be reserved once those two are written or counted
     expect(decisions.reserve(998)).toBe(true);
     expect(decisions.reserve(1)).toBe(false);
+  });
+
+  it("answers a repeat with its stored decision while the store is down, without counting it", async () => {
+    const store = new RecordingStore();
+    const { s, decisions, count } = scorer(store);
+    const first = await s.score(tx("w"));
+    expect(await decisions.drain(Date.now() + 1000)).toEqual([]);
+    store.fail = true;
+    const [again, other] = await Promise.all([s.score(tx("w")), s.score(tx("v"))]);
+    expect(again).toEqual({ ...first, reasonsJson: undefined });
+    expect(again.degraded).toBe(false);
+    expect(other.degraded).toBe(true);
+    expect(await count("fraud_decisions_total")).toBe(2);
+    expect(await count("fraud_degraded_total")).toBe(1);
+  });
+
+  it("records degraded transactions in the store once it answers, and meanwhile answers their repeats as stored", async () => {
+    const store = new RecordingStore();
+    const { s, decisions, backfill, count } = scorer(store, true);
+    store.fail = true;
+    const degraded = await Promise.all([s.score(tx("d1")), s.score(tx("d2"))]);
+    expect(backfill!.size).toBe(2);
+    expect(await decisions.drain(Date.now() + 1000)).toEqual([]);
+
+    store.fail = false;
+    await new Promise((r) => setTimeout(r, 1100)); // past the breaker's second
+    // d1 is written and out of the buffer, and the store would call it new: the backfill knows better
+    const [next, again] = await Promise.all([s.score(tx("n1")), s.score(tx("d1"))]);
+    expect(next.degraded).toBe(false);
+    expect(again).toEqual({ ...degraded[0], reasonsJson: undefined });
+    expect(await count("fraud_decisions_total")).toBe(3);
+    // the store's first answer set the backfill going, behind the transactions of that call
+    for (let i = 0; i < 100 && backfill!.size > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(backfill!.size).toBe(0);
+    expect(store.calls.slice(-2)).toEqual([["n1"], ["d1", "d2"]]);
+    // now the store has them: a repeat is its duplicate, answered from the log
+    const repeat = await s.score(tx("d2"));
+    expect(repeat).toEqual({ ...degraded[1], reasonsJson: undefined });
+    expect(store.calls.at(-1)).toEqual(["d2"]);
+    expect(await count("fraud_decisions_total")).toBe(3);
   });
 });

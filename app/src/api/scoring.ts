@@ -11,9 +11,13 @@
  * features that need no history (amount, night, weekend) and the rest missing, as XGBoost handles
  * missing values; the decision says `degraded: true`. After a failure the store is skipped for a
  * second so that an outage costs one timeout, not one per request. The deadline is
- * FEATURE_STORE_TIMEOUT_MS, once more per 100 transactions of a batch.
+ * FEATURE_STORE_TIMEOUT_MS, once more per 100 transactions of a batch. Without the store nothing
+ * says which transactions are repeats, so PostgreSQL is asked (one query per store call, within
+ * the same deadline again): a repeat gets its stored decision. The rest are scored degraded and
+ * queued for the feature store (see backfill.ts), which sees them once it answers again.
  */
 import { computeFeatures } from "../features/compute";
+import type { FeatureBackfill } from "./backfill";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
 import { errorMessage, type Logger } from "./log";
@@ -56,6 +60,8 @@ export interface ScorerDeps {
   readonly features: FeatureConfig;
   readonly featureStoreTimeoutMs: number;
   readonly log: Logger;
+  /** Where degraded transactions wait for the feature store. Without one they are never observed. */
+  readonly backfill?: FeatureBackfill;
 }
 
 /** A transaction waiting for the feature store's answer, and the request waiting for its decision. */
@@ -144,16 +150,37 @@ export class Scorer {
       return;
     }
     observing.then((results) => {
-      for (let i = 0; i < entries.length; i++) {
-        let decided: DecisionRecord | Promise<DecisionRecord>;
-        try {
-          decided = this.finish(entries[i], results?.[i]);
-        } catch (err) {
-          decided = Promise.reject(err);
-        }
-        this.settle(entries[i], decided);
+      if (!results) return this.storedOrDegraded(entries);
+      // the store answers again: what was scored without it goes in now (behind these, as late arrivals)
+      if (this.d.backfill?.size) void this.d.backfill.flush();
+      for (let i = 0; i < entries.length; i++) this.settle(entries[i], this.decided(entries[i], results[i]));
+    });
+  }
+
+  /**
+   * Without the feature store: the stored decision for each entry that has one (a repeat), the
+   * degraded decision for the rest. A lookup that fails or misses the deadline finds nothing.
+   */
+  private storedOrDegraded(entries: readonly Entry[]): void {
+    const ids = entries.map((e) => e.tx.transactionId);
+    within(this.d.decisions.getMany(ids), this.d.featureStoreTimeoutMs, () => undefined).then((stored) => {
+      for (const e of entries) {
+        const found = stored?.get(e.tx.transactionId);
+        if (found) {
+          this.d.decisions.release(1);
+          this.settle(e, found);
+        } else this.settle(e, this.decided(e, undefined));
       }
     });
+  }
+
+  /** `finish`, with a throw turned into a rejected decision. */
+  private decided(e: Entry, observed: ObserveResult | undefined): DecisionRecord | Promise<DecisionRecord> {
+    try {
+      return this.finish(e, observed);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Answers the entry's request and ends its in-flight entry once `decided` is final. */
@@ -179,36 +206,24 @@ export class Scorer {
     const running = this.inflight.get(id);
     if (running) return running;
     const buffered = this.d.decisions.getBuffered(id);
-    return buffered && Promise.resolve(buffered);
+    if (buffered) return Promise.resolve(buffered);
+    // scored degraded and not in the feature store yet, so the store would call it new: its
+    // decision is written (or still buffered) in the decision log
+    if (this.d.backfill?.has(id)) {
+      return this.d.decisions.get(id).then((stored) => stored ?? Promise.reject(new UnavailableError("the first decision for this transactionId is not readable yet", 1)));
+    }
+    return undefined;
   }
 
   /**
    * What the feature store answers for `transactions` transactions, or undefined (degraded) when
    * it fails or misses the deadline: the timeout, once more per 100 transactions of a batch (each
-   * 100 are one script call in Redis). The timer is cleared when the store answers, so answered
-   * requests leave no timer to fire (they showed in the profile under load).
+   * 100 are one script call in Redis).
    */
   private withDeadline<T>(transactions: number, observing: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.storeDownUntil) return Promise.resolve(undefined);
-    const ms = batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions);
     // a synchronous throw (a transaction the store refuses outright) is the caller's, not an outage
-    const observed = observing();
-    return new Promise((resolve) => {
-      let settled = false;
-      const settle = (r: T | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(r);
-      };
-      const timer = setTimeout(() => {
-        if (!settled) settle(this.storeFailed(new Error(`feature store did not answer within ${ms} ms`)));
-      }, ms);
-      timer.unref();
-      observed.then(settle, (err: unknown) => {
-        if (!settled) settle(this.storeFailed(err));
-      });
-    });
+    return within(observing(), batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions), (err) => this.storeFailed(err));
   }
 
   private storeFailed(err: unknown): undefined {
@@ -238,13 +253,12 @@ export class Scorer {
     }
     try {
       if (!observed) {
-        // No PostgreSQL lookup for duplicates here: during a Redis outage under load it would put
-        // a query per transaction on the database. Degraded features depend on the transaction
-        // alone, so a repeat gets the same decision; the log keeps the first (ON CONFLICT DO NOTHING).
         this.d.metrics.degraded.inc();
         const features = computeFeatures(tx, EMPTY, this.d.features);
         for (let i = 0; i < features.length; i++) if (!HISTORY_FREE.has(i)) features[i] = Number.NaN;
-        return this.decide(tx, model, features, true, false);
+        const decided = this.decide(tx, model, features, true, false);
+        this.d.backfill?.add(tx);
+        return decided;
       }
       return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, false);
     } catch (err) {
@@ -278,6 +292,38 @@ export class Scorer {
     this.d.metrics.decision(decision, score);
     return record;
   }
+}
+
+/**
+ * `p`'s value, or undefined when it rejects or has not settled within `ms` (then `onFail` gets the
+ * error). The timer is cleared when `p` settles, so answered calls leave no timer to fire (they
+ * showed in the profile under load).
+ */
+function within<T>(p: Promise<T>, ms: number, onFail: (err: unknown) => void): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      onFail(new Error(`no answer within ${ms} ms`));
+      resolve(undefined);
+    }, ms);
+    timer.unref();
+    p.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        onFail(err);
+        resolve(undefined);
+      },
+    );
+  });
 }
 
 /**

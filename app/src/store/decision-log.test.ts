@@ -55,6 +55,20 @@ describe("decision log on embedded PGlite", () => {
     const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions");
     expect(rows[0].n).toBe(1);
   });
+
+  it("getMany finds the stored ones among many ids, buffered or written, in one query", async () => {
+    const log = new DecisionLog(sql, { capacity: 10, lingerMs: 1 });
+    log.reserve(2);
+    log.append(decision("m-1"));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    log.append(decision("m-2", { score: 0.5 }));
+    const found = await log.getMany(["m-0", "m-1", "m-2", "m-3"]);
+    expect([...found.keys()].sort()).toEqual(["m-1", "m-2"]);
+    expect(found.get("m-1")).toEqual(decision("m-1"));
+    expect(found.get("m-2")?.score).toBe(0.5);
+    expect((await log.getMany(["nothing"])).size).toBe(0);
+    await log.drain(Date.now() + 5000);
+  });
 });
 
 describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
@@ -177,6 +191,16 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     expect(left.map((d) => d.transactionId)).toEqual(["lost-1"]);
     await proxy.restore();
     expect(await log.drain(Date.now() + 5000)).toEqual([]);
+  });
+
+  it("getMany reads written decisions by id in one query", async () => {
+    const log = new DecisionLog(direct, { schema, capacity: 10 });
+    log.reserve(2);
+    log.append(decision("g-1"));
+    log.append(decision("g-2", { decision: "review", score: 0.6 }));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    const found = await log.getMany(["g-2", "g-none", "g-1"]);
+    expect(found).toEqual(new Map([["g-1", decision("g-1")], ["g-2", decision("g-2", { decision: "review", score: 0.6 })]]));
   });
 
   it("stores feedback and lets a later label replace an earlier one", async () => {

@@ -133,6 +133,7 @@ export class DecisionLog {
   private readonly insertSql: string;
   private readonly copySql: string;
   private readonly selectSql: string;
+  private readonly selectManySql: string;
   private readonly feedbackSql: string;
 
   constructor(
@@ -150,6 +151,7 @@ export class DecisionLog {
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
     this.selectSql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = $1`;
+    this.selectManySql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = ANY($1::text[])`;
     // A corrected label replaces the earlier one; received_at says when we last heard.
     this.feedbackSql = `INSERT INTO ${s}feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
       ON CONFLICT (transaction_id) DO UPDATE SET label = EXCLUDED.label, reported_at = EXCLUDED.reported_at, received_at = now()`;
@@ -197,6 +199,22 @@ export class DecisionLog {
     if (pending) return pending;
     const { rows } = await this.sql.query<DecisionRow>(this.selectSql, [transactionId]);
     return rows[0] && fromRow(rows[0]);
+  }
+
+  /** The stored decisions among `ids`, by id: from the buffer, then one query for the rest. */
+  async getMany(ids: readonly string[]): Promise<Map<string, DecisionRecord>> {
+    const found = new Map<string, DecisionRecord>();
+    const rest: string[] = [];
+    for (const id of ids) {
+      const pending = this.queue.get(id);
+      if (pending) found.set(id, pending);
+      else rest.push(id);
+    }
+    if (rest.length > 0) {
+      const { rows } = await this.sql.query<DecisionRow>(this.selectManySql, [rest]);
+      for (const r of rows) found.set(r.transaction_id, fromRow(r));
+    }
+    return found;
   }
 
   /**

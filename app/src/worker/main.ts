@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     const deadline = Date.now() + cfg.shutdownDrainMs;
     await pipeline.stop();
     await running;
-    const left = await runtime.decisions.drain(deadline);
+    const left = await runtime.drain(deadline);
     for (const d of left) log.error("decision not written", { decision: d });
     await adapter.close();
     await runtime.close();
