@@ -49,6 +49,9 @@ export function alertRuleGroups(s: WorkloadSettings): RuleGroup[] {
         rule("FraudDecisionBufferGrowing", `(${PROMQL.decisionBuffer}) > 0`, "10m", "warning",
           "Fraud API: decisions are buffered in memory",
           "{{ $labels.pod }} holds {{ $value }} unwritten decisions: PostgreSQL is unreachable or slow."),
+        rule("FraudFeatureBackfillDropped", `(${PROMQL.featureBackfillDropped}) > 0`, "0m", "warning",
+          "Fraud API: transactions scored degraded were never recorded in the feature store",
+          "{{ $value }} in the last 15 minutes (backfill full, or still unrecorded at shutdown): card and merchant features undercount them for up to 30 days."),
       ],
     },
     {

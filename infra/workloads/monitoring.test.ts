@@ -16,7 +16,7 @@ const byName = (alert: string) => {
 const APP_METRICS = [
   "http_requests_total", "http_request_duration_seconds_bucket", "fraud_decisions_total", "fraud_score_bucket",
   "fraud_model_info", "fraud_model_loaded", "fraud_feature_store_errors_total", "fraud_degraded_total",
-  "fraud_model_load_failures_total", "fraud_decision_buffer_size",
+  "fraud_model_load_failures_total", "fraud_decision_buffer_size", "fraud_feature_backfill_size",
 ];
 
 describe("alert rules", () => {
@@ -25,6 +25,7 @@ describe("alert rules", () => {
     expect(byName("FraudApiHighLatencyP99").expr).toMatch(/^\(histogram_quantile\(0\.99, [^]*\) > 0\.3$/);
     expect(byName("FraudModelNotLoaded").expr).toMatch(/fraud_model_loaded[^]*== 0$/);
     expect(byName("FraudFeatureStoreDegraded").expr).toMatch(/fraud_feature_store_errors_total[^]*fraud_degraded_total/);
+    expect(byName("FraudFeatureBackfillDropped").expr).toMatch(/^\(sum\(increase\(fraud_feature_backfill_dropped_total\{namespace="fraud-serving"\}\[15m\]\)\)\) > 0$/);
     expect(byName("FraudTrainerFailed").expr).toMatch(/kube_job_status_failed\{namespace="fraud-training", job_name=~"fraud-trainer-\.\*"\} > 0/);
     expect(byName("FraudTrainerLate").expr).toMatch(/kube_cronjob_status_last_successful_time[^]*> 720000/);
     for (const r of rules) expect(["critical", "warning"]).toContain(r.labels.severity);

@@ -23,6 +23,8 @@ export const PROMQL = {
   featureStoreErrorRate: `sum(rate(fraud_feature_store_errors_total{${serving}}[5m]))`,
   degradedRate: `sum(rate(fraud_degraded_total{${serving}}[5m]))`,
   decisionBuffer: `max by (pod) (fraud_decision_buffer_size{${serving}})`,
+  featureBackfill: `max by (pod) (fraud_feature_backfill_size{${serving}})`,
+  featureBackfillDropped: `sum(increase(fraud_feature_backfill_dropped_total{${serving}}[15m]))`,
   availableReplicas: `kube_deployment_status_replicas_available{${serving}, deployment=~"${WORKLOAD_NAMES.api}|${WORKLOAD_NAMES.worker}"}`,
   trainerSecondsSinceSuccess: `time() - max(kube_cronjob_status_last_successful_time{${trainerCron}})`,
   /** Jobs that gave up: failed pods, none active, no success (a retry that later succeeds does not count). */
