@@ -17,9 +17,9 @@
  * queued for the feature store (see backfill.ts), which sees them once it answers again.
  */
 import { computeFeatures } from "../features/compute";
-import type { FeatureBackfill } from "./backfill";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
+import type { FeatureBackfill } from "./backfill";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ModelHolder, PreparedModel } from "./model-holder";
