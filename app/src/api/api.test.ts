@@ -165,6 +165,17 @@ describe("fraud API on embedded defaults", () => {
     expect(relabelled.rows).toEqual([{ label: "legit" }]);
     const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T01:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
     expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+    // the fraud report retried after its reversal: superseded, in the table and in the features
+    const retried = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+    expect(retried.json).toEqual({
+      transactionId: t.transactionId,
+      stored: false,
+      featuresUpdated: false,
+      note: expect.stringMatching(/^superseded: the legit label reported at \d{4}-.*Z stands$/),
+    });
+    expect((await h.api.runtime.sql.query("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId])).rows).toEqual([{ label: "legit" }]);
+    const after = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T02:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
+    expect((await h.api.runtime.featureStore.observe(after)).snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
   });
 
   it("swaps to a newly promoted model, and refuses a broken one while the old one keeps serving", async () => {

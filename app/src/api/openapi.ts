@@ -147,12 +147,15 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
       "/v1/feedback": {
         post: {
           summary: "Label a scored transaction",
-          description: "Stores the label; a fraud label also counts in the merchant's fraud-risk features from reportedAt on.",
+          description:
+            "Stores the label; a fraud label also counts in the merchant's fraud-risk features from reportedAt on, a legit one withdraws it. " +
+            "A transaction's labels apply in reportedAt order, whatever order they arrive in: a label reported no later than the one stored " +
+            "changes nothing (stored: false, and the note names the label that stands); at equal times legit stands. Retrying is safe.",
           security: [{ apiKey: [] }],
           requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Feedback" } } } },
           responses: {
             "200": {
-              description: "Stored.",
+              description: "Stored, or (stored: false) superseded by a label reported later.",
               content: {
                 "application/json": {
                   schema: {

@@ -258,23 +258,28 @@ export class Api {
   /**
    * Stores the label, and updates the merchant-risk features: a fraud label counts from its report
    * time; a legit one withdraws a fraud label the transaction had (a reversed chargeback), as the
-   * trainer, which reads each transaction's latest label, would see it. That needs the transaction's
-   * merchant and time, read from the decision log: a label for a transaction not scored (yet) is
-   * stored but cannot feed features.
+   * trainer, which reads each transaction's latest label, would see it. A label reported before the
+   * one stored (a retried or delayed webhook) changes neither. Updating features needs the
+   * transaction's merchant and time, read from the decision log: a label for a transaction not
+   * scored (yet) is stored but cannot feed features.
    */
   private async feedback(fb: ReturnType<typeof parseFeedback>): Promise<Record<string, unknown>> {
-    await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
+    const standing = await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
       throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
     });
+    if (standing.label !== fb.label || standing.reportedAt !== fb.reportedAt) {
+      const at = new Date(standing.reportedAt).toISOString();
+      return { transactionId: fb.transactionId, stored: false, featuresUpdated: false, note: `superseded: the ${standing.label} label reported at ${at} stands` };
+    }
     const decision = await this.d.decisions.getEventually(fb.transactionId, LABEL_LOOKUP_WAIT_MS).catch(() => undefined);
     if (!decision) {
       return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
     }
-    const label = { transactionId: fb.transactionId, merchantId: decision.merchantId, timestamp: decision.occurredAt };
+    const label = { transactionId: fb.transactionId, merchantId: decision.merchantId, timestamp: decision.occurredAt, knownAt: fb.reportedAt };
     const store = this.d.featureStore;
     try {
       await withTimeout(
-        fb.label === "fraud" ? store.recordFraudLabel({ ...label, knownAt: fb.reportedAt }) : store.retractFraudLabel(label),
+        fb.label === "fraud" ? store.recordFraudLabel(label) : store.retractFraudLabel(label),
         this.d.featureStoreTimeoutMs * 5,
         "feature store",
       );

@@ -9,8 +9,9 @@
  *   dropped: no later transaction can read them;
  * - a duplicate transactionId records nothing, and its snapshot is the one as of its timestamp
  *   without the transaction itself (what a retry after a failed first attempt should score with);
- * - a fraud label is identified by (transactionId, timestamp); recording it again keeps the
- *   earliest knownAt; retracting it removes it for every later observe.
+ * - a fraud label is identified by (transactionId, timestamp); the labels of a transaction apply
+ *   in knownAt order (a report known no later than the standing label changes nothing, legit
+ *   stands at equal times); a legit label removes the fraud label for every later observe.
  *
  * Memory is bounded by the last 30 days of traffic (plus `maxLatenessMs`):
  * - idempotency: ids are remembered for `idRetentionMs` (default 31 days) of *data* time, i.e.
@@ -50,9 +51,18 @@ interface FraudEntry {
   knownAt: number;
 }
 
+/** The label standing for a transaction: decides whether a later-arriving report applies. */
+interface LabelState {
+  readonly ts: number;
+  readonly knownAt: number;
+  readonly legit: boolean;
+}
+
 interface MerchantState extends SortedTimes {
   /** Sorted by ts. */
   frauds: FraudEntry[];
+  /** By transactionId; dropped with the merchant's trimmed labels and at the daily sweep. */
+  labels: Map<string, LabelState>;
   /** Newest tx or label time: decides when the whole merchant can go. */
   newestEvent: number;
 }
@@ -90,6 +100,11 @@ function compact<T extends SortedTimes>(s: T, parallel: unknown[][]): void {
     for (const p of parallel) p.splice(0, s.head);
     s.head = 0;
   }
+}
+
+/** Forgets the label states of transactions before `floor`: no window reads their labels again. */
+function dropLabelsBefore(m: MerchantState, floor: number): void {
+  for (const [id, l] of m.labels) if (l.ts < floor) m.labels.delete(id);
 }
 
 export interface MemoryStoreStats {
@@ -133,11 +148,8 @@ export class MemoryFeatureStore implements FeatureStore {
     this.recordFraudLabelSync(label);
   }
 
-  async retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void> {
-    const frauds = this.merchants.get(label.merchantId)?.frauds;
-    if (!frauds) return;
-    const i = frauds.findIndex((f) => f.ts === label.timestamp && f.id === label.transactionId);
-    if (i >= 0) frauds.splice(i, 1);
+  async retractFraudLabel(label: FraudLabel): Promise<void> {
+    this.applyLabel(label, true);
   }
 
   async close(): Promise<void> {
@@ -170,19 +182,7 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   recordFraudLabelSync(label: FraudLabel): void {
-    const m = this.merchant(label.merchantId);
-    const frauds = m.frauds;
-    // frauds is sorted by ts: find the same (id, ts) among equal timestamps
-    let i = frauds.length;
-    while (i > 0 && frauds[i - 1].ts > label.timestamp) i--;
-    for (let j = i - 1; j >= 0 && frauds[j].ts === label.timestamp; j--) {
-      if (frauds[j].id === label.transactionId) {
-        if (label.knownAt < frauds[j].knownAt) frauds[j].knownAt = label.knownAt;
-        return;
-      }
-    }
-    frauds.splice(i, 0, { id: label.transactionId, ts: label.timestamp, knownAt: label.knownAt });
-    if (label.timestamp > m.newestEvent) m.newestEvent = label.timestamp;
+    this.applyLabel(label, false);
   }
 
   stats(): MemoryStoreStats {
@@ -200,6 +200,26 @@ export class MemoryFeatureStore implements FeatureStore {
       fraudLabels,
       rememberedIds: this.seen.size,
     };
+  }
+
+  /** A fraud or legit label report, in knownAt order as the Redis store's LABEL_LUA. */
+  private applyLabel(label: FraudLabel, legit: boolean): void {
+    const m = this.merchant(label.merchantId);
+    const standing = m.labels.get(label.transactionId);
+    if (standing) {
+      if (label.knownAt < standing.knownAt || (label.knownAt === standing.knownAt && (legit === standing.legit || !legit))) return;
+      if (!standing.legit) {
+        const i = m.frauds.findIndex((f) => f.ts === standing.ts && f.id === label.transactionId);
+        if (i >= 0) m.frauds.splice(i, 1);
+      }
+    }
+    m.labels.set(label.transactionId, { ts: label.timestamp, knownAt: label.knownAt, legit });
+    if (legit) return;
+    // frauds is sorted by ts: after the entries of the same or an earlier ts
+    let i = m.frauds.length;
+    while (i > 0 && m.frauds[i - 1].ts > label.timestamp) i--;
+    m.frauds.splice(i, 0, { id: label.transactionId, ts: label.timestamp, knownAt: label.knownAt });
+    if (label.timestamp > m.newestEvent) m.newestEvent = label.timestamp;
   }
 
   /** Point-in-time view at tx.timestamp; `self` (a duplicate's first observation) is left out. */
@@ -270,7 +290,7 @@ export class MemoryFeatureStore implements FeatureStore {
   private merchant(merchantId: string): MerchantState {
     let m = this.merchants.get(merchantId);
     if (!m) {
-      m = { ts: [], head: 0, frauds: [], newestEvent: -Infinity };
+      m = { ts: [], head: 0, frauds: [], labels: new Map(), newestEvent: -Infinity };
       this.merchants.set(merchantId, m);
     }
     return m;
@@ -287,7 +307,10 @@ export class MemoryFeatureStore implements FeatureStore {
     compact(m, []);
     let drop = 0;
     while (drop < m.frauds.length && m.frauds[drop].ts < floor) drop++;
-    if (drop > 0) m.frauds.splice(0, drop);
+    if (drop > 0) {
+      m.frauds.splice(0, drop);
+      dropLabelsBefore(m, floor);
+    }
   }
 
   private remember(id: string, tx: SeenTx): void {
@@ -311,7 +334,11 @@ export class MemoryFeatureStore implements FeatureStore {
   private sweep(): void {
     const idleBefore = this.newest - MAX_WINDOW_MS - this.maxLatenessMs;
     for (const [id, c] of this.cards) if (c.ts[c.ts.length - 1] < idleBefore) this.cards.delete(id);
-    for (const [id, m] of this.merchants) if (m.newestEvent < idleBefore) this.merchants.delete(id);
+    for (const [id, m] of this.merchants) {
+      if (m.newestEvent < idleBefore) this.merchants.delete(id);
+      // legit labels trim nothing on their own: their states go here
+      else if (m.head < m.ts.length) dropLabelsBefore(m, m.ts[m.ts.length - 1] - MAX_WINDOW_MS);
+    }
     this.nextSweepAt = this.newest + DAY_MS;
   }
 }

@@ -12,6 +12,7 @@
  *   merchant:{merchantId}   zset, score = ts, member = transactionId
  *   mfraud:{merchantId}     zset, score = labelled tx ts, member = "{transactionId}|{knownAt}"
  *   mfraudknown:{merchantId} zset, the same labels: score = knownAt, member = "{transactionId}|{ts}"
+ *   label:{transactionId}   string "{knownAt} fraud|legit", the label standing (orders late reports)
  * A card is one string rather than a sorted set because the script's cost was in reading a card's
  * history entry by entry (measured ~0.27 us per entry in Lua, plus a reply element each that the
  * API parsed): the string is copied out whole and decoded here. Its stale records are cut from
@@ -213,45 +214,31 @@ const REPLY_HEADER_BYTES = 29;
 /** Bytes per card record: timestamp and cents, little-endian doubles. */
 const RECORD_BYTES = 16;
 
-// KEYS: the labels by transaction time, the same labels by knownAt. ARGV: the labelled transaction's
-// timestamp, its id, knownAt, the key TTL. A label is (transactionId, timestamp); recording it again
-// keeps the earliest knownAt.
+// A label report (fraud or legit) for one transaction. KEYS: the merchant's labels by transaction
+// time, the same labels by knownAt, the transaction's label state ("{knownAt} {kind}" of the label
+// standing). ARGV: the transaction's timestamp, its id, knownAt, the key TTL, "fraud" or "legit".
+// Reports apply in knownAt order (see FeatureStore.recordFraudLabel): one known no later than the
+// standing label changes nothing, at equal times legit stands. Returns 1 when it applied.
 const LABEL_LUA = `
-local prefix = ARGV[2] .. '|'
-local by_known = ARGV[2] .. '|' .. ARGV[1]
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
-for _, m in ipairs(members) do
-  local rest = string.sub(m, #prefix + 1)
-  if string.sub(m, 1, #prefix) == prefix and not string.find(rest, '|', 1, true) then
-    if tonumber(ARGV[3]) < tonumber(rest) then
-      redis.call('ZREM', KEYS[1], m)
-      redis.call('ZADD', KEYS[1], ARGV[1], prefix .. ARGV[3])
-      redis.call('ZADD', KEYS[2], ARGV[3], by_known)
-    end
-    return 0
+local ts, id, known, ttl, kind = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local state = redis.call('GET', KEYS[3])
+if state then
+  local was_known, was = string.match(state, '^(%S+) (%a+)$')
+  local a, b = tonumber(known), tonumber(was_known)
+  if a < b or (a == b and (kind == was or kind == 'fraud')) then return 0 end
+  if was == 'fraud' then
+    redis.call('ZREM', KEYS[1], id .. '|' .. was_known)
+    redis.call('ZREM', KEYS[2], id .. '|' .. ts)
   end
 end
-redis.call('ZADD', KEYS[1], ARGV[1], prefix .. ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[3], by_known)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('SET', KEYS[3], known .. ' ' .. kind, 'PX', ttl)
+if kind == 'fraud' then
+  redis.call('ZADD', KEYS[1], ts, id .. '|' .. known)
+  redis.call('ZADD', KEYS[2], known, id .. '|' .. ts)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
 return 1
-`;
-
-// KEYS: as LABEL_LUA. ARGV: the labelled transaction's timestamp, its id. Removes the label from
-// both sets (its knownAt is read from the first to name the member of the second).
-const RETRACT_LUA = `
-local prefix = ARGV[2] .. '|'
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
-for _, m in ipairs(members) do
-  local rest = string.sub(m, #prefix + 1)
-  if string.sub(m, 1, #prefix) == prefix and not string.find(rest, '|', 1, true) then
-    redis.call('ZREM', KEYS[1], m)
-    redis.call('ZREM', KEYS[2], prefix .. ARGV[1])
-    return 1
-  end
-end
-return 0
 `;
 
 /**
@@ -314,7 +301,6 @@ interface FeatureCommands {
   /** numKeys, then the keys and arguments (the key count varies with the batch). */
   fraudObserveBuffer(...args: (string | number)[]): Promise<Buffer[]>;
   fraudLabel(...args: (string | number)[]): Promise<number>;
-  fraudRetract(...args: (string | number)[]): Promise<number>;
 }
 
 function num(ms: number, what: string): string {
@@ -342,8 +328,7 @@ export class RedisFeatureStore implements FeatureStore {
     if (!(this.idTtlMs > 0 && this.keyTtlMs > 0)) throw new RangeError("idTtlMs and keyTtlMs must be > 0");
     if (!("fraudObserveBuffer" in redis)) {
       redis.defineCommand("fraudObserve", { lua: OBSERVE_LUA });
-      redis.defineCommand("fraudLabel", { numberOfKeys: 2, lua: LABEL_LUA });
-      redis.defineCommand("fraudRetract", { numberOfKeys: 2, lua: RETRACT_LUA });
+      redis.defineCommand("fraudLabel", { numberOfKeys: 3, lua: LABEL_LUA });
     }
     this.commands = redis as unknown as FeatureCommands;
   }
@@ -360,7 +345,7 @@ export class RedisFeatureStore implements FeatureStore {
     return new RedisFeatureStore(client, options, true);
   }
 
-  key(kind: "tx" | "card" | "merchant" | "mfraud" | "mfraudknown", id: string): string {
+  key(kind: "tx" | "card" | "merchant" | "mfraud" | "mfraudknown" | "label", id: string): string {
     return `${this.keyPrefix}${kind}:${id}`;
   }
 
@@ -419,22 +404,23 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   async recordFraudLabel(label: FraudLabel): Promise<void> {
+    await this.label(label, "fraud");
+  }
+
+  async retractFraudLabel(label: FraudLabel): Promise<void> {
+    await this.label(label, "legit");
+  }
+
+  private async label(label: FraudLabel, kind: "fraud" | "legit"): Promise<void> {
     await this.commands.fraudLabel(
       this.key("mfraud", label.merchantId),
       this.key("mfraudknown", label.merchantId),
+      this.key("label", label.transactionId),
       num(label.timestamp, "label timestamp"),
       label.transactionId,
       num(label.knownAt, "label knownAt"),
       this.keyTtlMs,
-    );
-  }
-
-  async retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void> {
-    await this.commands.fraudRetract(
-      this.key("mfraud", label.merchantId),
-      this.key("mfraudknown", label.merchantId),
-      num(label.timestamp, "label timestamp"),
-      label.transactionId,
+      kind,
     );
   }
 

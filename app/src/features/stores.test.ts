@@ -99,11 +99,42 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       // the labelled transaction is 2 days old: outside the 1-day window, inside 7 and 30
       expect(at.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
       expect(at.snapshot.merchantCounts).toEqual([1, 2, 2]);
-      // the same label reported earlier moves knownAt back; a later report does not move it forward
+      // labels apply in report order: one known earlier than the standing one changes nothing, a
+      // later report of it moves knownAt to that report
       await store.recordFraudLabel({ ...label, knownAt: T0 + HOUR });
-      await store.recordFraudLabel({ ...label, knownAt: T0 + 5 * DAY_MS });
       const early = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * HOUR }));
-      expect(early.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
+      expect(early.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+      await store.recordFraudLabel({ ...label, knownAt: T0 + 5 * DAY_MS });
+      const moved = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 3 * DAY_MS }));
+      expect(moved.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+    });
+
+    it("applies a transaction's labels in report order, whatever order they arrive in", async () => {
+      const reports = [
+        { legit: false, knownAt: T0 + 2 * HOUR },
+        { legit: true, knownAt: T0 + 3 * HOUR },
+        { legit: false, knownAt: T0 + 5 * HOUR },
+      ];
+      const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+      for (const order of orders) {
+        const who = ids();
+        const bad = tx({ ...who, timestamp: T0 });
+        await store.observe(bad);
+        for (const i of order) {
+          const label = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: reports[i].knownAt };
+          await (reports[i].legit ? store.retractFraudLabel(label) : store.recordFraudLabel(label));
+        }
+        // the fraud report at 5h stands (the legit one at 3h undid the one at 2h): counted from 5h
+        const at4 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 4 * HOUR }));
+        const at6 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 6 * HOUR }));
+        expect([at4.snapshot.merchantKnownFrauds, at6.snapshot.merchantKnownFrauds], `order ${order}`).toEqual([[0, 0, 0], [1, 1, 1]]);
+        // a legit label at the same time as the standing fraud one stands; the fraud one again does not undo it
+        const tie = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 5 * HOUR };
+        await store.retractFraudLabel(tie);
+        await store.recordFraudLabel(tie);
+        const at7 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * HOUR }));
+        expect(at7.snapshot.merchantKnownFrauds, `order ${order}`).toEqual([0, 0, 0]);
+      }
     });
 
     it("stops counting a retracted fraud label; retracting what is not there changes nothing", async () => {
@@ -115,9 +146,10 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       for (const t of [bad, also]) await store.recordFraudLabel({ transactionId: t.transactionId, merchantId: who.merchantId, timestamp: t.timestamp, knownAt: T0 + 2 * HOUR });
       const both = await store.observe(tx({ ...who, cardId: "third", timestamp: T0 + 3 * HOUR }));
       expect(both.snapshot.merchantKnownFrauds).toEqual([2, 2, 2]);
-      await store.retractFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0 });
-      await store.retractFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0 });
-      await store.retractFraudLabel({ transactionId: "never-labelled", merchantId: who.merchantId, timestamp: T0 + HOUR });
+      const legit = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 3 * HOUR };
+      await store.retractFraudLabel(legit);
+      await store.retractFraudLabel(legit);
+      await store.retractFraudLabel({ transactionId: "never-labelled", merchantId: who.merchantId, timestamp: T0 + HOUR, knownAt: T0 + 3 * HOUR });
       const one = await store.observe(tx({ ...who, cardId: "fourth", timestamp: T0 + 4 * HOUR }));
       expect(one.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
       // labelled again later: counts again, from its new report time
@@ -210,7 +242,7 @@ describeWithRedis("redis store", (redisUrl) => {
       for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
       await store.recordFraudLabel({ transactionId: "x", merchantId: "m", timestamp: T0 + 39 * DAY_MS, knownAt: T0 + 39 * DAY_MS });
       const keys = await admin.keys(`${prefix}ttl:*`);
-      expect(keys.length).toBe(44); // 40 ids + card + merchant + the two label sets
+      expect(keys.length).toBe(45); // 40 ids + card + merchant + the two label sets + the label's state
       for (const key of keys) {
         const ttl = await admin.pttl(key);
         expect(ttl, key).toBeGreaterThan(9 * DAY_MS);

@@ -89,13 +89,20 @@ export interface FeatureStore {
    * sees the earlier ones); one round trip where the store can. The scorer observes through this.
    */
   observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]>;
-  /** A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`. */
+  /**
+   * A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`.
+   * The labels of one transaction (this and `retractFraudLabel`) apply in the order of their
+   * `knownAt`, whatever order they arrive in: one known no later than the label standing changes
+   * nothing (at equal times a legit label stands). So a retried or delayed report cannot undo a
+   * later one, and every store (and the feedback table) ends in the same state.
+   */
   recordFraudLabel(label: FraudLabel): Promise<void>;
   /**
-   * Withdraws a fraud label (the transaction was later labelled legit): transactions observed from
-   * now on do not count it. Those observed while it stood keep what they saw. No-op without one.
+   * A legit label, known from `knownAt`: withdraws the transaction's fraud label (a reversed
+   * chargeback), and keeps an earlier-known fraud label that arrives later from counting.
+   * Transactions observed while a fraud label stood keep what they saw.
    */
-  retractFraudLabel(label: Omit<FraudLabel, "knownAt">): Promise<void>;
+  retractFraudLabel(label: FraudLabel): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +111,6 @@ export interface FraudLabel {
   readonly merchantId: string;
   /** The labelled transaction's time (epoch ms). */
   readonly timestamp: number;
-  /** When the label became known (epoch ms): its report time, or timestamp + labelDelayMs. */
+  /** When the label became known (epoch ms): its report time, or timestamp + labelDelayMs (replays). */
   readonly knownAt: number;
 }

@@ -56,6 +56,13 @@ describe("decision log on embedded PGlite", () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it("keeps feedback in report order", async () => {
+    const log = new DecisionLog(sql, { capacity: 10 });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "legit", reportedAt: 2000 })).toEqual({ label: "legit", reportedAt: 2000 });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 1000 })).toEqual({ label: "legit", reportedAt: 2000 });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 3000 })).toEqual({ label: "fraud", reportedAt: 3000 });
+  });
+
   it("getMany finds the stored ones among many ids, buffered or written, in one query", async () => {
     const log = new DecisionLog(sql, { capacity: 10, lingerMs: 1 });
     log.reserve(2);
@@ -203,12 +210,20 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     expect(found).toEqual(new Map([["g-1", decision("g-1")], ["g-2", decision("g-2", { decision: "review", score: 0.6 })]]));
   });
 
-  it("stores feedback and lets a later label replace an earlier one", async () => {
+  it("stores feedback in report order: a later label replaces an earlier one, an earlier one arriving late does not", async () => {
     const log = new DecisionLog(direct, { schema, capacity: 10 });
-    await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: Date.parse("2024-03-02T00:00:00Z") });
-    await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: Date.parse("2024-03-03T00:00:00Z") });
+    const at = (day: number) => Date.parse(`2024-03-0${day}T00:00:00Z`);
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({ label: "legit", reportedAt: at(2) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    // a delayed or retried report from before: the fraud label at day 3 stands
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    // the same report again (a retry) is what stands
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    // at equal times legit stands, as in the feature stores
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(3) })).toEqual({ label: "legit", reportedAt: at(3) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "legit", reportedAt: at(3) });
     const { rows } = await direct.query<{ label: string; reported_at: Date }>(`SELECT label, reported_at FROM "${schema}".feedback`);
-    expect(rows).toEqual([{ label: "fraud", reported_at: new Date("2024-03-03T00:00:00Z") }]);
+    expect(rows).toEqual([{ label: "legit", reported_at: new Date("2024-03-03T00:00:00Z") }]);
     await expect(
       direct.query(`INSERT INTO "${schema}".feedback (transaction_id, label, reported_at) VALUES ('x', 'maybe', now())`),
     ).rejects.toThrow(/check constraint/);

@@ -152,9 +152,15 @@ export class DecisionLog {
     this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
     this.selectSql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = $1`;
     this.selectManySql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = ANY($1::text[])`;
-    // A corrected label replaces the earlier one; received_at says when we last heard.
-    this.feedbackSql = `INSERT INTO ${s}feedback (transaction_id, label, reported_at) VALUES ($1, $2, $3)
-      ON CONFLICT (transaction_id) DO UPDATE SET label = EXCLUDED.label, reported_at = EXCLUDED.reported_at, received_at = now()`;
+    // Labels apply in reported_at order (legit after fraud at equal times), as in the feature
+    // stores, whatever order they arrive in; received_at says when we last heard. Returns the label
+    // standing after this one.
+    this.feedbackSql = `INSERT INTO ${s}feedback AS f (transaction_id, label, reported_at) VALUES ($1, $2, $3)
+      ON CONFLICT (transaction_id) DO UPDATE SET
+        label = CASE WHEN (EXCLUDED.reported_at, EXCLUDED.label) > (f.reported_at, f.label) THEN EXCLUDED.label ELSE f.label END,
+        reported_at = GREATEST(f.reported_at, EXCLUDED.reported_at),
+        received_at = now()
+      RETURNING label, reported_at`;
     this.queue = new WriteBehindQueue<DecisionRecord>({
       capacity: opts.capacity,
       batchSize: opts.batchSize ?? 1000,
@@ -235,8 +241,17 @@ export class DecisionLog {
     return this.queue.get(transactionId);
   }
 
-  async recordFeedback(fb: FeedbackRecord): Promise<void> {
-    await this.sql.query(this.feedbackSql, [fb.transactionId, fb.label, new Date(fb.reportedAt).toISOString()]);
+  /**
+   * Stores a label unless one reported later is stored (labels apply in report order). Returns the
+   * label standing afterwards: `fb`'s own label and time when it applied, or was already stored.
+   */
+  async recordFeedback(fb: FeedbackRecord): Promise<Omit<FeedbackRecord, "transactionId">> {
+    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(this.feedbackSql, [
+      fb.transactionId,
+      fb.label,
+      new Date(fb.reportedAt).toISOString(),
+    ]);
+    return { label: rows[0].label, reportedAt: new Date(rows[0].reported_at).getTime() };
   }
 
   async ping(): Promise<void> {
