@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pgConnectionConfig } from "../config/database";
-import { ConfigError } from "../config/env-reader";
+import { configProblems } from "../testing/config-problems";
 import { main } from "./main";
 import { loadSource, trainerDatabase } from "./sources";
 
@@ -27,15 +27,6 @@ function fakeSecrets(secrets: Record<string, string>) {
   return { read, reads };
 }
 
-function problems(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("no ConfigError");
-}
 
 describe("trainer database settings", () => {
   it("cluster form: host, port, name and TLS from the environment, user and password from the RDS secret", async () => {
@@ -61,7 +52,7 @@ describe("trainer database settings", () => {
   });
 
   it("both forms at once is an error, listed with every other problem", () => {
-    expect(problems(() => trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }))).toEqual([
+    expect(configProblems(() => trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }))).toEqual([
       'DATABASE_PORT="0": expected an integer in [1, 65535]',
       'DATABASE_TLS="yes": expected true or false',
       "set either DATABASE_URL or DATABASE_HOST, not both",
