@@ -1,7 +1,11 @@
 /**
- * Per-key rate limit: at most `limit` requests per key per clock minute (fixed window).
+ * Per-key rate limit: at most `limit` requests per key in any minute, by the sliding-window
+ * counter: the count of the current clock minute plus the previous minute's count weighted by the
+ * share of that minute still inside the last 60 s (as if its requests were spread evenly). A fixed
+ * window would let a client send `limit` at the end of one minute and `limit` again at the start
+ * of the next.
  *
- * With Redis the count is shared by every replica. To keep Redis off the per-request path, a
+ * With Redis the counts are shared by every replica. To keep Redis off the per-request path, a
  * replica takes tokens in leases (INCRBY of up to 1% of the limit, one Lua call), and spends them
  * locally; so the cluster never admits more than the limit, and a replica may refuse while another
  * still holds up to one unused lease. When Redis fails the in-process limiter takes over until it
@@ -18,13 +22,37 @@ export interface RateLimiter {
   take(keyId: string): RateDecision | Promise<RateDecision>;
 }
 
-function retryAfter(now: number): number {
-  return Math.max(1, Math.ceil(((Math.floor(now / WINDOW_MS) + 1) * WINDOW_MS - now) / 1000));
+/**
+ * Requests that still fit at `now`, given the previous and the current clock minute's counts. In
+ * integers (ms), so that a weight such as 2/3 cannot round a count up by one.
+ */
+export function roomAt(now: number, previous: number, current: number, limit: number): number {
+  const left = WINDOW_MS - (now % WINDOW_MS);
+  return limit - current - Math.ceil((previous * left) / WINDOW_MS);
+}
+
+/** Seconds until one more request fits, if nothing more is admitted meanwhile (at least 1). */
+export function retryAfterSeconds(now: number, previous: number, current: number, limit: number): number {
+  const start = now - (now % WINDOW_MS);
+  // fits once the previous minute's weighted count is at most limit - current - 1; when the current
+  // minute is full, once it is the previous minute and its weighted count is at most limit - 1
+  const at =
+    current < limit
+      ? previous === 0
+        ? now
+        : start + WINDOW_MS * (1 - (limit - current - 1) / previous)
+      : start + WINDOW_MS * (2 - (limit - 1) / current);
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+interface Counts {
+  window: number;
+  previous: number;
+  current: number;
 }
 
 export class LocalRateLimiter implements RateLimiter {
-  private window = -1;
-  private counts = new Map<string, number>();
+  private readonly counts = new Map<string, Counts>();
 
   constructor(
     private readonly limit: number,
@@ -34,37 +62,53 @@ export class LocalRateLimiter implements RateLimiter {
   take(keyId: string): RateDecision {
     const now = this.now();
     const w = Math.floor(now / WINDOW_MS);
-    if (w !== this.window) {
-      this.window = w;
-      this.counts = new Map();
+    let c = this.counts.get(keyId);
+    if (!c) {
+      c = { window: w, previous: 0, current: 0 };
+      this.counts.set(keyId, c);
+      if (this.counts.size > 10_000) this.prune(w);
+    } else if (c.window !== w) {
+      c.previous = c.window === w - 1 ? c.current : 0;
+      c.current = 0;
+      c.window = w;
     }
-    const n = (this.counts.get(keyId) ?? 0) + 1;
-    this.counts.set(keyId, n);
-    return n <= this.limit ? 0 : retryAfter(now);
+    if (roomAt(now, c.previous, c.current, this.limit) < 1) return retryAfterSeconds(now, c.previous, c.current, this.limit);
+    c.current++;
+    return 0;
+  }
+
+  /** Keys idle for two minutes count nothing any more. */
+  private prune(window: number): void {
+    for (const [k, c] of this.counts) if (c.window < window - 1) this.counts.delete(k);
   }
 }
 
+// KEYS: this minute's count, the previous minute's. ARGV: tokens wanted, the limit, the TTL (ms),
+// ms into this minute, the minute (ms). Grants what fits (roomAt, the same arithmetic), counts it,
+// and returns { granted, previous, current } so the caller can say how long to wait.
 const LEASE_LUA = `
-local want = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local used = redis.call('INCRBY', KEYS[1], want)
-if used == want then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-local over = used - limit
-if over <= 0 then return want end
-if over >= want then return 0 end
-return want - over
+local want, limit, elapsed, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local room = limit - current - math.ceil(previous * (window - elapsed) / window)
+local granted = math.max(0, math.min(want, room))
+if granted > 0 then
+  current = redis.call('INCRBY', KEYS[1], granted)
+  if current == granted then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+end
+return { granted, previous, current }
 `;
 
 interface Lease {
   window: number;
   remaining: number;
-  /** Redis said the window is spent: refuse until the next one. */
-  exhausted: boolean;
+  /** Redis refused: no renewal before this time (epoch ms). */
+  refusedUntil: number;
   pending: Promise<void> | undefined;
 }
 
 interface LeaseCommands {
-  fraudRateLease(key: string, want: number, limit: number, ttlMs: number): Promise<number>;
+  fraudRateLease(current: string, previous: string, want: number, limit: number, ttlMs: number, elapsedMs: number, windowMs: number): Promise<[number, number, number]>;
 }
 
 export class RedisRateLimiter implements RateLimiter {
@@ -82,7 +126,7 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {
     this.leaseSize = Math.max(1, Math.min(1000, Math.floor(limit / 100)));
-    if (!("fraudRateLease" in redis)) redis.defineCommand("fraudRateLease", { numberOfKeys: 1, lua: LEASE_LUA });
+    if (!("fraudRateLease" in redis)) redis.defineCommand("fraudRateLease", { numberOfKeys: 2, lua: LEASE_LUA });
     this.commands = redis as unknown as LeaseCommands;
   }
 
@@ -92,7 +136,7 @@ export class RedisRateLimiter implements RateLimiter {
     const w = Math.floor(now / WINDOW_MS);
     let lease = this.leases.get(keyId);
     if (!lease || lease.window !== w) {
-      lease = { window: w, remaining: 0, exhausted: false, pending: undefined };
+      lease = { window: w, remaining: 0, refusedUntil: 0, pending: undefined };
       this.leases.set(keyId, lease);
       if (this.leases.size > 10_000) this.prune(w);
     }
@@ -100,17 +144,26 @@ export class RedisRateLimiter implements RateLimiter {
       lease.remaining--;
       return 0;
     }
-    if (lease.exhausted) return retryAfter(now);
+    if (now < lease.refusedUntil) return Math.max(1, Math.ceil((lease.refusedUntil - now) / 1000));
     const l = lease;
-    l.pending ??= this.renew(keyId, l).finally(() => (l.pending = undefined));
+    l.pending ??= this.renew(keyId, l, now).finally(() => (l.pending = undefined));
     return l.pending.then(() => this.take(keyId));
   }
 
-  private async renew(keyId: string, lease: Lease): Promise<void> {
+  private async renew(keyId: string, lease: Lease, now: number): Promise<void> {
     try {
-      const granted = await this.commands.fraudRateLease(`${this.keyPrefix}rl:${keyId}:${lease.window}`, this.leaseSize, this.limit, WINDOW_MS * 2);
+      const key = (window: number) => `${this.keyPrefix}rl:${keyId}:${window}`;
+      const [granted, previous, current] = await this.commands.fraudRateLease(
+        key(lease.window),
+        key(lease.window - 1),
+        this.leaseSize,
+        this.limit,
+        WINDOW_MS * 2,
+        now % WINDOW_MS,
+        WINDOW_MS,
+      );
       lease.remaining += granted;
-      if (granted < this.leaseSize) lease.exhausted = true;
+      if (granted === 0) lease.refusedUntil = now + retryAfterSeconds(now, previous, current, this.limit) * 1000;
     } catch (err) {
       this.onError(err);
       // Let the local limiter decide for a second rather than failing every request on Redis.
