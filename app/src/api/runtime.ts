@@ -102,7 +102,6 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
         : log.error("decision log writes failing; buffering in memory", { error: errorMessage(err), capacity: cfg.decisionBufferMax }),
   });
 
-
   let redis: Redis | undefined;
   let featureStore: FeatureStore;
   let limiter: RateLimiter | undefined;
