@@ -20,6 +20,7 @@ import { computeFeatures } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
 import type { FeatureBackfill } from "./backfill";
+import { withTimeout } from "./deadline";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { ModelHolder, PreparedModel } from "./model-holder";
@@ -163,15 +164,17 @@ export class Scorer {
    */
   private storedOrDegraded(entries: readonly Entry[]): void {
     const ids = entries.map((e) => e.tx.transactionId);
-    within(this.d.decisions.getMany(ids), this.d.featureStoreTimeoutMs, () => undefined).then((stored) => {
-      for (const e of entries) {
-        const found = stored?.get(e.tx.transactionId);
-        if (found) {
-          this.d.decisions.release(1);
-          this.settle(e, found);
-        } else this.settle(e, this.decided(e, undefined));
-      }
-    });
+    withTimeout(this.d.decisions.getMany(ids), this.d.featureStoreTimeoutMs, "decision log")
+      .catch(() => undefined)
+      .then((stored) => {
+        for (const e of entries) {
+          const found = stored?.get(e.tx.transactionId);
+          if (found) {
+            this.d.decisions.release(1);
+            this.settle(e, found);
+          } else this.settle(e, this.decided(e, undefined));
+        }
+      });
   }
 
   /** `finish`, with a throw turned into a rejected decision. */
@@ -223,7 +226,7 @@ export class Scorer {
   private withDeadline<T>(transactions: number, observing: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.storeDownUntil) return Promise.resolve(undefined);
     // a synchronous throw (a transaction the store refuses outright) is the caller's, not an outage
-    return within(observing(), batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions), (err) => this.storeFailed(err));
+    return withTimeout(observing(), batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions), "feature store").catch((err: unknown) => this.storeFailed(err));
   }
 
   private storeFailed(err: unknown): undefined {
@@ -292,38 +295,6 @@ export class Scorer {
     this.d.metrics.decision(decision, score);
     return record;
   }
-}
-
-/**
- * `p`'s value, or undefined when it rejects or has not settled within `ms` (then `onFail` gets the
- * error). The timer is cleared when `p` settles, so answered calls leave no timer to fire (they
- * showed in the profile under load).
- */
-function within<T>(p: Promise<T>, ms: number, onFail: (err: unknown) => void): Promise<T | undefined> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      onFail(new Error(`no answer within ${ms} ms`));
-      resolve(undefined);
-    }, ms);
-    timer.unref();
-    p.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        onFail(err);
-        resolve(undefined);
-      },
-    );
-  });
 }
 
 /**

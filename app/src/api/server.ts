@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { FeatureStore } from "../features/types";
 import type { DecisionLog } from "../store/decision-log";
 import type { ApiKeys } from "./auth";
+import { withTimeout } from "./deadline";
 import { docsPage } from "./docs-page";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -121,16 +122,6 @@ function parseJson(text: string): unknown {
   } catch (err) {
     throw new HttpError(400, "malformed_json", `body is not valid JSON: ${errorMessage(err)}`);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 export class Api {
