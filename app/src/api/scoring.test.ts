@@ -47,14 +47,14 @@ describe("decisionJson", () => {
 });
 
 describe("Scorer", () => {
-  /** The decisions table in memory: the decision log's insert (no COPY here) and its two reads. */
+  /** The decisions table in memory: the decision log's insert (no COPY here) and its read by ids. */
   function fakeSql(table: Map<string, DecisionRow>): SqlClient {
     return {
       query: async (text: string, params: unknown[] = []) => {
         if (text.startsWith("INSERT INTO")) {
           for (const r of JSON.parse(params[0] as string) as DecisionRow[]) table.set(r.transaction_id, { ...r, occurred_at: new Date(r.occurred_at) });
         }
-        const ids = text.includes("ANY(") ? (params[0] as string[]) : text.startsWith("SELECT") ? [params[0] as string] : [];
+        const ids = text.includes("ANY(") ? (params[0] as string[]) : [];
         return { rows: ids.flatMap((id) => table.get(id) ?? []) };
       },
       transaction: async () => undefined,

@@ -132,7 +132,6 @@ export class DecisionLog {
   private readonly queue: WriteBehindQueue<DecisionRecord>;
   private readonly insertSql: string;
   private readonly copySql: string;
-  private readonly selectSql: string;
   private readonly selectManySql: string;
   private readonly feedbackSql: string;
 
@@ -150,7 +149,6 @@ export class DecisionLog {
         model_version text, degraded bool, reasons jsonb)
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
-    this.selectSql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = $1`;
     this.selectManySql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = ANY($1::text[])`;
     // Labels apply in reported_at order (legit after fraud at equal times), as in the feature
     // stores, whatever order they arrive in; received_at says when we last heard. Returns the label
@@ -201,10 +199,7 @@ export class DecisionLog {
 
   /** The stored decision: from the buffer if it is not written yet, else from PostgreSQL. */
   async get(transactionId: string): Promise<DecisionRecord | undefined> {
-    const pending = this.queue.get(transactionId);
-    if (pending) return pending;
-    const { rows } = await this.sql.query<DecisionRow>(this.selectSql, [transactionId]);
-    return rows[0] && fromRow(rows[0]);
+    return (await this.getMany([transactionId])).get(transactionId);
   }
 
   /** The stored decisions among `ids`, by id: from the buffer, then one query for the rest. */
