@@ -186,14 +186,13 @@ describeWithPostgres("fraud API with Redis cut and restored", (databaseUrl) => {
   describeWithRedis("through a proxy", (redisUrl) => {
     const schema = uniqueTestName("outage");
     const prefix = `${uniqueTestName("outage")}:`;
-    const target = new URL(redisUrl);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = TcpProxy.forUrl(redisUrl, 6379);
     let h: Harness;
     let redis: Redis;
     beforeAll(async () => {
       await proxy.start();
       // a cut connection fails at once (no offline queue), so a generous deadline costs the outage nothing
-      const env = { DATABASE_URL: databaseUrl, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, FEATURE_STORE_TIMEOUT_MS: "2000", RATE_LIMIT_PER_MINUTE: "0" };
+      const env = { DATABASE_URL: databaseUrl, REDIS_URL: proxy.proxied(redisUrl), FEATURE_STORE_TIMEOUT_MS: "2000", RATE_LIMIT_PER_MINUTE: "0" };
       h = await startHarness({ env, schema, redisKeyPrefix: prefix });
       redis = new Redis(redisUrl);
     }, START_TIMEOUT_MS);
@@ -244,16 +243,12 @@ describeWithPostgres("fraud API with Redis cut and restored", (databaseUrl) => {
 
 describeWithPostgres("fraud API with PostgreSQL cut and restored", (databaseUrl) => {
   const schema = uniqueTestName("buffered");
-  const target = new URL(databaseUrl);
-  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  const proxy = TcpProxy.forUrl(databaseUrl, 5432);
   let h: Harness;
   let direct: SqlClient;
   beforeAll(async () => {
     await proxy.start();
-    const proxied = new URL(databaseUrl);
-    proxied.hostname = "127.0.0.1";
-    proxied.port = String(proxy.port);
-    h = await startHarness({ env: { DATABASE_URL: proxied.toString(), DECISION_BUFFER_MAX: "6" }, schema });
+    h = await startHarness({ env: { DATABASE_URL: proxy.proxied(databaseUrl), DECISION_BUFFER_MAX: "6" }, schema });
     direct = postgresClient({ connectionString: databaseUrl, max: 1 });
   }, START_TIMEOUT_MS);
   afterAll(async () => {

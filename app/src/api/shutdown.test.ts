@@ -36,8 +36,7 @@ function waitForLog(child: ChildProcess, msg: string, timeoutMs: number): Promis
 
 describeWithPostgres("fraud API graceful shutdown", (databaseUrl) => {
   const schema = uniqueTestName("sigterm");
-  const target = new URL(databaseUrl);
-  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  const proxy = TcpProxy.forUrl(databaseUrl, 5432);
   let registryDir: string;
   let direct: SqlClient;
   let child: ChildProcess;
@@ -60,9 +59,7 @@ describeWithPostgres("fraud API graceful shutdown", (databaseUrl) => {
   });
 
   it("finishes in-flight requests and writes every buffered decision before exiting", async () => {
-    const url = new URL(databaseUrl);
-    url.hostname = "127.0.0.1";
-    url.port = String(proxy.port);
+    const url = new URL(proxy.proxied(databaseUrl));
     url.searchParams.set("options", `-c search_path=${schema}`);
     child = spawn(process.execPath, ["--import", TSX, MAIN], {
       env: {

@@ -80,18 +80,14 @@ describe("decision log on embedded PGlite", () => {
 
 describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
   const schema = uniqueTestName("dlog");
-  const target = new URL(databaseUrl);
-  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  const proxy = TcpProxy.forUrl(databaseUrl, 5432);
   let direct: SqlClient;
   let viaProxy: SqlClient;
 
   beforeAll(async () => {
     await proxy.start();
     direct = postgresClient({ connectionString: databaseUrl, max: 2 });
-    const proxied = new URL(databaseUrl);
-    proxied.hostname = "127.0.0.1";
-    proxied.port = String(proxy.port);
-    viaProxy = postgresClient({ connectionString: proxied.toString(), max: 2, connectionTimeoutMillis: 500 });
+    viaProxy = postgresClient({ connectionString: proxy.proxied(databaseUrl), max: 2, connectionTimeoutMillis: 500 });
   });
   afterAll(async () => {
     await direct.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

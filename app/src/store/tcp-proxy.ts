@@ -14,6 +14,20 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A proxy to the server of a service URL (postgres://, redis://), `defaultPort` when it names none. */
+  static forUrl(url: string, defaultPort: number): TcpProxy {
+    const u = new URL(url);
+    return new TcpProxy(u.hostname, Number(u.port || defaultPort));
+  }
+
+  /** `url` pointing at this proxy instead (once started). */
+  proxied(url: string): string {
+    const u = new URL(url);
+    u.hostname = "127.0.0.1";
+    u.port = String(this.port);
+    return u.toString();
+  }
+
   async start(port = 0): Promise<number> {
     const server = createServer((client) => {
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
