@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadKafkaSettings } from "../worker/config";
-import { configProblems } from "../testing/config-problems";
+import { ConfigError } from "../config/env-reader";
+import { thrownProblems } from "../testing/thrown-problems";
 import { loadApiConfig } from "./config";
 
 
@@ -32,7 +33,7 @@ describe("configuration from the environment", () => {
 
   it("lists every problem at once, naming the variable", () => {
     expect(
-      configProblems(() =>
+      thrownProblems(ConfigError, () =>
         loadApiConfig({ PORT: "http", API_KEYS: "short", DECISION_THRESHOLD_REVIEW: "0.9", DECISION_THRESHOLD_DECLINE: "0.5", FEATURE_TIMEZONE: "Mars/Base", REDIS_TLS: "maybe", REDIS_URL: "redis://x" }),
       ),
     ).toEqual([
@@ -42,7 +43,7 @@ describe("configuration from the environment", () => {
       'PORT="http": expected an integer in [0, 65535]',
       "API_KEYS: every key must be at least 16 characters (one is 5)",
     ]);
-    expect(configProblems(() => loadKafkaSettings({ KAFKA_BROKERS: "b1:9098,nope", KAFKA_IAM_AUTH: "true" }))).toEqual([
+    expect(thrownProblems(ConfigError, () => loadKafkaSettings({ KAFKA_BROKERS: "b1:9098,nope", KAFKA_IAM_AUTH: "true" }))).toEqual([
       'KAFKA_BROKERS: "nope" is not host:port',
       "KAFKA_IAM_AUTH=true needs AWS_REGION (the region the MSK tokens are signed for)",
     ]);

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { thrownProblems } from "../testing/thrown-problems";
 import { parseBatch, parseFeedback, parseTransaction, ValidationError } from "./validate";
 
 const NOW = Date.parse("2024-03-05T12:00:00Z");
 const valid = { transactionId: "t-1", timestamp: "2024-03-05T13:30:00+02:00", cardId: "c", merchantId: "m", amount: 12.5 };
 
-function problems(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err.problems;
-    throw err;
-  }
-  throw new Error("no validation error");
-}
+const problems = (fn: () => unknown) => thrownProblems(ValidationError, fn);
 
 describe("request validation", () => {
   it("parses a transaction, converting its timestamp with its offset to epoch ms", () => {

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pgConnectionConfig } from "../config/database";
-import { configProblems } from "../testing/config-problems";
+import { ConfigError } from "../config/env-reader";
+import { thrownProblems } from "../testing/thrown-problems";
 import { main } from "./main";
 import { loadSource, trainerDatabase } from "./sources";
 
@@ -52,7 +53,7 @@ describe("trainer database settings", () => {
   });
 
   it("both forms at once is an error, listed with every other problem", () => {
-    expect(configProblems(() => trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }))).toEqual([
+    expect(thrownProblems(ConfigError, () => trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }))).toEqual([
       'DATABASE_PORT="0": expected an integer in [1, 65535]',
       'DATABASE_TLS="yes": expected true or false',
       "set either DATABASE_URL or DATABASE_HOST, not both",
