@@ -249,7 +249,7 @@ export class Api {
   /**
    * Stores the label, and updates the merchant-risk features: a fraud label counts from its report
    * time; a legit one withdraws a fraud label the transaction had (a reversed chargeback), as the
-   * trainer, which reads each transaction's latest label, would see it. A label reported before the
+   * trainer, which reads each transaction's standing label, would see it. A label reported before the
    * one stored (a retried or delayed webhook) changes neither. Updating features needs the
    * transaction's merchant and time, read from the decision log: a label for a transaction not
    * scored (yet) is stored but cannot feed features.
