@@ -27,8 +27,8 @@ function fakeSql(): SqlClient {
         }
         return { rows: [] as R[] };
       }
-      const row = rows.get(params[0] as string);
-      return { rows: (row ? [row] : []) as R[] };
+      // the decision log reads by ids: WHERE transaction_id = ANY($1)
+      return { rows: (params[0] as string[]).flatMap((id) => rows.get(id) ?? []) as R[] };
     },
     transaction: <T>(fn: (q: SqlClient) => Promise<T>) => fn(sql),
     async close() {},
