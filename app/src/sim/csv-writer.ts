@@ -21,8 +21,8 @@ export const CSV_COLUMNS = [
 export interface SimulationSummary {
   readonly rows: number;
   readonly frauds: number;
-  /** Frauds by Handbook scenario: [large amount, compromised terminal, compromised card]. */
-  readonly fraudsByScenario: readonly [number, number, number];
+  /** Frauds by scenario: [large amount, compromised terminal, compromised card, dormant terminal]. */
+  readonly fraudsByScenario: readonly [number, number, number, number];
   readonly firstTimestamp: number;
   readonly lastTimestamp: number;
 }
@@ -40,7 +40,7 @@ export function formatCsvRow(t: SimulatedTransaction): string {
 export class SummaryCounter {
   rows = 0;
   frauds = 0;
-  readonly byScenario: [number, number, number] = [0, 0, 0];
+  readonly byScenario: [number, number, number, number] = [0, 0, 0, 0];
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
 

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCsv } from "../trainer/csv-reader";
 import { writeSimulationCsv } from "./csv-writer";
-import { simulateDays, type SimulatedTransaction } from "./simulator";
+import { HANDBOOK_SIMULATION, simulateDays, type SimulatedTransaction, type SimulationOptions } from "./simulator";
 
-const opts = { days: 60, cards: 400, merchants: 800, seed: 3 };
-const all = (o = opts): SimulatedTransaction[] => [...simulateDays(o)].flat();
+const opts: SimulationOptions = { days: 60, cards: 400, merchants: 800, seed: 3 };
+const all = (o: SimulationOptions = opts): SimulatedTransaction[] => [...simulateDays(o)].flat();
 const dir = mkdtempSync(join(tmpdir(), "sim-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -89,5 +89,62 @@ describe("simulator (Fraud Detection Handbook scenarios)", () => {
   it("rejects bad options", () => {
     expect(() => all({ ...opts, days: 0 })).toThrow(/--days/);
     expect(() => all({ ...opts, cards: 1.5 })).toThrow(/--cards/);
+    expect(() => all({ ...opts, dormantTerminalsPerDay: -1 })).toThrow(/dormant/);
+  });
+
+  it("without report times, leaves every label to the fixed delay and changes nothing else", () => {
+    const unreported = all({ ...opts, reportTimes: false });
+    expect(unreported.every((t) => t.labelReportedAt === undefined)).toBe(true);
+    expect(unreported.map((t) => ({ ...t, labelReportedAt: undefined }))).toEqual(txs.map((t) => ({ ...t, labelReportedAt: undefined })));
+  });
+
+  it("with the Handbook's parameters, compromises 2 terminals and 3 cards a day", () => {
+    const days = 3;
+    const week = all({ ...HANDBOOK_SIMULATION, days, seed: 1 });
+    expect(HANDBOOK_SIMULATION).toMatchObject({ days: 183, cards: 5000, merchants: 10_000, startDate: "2018-04-01", radius: 5 });
+    expect(week.every((t) => t.labelReportedAt === undefined)).toBe(true);
+    expect(week.length / (5000 * days)).toBeGreaterThan(1.8);
+    expect(week.length / (5000 * days)).toBeLessThan(2.1);
+    // each day adds exactly 2 terminals and 3 cards (a compromised one may not transact at once)
+    const distinct = (s: number, key: (t: SimulatedTransaction) => string): number => new Set(week.filter((t) => t.scenario === s).map(key)).size;
+    expect(distinct(2, (t) => t.merchantId)).toBeLessThanOrEqual(2 * days);
+    expect(distinct(2, (t) => t.merchantId)).toBeGreaterThan(0);
+    expect(distinct(3, (t) => t.cardId)).toBeLessThanOrEqual(3 * days);
+    expect(distinct(3, (t) => t.cardId)).toBeGreaterThan(0);
+  });
+
+  describe("dormant terminals (the recency data)", () => {
+    const recency = all({ ...opts, dormantTerminalsPerDay: 4 });
+    const dayOf = (t: SimulatedTransaction): number => Math.floor(t.timestamp / 86_400_000);
+    const reopenings = recency.filter((t) => t.scenario === 4);
+
+    it("are off by default", () => {
+      expect(txs.some((t) => t.scenario === 4)).toBe(false);
+      expect(reopenings.length).toBeGreaterThan(100);
+    });
+
+    it("see no transaction for the 7 days before their frauds, and frauds are most of that day's", () => {
+      const daysByMerchant = new Map<string, Set<number>>();
+      for (const t of recency) {
+        if (!daysByMerchant.has(t.merchantId)) daysByMerchant.set(t.merchantId, new Set());
+        daysByMerchant.get(t.merchantId)!.add(dayOf(t));
+      }
+      const firstDay = dayOf(recency[0]!);
+      for (const t of reopenings) {
+        for (let back = 1; back <= 7 && dayOf(t) - back >= firstDay; back++) {
+          expect(daysByMerchant.get(t.merchantId)!.has(dayOf(t) - back)).toBe(false);
+        }
+      }
+      const reopened = new Set(reopenings.map((t) => `${t.merchantId}/${dayOf(t)}`));
+      const sameDay = recency.filter((t) => reopened.has(`${t.merchantId}/${dayOf(t)}`));
+      expect(reopenings.length / sameDay.length).toBeGreaterThan(0.6);
+    });
+
+    it("send the customers of a dormant terminal elsewhere rather than losing their traffic", () => {
+      // only a customer whose every reachable terminal is dormant loses a transaction
+      const regular = (list: SimulatedTransaction[]): number => list.filter((t) => t.scenario !== 4).length;
+      expect(regular(recency)).toBeLessThanOrEqual(regular(txs));
+      expect(regular(recency) / regular(txs)).toBeGreaterThan(0.99);
+    });
   });
 });

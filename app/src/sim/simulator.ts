@@ -13,14 +13,23 @@
  *   customers are compromised for the next 14 days: a third of their transactions have the
  *   amount multiplied by 5 and are fraud.
  *
+ * Not in the Handbook, and off by default: scenario (4), dormant terminals, for data in which the
+ * signal is a merchant's *recent* traffic. Each day some terminals go quiet: for 7 days no
+ * customer uses them (a customer who would have picked one takes the next terminal it reaches).
+ * On the day they reopen, genuine traffic resumes and fraudsters push a few transactions through
+ * each (Poisson, mean 3), with random cards at those cards' usual amounts. Those frauds meet a
+ * merchant with hardly any transaction in the last 7 days, while its older history, and any fraud
+ * label delayed by 7 days, looks like any other merchant's.
+ *
  * Differences from the Handbook, on purpose: the simulation runs day by day and streams (memory
  * holds one day, not the whole table), so scenario 3 picks each transaction with probability 1/3
  * instead of sampling exactly a third of the 14-day window; the daily numbers of compromised
  * terminals and customers (2 and 3 in the Handbook for 10,000 terminals and 5,000 customers) scale
  * with the population, so small simulations keep the Handbook's fraud mix. Frauds get a
  * `labelReportedAt` (transaction time plus an exponential report delay, mean 4 days, so about one
- * in six is reported after a 7-day label delay), and terminals get a merchant category, a country
- * and a channel so the data exercises the API's optional fields.
+ * in six is reported after a 7-day label delay) unless `reportTimes` is false, and terminals get a
+ * merchant category, a country and a channel so the data exercises the API's optional fields.
+ * `HANDBOOK_SIMULATION` holds the Handbook's own generation parameters.
  */
 import { Prng } from "./prng";
 
@@ -39,9 +48,30 @@ export interface SimulationOptions {
   readonly compromisedCardsPerDay?: number;
   /** Mean delay between a fraud and its report. Default 4 days. */
   readonly meanReportDelayDays?: number;
+  /**
+   * Whether frauds get a `labelReportedAt`. Default true. With false no fraud has one, so a
+   * trainer counts every label from the transaction time plus its fixed label delay, as in the
+   * Handbook, where all labels are known exactly that delay later.
+   */
+  readonly reportTimes?: boolean;
+  /** Expected terminals going dormant per day (scenario 4, see above). Default 0: none. */
+  readonly dormantTerminalsPerDay?: number;
 }
 
-export type FraudScenario = 0 | 1 | 2 | 3;
+/** The Handbook's generation parameters (its chapter 3 data set: about 1.75M transactions). */
+export const HANDBOOK_SIMULATION: Omit<SimulationOptions, "seed"> = Object.freeze({
+  days: 183,
+  cards: 5000,
+  merchants: 10_000,
+  startDate: "2018-04-01",
+  radius: 5,
+  compromisedMerchantsPerDay: 2,
+  compromisedCardsPerDay: 3,
+  reportTimes: false,
+});
+
+/** 0 genuine; 1-3 the Handbook's scenarios; 4 a dormant terminal's fraud. */
+export type FraudScenario = 0 | 1 | 2 | 3 | 4;
 
 export interface SimulatedTransaction {
   readonly transactionId: string;
@@ -66,6 +96,8 @@ const DAY_MS = 86_400_000;
 const DAY_S = 86_400;
 const TERMINAL_COMPROMISE_DAYS = 28;
 const CARD_COMPROMISE_DAYS = 14;
+const DORMANT_DAYS = 7;
+const FRAUDS_AT_REOPENING = 3;
 const LARGE_AMOUNT = 220;
 const MERCHANT_CATEGORIES = ["5411", "5812", "5999", "5541", "4111", "5732", "5912", "7011", "5311", "5691"];
 const COUNTRIES = ["BE", "FR", "NL", "LU"];
@@ -95,6 +127,9 @@ export function validateSimulationOptions(o: SimulationOptions): void {
   positiveInt("cards", o.cards);
   positiveInt("merchants", o.merchants);
   if (!Number.isInteger(o.seed)) throw new Error(`simulate: --seed must be an integer, got ${o.seed}`);
+  if (o.dormantTerminalsPerDay !== undefined && !(o.dormantTerminalsPerDay >= 0)) {
+    throw new Error(`simulate: dormant terminals per day must be >= 0, got ${o.dormantTerminalsPerDay}`);
+  }
   if (o.startDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.startDate)) {
     throw new Error(`simulate: start date must be YYYY-MM-DD, got ${o.startDate}`);
   }
@@ -153,6 +188,25 @@ function parseStartDate(startDate: string): number {
   return ms;
 }
 
+/** An amount from the customer's profile, rounded to cents (a negative normal draw is replaced, as in the Handbook). */
+function drawAmount(rng: Prng, customer: Customer): number {
+  let amount = rng.normal(customer.meanAmount, customer.stdAmount);
+  if (amount < 0) amount = rng.uniform(0, customer.meanAmount * 2);
+  return Math.max(0.01, Math.round(amount * 100) / 100);
+}
+
+/**
+ * The terminal at `pick` in the customer's reach or, when that one is dormant, the next open one
+ * (wrapping around); undefined when every reachable terminal is dormant.
+ */
+function openTerminal(reach: Int32Array, pick: number, reopensOn: Int32Array, day: number): number | undefined {
+  for (let k = 0; k < reach.length; k++) {
+    const t = reach[(pick + k) % reach.length]!;
+    if (reopensOn[t]! <= day) return t;
+  }
+  return undefined;
+}
+
 /**
  * The simulation, one day at a time: each yielded array is one day's transactions in time order
  * (ties by card), with transaction ids increasing through the whole run.
@@ -166,13 +220,18 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
   const population = new Prng(options.seed);
   const traffic = new Prng(options.seed ^ 0x5eed_0001);
   const fraud = new Prng(options.seed ^ 0x5eed_0002);
+  const dormancy = new Prng(options.seed ^ 0x5eed_0003);
   const terminals = makeTerminals(population, options.merchants);
   const customers = makeCustomers(population, options.cards, terminals, radius);
   const terminalsPerDay = options.compromisedMerchantsPerDay ?? (2 * options.merchants) / 10_000;
   const cardsPerDay = options.compromisedCardsPerDay ?? (3 * options.cards) / 5_000;
+  const dormantPerDay = options.dormantTerminalsPerDay ?? 0;
   const meanReportDelayS = (options.meanReportDelayDays ?? 4) * DAY_S;
+  const reportTimes = options.reportTimes ?? true;
   const terminalCompromisedUntil = new Int32Array(options.merchants).fill(-1);
   const cardCompromisedUntil = new Int32Array(options.cards).fill(-1);
+  // The day each terminal reopens after its dormancy (dormant while day < reopensOn).
+  const reopensOn = new Int32Array(options.merchants).fill(-1);
   let nextId = 0;
 
   for (let day = 0; day < options.days; day++) {
@@ -182,6 +241,12 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
     for (const c of fraud.sample(options.cards, fraud.roundStochastic(cardsPerDay))) {
       cardCompromisedUntil[c] = Math.max(cardCompromisedUntil[c]!, day + CARD_COMPROMISE_DAYS);
     }
+    if (dormantPerDay > 0) {
+      for (const t of dormancy.sample(options.merchants, dormancy.roundStochastic(dormantPerDay))) {
+        // a terminal still dormant, or reopening today, keeps its schedule
+        if (reopensOn[t]! < day) reopensOn[t] = day + DORMANT_DAYS;
+      }
+    }
     const dayStart = start + day * DAY_MS;
     const drafts: { second: number; card: number; terminal: number; amount: number; scenario: FraudScenario }[] = [];
     for (let c = 0; c < customers.length; c++) {
@@ -189,12 +254,11 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
       const n = traffic.poisson(customer.meanPerDay);
       for (let k = 0; k < n; k++) {
         const second = Math.round(traffic.normal(DAY_S / 2, 20_000));
-        let amount = traffic.normal(customer.meanAmount, customer.stdAmount);
-        if (amount < 0) amount = traffic.uniform(0, customer.meanAmount * 2);
+        let amount = drawAmount(traffic, customer);
         const terminalPick = traffic.next();
         if (second <= 0 || second >= DAY_S || customer.terminals.length === 0) continue;
-        const terminal = customer.terminals[Math.floor(terminalPick * customer.terminals.length)]!;
-        amount = Math.max(0.01, Math.round(amount * 100) / 100);
+        const terminal = openTerminal(customer.terminals, Math.floor(terminalPick * customer.terminals.length), reopensOn, day);
+        if (terminal === undefined) continue;
         let scenario: FraudScenario = 0;
         if (cardCompromisedUntil[c]! > day && fraud.next() < 1 / 3) {
           amount = Math.round(amount * 5 * 100) / 100;
@@ -207,12 +271,29 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
         drafts.push({ second, card: c, terminal, amount, scenario });
       }
     }
+    if (dormantPerDay > 0) {
+      for (let t = 0; t < options.merchants; t++) {
+        if (reopensOn[t] !== day) continue;
+        for (let k = dormancy.poisson(FRAUDS_AT_REOPENING); k > 0; k--) {
+          const card = dormancy.int(customers.length);
+          const second = Math.round(dormancy.normal(DAY_S / 2, 20_000));
+          const amount = drawAmount(dormancy, customers[card]!);
+          if (second > 0 && second < DAY_S) drafts.push({ second, card, terminal: t, amount, scenario: 4 });
+        }
+      }
+    }
     drafts.sort((a, b) => a.second - b.second || a.card - b.card);
     const out: SimulatedTransaction[] = new Array(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
       const timestamp = dayStart + d.second * 1000;
       const t = terminals[d.terminal]!;
+      let labelReportedAt: number | undefined;
+      if (d.scenario !== 0) {
+        // drawn even when unused: turning report times off then keeps every later fraud draw
+        const delayS = Math.max(1, Math.round(fraud.exponential(meanReportDelayS)));
+        if (reportTimes) labelReportedAt = timestamp + delayS * 1000;
+      }
       out[i] = {
         transactionId: `tx${String(nextId++).padStart(10, "0")}`,
         timestamp,
@@ -221,8 +302,7 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
         amount: d.amount,
         label: d.scenario === 0 ? 0 : 1,
         scenario: d.scenario,
-        labelReportedAt:
-          d.scenario === 0 ? undefined : timestamp + Math.max(1, Math.round(fraud.exponential(meanReportDelayS))) * 1000,
+        labelReportedAt,
         currency: "EUR",
         merchantCategory: t.merchantCategory,
         country: t.country,
