@@ -59,7 +59,7 @@ export interface SimulationOptions {
 }
 
 /** The Handbook's generation parameters (its chapter 3 data set: about 1.75M transactions). */
-export const HANDBOOK_SIMULATION: Omit<SimulationOptions, "seed"> = Object.freeze({
+export const HANDBOOK_SIMULATION = Object.freeze({
   days: 183,
   cards: 5000,
   merchants: 10_000,
@@ -68,7 +68,7 @@ export const HANDBOOK_SIMULATION: Omit<SimulationOptions, "seed"> = Object.freez
   compromisedMerchantsPerDay: 2,
   compromisedCardsPerDay: 3,
   reportTimes: false,
-});
+}) satisfies Omit<SimulationOptions, "seed">;
 
 /** 0 genuine; 1-3 the Handbook's scenarios; 4 a dormant terminal's fraud. */
 export type FraudScenario = 0 | 1 | 2 | 3 | 4;
