@@ -1,11 +1,14 @@
 /**
- * `npm run bench:api [-- --seconds 10 --connections 64 --batchConnections 8 --batch 100 --only single|batch]`
+ * `npm run bench:api [-- --seconds 10 --connections 64 --batchConnections 8 --batch 100 --rate 5000 --only single|batch|rate]`
  *
  * Starts, each in its own process and from an esbuild bundle as in the image: the fraud API against
  * the local Redis and PostgreSQL (TEST_REDIS_URL, TEST_DATABASE_URL; a throwaway schema and key
  * namespace, removed after), with a freshly trained model; and a bare node:http server that parses
  * and echoes the same JSON. Drives both with autocannon over loopback, single then batch, and prints
- * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue.
+ * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue. Then
+ * offers both single transactions at a fixed rate (--rate, open loop, see driveAtRate) and prints
+ * p50/p99/max latency, the rate achieved and failures, the API's against "p99 <= 5 ms at 5,000 tx/s".
+ * `--only` runs one of the three pairs alone.
  * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR; BENCH_PERF=1 starts it
  * with --perf-basic-prof instead, so that `perf record -p <pid>` names its JavaScript frames (the V8
  * profile attributes time the process spent descheduled to the call it resumed in).
@@ -15,9 +18,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { build } from "esbuild";
 import Redis from "ioredis";
 import { postgresClient } from "../../store/sql";
+import { HttpPool } from "./http-pool";
 import { bootstrapModel } from "../../trainer/bootstrap";
 
 interface Options {
@@ -31,18 +36,24 @@ interface Options {
    */
   batchConnections: number;
   batch: number;
-  /** Run only the single or the batch pair (echo and API); both by default. */
-  only?: "single" | "batch";
+  /** Offered rate of the fixed-rate run, single transactions per second. */
+  rate: number;
+  /** Run only the single, the batch or the fixed-rate pair (echo and API); all by default. */
+  only?: Mode;
 }
 
+type Mode = "single" | "batch" | "rate";
+const MODES: readonly Mode[] = ["single", "batch", "rate"];
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmupSeconds: 2, connections: 64, batchConnections: 8, batch: 100 };
-  const usage = `usage: bench:api [--seconds N] [--warmupSeconds N] [--connections N] [--batchConnections N] [--batch N] [--only single|batch]`;
+  const o: Options = { seconds: 10, warmupSeconds: 2, connections: 64, batchConnections: 8, batch: 100, rate: TARGET_RATE };
+  const usage = `usage: bench:api [--seconds N] [--warmupSeconds N] [--connections N] [--batchConnections N] [--batch N] [--rate N] [--only ${MODES.join("|")}]`;
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (key === "only") {
-      if (argv[i + 1] !== "single" && argv[i + 1] !== "batch") throw new Error(`${usage} (got --only ${argv[i + 1]})`);
-      o.only = argv[i + 1] as "single" | "batch";
+      const mode = MODES.find((m) => m === argv[i + 1]);
+      if (mode === undefined) throw new Error(`${usage} (got --only ${argv[i + 1]})`);
+      o.only = mode;
       continue;
     }
     const value = Number(argv[i + 1]);
@@ -51,6 +62,12 @@ function parseArgs(argv: string[]): Options {
   }
   return o;
 }
+
+/** The fixed-rate target of the API issue: p99 <= TARGET_P99_MS at TARGET_RATE single transactions/s. */
+const TARGET_RATE = 5_000;
+const TARGET_P99_MS = 5;
+/** Share of the offered rate that counts as kept up with. */
+const RATE_KEPT = 0.99;
 
 const API_KEY = "bench-key-0123456789abcdef";
 // the same variables and defaults as the tests (app/src/testing/services.ts, which imports vitest)
@@ -102,6 +119,8 @@ interface Figures {
   p99: number;
   failed: number;
   ok: number;
+  /** Fixed-rate runs only (see driveAtRate). */
+  paced?: PacedFigures;
   /** Decisions of the run scored without Redis (API only). */
   degraded?: number;
   /**
@@ -166,8 +185,12 @@ function perTx(before: CpuSample, after: CpuSample, txs: number): CpuSample {
   return { server: us("server"), redis: us("redis"), postgres: us("postgres"), loadGenerator: us("loadGenerator") };
 }
 
-async function drive(target: string, mode: "single" | "batch", url: string, opts: Options, measure: boolean): Promise<Figures> {
-  const perRequest = mode === "single" ? 1 : opts.batch;
+/** Transactions per request of a mode. */
+const txPerRequest = (mode: Mode, opts: Options): number => (mode === "batch" ? opts.batch : 1);
+
+async function drive(target: string, mode: Mode, url: string, opts: Options, measure: boolean): Promise<Figures> {
+  if (mode === "rate") return driveAtRate(target, url, opts.rate, measure ? opts.seconds : opts.warmupSeconds, opts.connections);
+  const perRequest = txPerRequest(mode, opts);
   const body = mode === "single" ? () => JSON.stringify(transaction()) : () => JSON.stringify({ transactions: Array.from({ length: perRequest }, transaction) });
   const result = await autocannon({
     url,
@@ -195,6 +218,116 @@ async function drive(target: string, mode: "single" | "batch", url: string, opts
   };
 }
 
+interface PacedFigures {
+  /** Transactions per second offered (the schedule). */
+  offered: number;
+  max: number;
+  /** p99 of the latency from the write to a socket instead of the due time (omits all waiting). */
+  p99FromSend: number;
+  /** p99 and max of how late requests were written to a socket behind the schedule. */
+  sendLagP99: number;
+  sendLagMax: number;
+  /** Most requests outstanding at once. */
+  maxInFlight: number;
+}
+
+/** Nearest-rank percentile of ascending values. */
+function percentile(sorted: Float64Array, q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** autocannon's default request timeout; also how long the fixed-rate run waits for its backlog. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Single transactions offered at a fixed rate, open loop: request i is due at start + i / rate
+ * whether or not earlier ones have been answered, and its latency is counted from that due time.
+ *
+ * Not autocannon's `overallRate`, because of coordinated omission: autocannon (8.0.0, lib/httpClient.js
+ * and lib/run.js) gives each connection a quota per second that it sends back to back, one request in
+ * flight, then idles until the next second, so a slow answer delays the requests behind it and their
+ * waiting is never measured (the load it offers is bursty and falls when the server slows). Its
+ * correction, recordValueWithExpectedInterval(latency, ceil(1 / per-connection rate)), uses 1 ms as
+ * the expected interval whatever the rate (1 / rate is in seconds, latencies in ms), so it fills in
+ * samples that do not match the schedule either. Here nothing waits for an answer before sending
+ * (up to `maxConnections` sockets; past that a request waits in HttpPool's queue, and the waiting
+ * counts), and the latency from the due time includes any delay the server caused. It also includes
+ * this process's own lateness (timers fire at 1 ms granularity, and it shares the cores): the time
+ * from due to written to a socket (send lag) and the latency from the write are printed too, so that
+ * a slow server (a queue: requests wait for a connection) and a late load generator (no queue, yet
+ * sent late) can be told apart; the echo run at the same rate shows what the generator alone reaches.
+ */
+async function driveAtRate(target: string, url: string, rate: number, seconds: number, maxConnections: number): Promise<Figures> {
+  const pool = new HttpPool(url, { "content-type": "application/json", "x-api-key": API_KEY }, maxConnections, REQUEST_TIMEOUT_MS);
+  const total = Math.max(1, Math.round(rate * seconds));
+  const intervalMs = 1000 / rate;
+  const fromDue: number[] = [];
+  const fromSend: number[] = [];
+  const sendLag: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let lastAnswer = 0;
+  let allSent = false;
+  let resolveDone = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const start = performance.now();
+  const send = (due: number) => {
+    const body = JSON.stringify(transaction());
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    pool.post(body, (outcome, sentAt) => {
+      const now = performance.now();
+      // like autocannon: latencies of 2xx answers; anything else is counted as failed
+      if (typeof outcome === "number" && outcome >= 200 && outcome < 300) {
+        lastAnswer = now;
+        ok++;
+        fromDue.push(now - due);
+        fromSend.push(now - (sentAt ?? now));
+        sendLag.push((sentAt ?? now) - due);
+      } else failed++;
+      if (--inFlight === 0 && allSent) resolveDone();
+    });
+  };
+  for (let i = 0; i < total; ) {
+    const now = performance.now();
+    // everything due by now goes out at once: after a late timer, the backlog is sent, not skipped
+    while (i < total && start + i * intervalMs <= now) send(start + i++ * intervalMs);
+    if (i < total) await sleep(start + i * intervalMs - performance.now());
+  }
+  allSent = true;
+  // an overloaded server would otherwise keep the run going as long as its backlog lasts: what is
+  // unanswered REQUEST_TIMEOUT_MS after the last due time fails (closing the pool fails it)
+  if (inFlight > 0) {
+    const giveUp = new AbortController();
+    const deadline = sleep(start + (total - 1) * intervalMs + REQUEST_TIMEOUT_MS - performance.now(), undefined, { signal: giveUp.signal });
+    await Promise.race([done, deadline.catch(() => undefined)]);
+    giveUp.abort();
+  }
+  pool.close();
+  const elapsedSeconds = (Math.max(lastAnswer, start) - start) / 1000;
+  const asc = (xs: number[]) => Float64Array.from(xs).sort();
+  const [due, fromSent, lag] = [asc(fromDue), asc(fromSend), asc(sendLag)];
+  return {
+    target,
+    mode: "rate",
+    requestsPerSecond: ok / elapsedSeconds,
+    txPerSecond: ok / elapsedSeconds,
+    p50: percentile(due, 0.5),
+    p99: percentile(due, 0.99),
+    failed,
+    ok,
+    paced: {
+      offered: rate,
+      max: due.length ? due[due.length - 1] : NaN,
+      p99FromSend: percentile(fromSent, 0.99),
+      sendLagP99: percentile(lag, 0.99),
+      sendLagMax: lag.length ? lag[lag.length - 1] : NaN,
+      maxInFlight,
+    },
+  };
+}
+
 async function stop(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
@@ -213,7 +346,7 @@ async function main(): Promise<void> {
   try {
     console.log(
       `bench:api: ${opts.seconds} s per run after ${opts.warmupSeconds} s warm-up; single at ${opts.connections} connections, ` +
-        `batches of ${opts.batch} at ${opts.batchConnections}`,
+        `batches of ${opts.batch} at ${opts.batchConnections}; fixed rate ${opts.rate} tx/s on up to ${opts.connections} connections`,
     );
     console.log(`bench:api: PostgreSQL ${databaseUrl.replace(/:[^:@/]*@/, ":***@")} (schema ${schema}), Redis ${redisUrl}`);
     await sql.query(`CREATE SCHEMA "${schema}"`);
@@ -269,7 +402,10 @@ async function main(): Promise<void> {
         ["api", "single", `http://127.0.0.1:${apiPort}/v1/score`],
         ["echo", "batch", `http://127.0.0.1:${echoPort}/`],
         ["api", "batch", `http://127.0.0.1:${apiPort}/v1/score/batch`],
-      ] as [string, "single" | "batch", string][]
+        // the echo at the same rate: what this load generator and machine reach without the API
+        ["echo", "rate", `http://127.0.0.1:${echoPort}/`],
+        ["api", "rate", `http://127.0.0.1:${apiPort}/v1/score`],
+      ] as [string, Mode, string][]
     ).filter(([, mode]) => opts.only === undefined || mode === opts.only);
     // Degraded decisions skip Redis (and are cheaper): a run that degraded is not a fair figure.
     const degradedSoFar = async () => {
@@ -290,22 +426,33 @@ async function main(): Promise<void> {
       const serverPid = (target === "api" ? api : echo).pid!;
       const cpuBefore = await cpuSample(serverPid, redisInfo);
       const f = await drive(target, mode, url, opts, true);
-      f.cpuUsPerTx = perTx(cpuBefore, await cpuSample(serverPid, redisInfo), f.ok * (mode === "single" ? 1 : opts.batch));
+      f.cpuUsPerTx = perTx(cpuBefore, await cpuSample(serverPid, redisInfo), f.ok * txPerRequest(mode, opts));
       if (target === "api") {
-        scored += (warm.ok + f.ok) * (mode === "single" ? 1 : opts.batch);
+        scored += (warm.ok + f.ok) * txPerRequest(mode, opts);
         f.degraded = (await degradedSoFar()) - before;
         const script = await scriptStats();
-        const txs = f.ok * (mode === "single" ? 1 : opts.batch);
+        const txs = f.ok * txPerRequest(mode, opts);
         f.redisUsPerTx = (script.usec - scriptBefore.usec) / txs;
         f.txPerScript = txs / (script.calls - scriptBefore.calls);
       }
       figures.push(f);
+      const p = f.paced;
       console.log(
-        `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  ` +
-          `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  failed ${f.failed}` +
+        `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ` +
+          (p ? `of ${p.offered} offered  ` : `${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  `) +
+          `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  ` +
+          (p ? `max ${p.max.toFixed(2)} ms  ` : "") +
+          `failed ${f.failed}` +
           (f.degraded === undefined ? "" : `  degraded ${f.degraded}`) +
           (f.redisUsPerTx === undefined ? "" : `  Redis ${f.redisUsPerTx.toFixed(1)} us/tx, ${f.txPerScript?.toFixed(1)} tx/call`),
       );
+      if (p) {
+        console.log(
+          `${"".padEnd(13)} latency from each request's due time (waiting counted); from its write to a socket p99 ${p.p99FromSend.toFixed(2)} ms; ` +
+            `written behind schedule by p99 ${p.sendLagP99.toFixed(2)} ms, max ${p.sendLagMax.toFixed(2)} ms (generator late, or all connections busy); ` +
+            `at most ${p.maxInFlight} in flight`,
+        );
+      }
       const c = f.cpuUsPerTx;
       console.log(
         `${"".padEnd(13)} CPU per tx: ${target} ${c.server.toFixed(1)} us, Redis ${c.redis.toFixed(1)} us, PostgreSQL ${c.postgres.toFixed(1)} us, ` +
@@ -322,9 +469,9 @@ async function main(): Promise<void> {
     console.log(`decisions written to PostgreSQL after the graceful stop: ${rows[0].n} (answered with 2xx: ${scored}; API exit code ${apiExit})`);
 
     const get = (t: string, m: string) => figures.find((f) => f.target === t && f.mode === m);
-    const [es, as, ab] = [get("echo", "single"), get("api", "single"), get("api", "batch")];
+    const [es, as, ab, ar] = [get("echo", "single"), get("api", "single"), get("api", "batch"), get("api", "rate")];
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
-    const apiRuns = [as, ab].filter((f) => f !== undefined);
+    const apiRuns = [as, ab, ar].filter((f) => f !== undefined);
     const failed = apiRuns.reduce((n, f) => n + f.failed, 0);
     const degraded = apiRuns.reduce((n, f) => n + (f.degraded ?? 0), 0);
     console.log("targets (this machine; autocannon shares its cores):");
@@ -335,6 +482,16 @@ async function main(): Promise<void> {
     console.log(`  no failed request:                     ${failed} failed  ${verdict(failed === 0)}`);
     console.log(`  nothing degraded (Redis kept up):      ${degraded} degraded  ${verdict(degraded === 0)}`);
     if (ab) console.log(`  batch >= 50,000 tx/s:                  ${ab.txPerSecond.toFixed(0)} tx/s  ${verdict(ab.txPerSecond >= 50_000)}`);
+    if (ar?.paced) {
+      // the rate is met when (nearly) everything offered was answered within the run: the achieved
+      // rate counts until the last answer, so it sits a little under the offered one
+      const kept = ar.failed === 0 && ar.paced.offered >= TARGET_RATE && ar.txPerSecond >= RATE_KEPT * TARGET_RATE;
+      console.log(
+        `  ${`p99 <= ${TARGET_P99_MS} ms at ${TARGET_RATE.toLocaleString("en")} tx/s:`.padEnd(39)}p99 ${ar.p99.toFixed(2)} ms at ${ar.txPerSecond.toFixed(0)} tx/s ` +
+          `(offered ${ar.paced.offered})  ${verdict(kept && ar.p99 <= TARGET_P99_MS)}` +
+          (ar.paced.offered < TARGET_RATE ? ` (offered below ${TARGET_RATE} tx/s: --rate ${ar.paced.offered})` : ""),
+      );
+    }
   } finally {
     for (const c of children) await stop(c);
     await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
