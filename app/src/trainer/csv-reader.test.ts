@@ -42,6 +42,35 @@ describe("CSV reader", () => {
     expect(r.dataset.timestamps[1]).toBe(Date.parse("2018-04-01T10:00:00Z"));
   });
 
+  it("keeps rows whose optional columns hold values outside the API's vocabulary: the values become absent and are counted per column", async () => {
+    const text = [
+      `${HEADER},currency,merchant_category,country,channel`,
+      "t1,2018-04-01T10:00:00Z,c1,m1,10,0,EUR,5411,FR,pos",
+      "t2,2018-04-01T10:01:00Z,c1,m1,10,0,EUR,12,FR,moto", // MCC and channel outside
+      "t3,2018-04-01T10:02:00Z,c1,m1,10,1,eur,5411,FRA,ecom", // currency and country outside
+      't4,2018-04-01T10:03:00Z,c1,m1,10,0,EUR,5411,FR,"moto"', // the quoted path too
+      "t5,2018-04-01T10:04:00Z,c1,m1,10,0,EUR,5411,FR,phone",
+      "t6,2018-04-01T10:05:00Z,,m1,10,0,EUR,5411,FR,moto", // required field empty: still bad
+    ].join("\n");
+    const r = await loadCsv(file(text), { maxBadShare: 1 });
+    const d = r.dataset;
+    expect(d.transactionIds).toEqual(["t1", "t2", "t3", "t4", "t5"]);
+    expect(r.badRows.count).toBe(1);
+    expect(r.badRows.examples[0]).toEqual({ line: 7, reason: "empty card_id" });
+    const value = (c: typeof d.channel, i: number) => c.values[c.codes[i]!];
+    expect([0, 1, 2, 3, 4].map((i) => value(d.channel, i))).toEqual(["pos", undefined, "ecom", undefined, undefined]);
+    expect([0, 1, 2].map((i) => value(d.merchantCategory, i))).toEqual(["5411", undefined, "5411"]);
+    expect([0, 1, 2].map((i) => value(d.currency, i))).toEqual(["EUR", "EUR", undefined]);
+    expect([0, 1, 2].map((i) => value(d.country, i))).toEqual(["FR", "FR", undefined]);
+    expect(r.outOfVocabulary).toEqual([
+      { column: "currency", vocabulary: "ISO 4217 (3 capital letters)", count: 1, examples: ["eur"] },
+      { column: "merchant_category", vocabulary: "4-digit MCC", count: 1, examples: ["12"] },
+      { column: "country", vocabulary: "ISO 3166 alpha-2", count: 1, examples: ["FRA"] },
+      // the bad row's "moto" is not counted: that row is not kept
+      { column: "channel", vocabulary: "pos|ecom|atm", count: 3, examples: ["moto", "phone"] },
+    ]);
+  });
+
   it("fails the run when bad rows exceed the configured share, naming lines", async () => {
     const rows = [HEADER];
     for (let i = 0; i < 99; i++) rows.push(`t${i},2018-04-01T10:00:00Z,c1,m1,1.00,0`);

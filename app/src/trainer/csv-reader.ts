@@ -5,11 +5,11 @@
  * a whole chunk in memory. Quoted fields (RFC 4180) take a slower, exact path.
  *
  * Bad rows are counted with their line numbers (1 is the header) and skipped; the load fails when
- * their share of the data lines exceeds `maxBadShare`.
+ * their share of the data lines exceeds `maxBadShare`. Optional columns holding values outside the
+ * API's vocabulary do not make a row bad: the values are dropped and counted (VocabularyCounter).
  */
 import { createReadStream } from "node:fs";
-import { DatasetBuilder, rowProblem, type Dataset } from "./dataset";
-import type { Channel } from "../features/types";
+import { DatasetBuilder, rowProblem, VocabularyCounter, type Dataset, type OutOfVocabulary, type RawRow } from "./dataset";
 
 export const REQUIRED_COLUMNS = ["transaction_id", "timestamp", "card_id", "merchant_id", "amount", "label"] as const;
 export const OPTIONAL_COLUMNS = ["label_reported_at", "currency", "merchant_category", "country", "channel"] as const;
@@ -31,6 +31,8 @@ export interface BadRowReport {
 export interface LoadResult {
   readonly dataset: Dataset;
   readonly badRows: BadRowReport;
+  /** Optional columns whose values outside the API's vocabulary were kept as absent (rows kept). */
+  readonly outOfVocabulary: readonly OutOfVocabulary[];
   /** Header columns the reader does not know and ignored. */
   readonly ignoredColumns: readonly string[];
 }
@@ -212,6 +214,7 @@ class LineParser {
     header: string[],
     private readonly builder: DatasetBuilder,
     private readonly bad: BadRowCounter,
+    private readonly vocabulary: VocabularyCounter,
   ) {
     const names = header.map((h) => h.trim().toLowerCase());
     const missing = REQUIRED_COLUMNS.filter((c) => !names.includes(c));
@@ -309,17 +312,13 @@ class LineParser {
     });
   }
 
-  private accept(line: number, row: Parameters<typeof rowProblem>[0]): void {
+  private accept(line: number, row: RawRow): void {
     const problem = rowProblem(row);
     if (problem) {
       this.bad.bad(line, problem);
       return;
     }
-    this.builder.add({
-      ...row,
-      label: row.label as 0 | 1,
-      channel: row.channel as Channel | undefined,
-    });
+    this.builder.add(this.vocabulary.keep(row));
   }
 }
 
@@ -327,6 +326,7 @@ class LineParser {
 export async function loadCsv(path: string, options: LoadOptions = {}): Promise<LoadResult> {
   const maxBadShare = options.maxBadShare ?? 0.001;
   const bad = new BadRowCounter(options.keepExamples);
+  const vocabulary = new VocabularyCounter();
   const builder = new DatasetBuilder();
   let parser: LineParser | undefined;
   let ignoredColumns: string[] = [];
@@ -343,7 +343,7 @@ export async function loadCsv(path: string, options: LoadOptions = {}): Promise<
     if (header.charCodeAt(0) === 0xfeff) header = header.slice(1);
     const names = splitQuoted(header);
     if (!names) throw new Error(`${path}: malformed CSV header`);
-    parser = new LineParser(names, builder, bad);
+    parser = new LineParser(names, builder, bad, vocabulary);
     const known = new Set<string>([...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]);
     ignoredColumns = names.filter((n) => !known.has(n.trim().toLowerCase()));
   };
@@ -365,5 +365,5 @@ export async function loadCsv(path: string, options: LoadOptions = {}): Promise<
   if (carry && carry.length) handleLine(carry, 0, carry.length);
   if (!parser) throw new Error(`${path}: empty file (no CSV header)`);
   bad.check(maxBadShare, path);
-  return { dataset: builder.finish(), badRows: bad.report(), ignoredColumns };
+  return { dataset: builder.finish(), badRows: bad.report(), outOfVocabulary: vocabulary.report(), ignoredColumns };
 }

@@ -15,7 +15,7 @@ import { DEFAULT_GATE, parseGateMetric } from "./gate";
 import type { EvaluationMetrics } from "../registry/metadata";
 import { DAY_MS } from "./metrics";
 import { progressBar } from "./progress";
-import { loadSource, trainerDatabase, type SourceArgs } from "./sources";
+import { loadSource, outOfVocabularyNote, trainerDatabase, type SourceArgs } from "./sources";
 import { train } from "./train";
 import type { BoosterParams } from "./xgboost";
 
@@ -149,7 +149,9 @@ async function simulate(v: Values): Promise<void> {
 
 async function trainCommand(v: Values): Promise<void> {
   const src = await loadSource(sourceArgs(v));
-  log(`loaded ${src.dataset.size} rows from ${src.name}${src.badRows.count ? ` (${src.badRows.count} bad rows skipped)` : ""}`);
+  // the facts of the notes, without their examples
+  const aside = [...(src.badRows.count ? [`${src.badRows.count} bad rows skipped`] : []), ...src.outOfVocabulary.map((o) => outOfVocabularyNote(o, false))];
+  log(`loaded ${src.dataset.size} rows from ${src.name}${aside.length ? ` (${aside.join("; ")})` : ""}`);
   const booster: Partial<BoosterParams> = {
     ...(v.rounds !== undefined ? { rounds: num(v, "rounds", undefined, true) } : {}),
     ...(v["max-depth"] !== undefined ? { maxDepth: num(v, "max-depth", undefined, true) } : {}),

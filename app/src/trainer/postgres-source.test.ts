@@ -74,14 +74,37 @@ describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
     expect(reads).toEqual([env.DATABASE_SECRET_ARN]);
   });
 
+  it("keeps rows whose optional columns hold values outside the API's vocabulary, as absent, and counts them", async () => {
+    await client.query(
+      `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, merchant_category, country, channel, score, decision, model_version, degraded, reasons)
+       VALUES ('t4', '2018-04-01T13:00:00Z', 'B', 'M', 3, '12', 'BE', 'phone', 0.1, 'approve', 'v1', false, '[]'),
+              ('t5', '2018-04-01T14:00:00Z', 'B', 'M', 4, '5411', 'be', 'moto', 0.1, 'approve', 'v1', false, '[]')`,
+    );
+    // no bad rows: the strictest share passes
+    const r = await loadPostgres({ database, readSecret: noSecrets, schema, maxBadShare: 0 });
+    const d = r.dataset;
+    expect(r.badRows).toMatchObject({ lines: 5, count: 0 });
+    const at = (id: string) => d.transactionIds.indexOf(id);
+    expect(d.channel.values[d.channel.codes[at("t4")]!]).toBeUndefined();
+    expect(d.merchantCategory.values[d.merchantCategory.codes[at("t4")]!]).toBeUndefined();
+    expect(d.country.values[d.country.codes[at("t4")]!]).toBe("BE");
+    expect(d.merchantCategory.values[d.merchantCategory.codes[at("t5")]!]).toBe("5411");
+    expect(d.country.values[d.country.codes[at("t5")]!]).toBeUndefined();
+    expect(r.outOfVocabulary).toEqual([
+      { column: "merchant_category", vocabulary: "4-digit MCC", count: 1, examples: ["12"] },
+      { column: "country", vocabulary: "ISO 3166 alpha-2", count: 1, examples: ["be"] },
+      { column: "channel", vocabulary: "pos|ecom|atm", count: 2, examples: ["phone", "moto"] },
+    ]);
+  });
+
   it("counts bad rows and enforces the configured share", async () => {
     await client.query(
-      `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, channel, score, decision, model_version, degraded, reasons)
-       VALUES ('t4', '2018-04-01T13:00:00Z', 'B', 'M', 3, 'phone', 0.1, 'approve', 'v1', false, '[]')`,
+      `INSERT INTO ${schema}.decisions (transaction_id, occurred_at, card_id, merchant_id, amount, score, decision, model_version, degraded, reasons)
+       VALUES ('t6', '2018-04-01T15:00:00Z', '', 'M', 3, 0.1, 'approve', 'v1', false, '[]')`,
     );
     await expect(loadPostgres({ database, readSecret: noSecrets, schema, maxBadShare: 0.1 })).rejects.toThrow(BadRowsError);
     const r = await loadPostgres({ database, readSecret: noSecrets, schema, maxBadShare: 0.5 });
     expect(r.badRows.count).toBe(1);
-    expect(r.badRows.examples[0]!.reason).toMatch(/channel .*transaction t4/);
+    expect(r.badRows.examples[0]!.reason).toMatch(/card_id .*transaction t6/);
   });
 });

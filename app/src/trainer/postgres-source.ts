@@ -3,14 +3,15 @@
  * through a server-side cursor in batches so memory holds one batch of rows beyond the Dataset.
  * After loading, training runs exactly the code the CSV path runs. A transaction without
  * feedback counts as genuine (as in the CSV, label 0); a `fraud` label counts from its
- * `reported_at` in the features.
+ * `reported_at` in the features. The log holds what the API accepted, but an older API, a backfill
+ * or a hand-written row may hold optional values outside today's vocabulary: as in the CSV, those
+ * are kept as absent and counted.
  */
 import { Client } from "pg";
 import { pgConnectionConfig, type PostgresSettings } from "../config/database";
 import type { SecretReader } from "../config/secrets";
 import { BadRowCounter, type LoadResult } from "./csv-reader";
-import { DatasetBuilder, rowProblem } from "./dataset";
-import type { Channel } from "../features/types";
+import { DatasetBuilder, rowProblem, VocabularyCounter } from "./dataset";
 import type { DecisionRow } from "../store/decision-log";
 
 export interface PostgresLoadOptions {
@@ -40,6 +41,7 @@ export async function loadPostgres(o: PostgresLoadOptions): Promise<LoadResult> 
   const client = new Client(await pgConnectionConfig(o.database, o.readSecret));
   await client.connect();
   const bad = new BadRowCounter();
+  const vocabulary = new VocabularyCounter();
   const builder = new DatasetBuilder();
   try {
     await client.query("BEGIN READ ONLY");
@@ -70,7 +72,7 @@ export async function loadPostgres(o: PostgresLoadOptions): Promise<LoadResult> 
         };
         const problem = rowProblem(row);
         if (problem) bad.bad(bad.lines, `${problem} (transaction ${r.transaction_id})`);
-        else builder.add({ ...row, label: row.label as 0 | 1, channel: row.channel as Channel | undefined });
+        else builder.add(vocabulary.keep(row));
       }
       o.onRows?.(bad.lines);
       if (rows.length < batch) break;
@@ -80,5 +82,5 @@ export async function loadPostgres(o: PostgresLoadOptions): Promise<LoadResult> 
     await client.end();
   }
   bad.check(o.maxBadShare ?? 0.001, `postgres ${schema}.decisions`);
-  return { dataset: builder.finish(), badRows: bad.report(), ignoredColumns: [] };
+  return { dataset: builder.finish(), badRows: bad.report(), outOfVocabulary: vocabulary.report(), ignoredColumns: [] };
 }

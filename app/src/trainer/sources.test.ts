@@ -2,6 +2,9 @@
  * The trainer finds PostgreSQL exactly as the API does: DATABASE_URL locally, or the cluster's
  * DATABASE_HOST/PORT/NAME/TLS with the RDS master secret (read through the SecretReader).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pgConnectionConfig } from "../config/database";
 import { ConfigError } from "../config/env-reader";
@@ -73,6 +76,33 @@ describe("trainer database settings", () => {
     await expect(loadSource({ source: "postgres", maxBadShare: 0, readSecret: fakeSecrets({}).read })).rejects.toThrow(
       "--source postgres needs DATABASE_URL or DATABASE_HOST (or --database-url)",
     );
+  });
+});
+
+describe("source notes", () => {
+  it("report optional values outside the API's vocabulary, kept as absent, beside the bad rows", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sources-test-"));
+    try {
+      const data = join(dir, "data.csv");
+      writeFileSync(
+        data,
+        [
+          "transaction_id,timestamp,card_id,merchant_id,amount,label,channel",
+          "t1,2018-04-01T10:00:00Z,c1,m1,10,0,moto",
+          "t2,2018-04-01T10:01:00Z,c1,m1,10,0,pos",
+          "t3,2018-04-01T10:02:00Z,c1,m1,-1,0,pos",
+          "t4,2018-04-01T10:03:00Z,c1,m1,10,0,moto",
+        ].join("\n"),
+      );
+      const src = await loadSource({ source: "csv", data, maxBadShare: 0.5, readSecret: fakeSecrets({}).read });
+      expect(src.dataset.size).toBe(3);
+      expect(src.notes).toEqual([
+        "1 bad rows of 4 skipped (allowed share 0.5); first: line 4: amount must be a number > 0",
+        'channel: 2 values outside pos|ecom|atm kept as absent (rows kept), e.g. "moto"',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { ENV } from "../config/deploy-contract";
 import { EnvReader, type Env } from "../config/env-reader";
 import type { SecretReader } from "../config/secrets";
 import { loadCsv, type LoadResult } from "./csv-reader";
+import type { OutOfVocabulary } from "./dataset";
 import { loadPostgres } from "./postgres-source";
 import { progressBar } from "./progress";
 
@@ -23,7 +24,7 @@ export interface SourceArgs {
 export interface LoadedSource extends LoadResult {
   /** For logs and reports. */
   readonly name: string;
-  /** Lines for the report: bad rows, ignored columns. */
+  /** Lines for the report: bad rows, values kept as absent, ignored columns. */
   readonly notes: string[];
 }
 
@@ -64,6 +65,13 @@ export async function loadSource(a: SourceArgs): Promise<LoadedSource> {
         .join("; ")}`,
     );
   }
+  for (const o of result.outOfVocabulary) notes.push(outOfVocabularyNote(o));
   if (result.ignoredColumns.length) notes.push(`ignored unknown columns: ${result.ignoredColumns.join(", ")}`);
   return { ...result, name, notes };
+}
+
+/** E.g. `channel: 12 values outside pos|ecom|atm kept as absent (rows kept), e.g. "moto", "phone"`. */
+export function outOfVocabularyNote(o: OutOfVocabulary, withExamples = true): string {
+  const note = `${o.column}: ${o.count} values outside ${o.vocabulary} kept as absent`;
+  return withExamples ? `${note} (rows kept), e.g. ${o.examples.map((v) => JSON.stringify(v)).join(", ")}` : note;
 }
