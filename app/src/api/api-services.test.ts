@@ -7,6 +7,7 @@
 import Redis from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TcpProxy } from "../store/tcp-proxy";
+import { decodeMerchant } from "../features/redis-layout";
 import { describeWithPostgres, describeWithRedis, uniqueTestName } from "../testing/services";
 import { postgresClient, type SqlClient } from "../store/sql";
 import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
@@ -86,17 +87,22 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       expect((await b.request("GET", `/v1/decisions/${t.transactionId}`)).json).toMatchObject(replies[0].json);
     });
 
-    it("records a fraud label in Redis from its report time", async () => {
+    it("records a fraud label in Redis: the merchant's day bucket and the label standing", async () => {
       const t = tx({ merchantId: `m-${Date.now()}` });
       await a.request("POST", "/v1/score", t);
       const r = await b.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
       expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
-      const members = await redis.zrange(`${prefix}mfraud:${t.merchantId}`, 0, -1);
-      expect(members).toEqual([`${t.transactionId}|${Date.parse("2024-03-06T00:00:00Z")}`]);
+      const day = Math.floor(Date.parse(String(t.timestamp)) / 86_400_000);
+      const frauds = async () => {
+        const m = decodeMerchant((await redis.getBuffer(`${prefix}merchant:${t.merchantId}`))!);
+        return m.dayFrauds[m.days.indexOf(day)];
+      };
+      expect(await frauds()).toBe(1);
+      expect(await redis.get(`${prefix}label:${t.transactionId}`)).toBe(`${Date.parse("2024-03-06T00:00:00Z")} fraud ${day}`);
       const legit = await a.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
       expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
-      expect(await redis.zcard(`${prefix}mfraud:${t.merchantId}`)).toBe(0);
-      expect(await redis.zcard(`${prefix}mfraudknown:${t.merchantId}`)).toBe(0);
+      expect(await frauds()).toBe(0);
+      expect(await redis.get(`${prefix}label:${t.transactionId}`)).toMatch(/ legit /);
     });
   });
 });

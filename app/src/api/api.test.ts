@@ -125,7 +125,7 @@ describe("fraud API on embedded defaults", () => {
     const r = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
     expect(r.json.decision).toBe("decline");
     expect(r.json.score).toBeCloseTo(sigmoid(3), 12);
-    expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5, description: "amount is 7.5x the card's 30-day mean" });
+    expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5, description: "amount is 7.5x the card's mean over the last 30 days" });
     // 40 days later the window is empty again: ratio missing, amount >= 1000 -> the middle leaf
     const later = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-05-01T10:00:00Z" }));
     expect(later.json).toMatchObject({ decision: "review", score: 0.5 });
@@ -142,7 +142,7 @@ describe("fraud API on embedded defaults", () => {
     ]);
   });
 
-  it("stores feedback; a fraud label reaches the feature store from its report time", async () => {
+  it("stores feedback; a fraud label reaches the feature store's delayed merchant windows", async () => {
     const t = tx({ merchantId: `m-${Date.now()}` });
     await h.request("POST", "/v1/score", t);
     const r = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
@@ -154,17 +154,18 @@ describe("fraud API on embedded defaults", () => {
     ]);
     const { rows } = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
     expect(rows).toEqual([{ label: "fraud" }]);
-    // a later transaction at the merchant, after the report: 1 known fraud among 1 earlier transaction
-    const next = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T00:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
+    // a transaction at the merchant 8 days on, its delayed windows reaching the labelled day:
+    // 1 known fraud among 1 transaction
+    const next = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T00:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
     const seen = await h.api.runtime.featureStore.observe(next);
-    expect(seen.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+    expect(seen.snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
     // reversed: a legit label replaces the stored one and withdraws the fraud from the features
     const legit = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
     expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
     const relabelled = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
     expect(relabelled.rows).toEqual([{ label: "legit" }]);
-    const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T01:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
-    expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+    const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T01:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
+    expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
     // the fraud report retried after its reversal: superseded, in the table and in the features
     const retried = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
     expect(retried.json).toEqual({
@@ -174,8 +175,8 @@ describe("fraud API on embedded defaults", () => {
       note: expect.stringMatching(/^superseded: the legit label reported at \d{4}-.*Z stands$/),
     });
     expect((await h.api.runtime.sql.query("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId])).rows).toEqual([{ label: "legit" }]);
-    const after = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-07T02:00:00Z" }), Date.parse("2024-03-08T00:00:00Z"));
-    expect((await h.api.runtime.featureStore.observe(after)).snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+    const after = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T02:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
+    expect((await h.api.runtime.featureStore.observe(after)).snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
   });
 
   it("swaps to a newly promoted model, and refuses a broken one while the old one keeps serving", async () => {

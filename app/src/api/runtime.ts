@@ -111,13 +111,13 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     // The scorer enforces the per-request deadline; the client's own timeout only has to outlast the largest batch's.
     redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: batchDeadlineMs(cfg.featureStoreTimeoutMs, cfg.batchMax), tls: cfg.redis.tls, password });
     redis.on("error", throttled(log, "redis connection error"));
-    featureStore = new RedisFeatureStore(redis, { keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX });
+    featureStore = new RedisFeatureStore(redis, { keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, labelDelayMs: cfg.features.labelDelayMs });
     if (local) {
       limiter = new RedisRateLimiter(redis, cfg.rateLimitPerMinute, opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, local, throttled(log, "rate limiter: redis failed, limiting per replica"));
     }
     log.info("feature store: Redis", { tls: cfg.redis.tls });
   } else {
-    featureStore = new MemoryFeatureStore();
+    featureStore = new MemoryFeatureStore({ labelDelayMs: cfg.features.labelDelayMs });
     limiter = local;
     log.info("feature store: in-process (set REDIS_URL for Redis)");
   }

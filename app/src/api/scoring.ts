@@ -16,7 +16,7 @@
  * the same deadline again): a repeat gets its stored decision. The rest are scored degraded and
  * queued for the feature store (see backfill.ts), which sees them once it answers again.
  */
-import { computeFeatures } from "../features/compute";
+import { computeFeatures, FEATURE_INDEX } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
 import type { FeatureBackfill } from "./backfill";
@@ -37,13 +37,15 @@ export class UnavailableError extends Error {
 }
 
 const EMPTY: HistorySnapshot = Object.freeze({
-  cardTimestamps: [],
-  cardAmountsCents: [],
+  cardCounts: [0, 0, 0] as const,
+  cardCents: [0, 0, 0] as const,
+  cardPreviousAt: Number.NaN,
   merchantCounts: [0, 0, 0] as const,
-  merchantKnownFrauds: [0, 0, 0] as const,
+  merchantDelayedCounts: [0, 0, 0, 0] as const,
+  merchantDelayedFrauds: [0, 0, 0, 0] as const,
 });
 /** Features computable from the transaction alone (FEATURE_NAMES positions). */
-const HISTORY_FREE = new Set([0, 15, 16]);
+const HISTORY_FREE = new Set([FEATURE_INDEX.amount, FEATURE_INDEX.is_night, FEATURE_INDEX.is_weekend]);
 const BREAKER_MS = 1000;
 /** How long a duplicate waits for the first request's decision (written behind by another replica). */
 const DUPLICATE_WAIT_MS = 3000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeFeatures, DAY_MS, defaultFeatureConfig, FEATURE_INDEX, featureConfig } from "./compute";
+import { computeFeatures, defaultFeatureConfig, FEATURE_INDEX, featureConfig } from "./compute";
 import { describeFeature } from "./reasons";
 import { clockFor, TimezoneClock } from "./timezone";
 import { FEATURE_NAMES, type HistorySnapshot, type Transaction } from "./types";
@@ -15,7 +15,14 @@ const tx = (over: Partial<Transaction> = {}): Transaction => ({
   amount: 50,
   ...over,
 });
-const empty: HistorySnapshot = { cardTimestamps: [], cardAmountsCents: [], merchantCounts: [0, 0, 0], merchantKnownFrauds: [0, 0, 0] };
+const empty: HistorySnapshot = {
+  cardCounts: [0, 0, 0],
+  cardCents: [0, 0, 0],
+  cardPreviousAt: NaN,
+  merchantCounts: [0, 0, 0],
+  merchantDelayedCounts: [0, 0, 0, 0],
+  merchantDelayedFrauds: [0, 0, 0, 0],
+};
 const named = (x: Float64Array) => Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, x[i]]));
 
 describe("computeFeatures", () => {
@@ -25,64 +32,38 @@ describe("computeFeatures", () => {
       amount: 50,
       card_tx_count_1d: 0, card_tx_count_7d: 0, card_tx_count_30d: 0,
       card_mean_amount_1d: 0, card_mean_amount_7d: 0, card_mean_amount_30d: 0,
-      amount_to_card_mean_30d: NaN, seconds_since_prev_card_tx: NaN,
+      amount_to_card_mean_1d: NaN, amount_to_card_mean_7d: NaN, amount_to_card_mean_30d: NaN,
+      seconds_since_prev_card_tx: NaN,
       merchant_tx_count_1d: 0, merchant_tx_count_7d: 0, merchant_tx_count_30d: 0,
-      merchant_fraud_risk_1d: 0, merchant_fraud_risk_7d: 0, merchant_fraud_risk_30d: 0,
+      merchant_fraud_risk_1d: 0, merchant_fraud_risk_7d: 0, merchant_fraud_risk_14d: 0, merchant_fraud_risk_30d: 0,
       is_night: 0, is_weekend: 0,
     });
   });
 
-  it("computes windows, means, ratio and recency by hand", () => {
+  it("computes means, ratios, recency and risk by hand", () => {
     const s: HistorySnapshot = {
-      // 2 h ago 10.00; 3 days ago 30.00; 20 days ago 20.00
-      cardTimestamps: [T - 3 * DAY_MS, T - 2 * 3600_000, T - 20 * DAY_MS],
-      cardAmountsCents: [3000, 1000, 2000],
+      cardCounts: [1, 2, 4],
+      cardCents: [1000, 4000, 10000],
+      cardPreviousAt: T - 2 * 3600_000,
       merchantCounts: [4, 10, 40],
-      merchantKnownFrauds: [1, 1, 4],
+      merchantDelayedCounts: [2, 10, 20, 50],
+      merchantDelayedFrauds: [1, 1, 2, 4],
     };
     const f = named(computeFeatures(tx({ amount: 120 }), s, defaultFeatureConfig));
-    expect(f.card_tx_count_1d).toBe(1);
-    expect(f.card_tx_count_7d).toBe(2);
-    expect(f.card_tx_count_30d).toBe(3);
-    expect(f.card_mean_amount_1d).toBe(10);
-    expect(f.card_mean_amount_7d).toBe(20);
-    expect(f.card_mean_amount_30d).toBe(20);
-    expect(f.amount_to_card_mean_30d).toBe(6);
+    expect([f.card_tx_count_1d, f.card_tx_count_7d, f.card_tx_count_30d]).toEqual([1, 2, 4]);
+    expect([f.card_mean_amount_1d, f.card_mean_amount_7d, f.card_mean_amount_30d]).toEqual([10, 20, 25]);
+    expect([f.amount_to_card_mean_1d, f.amount_to_card_mean_7d, f.amount_to_card_mean_30d]).toEqual([12, 6, 4.8]);
     expect(f.seconds_since_prev_card_tx).toBe(7200);
-    expect(f.merchant_tx_count_1d).toBe(4);
-    expect(f.merchant_fraud_risk_1d).toBe(0.25);
-    expect(f.merchant_fraud_risk_7d).toBe(0.1);
-    expect(f.merchant_fraud_risk_30d).toBe(0.1);
-  });
-
-  it("includes both window boundaries [t - d, t] and nothing outside", () => {
-    const s: HistorySnapshot = {
-      cardTimestamps: [T - DAY_MS, T - DAY_MS - 1, T - 7 * DAY_MS, T - 30 * DAY_MS, T - 30 * DAY_MS - 1, T, T + 1],
-      cardAmountsCents: [100, 200, 300, 400, 500, 600, 700],
-      merchantCounts: [0, 0, 0],
-      merchantKnownFrauds: [0, 0, 0],
-    };
-    const f = named(computeFeatures(tx(), s, defaultFeatureConfig));
-    expect([f.card_tx_count_1d, f.card_tx_count_7d, f.card_tx_count_30d]).toEqual([2, 4, 5]);
-    expect(f.card_mean_amount_30d).toBe(3.2); // (100 + 200 + 300 + 400 + 600) cents / 5 / 100
-    // a transaction at the same millisecond is the previous one
-    expect(f.seconds_since_prev_card_tx).toBe(0);
-  });
-
-  it("does not depend on the order the store returns entries in", () => {
-    const ts = [T - 5000, T - 4 * DAY_MS, T - 10 * DAY_MS, T - 1000];
-    const cents = [1234, 9999, 1, 50505];
-    const a = computeFeatures(tx(), { ...empty, cardTimestamps: ts, cardAmountsCents: cents }, defaultFeatureConfig);
-    const b = computeFeatures(tx(), { ...empty, cardTimestamps: [...ts].reverse(), cardAmountsCents: [...cents].reverse() }, defaultFeatureConfig);
-    expect(Array.from(a)).toEqual(Array.from(b));
+    expect([f.merchant_tx_count_1d, f.merchant_tx_count_7d, f.merchant_tx_count_30d]).toEqual([4, 10, 40]);
+    expect([f.merchant_fraud_risk_1d, f.merchant_fraud_risk_7d, f.merchant_fraud_risk_14d, f.merchant_fraud_risk_30d]).toEqual([0.5, 0.1, 0.1, 0.08]);
   });
 
   it("caps merchant risk at 1 and reads night/weekend in the configured zone", () => {
-    const s: HistorySnapshot = { ...empty, merchantCounts: [1, 1, 1], merchantKnownFrauds: [2, 1, 0] };
+    const s: HistorySnapshot = { ...empty, merchantDelayedCounts: [1, 1, 1, 0], merchantDelayedFrauds: [2, 1, 0, 3] };
     // Saturday 2024-01-13 04:30 UTC = 23:30 Friday in New York
     const sat = Date.UTC(2024, 0, 13, 4, 30);
     const utc = named(computeFeatures(tx({ timestamp: sat }), s, defaultFeatureConfig));
-    expect([utc.merchant_fraud_risk_1d, utc.merchant_fraud_risk_7d, utc.merchant_fraud_risk_30d]).toEqual([1, 1, 0]);
+    expect([utc.merchant_fraud_risk_1d, utc.merchant_fraud_risk_7d, utc.merchant_fraud_risk_14d, utc.merchant_fraud_risk_30d]).toEqual([1, 1, 0, 0]);
     expect([utc.is_night, utc.is_weekend]).toEqual([1, 1]);
     const ny = named(computeFeatures(tx({ timestamp: sat }), s, featureConfig({ timezone: "America/New_York" })));
     expect([ny.is_night, ny.is_weekend]).toEqual([0, 0]);
@@ -149,9 +130,9 @@ describe("reason texts", () => {
     x[FEATURE_INDEX.merchant_fraud_risk_7d] = 0.125;
     x[FEATURE_INDEX.card_tx_count_1d] = 1;
     x[FEATURE_INDEX.is_night] = 1;
-    expect(describeFeature("amount_to_card_mean_30d", x)).toBe("amount is 8.2x the card's 30-day mean");
+    expect(describeFeature("amount_to_card_mean_30d", x)).toBe("amount is 8.2x the card's mean over the last 30 days");
     expect(describeFeature("seconds_since_prev_card_tx", x)).toBe("95 seconds since the card's previous transaction");
-    expect(describeFeature("merchant_fraud_risk_7d", x)).toBe("12.5% of the merchant's transactions in the last 7 days are known fraud");
+    expect(describeFeature("merchant_fraud_risk_7d", x)).toBe("12.5% of the merchant's transactions over 7 days before the label delay are known fraud");
     expect(describeFeature("card_tx_count_1d", x)).toBe("1 earlier card transaction in the last day");
     expect(describeFeature("is_night", x)).toBe("night-time transaction (before 06:00 local time)");
     x[FEATURE_INDEX.amount_to_card_mean_30d] = NaN;

@@ -1,15 +1,12 @@
 /**
  * The feature maths, shared by serving and training: a pure function of the transaction and the
- * point-in-time `HistorySnapshot` a `FeatureStore` returned for it.
+ * point-in-time `HistorySnapshot` a `FeatureStore` returned for it (windows: buckets.ts).
  */
+import { DAY_MS } from "./buckets";
 import { clockFor, hourOfLocal, weekdayOfLocal } from "./timezone";
-import { FEATURE_NAMES, WINDOW_DAYS, type FeatureConfig, type FeatureName, type HistorySnapshot, type Transaction } from "./types";
+import { FEATURE_NAMES, type FeatureConfig, type FeatureName, type HistorySnapshot, type Transaction } from "./types";
 
-export const DAY_MS = 86_400_000;
-/** Window lengths in ms, in WINDOW_DAYS order (1, 7, 30 days). */
-export const WINDOW_MS: readonly [number, number, number] = [WINDOW_DAYS[0] * DAY_MS, WINDOW_DAYS[1] * DAY_MS, WINDOW_DAYS[2] * DAY_MS];
-/** The longest window: state older than this (relative to the newest event) is never read again. */
-export const MAX_WINDOW_MS = WINDOW_MS[2];
+export { DAY_MS };
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
 export const defaultFeatureConfig: FeatureConfig = Object.freeze({ timezone: "UTC", labelDelayMs: 7 * DAY_MS });
@@ -47,34 +44,12 @@ export function computeFeatures(tx: Transaction, s: HistorySnapshot, cfg: Featur
  */
 export function computeFeaturesInto(out: Float64Array, offset: number, tx: Transaction, s: HistorySnapshot, cfg: FeatureConfig): void {
   const t = tx.timestamp;
-  const ts = s.cardTimestamps;
-  const cents = s.cardAmountsCents;
-  const w1 = t - WINDOW_MS[0];
-  const w7 = t - WINDOW_MS[1];
-  const w30 = t - WINDOW_MS[2];
-  let n1 = 0, n7 = 0, n30 = 0;
-  let c1 = 0, c7 = 0, c30 = 0;
-  let latest = -Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const at = ts[i];
-    // stores return only [t - 30d, t]; the guard keeps the function honest for hand-made snapshots
-    if (at > t || at < w30) continue;
-    const c = cents[i];
-    n30++;
-    c30 += c;
-    if (at >= w7) {
-      n7++;
-      c7 += c;
-      if (at >= w1) {
-        n1++;
-        c1 += c;
-      }
-    }
-    if (at > latest) latest = at;
-  }
-  const mean30 = n30 === 0 ? 0 : c30 / n30 / 100;
+  const [n1, n7, n30] = s.cardCounts;
+  const [c1, c7, c30] = s.cardCents;
+  const mean1 = mean(c1, n1), mean7 = mean(c7, n7), mean30 = mean(c30, n30);
   const [m1, m7, m30] = s.merchantCounts;
-  const [f1, f7, f30] = s.merchantKnownFrauds;
+  const counts = s.merchantDelayedCounts;
+  const frauds = s.merchantDelayedFrauds;
   const local = clockFor(cfg.timezone).localMs(t);
   const hour = hourOfLocal(local);
   const weekday = weekdayOfLocal(local);
@@ -83,19 +58,27 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   out[offset + 1] = n1;
   out[offset + 2] = n7;
   out[offset + 3] = n30;
-  out[offset + 4] = n1 === 0 ? 0 : c1 / n1 / 100;
-  out[offset + 5] = n7 === 0 ? 0 : c7 / n7 / 100;
+  out[offset + 4] = mean1;
+  out[offset + 5] = mean7;
   out[offset + 6] = mean30;
-  out[offset + 7] = n30 === 0 ? Number.NaN : tx.amount / mean30;
-  out[offset + 8] = n30 === 0 ? Number.NaN : (t - latest) / 1000;
-  out[offset + 9] = m1;
-  out[offset + 10] = m7;
-  out[offset + 11] = m30;
-  out[offset + 12] = risk(f1, m1);
-  out[offset + 13] = risk(f7, m7);
-  out[offset + 14] = risk(f30, m30);
-  out[offset + 15] = hour < 6 ? 1 : 0;
-  out[offset + 16] = weekday === 0 || weekday === 6 ? 1 : 0;
+  out[offset + 7] = n1 === 0 ? Number.NaN : tx.amount / mean1;
+  out[offset + 8] = n7 === 0 ? Number.NaN : tx.amount / mean7;
+  out[offset + 9] = n30 === 0 ? Number.NaN : tx.amount / mean30;
+  out[offset + 10] = Number.isNaN(s.cardPreviousAt) ? Number.NaN : (t - s.cardPreviousAt) / 1000;
+  out[offset + 11] = m1;
+  out[offset + 12] = m7;
+  out[offset + 13] = m30;
+  out[offset + 14] = risk(frauds[0], counts[0]);
+  out[offset + 15] = risk(frauds[1], counts[1]);
+  out[offset + 16] = risk(frauds[2], counts[2]);
+  out[offset + 17] = risk(frauds[3], counts[3]);
+  out[offset + 18] = hour < 6 ? 1 : 0;
+  out[offset + 19] = weekday === 0 || weekday === 6 ? 1 : 0;
+}
+
+/** Mean amount in major units; 0 over an empty window. */
+function mean(cents: number, n: number): number {
+  return n === 0 ? 0 : cents / n / 100;
 }
 
 /**

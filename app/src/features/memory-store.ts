@@ -1,26 +1,41 @@
 /**
  * In-process FeatureStore: the offline training pass and local `npm start` without Redis.
  *
- * It follows exactly the rules of the Redis store (redis-store.ts), so that a replay through either
- * gives the same feature vectors (tested in stores.test.ts):
- * - a card keeps (ts, cents) sorted by ts; a merchant keeps its transaction times and its fraud
- *   labels (tx ts, knownAt, id); the snapshot for t reads [t - 30d, t];
- * - after recording, entries older than 30 days before the newest of that card/merchant are
- *   dropped: no later transaction can read them;
+ * It keeps the bucket state of buckets.ts and reads it through the same functions as the Redis
+ * store, whose observe script updates the same state with the same rules (redis-layout.ts): a
+ * replay through either gives the same feature vectors (tested in stores.test.ts).
  * - a duplicate transactionId records nothing, and its snapshot is the one as of its timestamp
  *   without the transaction itself (what a retry after a failed first attempt should score with);
- * - a fraud label is identified by (transactionId, timestamp); the labels of a transaction apply
- *   in knownAt order (a report known no later than the standing label changes nothing, legit
- *   stands at equal times); a legit label removes the fraud label for every later observe.
+ * - the labels of a transaction apply in knownAt order (a report known no later than the standing
+ *   label changes nothing, legit stands at equal times); a legit label withdraws the fraud.
  *
- * Memory is bounded by the last 30 days of traffic (plus `maxLatenessMs`):
+ * Memory is bounded by the windows (plus `maxLatenessMs`):
  * - idempotency: ids are remembered for `idRetentionMs` (default 31 days) of *data* time, i.e.
  *   relative to the newest transaction seen, in a FIFO queue; the Redis store uses a TTL on the
  *   wall clock instead, which is the same thing when traffic is live;
- * - whenever data time passes a day boundary, cards and merchants idle for longer than
- *   30 days + `maxLatenessMs` are dropped whole (nothing they hold is in any window any more).
+ * - whenever data time passes a day boundary, cards and merchants no window can reach any more
+ *   are dropped whole, with the label states of transactions that old.
  */
-import { amountToCents, DAY_MS, MAX_WINDOW_MS, WINDOW_MS } from "./compute";
+import { amountToCents } from "./compute";
+import {
+  addFraud,
+  CARD_DAYS,
+  type CardBuckets,
+  DAY_MS,
+  dayOf,
+  emptyCard,
+  emptyMerchant,
+  merchantDays,
+  type MerchantBuckets,
+  newSnapshot,
+  type OwnTransaction,
+  readCard,
+  readMerchant,
+  recordOnCard,
+  recordOnMerchant,
+  riskLagDays,
+  type SnapshotBuffer,
+} from "./buckets";
 import type { FeatureStore, FraudLabel, HistorySnapshot, ObserveResult, Transaction } from "./types";
 
 export interface MemoryFeatureStoreOptions {
@@ -31,24 +46,17 @@ export interface MemoryFeatureStoreOptions {
    * history of an otherwise idle card or merchant. Default 1 day.
    */
   readonly maxLatenessMs?: number;
+  /** The label delay the merchant risk windows are shifted by (FeatureConfig). Default 7 days. */
+  readonly labelDelayMs?: number;
 }
 
 export const DEFAULT_ID_RETENTION_MS = 31 * DAY_MS;
 
-interface SortedTimes {
-  ts: number[];
-  /** Entries before `head` are dropped; compacted now and then. */
-  head: number;
-}
-
-interface CardState extends SortedTimes {
-  cents: number[];
-}
-
-interface FraudEntry {
-  readonly id: string;
+interface SeenTx {
   readonly ts: number;
-  knownAt: number;
+  readonly cents: number;
+  readonly cardId: string;
+  readonly merchantId: string;
 }
 
 /** The label standing for a transaction: decides whether a later-arriving report applies. */
@@ -58,67 +66,20 @@ interface LabelState {
   readonly legit: boolean;
 }
 
-interface MerchantState extends SortedTimes {
-  /** Sorted by ts. */
-  frauds: FraudEntry[];
-  /** By transactionId; dropped with the merchant's trimmed labels and at the daily sweep. */
-  labels: Map<string, LabelState>;
-  /** Newest tx or label time: decides when the whole merchant can go. */
-  newestEvent: number;
-}
-
-interface SeenTx {
-  readonly ts: number;
-  readonly cents: number;
-  readonly cardId: string;
-  readonly merchantId: string;
-}
-
-/** First index in [lo, hi) with a[i] >= x. */
-function lowerBound(a: readonly number[], lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in [lo, hi) with a[i] > x. */
-function upperBound(a: readonly number[], lo: number, hi: number, x: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function compact<T extends SortedTimes>(s: T, parallel: unknown[][]): void {
-  if (s.head > 64 && s.head * 2 > s.ts.length) {
-    s.ts.splice(0, s.head);
-    for (const p of parallel) p.splice(0, s.head);
-    s.head = 0;
-  }
-}
-
-/** Forgets the label states of transactions before `floor`: no window reads their labels again. */
-function dropLabelsBefore(m: MerchantState, floor: number): void {
-  for (const [id, l] of m.labels) if (l.ts < floor) m.labels.delete(id);
-}
-
 export interface MemoryStoreStats {
   readonly cards: number;
   readonly merchants: number;
+  /** Buckets and single records held for cards, and buckets for merchants. */
   readonly cardEntries: number;
   readonly merchantEntries: number;
-  readonly fraudLabels: number;
+  readonly labelStates: number;
   readonly rememberedIds: number;
 }
 
 export class MemoryFeatureStore implements FeatureStore {
-  private readonly cards = new Map<string, CardState>();
-  private readonly merchants = new Map<string, MerchantState>();
+  private readonly cards = new Map<string, CardBuckets>();
+  private readonly merchants = new Map<string, MerchantBuckets>();
+  private readonly labels = new Map<string, LabelState>();
   private readonly seen = new Map<string, SeenTx>();
   /** Ids in observation order with their timestamps, for expiry. */
   private seenQueue: string[] = [];
@@ -128,12 +89,16 @@ export class MemoryFeatureStore implements FeatureStore {
   private nextSweepAt = -Infinity;
   private readonly idRetentionMs: number;
   private readonly maxLatenessMs: number;
+  private readonly lagDays: number;
 
   constructor(options: MemoryFeatureStoreOptions = {}) {
     this.idRetentionMs = options.idRetentionMs ?? DEFAULT_ID_RETENTION_MS;
     this.maxLatenessMs = options.maxLatenessMs ?? DAY_MS;
-    if (!(this.idRetentionMs >= MAX_WINDOW_MS)) throw new RangeError(`idRetentionMs must be >= 30 days, got ${this.idRetentionMs}`);
+    const delay = options.labelDelayMs ?? 7 * DAY_MS;
+    if (!(this.idRetentionMs >= CARD_DAYS * DAY_MS)) throw new RangeError(`idRetentionMs must be >= 30 days, got ${this.idRetentionMs}`);
     if (!(this.maxLatenessMs >= 0)) throw new RangeError(`maxLatenessMs must be >= 0, got ${this.maxLatenessMs}`);
+    if (!(delay >= 0 && Number.isFinite(delay))) throw new RangeError(`labelDelayMs must be a finite number >= 0, got ${delay}`);
+    this.lagDays = riskLagDays(delay);
   }
 
   async observe(tx: Transaction): Promise<ObserveResult> {
@@ -145,7 +110,7 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   async recordFraudLabel(label: FraudLabel): Promise<void> {
-    this.recordFraudLabelSync(label);
+    this.applyLabel(label, false);
   }
 
   async retractFraudLabel(label: FraudLabel): Promise<void> {
@@ -155,24 +120,35 @@ export class MemoryFeatureStore implements FeatureStore {
   async close(): Promise<void> {
     this.cards.clear();
     this.merchants.clear();
+    this.labels.clear();
     this.seen.clear();
     this.seenQueue = [];
     this.seenQueueTs = [];
     this.seenHead = 0;
   }
 
-  /** The hot-loop form of `observe` for the offline pass: no promise per row. */
-  observeSync(tx: Transaction): ObserveResult {
+  /**
+   * The hot-loop form of `observe` for the offline pass: no promise per row, and the snapshot is
+   * written into `into` when given (reused across rows, valid until the next call).
+   */
+  observeSync(tx: Transaction, into: SnapshotBuffer = newSnapshot()): ObserveResult {
     const t = tx.timestamp;
     const card = this.cards.get(tx.cardId);
     const merchant = this.merchants.get(tx.merchantId);
     const previous = this.seen.get(tx.transactionId);
-    if (previous) return { snapshot: this.snapshot(tx, card, merchant, previous), duplicate: true };
-
-    const snapshot = this.snapshot(tx, card, merchant, undefined);
+    if (previous) {
+      const own: OwnTransaction = {
+        ts: previous.ts,
+        cents: previous.cents,
+        sameCard: previous.cardId === tx.cardId,
+        sameMerchant: previous.merchantId === tx.merchantId,
+      };
+      return { snapshot: this.snapshot(into, t, card, merchant, own), duplicate: true };
+    }
+    const snapshot = this.snapshot(into, t, card, merchant, undefined);
     const cents = amountToCents(tx.amount);
-    this.recordCard(card ?? this.newCard(tx.cardId), t, cents);
-    this.recordMerchant(merchant ?? this.merchant(tx.merchantId), t);
+    recordOnCard(card ?? this.newEntity(this.cards, tx.cardId, emptyCard), t, cents);
+    recordOnMerchant(merchant ?? this.newEntity(this.merchants, tx.merchantId, emptyMerchant), t, this.lagDays);
     this.remember(tx.transactionId, { ts: t, cents, cardId: tx.cardId, merchantId: tx.merchantId });
     if (t > this.newest) {
       this.newest = t;
@@ -181,136 +157,47 @@ export class MemoryFeatureStore implements FeatureStore {
     return { snapshot, duplicate: false };
   }
 
+  /** The synchronous form of `recordFraudLabel`, for the offline pass. */
   recordFraudLabelSync(label: FraudLabel): void {
     this.applyLabel(label, false);
   }
 
   stats(): MemoryStoreStats {
-    let cardEntries = 0, merchantEntries = 0, fraudLabels = 0;
-    for (const c of this.cards.values()) cardEntries += c.ts.length - c.head;
-    for (const m of this.merchants.values()) {
-      merchantEntries += m.ts.length - m.head;
-      fraudLabels += m.frauds.length;
-    }
+    let cardEntries = 0, merchantEntries = 0;
+    for (const c of this.cards.values()) cardEntries += c.recentTs.length + c.days.length;
+    for (const m of this.merchants.values()) merchantEntries += m.hours.length + m.days.length;
     return {
       cards: this.cards.size,
       merchants: this.merchants.size,
       cardEntries,
       merchantEntries,
-      fraudLabels,
+      labelStates: this.labels.size,
       rememberedIds: this.seen.size,
     };
   }
 
-  /** A fraud or legit label report, in knownAt order as the Redis store's LABEL_LUA. */
+  /** A fraud or legit label report, in knownAt order as the Redis store's label script. */
   private applyLabel(label: FraudLabel, legit: boolean): void {
-    const m = this.merchant(label.merchantId);
-    const standing = m.labels.get(label.transactionId);
+    const standing = this.labels.get(label.transactionId);
+    const m = (): MerchantBuckets => this.merchants.get(label.merchantId) ?? this.newEntity(this.merchants, label.merchantId, emptyMerchant);
     if (standing) {
       if (label.knownAt < standing.knownAt || (label.knownAt === standing.knownAt && (legit === standing.legit || !legit))) return;
-      if (!standing.legit) {
-        const i = m.frauds.findIndex((f) => f.ts === standing.ts && f.id === label.transactionId);
-        if (i >= 0) m.frauds.splice(i, 1);
-      }
+      if (!standing.legit) addFraud(m(), dayOf(standing.ts), -1, this.lagDays);
     }
-    m.labels.set(label.transactionId, { ts: label.timestamp, knownAt: label.knownAt, legit });
-    if (legit) return;
-    // frauds is sorted by ts: after the entries of the same or an earlier ts
-    let i = m.frauds.length;
-    while (i > 0 && m.frauds[i - 1].ts > label.timestamp) i--;
-    m.frauds.splice(i, 0, { id: label.transactionId, ts: label.timestamp, knownAt: label.knownAt });
-    if (label.timestamp > m.newestEvent) m.newestEvent = label.timestamp;
+    this.labels.set(label.transactionId, { ts: label.timestamp, knownAt: label.knownAt, legit });
+    if (!legit) addFraud(m(), dayOf(label.timestamp), 1, this.lagDays);
   }
 
-  /** Point-in-time view at tx.timestamp; `self` (a duplicate's first observation) is left out. */
-  private snapshot(tx: Transaction, card: CardState | undefined, m: MerchantState | undefined, self: SeenTx | undefined): HistorySnapshot {
-    const t = tx.timestamp;
-    let cardTimestamps: number[] = [];
-    let cardAmountsCents: number[] = [];
-    if (card) {
-      const lo = lowerBound(card.ts, card.head, card.ts.length, t - MAX_WINDOW_MS);
-      const hi = upperBound(card.ts, lo, card.ts.length, t);
-      cardTimestamps = card.ts.slice(lo, hi);
-      cardAmountsCents = card.cents.slice(lo, hi);
-      if (self !== undefined && self.cardId === tx.cardId) {
-        for (let i = 0; i < cardTimestamps.length; i++) {
-          if (cardTimestamps[i] === self.ts && cardAmountsCents[i] === self.cents) {
-            cardTimestamps.splice(i, 1);
-            cardAmountsCents.splice(i, 1);
-            break;
-          }
-        }
-      }
-    }
-    const counts: [number, number, number] = [0, 0, 0];
-    const frauds: [number, number, number] = [0, 0, 0];
-    if (m) {
-      const hi = upperBound(m.ts, m.head, m.ts.length, t);
-      // a duplicate's own entry is still there unless trimmed (older than the oldest kept)
-      const selfTs =
-        self !== undefined && self.merchantId === tx.merchantId && m.head < m.ts.length && self.ts >= m.ts[m.head] ? self.ts : Number.NaN;
-      for (let w = 0; w < 3; w++) {
-        const from = t - WINDOW_MS[w];
-        counts[w] = hi - lowerBound(m.ts, m.head, hi, from) - (selfTs >= from && selfTs <= t ? 1 : 0);
-      }
-      // labels of transactions more than 30 days before the merchant's newest are never counted,
-      // whether trimming has removed them yet or not (Redis trims them less eagerly)
-      const floor = m.head < m.ts.length ? m.ts[m.ts.length - 1] - MAX_WINDOW_MS : -Infinity;
-      const fs = m.frauds;
-      for (let i = 0; i < fs.length; i++) {
-        const f = fs[i];
-        if (f.ts > t) break;
-        if (f.ts < floor || f.knownAt > t || (self !== undefined && f.id === tx.transactionId)) continue;
-        for (let w = 0; w < 3; w++) if (f.ts >= t - WINDOW_MS[w]) frauds[w]++;
-      }
-    }
-    return { cardTimestamps, cardAmountsCents, merchantCounts: counts, merchantKnownFrauds: frauds };
+  private snapshot(into: SnapshotBuffer, t: number, card: CardBuckets | undefined, m: MerchantBuckets | undefined, own: OwnTransaction | undefined): HistorySnapshot {
+    readCard(into, t, card ?? EMPTY_CARD, own);
+    readMerchant(into, t, m ?? EMPTY_MERCHANT, this.lagDays, own);
+    return into;
   }
 
-  private newCard(cardId: string): CardState {
-    const c: CardState = { ts: [], cents: [], head: 0 };
-    this.cards.set(cardId, c);
-    return c;
-  }
-
-  private recordCard(c: CardState, t: number, cents: number): void {
-    const at = upperBound(c.ts, c.head, c.ts.length, t);
-    if (at === c.ts.length) {
-      c.ts.push(t);
-      c.cents.push(cents);
-    } else {
-      c.ts.splice(at, 0, t);
-      c.cents.splice(at, 0, cents);
-    }
-    const floor = c.ts[c.ts.length - 1] - MAX_WINDOW_MS;
-    while (c.ts[c.head] < floor) c.head++;
-    compact(c, [c.cents]);
-  }
-
-  private merchant(merchantId: string): MerchantState {
-    let m = this.merchants.get(merchantId);
-    if (!m) {
-      m = { ts: [], head: 0, frauds: [], labels: new Map(), newestEvent: -Infinity };
-      this.merchants.set(merchantId, m);
-    }
-    return m;
-  }
-
-  private recordMerchant(m: MerchantState, t: number): void {
-    const at = upperBound(m.ts, m.head, m.ts.length, t);
-    if (at === m.ts.length) m.ts.push(t);
-    else m.ts.splice(at, 0, t);
-    const newestTx = m.ts[m.ts.length - 1];
-    if (newestTx > m.newestEvent) m.newestEvent = newestTx;
-    const floor = newestTx - MAX_WINDOW_MS;
-    while (m.ts[m.head] < floor) m.head++;
-    compact(m, []);
-    let drop = 0;
-    while (drop < m.frauds.length && m.frauds[drop].ts < floor) drop++;
-    if (drop > 0) {
-      m.frauds.splice(0, drop);
-      dropLabelsBefore(m, floor);
-    }
+  private newEntity<T>(map: Map<string, T>, id: string, make: () => T): T {
+    const v = make();
+    map.set(id, v);
+    return v;
   }
 
   private remember(id: string, tx: SeenTx): void {
@@ -318,10 +205,11 @@ export class MemoryFeatureStore implements FeatureStore {
     this.seenQueue.push(id);
     this.seenQueueTs.push(tx.ts);
     const expireBefore = Math.max(this.newest, tx.ts) - this.idRetentionMs;
-    while (this.seenHead < this.seenQueue.length && this.seenQueueTs[this.seenHead] < expireBefore) {
-      const old = this.seenQueue[this.seenHead++];
+    while (this.seenHead < this.seenQueue.length && this.seenQueueTs[this.seenHead]! < expireBefore) {
+      const old = this.seenQueue[this.seenHead++]!;
       // a re-observed id after expiry is a new entry: only forget the one this queue slot made
-      if (this.seen.get(old)?.ts !== undefined && this.seen.get(old)!.ts < expireBefore) this.seen.delete(old);
+      const entry = this.seen.get(old);
+      if (entry !== undefined && entry.ts < expireBefore) this.seen.delete(old);
     }
     if (this.seenHead > 1024 && this.seenHead * 2 > this.seenQueue.length) {
       this.seenQueue.splice(0, this.seenHead);
@@ -330,15 +218,20 @@ export class MemoryFeatureStore implements FeatureStore {
     }
   }
 
-  /** Drops cards and merchants that no window can reach any more. Runs once per data day. */
+  /** Drops cards, merchants and label states that no window can reach any more. Once per data day. */
   private sweep(): void {
-    const idleBefore = this.newest - MAX_WINDOW_MS - this.maxLatenessMs;
-    for (const [id, c] of this.cards) if (c.ts[c.ts.length - 1] < idleBefore) this.cards.delete(id);
+    const idleBefore = this.newest - this.maxLatenessMs;
+    const cardFloor = dayOf(idleBefore) - CARD_DAYS;
+    const merchantFloor = dayOf(idleBefore) - merchantDays(this.lagDays);
+    for (const [id, c] of this.cards) if (dayOf(c.newest) < cardFloor) this.cards.delete(id);
     for (const [id, m] of this.merchants) {
-      if (m.newestEvent < idleBefore) this.merchants.delete(id);
-      // legit labels trim nothing on their own: their states go here
-      else if (m.head < m.ts.length) dropLabelsBefore(m, m.ts[m.ts.length - 1] - MAX_WINDOW_MS);
+      // every transaction and label has a day bucket: the last one is the merchant's newest event
+      if ((m.days[m.days.length - 1] ?? -Infinity) < merchantFloor) this.merchants.delete(id);
     }
+    for (const [id, l] of this.labels) if (dayOf(l.ts) < merchantFloor) this.labels.delete(id);
     this.nextSweepAt = this.newest + DAY_MS;
   }
 }
+
+const EMPTY_CARD: CardBuckets = Object.freeze(emptyCard()) as CardBuckets;
+const EMPTY_MERCHANT: MerchantBuckets = Object.freeze(emptyMerchant()) as MerchantBuckets;

@@ -20,13 +20,13 @@ function duration(seconds: number): string {
   return plural(Math.round(seconds / 86_400), "day");
 }
 
-const WINDOW_WORDS = { "1d": "day", "7d": "7 days", "30d": "30 days" } as const;
+const WINDOW_WORDS = { "1d": "day", "7d": "7 days", "14d": "14 days", "30d": "30 days" } as const;
 type WindowKey = keyof typeof WINDOW_WORDS;
 
 /** Describes feature `name` given the whole vector `x` (some reasons read a neighbour). */
 export function describeFeature(name: FeatureName, x: ArrayLike<number>): string {
   const v = x[FEATURE_INDEX[name]];
-  const windowMatch = /_(1d|7d|30d)$/.exec(name);
+  const windowMatch = /_(1d|7d|14d|30d)$/.exec(name);
   const span = windowMatch ? WINDOW_WORDS[windowMatch[1] as WindowKey] : "";
   switch (name) {
     case "amount":
@@ -39,8 +39,10 @@ export function describeFeature(name: FeatureName, x: ArrayLike<number>): string
     case "card_mean_amount_7d":
     case "card_mean_amount_30d":
       return v === 0 ? `no card transactions in the last ${span}` : `card's mean amount over the last ${span} is ${fmt(v)}`;
+    case "amount_to_card_mean_1d":
+    case "amount_to_card_mean_7d":
     case "amount_to_card_mean_30d":
-      return Number.isNaN(v) ? "no card history in the last 30 days" : `amount is ${fmt(v, 1)}x the card's 30-day mean`;
+      return Number.isNaN(v) ? `no card history in the last ${span}` : `amount is ${fmt(v, 1)}x the card's mean over the last ${span}`;
     case "seconds_since_prev_card_tx":
       return Number.isNaN(v) ? "first card transaction in 30 days" : `${duration(v)} since the card's previous transaction`;
     case "merchant_tx_count_1d":
@@ -49,8 +51,9 @@ export function describeFeature(name: FeatureName, x: ArrayLike<number>): string
       return `merchant had ${plural(v, "transaction")} in the last ${span}`;
     case "merchant_fraud_risk_1d":
     case "merchant_fraud_risk_7d":
+    case "merchant_fraud_risk_14d":
     case "merchant_fraud_risk_30d":
-      return `${fmt(v * 100, 1)}% of the merchant's transactions in the last ${span} are known fraud`;
+      return `${fmt(v * 100, 1)}% of the merchant's transactions over ${span} before the label delay are known fraud`;
     case "is_night":
       return v === 1 ? "night-time transaction (before 06:00 local time)" : "daytime transaction";
     case "is_weekend":

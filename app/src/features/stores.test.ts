@@ -6,7 +6,7 @@
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeWithRedis, uniqueTestName } from "../testing/services";
-import { computeFeatures, DAY_MS, defaultFeatureConfig, featureConfig } from "./compute";
+import { computeFeatures, DAY_MS, defaultFeatureConfig, FEATURE_INDEX, featureConfig } from "./compute";
 import { MemoryFeatureStore } from "./memory-store";
 import { RedisFeatureStore } from "./redis-store";
 import type { FeatureStore, FraudLabel, Transaction } from "./types";
@@ -36,18 +36,22 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
     let n = 0;
     const ids = () => ({ cardId: `${name}-c${++n}`, merchantId: `${name}-m${n}` });
 
-    it("sees only earlier transactions: never itself, never the future", async () => {
+    // T0 is midnight UTC: day D0 of the grid. The stores shift the merchant risk windows by the
+    // default 7-day delay: a fraud of day D0 is read from day D0 + 8 on.
+    it("reads the card's last day exactly and the merchant's on the hour grid, never a later bucket", async () => {
       const who = ids();
       const late = tx({ ...who, timestamp: T0 + 2 * HOUR, amount: 99 });
       const early = tx({ ...who, timestamp: T0 + HOUR, amount: 5 });
-      expect((await store.observe(late)).snapshot.cardTimestamps).toEqual([]);
-      // arrives later but happened earlier: the later transaction is in its future
+      expect((await store.observe(late)).snapshot.cardCounts).toEqual([0, 0, 0]);
+      // arrives later but happened earlier: the later one is in its future, except on the day grid
       const r = await store.observe(early);
-      expect(r.snapshot.cardTimestamps).toEqual([]);
-      expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
+      expect(r.snapshot.cardCounts).toEqual([0, 1, 1]);
+      expect(r.snapshot.cardPreviousAt).toBeNaN();
+      expect(r.snapshot.merchantCounts).toEqual([0, 1, 1]);
       const next = await store.observe(tx({ ...who, timestamp: T0 + 3 * HOUR }));
-      expect([...next.snapshot.cardTimestamps].sort()).toEqual([T0 + HOUR, T0 + 2 * HOUR]);
-      expect([...next.snapshot.cardAmountsCents].sort((a, b) => a - b)).toEqual([500, 9900]);
+      expect(next.snapshot.cardCounts).toEqual([2, 2, 2]);
+      expect(next.snapshot.cardCents).toEqual([10400, 10400, 10400]);
+      expect(next.snapshot.cardPreviousAt).toBe(T0 + 2 * HOUR);
       expect(next.snapshot.merchantCounts).toEqual([2, 2, 2]);
     });
 
@@ -56,20 +60,23 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       await store.observe(tx({ ...who, timestamp: T0 }));
       await store.observe(tx({ ...who, timestamp: T0 }));
       const r = await store.observe(tx({ ...who, timestamp: T0 }));
-      expect(r.snapshot.cardTimestamps).toEqual([T0, T0]);
-      expect(r.snapshot.cardAmountsCents).toEqual([1000, 1000]);
+      expect(r.snapshot.cardCounts).toEqual([2, 2, 2]);
+      expect(r.snapshot.cardCents).toEqual([2000, 2000, 2000]);
+      expect(r.snapshot.cardPreviousAt).toBe(T0);
       expect(r.snapshot.merchantCounts).toEqual([2, 2, 2]);
     });
 
-    it("counts window boundaries inclusively", async () => {
+    it("reads each window's edges on the grid", async () => {
       const who = ids();
-      const t = T0 + 40 * DAY_MS;
-      for (const at of [t - 30 * DAY_MS - 1, t - 30 * DAY_MS, t - 7 * DAY_MS, t - DAY_MS, t]) {
-        await store.observe(tx({ ...who, timestamp: at }));
-      }
+      const t = T0 + 40 * DAY_MS + 12 * HOUR;
+      const history = [t - 30 * DAY_MS, t - 29 * DAY_MS, t - 7 * DAY_MS, t - 6 * DAY_MS, t - DAY_MS, t - DAY_MS + HOUR];
+      for (const at of history) await store.observe(tx({ ...who, timestamp: at }));
       const r = await store.observe(tx({ ...who, timestamp: t }));
-      expect(r.snapshot.merchantCounts).toEqual([2, 3, 4]);
-      expect([...r.snapshot.cardTimestamps].sort()).toEqual([t - 30 * DAY_MS, t - 7 * DAY_MS, t - DAY_MS, t]);
+      // card 1d: (t - 1 day, t]; 7d and 30d: this day and the 6 / 29 before it
+      expect(r.snapshot.cardCounts).toEqual([1, 3, 5]);
+      expect(r.snapshot.cardPreviousAt).toBe(t - DAY_MS + HOUR);
+      // merchant 1d: this hour and the 23 before it
+      expect(r.snapshot.merchantCounts).toEqual([1, 3, 5]);
     });
 
     it("records a duplicate transactionId once and scores a retry without itself", async () => {
@@ -82,31 +89,30 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       expect(b.duplicate).toBe(true);
       expect(b.snapshot).toEqual(a.snapshot);
       const after = await store.observe(tx({ ...who, timestamp: T0 + 2 * HOUR }));
-      expect(after.snapshot.cardTimestamps).toHaveLength(2);
+      expect(after.snapshot.cardCounts).toEqual([2, 2, 2]);
+      expect(after.snapshot.cardCents).toEqual([1934, 1934, 1934]);
       expect(after.snapshot.merchantCounts).toEqual([2, 2, 2]);
     });
 
-    it("counts a fraud label only from the time it is known", async () => {
+    it("counts a fraud label in the windows shifted by the label delay, once", async () => {
       const who = ids();
-      const bad = tx({ ...who, timestamp: T0 });
+      const bad = tx({ ...who, timestamp: T0 + 12 * HOUR });
       await store.observe(bad);
-      const label: FraudLabel = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 2 * DAY_MS };
+      const label: FraudLabel = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: bad.timestamp, knownAt: T0 + DAY_MS };
       await store.recordFraudLabel(label);
       await store.recordFraudLabel(label); // idempotent
-      const before = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * DAY_MS - 1 }));
-      expect(before.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
-      const at = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * DAY_MS }));
-      // the labelled transaction is 2 days old: outside the 1-day window, inside 7 and 30
-      expect(at.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
-      expect(at.snapshot.merchantCounts).toEqual([1, 2, 2]);
-      // labels apply in report order: one known earlier than the standing one changes nothing, a
-      // later report of it moves knownAt to that report
-      await store.recordFraudLabel({ ...label, knownAt: T0 + HOUR });
-      const early = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 2 * HOUR }));
-      expect(early.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
-      await store.recordFraudLabel({ ...label, knownAt: T0 + 5 * DAY_MS });
-      const moved = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 3 * DAY_MS }));
-      expect(moved.snapshot.merchantKnownFrauds).toEqual([0, 0, 0]);
+      const day7 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * DAY_MS + 23 * HOUR }));
+      expect(day7.snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
+      expect(day7.snapshot.merchantDelayedCounts).toEqual([0, 0, 0, 0]);
+      const day8 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 8 * DAY_MS }));
+      expect(day8.snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
+      expect(day8.snapshot.merchantDelayedCounts).toEqual([1, 1, 1, 1]);
+      const day9 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 9 * DAY_MS }));
+      expect(day9.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);
+      // a report known earlier than the standing one changes nothing
+      await store.retractFraudLabel({ ...label, knownAt: T0 + HOUR });
+      const still = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 9 * DAY_MS + HOUR }));
+      expect(still.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);
     });
 
     it("applies a transaction's labels in report order, whatever order they arrive in", async () => {
@@ -121,19 +127,17 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
         const bad = tx({ ...who, timestamp: T0 });
         await store.observe(bad);
         for (const i of order) {
-          const label = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: reports[i].knownAt };
-          await (reports[i].legit ? store.retractFraudLabel(label) : store.recordFraudLabel(label));
+          const label = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: reports[i]!.knownAt };
+          await (reports[i]!.legit ? store.retractFraudLabel(label) : store.recordFraudLabel(label));
         }
-        // the fraud report at 5h stands (the legit one at 3h undid the one at 2h): counted from 5h
-        const at4 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 4 * HOUR }));
-        const at6 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 6 * HOUR }));
-        expect([at4.snapshot.merchantKnownFrauds, at6.snapshot.merchantKnownFrauds], `order ${order}`).toEqual([[0, 0, 0], [1, 1, 1]]);
+        // the fraud report at 5h stands (the legit one at 3h undid the one at 2h)
+        const read = async (hour: number) => (await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 8 * DAY_MS + hour * HOUR }))).snapshot.merchantDelayedFrauds;
+        expect(await read(1), `order ${order}`).toEqual([1, 1, 1, 1]);
         // a legit label at the same time as the standing fraud one stands; the fraud one again does not undo it
         const tie = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 5 * HOUR };
         await store.retractFraudLabel(tie);
         await store.recordFraudLabel(tie);
-        const at7 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * HOUR }));
-        expect(at7.snapshot.merchantKnownFrauds, `order ${order}`).toEqual([0, 0, 0]);
+        expect(await read(2), `order ${order}`).toEqual([0, 0, 0, 0]);
       }
     });
 
@@ -144,54 +148,57 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       await store.observe(bad);
       await store.observe(also);
       for (const t of [bad, also]) await store.recordFraudLabel({ transactionId: t.transactionId, merchantId: who.merchantId, timestamp: t.timestamp, knownAt: T0 + 2 * HOUR });
-      const both = await store.observe(tx({ ...who, cardId: "third", timestamp: T0 + 3 * HOUR }));
-      expect(both.snapshot.merchantKnownFrauds).toEqual([2, 2, 2]);
+      const at = (n: number) => tx({ ...who, cardId: `c${n}`, timestamp: T0 + 8 * DAY_MS + n * HOUR });
+      expect((await store.observe(at(1))).snapshot.merchantDelayedFrauds).toEqual([2, 2, 2, 2]);
       const legit = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 3 * HOUR };
       await store.retractFraudLabel(legit);
       await store.retractFraudLabel(legit);
       await store.retractFraudLabel({ transactionId: "never-labelled", merchantId: who.merchantId, timestamp: T0 + HOUR, knownAt: T0 + 3 * HOUR });
-      const one = await store.observe(tx({ ...who, cardId: "fourth", timestamp: T0 + 4 * HOUR }));
-      expect(one.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
-      // labelled again later: counts again, from its new report time
+      expect((await store.observe(at(2))).snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
+      // labelled again later: counts again
       await store.recordFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 6 * HOUR });
-      const before = await store.observe(tx({ ...who, cardId: "fifth", timestamp: T0 + 5 * HOUR }));
-      expect(before.snapshot.merchantKnownFrauds).toEqual([1, 1, 1]);
-      const after = await store.observe(tx({ ...who, cardId: "sixth", timestamp: T0 + 6 * HOUR }));
-      expect(after.snapshot.merchantKnownFrauds).toEqual([2, 2, 2]);
+      const after = await store.observe(at(3));
+      expect(after.snapshot.merchantDelayedFrauds).toEqual([2, 2, 2, 2]);
+      expect(after.snapshot.merchantDelayedCounts).toEqual([2, 2, 2, 2]);
     });
 
     it("forgets what no window needs", async () => {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 }));
       await store.observe(tx({ ...who, timestamp: T0 + 31 * DAY_MS }));
-      // out of order, within 30 days of the first: the first is gone already (trimmed against the newest)
+      // out of order, within 30 days of the first: the card's day 0 is gone already (trimmed against
+      // the newest); the merchant keeps 30 days and the delay
       const r = await store.observe(tx({ ...who, timestamp: T0 + 20 * DAY_MS }));
-      expect(r.snapshot.cardTimestamps).toEqual([]);
-      expect(r.snapshot.merchantCounts).toEqual([0, 0, 0]);
+      expect(r.snapshot.cardCounts).toEqual([0, 0, 0]);
+      expect(r.snapshot.cardPreviousAt).toBeNaN();
+      expect(r.snapshot.merchantCounts).toEqual([0, 0, 1]);
     });
 
-    it("never counts a label of a transaction more than 30 days before the merchant's newest", async () => {
+    it("never counts a label of a transaction older than the merchant keeps", async () => {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 + 40 * DAY_MS }));
-      // labelled after the merchant moved on: day 5 is out of every window a new transaction reads
-      await store.recordFraudLabel({ transactionId: "old-fraud", merchantId: who.merchantId, timestamp: T0 + 5 * DAY_MS, knownAt: T0 + 6 * DAY_MS });
-      await store.recordFraudLabel({ transactionId: "new-fraud", merchantId: who.merchantId, timestamp: T0 + 15 * DAY_MS, knownAt: T0 + 16 * DAY_MS });
-      const late = await store.observe(tx({ ...who, timestamp: T0 + 20 * DAY_MS }));
-      expect(late.snapshot.merchantKnownFrauds).toEqual([0, 1, 1]);
+      // day 2 is more than 37 days behind day 40: out of every window a transaction reads
+      await store.recordFraudLabel({ transactionId: "old-fraud", merchantId: who.merchantId, timestamp: T0 + 2 * DAY_MS, knownAt: T0 + 41 * DAY_MS });
+      await store.recordFraudLabel({ transactionId: "new-fraud", merchantId: who.merchantId, timestamp: T0 + 15 * DAY_MS, knownAt: T0 + 41 * DAY_MS });
+      // late, on day 30: the delayed windows end on day 22
+      const late = await store.observe(tx({ ...who, timestamp: T0 + 30 * DAY_MS }));
+      expect(late.snapshot.merchantDelayedFrauds).toEqual([0, 0, 1, 1]);
+      expect(late.snapshot.merchantDelayedCounts).toEqual([0, 0, 0, 0]);
     });
 
     it("shows a late transaction only what trimming against the newest left, whatever the arrival order", async () => {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 + 10 * DAY_MS }));
-      // late, still within 30 days of the newest: kept, behind a newer record
+      // late, still within 30 days of the newest: kept, behind a newer bucket
       await store.observe(tx({ ...who, timestamp: T0, amount: 3 }));
-      // the newest moves to day 35: day 0 falls out, day 10 stays
+      // the newest moves to day 35: the card's day 0 falls out, day 10 stays
       await store.observe(tx({ ...who, timestamp: T0 + 35 * DAY_MS }));
       // late again: its own 30 days would reach day 0, but day 0 is gone
       const r = await store.observe(tx({ ...who, timestamp: T0 + 29 * DAY_MS }));
-      expect(r.snapshot.cardTimestamps).toEqual([T0 + 10 * DAY_MS]);
-      expect(r.snapshot.cardAmountsCents).toEqual([1000]);
-      expect(r.snapshot.merchantCounts).toEqual([0, 0, 1]);
+      expect(r.snapshot.cardCounts).toEqual([0, 0, 1]);
+      expect(r.snapshot.cardCents).toEqual([0, 0, 1000]);
+      expect(r.snapshot.cardPreviousAt).toBeNaN();
+      expect(r.snapshot.merchantCounts).toEqual([0, 0, 2]);
     });
   });
 }
@@ -209,12 +216,13 @@ describe("memory store bounds", () => {
       store.observeSync({ transactionId: `b${i}`, timestamp, cardId: `c${(i % 50) + day * 50}`, merchantId: `m${i % 7}-${Math.floor(day / 10)}`, amount: 1 });
     }
     const s = store.stats();
-    // 200 tx/day: at most ~32 days of card entries, ~31 days of ids
-    expect(s.cardEntries).toBeLessThanOrEqual(200 * 32);
+    // 200 tx/day on 50 new cards a day: ~32 days of cards (a day bucket and 4 records each), ~31 days of ids
     expect(s.cards).toBeLessThanOrEqual(50 * 33);
+    expect(s.cardEntries).toBeLessThanOrEqual(50 * 33 * 5);
     expect(s.rememberedIds).toBeLessThanOrEqual(200 * 32);
     expect(s.rememberedIds).toBeGreaterThanOrEqual(200 * 30);
-    expect(s.merchants).toBeLessThanOrEqual(7 * 5);
+    // merchants change every 10 days and are kept for 38 days of windows
+    expect(s.merchants).toBeLessThanOrEqual(7 * 6);
   });
 
   it("validates its options", () => {
@@ -242,15 +250,16 @@ describeWithRedis("redis store", (redisUrl) => {
       for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
       await store.recordFraudLabel({ transactionId: "x", merchantId: "m", timestamp: T0 + 39 * DAY_MS, knownAt: T0 + 39 * DAY_MS });
       const keys = await admin.keys(`${prefix}ttl:*`);
-      expect(keys.length).toBe(45); // 40 ids + card + merchant + the two label sets + the label's state
+      expect(keys.length).toBe(43); // 40 ids + card + merchant + the label's state
       for (const key of keys) {
         const ttl = await admin.pttl(key);
         expect(ttl, key).toBeGreaterThan(9 * DAY_MS);
         expect(ttl, key).toBeLessThanOrEqual(11 * DAY_MS);
       }
-      // newest is day 39: days 9..39 stay (31 entries, day 9 is exactly 30 days back)
-      expect(await admin.strlen(store.key("card", "c"))).toBe(31 * 16);
-      expect(await admin.zcard(store.key("merchant", "m"))).toBe(31);
+      // newest is day 39: the card keeps its last transaction and days 10..39, the merchant its
+      // last hour and days 2..39 (30 days and the 7-day delay)
+      expect(await admin.strlen(store.key("card", "c"))).toBe(12 + 16 + 30 * 16);
+      expect(await admin.strlen(store.key("merchant", "m"))).toBe(4 + 8 + 38 * 12);
     } finally {
       await store.close();
     }
@@ -330,8 +339,8 @@ describeWithRedis("redis store", (redisUrl) => {
           }
           compared++;
           if (a.duplicate) duplicates++;
-          if (Number.isNaN(fa[7])) nans++;
-          if (fa[14] > 0) frauds++;
+          if (Number.isNaN(fa[FEATURE_INDEX.amount_to_card_mean_1d]!)) nans++;
+          if (fa[FEATURE_INDEX.merchant_fraud_risk_30d]! > 0) frauds++;
         }
       };
       try {

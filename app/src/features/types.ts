@@ -22,7 +22,10 @@ export interface Transaction {
   readonly channel?: Channel;
 }
 
-/** Feature order is the model's input order; the registry metadata records it per model version. */
+/**
+ * Feature order is the model's input order; the registry metadata records it per model version,
+ * with FEATURE_SET_VERSION. docs/features.md gives each feature's exact window on the bucket grid.
+ */
 export const FEATURE_NAMES = [
   "amount",
   "card_tx_count_1d",
@@ -31,6 +34,8 @@ export const FEATURE_NAMES = [
   "card_mean_amount_1d",
   "card_mean_amount_7d",
   "card_mean_amount_30d",
+  "amount_to_card_mean_1d",
+  "amount_to_card_mean_7d",
   "amount_to_card_mean_30d",
   "seconds_since_prev_card_tx",
   "merchant_tx_count_1d",
@@ -38,13 +43,19 @@ export const FEATURE_NAMES = [
   "merchant_tx_count_30d",
   "merchant_fraud_risk_1d",
   "merchant_fraud_risk_7d",
+  "merchant_fraud_risk_14d",
   "merchant_fraud_risk_30d",
   "is_night",
   "is_weekend",
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-export const WINDOW_DAYS = [1, 7, 30] as const;
+/**
+ * Names the definitions behind FEATURE_NAMES (windows, bucket grid, label handling). A model
+ * records the version it was trained for and the API refuses any other: two feature sets can
+ * share names and still mean different things.
+ */
+export const FEATURE_SET_VERSION = "3";
 
 export interface FeatureConfig {
   /** IANA timezone for the night and weekend flags. Default "UTC". */
@@ -57,18 +68,23 @@ export interface FeatureConfig {
 }
 
 /**
- * What is known at time t = tx.timestamp about the past, point in time: only transactions observed
- * before this one with timestamp in [t - window, t], and only fraud labels with knownAt <= t.
- * Amounts are integer minor units (cents) so sums are exact whatever order a store returns them in.
+ * What a store knows at time t = tx.timestamp about the card's and the merchant's past, read on
+ * the bucket grid of buckets.ts (the windows are defined there). Amounts are integer minor units
+ * (cents) so sums are exact whatever order they were added in.
  */
 export interface HistorySnapshot {
-  /** The card's earlier transactions within 30 days: parallel arrays, any order. */
-  readonly cardTimestamps: readonly number[];
-  readonly cardAmountsCents: readonly number[];
-  /** The merchant's earlier transaction counts within 1, 7, 30 days. */
+  /** The card's earlier transactions in the 1, 7 and 30-day windows. */
+  readonly cardCounts: readonly [number, number, number];
+  /** Their amounts, in cents. */
+  readonly cardCents: readonly [number, number, number];
+  /** Time of the card's latest earlier transaction within 30 days; NaN when there is none. */
+  readonly cardPreviousAt: number;
+  /** The merchant's earlier transactions in the 1, 7 and 30-day windows. */
   readonly merchantCounts: readonly [number, number, number];
-  /** Of those, how many are labelled fraud with the label known at t. */
-  readonly merchantKnownFrauds: readonly [number, number, number];
+  /** The merchant's transactions in each RISK_WINDOW_DAYS window shifted back by the label delay. */
+  readonly merchantDelayedCounts: readonly [number, number, number, number];
+  /** Of those, how many are labelled fraud by a label applied so far. */
+  readonly merchantDelayedFrauds: readonly [number, number, number, number];
 }
 
 export interface ObserveResult {
@@ -90,7 +106,8 @@ export interface FeatureStore {
    */
   observeMany(txs: readonly Transaction[]): Promise<ObserveResult[]>;
   /**
-   * A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`.
+   * A fraud label for an observed transaction of `merchantId` at `timestamp`, known from `knownAt`;
+   * it counts for every observe after this call (a replay applies labels in knownAt order).
    * The labels of one transaction (this and `retractFraudLabel`) apply in the order of their
    * `knownAt`, whatever order they arrive in: one known no later than the label standing changes
    * nothing (at equal times a legit label stands). So a retried or delayed report cannot undo a

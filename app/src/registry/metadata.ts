@@ -30,6 +30,8 @@ export interface ModelMetadata {
   readonly version: string;
   /** The model's input order. */
   readonly featureNames: readonly string[];
+  /** The feature definitions it was trained for (features/types FEATURE_SET_VERSION); absent on models older than the field. */
+  readonly featureSetVersion?: string;
   /** Score cut-offs: >= review is reviewed, >= decline is declined. */
   readonly thresholds: { readonly review: number; readonly decline: number };
   readonly metrics: EvaluationMetrics;
@@ -134,9 +136,12 @@ export function parseMetadata(json: string | unknown, expectedVersion?: string):
   const trainedAt = str(o, "trainedAt");
   if (Number.isNaN(Date.parse(trainedAt))) fail("trainedAt", "an ISO 8601 timestamp", trainedAt);
   const fc = record(field(o, "featureConfig", ""), "featureConfig");
+  const featureSet = o.featureSetVersion;
+  if (featureSet !== undefined && (typeof featureSet !== "string" || featureSet === "")) fail("featureSetVersion", "a non-empty string", featureSet);
   return {
     version,
     featureNames: names as string[],
+    ...(featureSet !== undefined ? { featureSetVersion: featureSet as string } : {}),
     thresholds: { review, decline },
     metrics: metrics(field(o, "metrics", ""), "metrics"),
     baselineMetrics: metrics(field(o, "baselineMetrics", ""), "baselineMetrics"),

@@ -4,7 +4,7 @@
  * 30-day mean (a missing ratio, i.e. no history, goes to the middle leaf).
  */
 import { DAY_MS } from "../features/compute";
-import { FEATURE_NAMES } from "../features/types";
+import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/types";
 import { serializeMetadata, type EvaluationMetrics, type ModelMetadata } from "../registry/metadata";
 import type { VersionFiles } from "../registry/registry";
 
@@ -58,6 +58,7 @@ export function testMetadata(version: string, over: Partial<ModelMetadata> = {})
   return {
     version,
     featureNames: [...FEATURE_NAMES],
+    featureSetVersion: FEATURE_SET_VERSION,
     thresholds: { review: 0.5, decline: 0.9 },
     metrics: METRICS,
     baselineMetrics: { ...METRICS, auc: 0.8, averagePrecision: 0.4 },

@@ -8,6 +8,7 @@ import { featureConfig } from "../features/compute";
 import { openRegistry } from "../registry/open";
 import type { ModelRegistry } from "../registry/registry";
 import { simulateDays } from "../sim/simulator";
+import { QUICK_TUNING, type TuningConfig } from "./tuning";
 import { DatasetBuilder } from "./dataset";
 import { DAY_MS } from "./metrics";
 import { registerSeedModel } from "./seed";
@@ -20,6 +21,8 @@ export const BOOTSTRAP_SIMULATION = { days: 60, cards: 1000, merchants: 2000, se
 export interface SimulatedTraining {
   readonly registry: ModelRegistry;
   readonly booster: Partial<BoosterParams>;
+  /** Default QUICK_TUNING: a first run should not wait for the full search. */
+  readonly tuning?: TuningConfig;
   readonly version?: string;
   readonly notes?: readonly string[];
   readonly log: (msg: string) => void;
@@ -44,6 +47,7 @@ export async function trainOnSimulation(o: SimulatedTraining): Promise<TrainResu
     split: {},
     featureConfig: featureConfig({ labelDelayMs: 7 * DAY_MS }),
     booster: o.booster,
+    tuning: o.tuning ?? QUICK_TUNING,
     ...(o.version ? { version: o.version } : {}),
     ...(o.notes ? { notes: o.notes } : {}),
     log: o.log,
@@ -54,7 +58,7 @@ export async function bootstrapModel(registryUri: string, log: (msg: string) => 
   const registry = openRegistry(registryUri);
   if (findXgboost() === null) return registerSeedModel(registry, log);
   const started = performance.now();
-  const result = await trainOnSimulation({ registry, booster: { rounds: 60 }, log: (m) => log(`bootstrap: ${m}`) });
+  const result = await trainOnSimulation({ registry, booster: {}, log: (m) => log(`bootstrap: ${m}`) });
   if (!result.promoted) {
     await registry.promote(result.version, `bootstrap: first model (${result.decision.reason})`);
   }

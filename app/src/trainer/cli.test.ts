@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { FEATURE_COUNT, featureConfig } from "../features/compute";
-import { FEATURE_NAMES } from "../features/types";
+import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/types";
 import { XGBoostModel } from "../model/xgboost-model";
 import { parseMetadata } from "../registry/metadata";
 import { describeWithXgboost } from "../testing/services";
@@ -46,7 +46,7 @@ describeWithXgboost("trainer CLI end to end", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("trains, registers and promotes the first model; layout and manifest as documented", async () => {
-    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--rounds", "30", "--version", "v1", "--json");
+    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "30", "--version", "v1", "--json");
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ version: "v1", promoted: true });
@@ -61,7 +61,11 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(meta.labelDelayDays).toBe(7);
     expect(meta.thresholds.review).toBeLessThanOrEqual(meta.thresholds.decline);
     const training = JSON.parse(readFileSync(join(v1, "training.json"), "utf8"));
-    expect(training.booster.scalePosWeight).toBeGreaterThan(20); // negatives / positives of the train window
+    // the quick search: one candidate, rounds chosen on the last 2 train days, then fixed by --rounds
+    expect(training.booster).toMatchObject({ rounds: 30, maxDepth: 6, eta: 0.1, scalePosWeight: 1 });
+    expect(training.tuning.trials.map((t: { rounds: number }) => t.rounds)).toEqual([25, 50, 75, 100]);
+    expect(training.tuning.validationRows).toBeGreaterThan(0);
+    expect(meta.featureSetVersion).toBe(FEATURE_SET_VERSION);
     const manifest = JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8"));
     expect(manifest.production).toBe("v1");
     expect(readdirSync(registry).filter((n) => n.includes("tmp"))).toEqual([]); // manifest written atomically, no leftovers
@@ -82,7 +86,7 @@ describeWithXgboost("trainer CLI end to end", () => {
 
   it("registers but does not promote a challenger that fails the gate, and says why", async () => {
     // a margin of -1 demands the challenger beat production by 1.0 average precision: impossible
-    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--rounds", "10", "--version", "v2", "--gate-margin=-1");
+    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "10", "--version", "v2", "--gate-margin=-1");
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/registered, NOT promoted \(challenger worse than production by more than the margin: averagePrecision .* vs production v1/);
     expect(r.out).toMatch(/production/); // the champion's metrics are in the table
@@ -91,7 +95,7 @@ describeWithXgboost("trainer CLI end to end", () => {
   }, 60_000);
 
   it("keeps versions immutable", async () => {
-    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--rounds", "5", "--version", "v1");
+    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "5", "--version", "v1");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/already exists/);
   }, 60_000);
@@ -117,7 +121,7 @@ describeWithXgboost("trainer CLI end to end", () => {
   });
 
   it("refuses a test window inside the label-delay gap and unknown flags", async () => {
-    const r = await cli("train", "--data", data, "--registry", registry, "--train-start", "2018-05-01", "--train-end", "2018-05-14", "--test-start", "2018-05-18");
+    const r = await cli("train", "--data", data, "--registry", registry, "--train-start", "2018-05-01", "--train-end", "2018-05-14", "--test-start", "2018-05-18", "--tuning", "quick");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/label delay/);
     expect((await cli("train", "--bogus")).code).toBe(2);

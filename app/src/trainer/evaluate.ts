@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FEATURE_NAMES } from "../features/types";
+import { assertServingFeatures } from "../model/load";
 import { XGBoostModel } from "../model/xgboost-model";
 import type { EvaluationMetrics } from "../registry/metadata";
 import type { ModelRegistry } from "../registry/registry";
@@ -40,8 +41,10 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const log = o.log ?? (() => undefined);
   const stored = await o.registry.getModel(o.version);
   const meta = stored.metadata;
-  if (meta.featureNames.length !== FEATURE_NAMES.length || meta.featureNames.some((n, i) => n !== FEATURE_NAMES[i])) {
-    throw new Error(`model ${o.version} uses features [${meta.featureNames.join(", ")}], which this trainer does not compute`);
+  try {
+    assertServingFeatures(meta);
+  } catch (err) {
+    throw new Error(`model ${o.version} cannot be evaluated by this trainer: ${(err as Error).message}`, { cause: err });
   }
   const model = XGBoostModel.fromJson(stored.modelJson, meta.featureNames);
   const split = resolveSplit(
@@ -62,7 +65,7 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   const notes = [...(o.notes ?? [])];
   let baseline: ReturnType<typeof computeMetrics> | undefined;
   if (tr.frauds > 0 && tr.frauds < tr.size) {
-    const lr = fitLogistic(tr.features, tr.labels, FEATURE_NAMES, { positiveWeight: (tr.size - tr.frauds) / tr.frauds });
+    const lr = fitLogistic(tr.features, tr.labels, FEATURE_NAMES, { positiveWeight: 1 });
     baseline = computeMetrics(predictLogistic(lr, te.features), te.labels, te.timestamps, te.cards);
   } else {
     notes.push(`no logistic baseline: the model's train window (${meta.dataWindow.trainStart}..${meta.dataWindow.trainEnd}) has no usable rows in this data`);

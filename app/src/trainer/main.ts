@@ -17,6 +17,7 @@ import { DAY_MS } from "./metrics";
 import { progressBar } from "./progress";
 import { loadSource, outOfVocabularyNote, trainerDatabase, type SourceArgs } from "./sources";
 import { train } from "./train";
+import { TUNINGS, type TuningConfig } from "./tuning";
 import type { BoosterParams } from "./xgboost";
 
 const USAGE = `usage: trainer <command> [flags]
@@ -24,7 +25,8 @@ const USAGE = `usage: trainer <command> [flags]
   train    --data FILE | --source postgres [--database-url URL] [--pg-schema public]
            --registry DIR|s3://bucket/prefix [--train-start D --train-end D] [--delay-days 7]
            [--test-start D --test-end D] [--timezone UTC] [--max-bad-share 0.001]
-           [--rounds 100 --max-depth 6 --eta 0.1] [--gate-metric averagePrecision --gate-margin 0.005]
+           [--tuning full|quick] [--rounds N --max-depth N --eta X (fix what the tuning chose)]
+           [--gate-metric averagePrecision --gate-margin 0.005]
            [--version NAME] [--json]
   evaluate --registry R --model VERSION --data FILE | --source postgres [--test-start D --test-end D]
            [--report-dir reports/VERSION] [--json]
@@ -57,6 +59,7 @@ const FLAGS = {
   rounds: { type: "string" },
   "max-depth": { type: "string" },
   eta: { type: "string" },
+  tuning: { type: "string" },
   "gate-metric": { type: "string" },
   "gate-margin": { type: "string" },
   version: { type: "string" },
@@ -147,6 +150,11 @@ async function simulate(v: Values): Promise<void> {
   );
 }
 
+function parseTuning(value: string): TuningConfig {
+  if (!(value in TUNINGS)) throw new Error(`--tuning must be one of ${Object.keys(TUNINGS).join("|")}, got ${JSON.stringify(value)}`);
+  return TUNINGS[value as keyof typeof TUNINGS];
+}
+
 async function trainCommand(v: Values): Promise<void> {
   const src = await loadSource(sourceArgs(v));
   // the facts of the notes, without their examples
@@ -165,6 +173,7 @@ async function trainCommand(v: Values): Promise<void> {
     split: { trainStart: str(v, "train-start"), trainEnd: str(v, "train-end"), testStart: str(v, "test-start"), testEnd: str(v, "test-end") },
     featureConfig: featureConfig({ timezone: str(v, "timezone") ?? process.env[ENV.featureTimezone] ?? "UTC", labelDelayMs: delayDays * DAY_MS }),
     booster,
+    tuning: parseTuning(str(v, "tuning") ?? "full"),
     gate: {
       metric: parseGateMetric(str(v, "gate-metric") ?? DEFAULT_GATE.metric),
       margin: num(v, "gate-margin", DEFAULT_GATE.margin),

@@ -41,9 +41,9 @@ export async function readSeedModel(dir = SEED_DIR): Promise<SeedModel> {
 /** Registers (once: versions are immutable and named by their model's hash) and promotes the seed. */
 export async function registerSeedModel(registry: ModelRegistry, log: (msg: string) => void, dir = SEED_DIR): Promise<string> {
   const seed = await readSeedModel(dir);
-  const metadata = JSON.parse(String(seed.files["metadata.json"])) as { featureNames: string[] };
+  const metadata = JSON.parse(String(seed.files["metadata.json"])) as { featureNames: string[]; featureSetVersion?: string };
   try {
-    assertServingFeatures(metadata.featureNames);
+    assertServingFeatures(metadata);
   } catch (err) {
     throw new Error(`the bundled seed model ${seed.version} does not match this build's features (${(err as Error).message}): ${REGENERATE}`, { cause: err });
   }

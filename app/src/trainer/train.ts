@@ -5,7 +5,8 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { FEATURE_COUNT } from "../features/compute";
-import { FEATURE_NAMES, type FeatureConfig } from "../features/types";
+import { FEATURE_NAMES, FEATURE_SET_VERSION, type FeatureConfig } from "../features/types";
+import { assertServingFeatures } from "../model/load";
 import { XGBoostModel } from "../model/xgboost-model";
 import { serializeMetadata, type EvaluationMetrics, type ModelMetadata } from "../registry/metadata";
 import type { ModelRegistry } from "../registry/registry";
@@ -16,7 +17,8 @@ import { computeMetrics, thresholdAtFpr, type Curves } from "./metrics";
 import { buildWindows, assertUsable, type WindowData } from "./windows";
 import { COLORS, renderReport, type ReportModel } from "./report/html";
 import { describeSplit, formatDay, resolveSplit, type SplitArgs, type TimeSplit } from "./split";
-import { DEFAULT_BOOSTER_PARAMS, predictBooster, trainBooster, type BoosterParams } from "./xgboost";
+import { DEFAULT_TUNING, tuneBooster, type TuningConfig } from "./tuning";
+import { predictBooster, trainBooster, type BoosterParams } from "./xgboost";
 import { DAY_MS } from "./metrics";
 
 export interface TrainOptions {
@@ -26,7 +28,10 @@ export interface TrainOptions {
   readonly sourceName: string;
   readonly split: Omit<SplitArgs, "delayDays">;
   readonly featureConfig: FeatureConfig;
+  /** Overrides of the tuned booster parameters. */
   readonly booster?: Partial<BoosterParams>;
+  /** The validation search for depth, eta, rounds and weighting. Default DEFAULT_TUNING. */
+  readonly tuning?: TuningConfig;
   readonly gate?: GateConfig;
   /** Default: a new name from the time and random bits. */
   readonly version?: string;
@@ -73,9 +78,9 @@ export function gitCommit(): string {
 }
 
 /**
- * Decision thresholds from the test window's score distribution: the boosted model is not
- * calibrated (class weighting), so cut-offs are set where 1% (review) and 0.1% (decline) of
- * genuine transactions would be flagged.
+ * Decision thresholds from the test window's score distribution: cut-offs are set where 1%
+ * (review) and 0.1% (decline) of genuine transactions would be flagged, whether or not the tuning
+ * chose class weighting (which inflates raw probabilities).
  */
 export function thresholdsFrom(curves: Curves): { review: number; decline: number } {
   const clamp = (v: number): number => (Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 1);
@@ -108,8 +113,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   assertUsable(tr, "train", split);
   assertUsable(te, "test", split);
 
-  const scalePosWeight = (tr.size - tr.frauds) / tr.frauds;
-  const params: BoosterParams = { ...DEFAULT_BOOSTER_PARAMS, scalePosWeight, ...o.booster };
+  const tuning = await tuneBooster(tr, FEATURE_COUNT, FEATURE_NAMES, split.trainEnd, o.tuning ?? DEFAULT_TUNING);
+  const validation = `validation on the last ${(o.tuning ?? DEFAULT_TUNING).validationDays} training days (${tuning.validationRows} rows, ${tuning.validationFrauds} frauds): average precision ${tuning.chosen.averagePrecision.toFixed(3)}`;
+  log(`tuning: ${tuning.trials.length} trials in ${tuning.seconds.toFixed(1)} s; ${validation}`);
+  const params: BoosterParams = { ...tuning.params, ...o.booster };
+  const scalePosWeight = params.scalePosWeight;
   const booster = await trainBooster(tr.features, FEATURE_COUNT, tr.labels, params);
   log(`xgboost: ${params.rounds} rounds, depth ${params.maxDepth}, eta ${params.eta}, scale_pos_weight ${params.scalePosWeight.toFixed(2)}: ${booster.seconds.toFixed(2)} s`);
   const model = XGBoostModel.fromJson(booster.modelJson, FEATURE_NAMES);
@@ -120,7 +128,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (!(maxDiff <= 1e-6)) throw new Error(`the TypeScript predictor differs from XGBoost by ${maxDiff} on the test window (limit 1e-6)`);
 
   const boosted = metricsOf(scores, te);
-  const lr = fitLogistic(tr.features, tr.labels, FEATURE_NAMES, { positiveWeight: scalePosWeight });
+  const lr = fitLogistic(tr.features, tr.labels, FEATURE_NAMES, { positiveWeight: 1 });
   const baseline = metricsOf(predictLogistic(lr, te.features), te);
 
   const gate = o.gate ?? DEFAULT_GATE;
@@ -130,8 +138,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (manifest.production) {
     const stored = await o.registry.getModel(manifest.production);
     const names = stored.metadata.featureNames;
-    if (names.length !== FEATURE_NAMES.length || names.some((n, i) => n !== FEATURE_NAMES[i])) {
-      champion = { version: stored.version, incomparable: "its feature names differ from this trainer's" };
+    const incomparable = (() => {
+      try {
+        assertServingFeatures(stored.metadata);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    if (incomparable !== undefined) {
+      champion = { version: stored.version, incomparable };
     } else {
       const champ = XGBoostModel.fromJson(stored.modelJson, names);
       const features = sameFeatureConfig(stored.metadata.featureConfig, o.featureConfig)
@@ -146,6 +162,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const metadata: ModelMetadata = {
     version,
     featureNames: [...FEATURE_NAMES],
+    featureSetVersion: FEATURE_SET_VERSION,
     thresholds: thresholdsFrom(boosted.curves),
     metrics: boosted.metrics,
     baselineMetrics: baseline.metrics,
@@ -173,7 +190,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ["Windows", describeSplit(split)],
       ["Train rows", `${tr.size} (${tr.frauds} frauds)`],
       ["Test rows", `${te.size} (${te.frauds} frauds)`],
-      ["XGBoost", `${params.rounds} rounds, max_depth ${params.maxDepth}, eta ${params.eta}, tree_method hist, scale_pos_weight ${scalePosWeight.toFixed(2)} (negatives/positives in the train window)`],
+      ["XGBoost", `${params.rounds} rounds, max_depth ${params.maxDepth}, eta ${params.eta}, tree_method hist, scale_pos_weight ${scalePosWeight.toFixed(2)}`],
+      ["Tuning", `best of ${tuning.trials.length} trials, ${validation}`],
       ["Thresholds", `review >= ${metadata.thresholds.review.toFixed(4)} (1% FPR), decline >= ${metadata.thresholds.decline.toFixed(4)} (0.1% FPR)`],
       ["Git commit", metadata.gitCommit],
       ["Trained at", metadata.trainedAt],
@@ -186,6 +204,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   });
   const training = {
     booster: params,
+    tuning: { chosen: tuning.chosen, fitRows: tuning.fitRows, validationRows: tuning.validationRows, validationFrauds: tuning.validationFrauds, seconds: tuning.seconds, trials: tuning.trials },
     logistic: lr,
     gate: { ...gate, decision },
     featurePass: { rows: pass.replayed, seconds: pass.seconds, duplicates: pass.duplicates },
