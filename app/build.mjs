@@ -36,6 +36,17 @@ await build({
   sourcemap: true,
   // pg-native: pg's optional native binding (we use the JS client); PGlite: local runs only.
   external: ["pg-native", "@electric-sql/pglite"],
+  // @platformatic/kafka's compression and CRC code reads native.wasm beside its own file, a path
+  // that does not exist once bundled; the package's "bundled" entry has the same exports with the
+  // wasm inlined, so the bundle stays one file.
+  alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
+  // ESM dependencies call createRequire(import.meta.url), which esbuild leaves as `{}.url` in a
+  // CommonJS bundle (createRequire(undefined) throws on load): give them the bundle's own URL.
+  define: { "import.meta.url": "__bundle_url" },
+  banner: { js: 'var __bundle_url = require("node:url").pathToFileURL(__filename).href;' },
+  // any other use of import.meta (import.meta.dirname, a bare import.meta) would be empty at run
+  // time: fail the build rather than the pod
+  logOverride: { "empty-import-meta": "error" },
   legalComments: "none",
   logLevel: "info",
 });
