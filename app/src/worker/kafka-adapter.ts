@@ -11,7 +11,8 @@ import type { InboundMessage, OutboundRecord, StreamAdapter } from "./pipeline";
 
 type StringMessage = InboundMessage & { commit(): void | Promise<void> };
 
-export async function kafkaAdapter(s: KafkaSettings): Promise<StreamAdapter> {
+/** `onConsuming`: called each time the consumer has joined its group and starts reading. */
+export async function kafkaAdapter(s: KafkaSettings, onConsuming: () => void): Promise<StreamAdapter> {
   let sasl: SASLOptions | undefined;
   if (s.iamAuth) {
     const credentials = await defaultCredentials();
@@ -42,6 +43,12 @@ export async function kafkaAdapter(s: KafkaSettings): Promise<StreamAdapter> {
         mode: "committed",
         fallbackMode: "earliest",
       });
+      // a stop that came while the consumer was still joining must not start an endless read
+      if (closing) {
+        await stream.close();
+        return;
+      }
+      onConsuming();
       try {
         for await (const m of stream) yield m as unknown as StringMessage;
       } catch (err) {

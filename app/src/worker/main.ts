@@ -1,46 +1,53 @@
 /**
  * The stream worker (node /app/dist/worker.js): transactions from Kafka in, decisions out, scored
- * by the same runtime as the API. Serves /metrics, /healthz and /readyz on METRICS_PORT.
+ * by the same runtime as the API. Serves /metrics, /healthz and /readyz on METRICS_PORT from the
+ * start (health.ts); a Kafka outage is retried, not fatal (supervisor.ts).
  * SIGTERM: stop reading, finish and commit the batch in hand, write the decision buffer, exit.
  */
-import { createServer } from "node:http";
 import { configOrExit, loadApiConfig } from "../api/config";
-import { createLogger, errorMessage } from "../api/log";
+import { createLogger } from "../api/log";
 import { Metrics } from "../api/metrics";
-import { createRuntime } from "../api/runtime";
+import { createRuntime, type Runtime } from "../api/runtime";
 import { loadKafkaSettings } from "./config";
+import { startHealthServer } from "./health";
 import { kafkaAdapter } from "./kafka-adapter";
 import { StreamMetrics, StreamPipeline } from "./pipeline";
+import { StreamSupervisor } from "./supervisor";
 
 async function main(): Promise<void> {
   const { cfg, kafka } = configOrExit(() => ({ cfg: loadApiConfig(), kafka: loadKafkaSettings() }));
   const log = createLogger(cfg.logLevel);
   const metrics = new Metrics();
+  // filled in as start-up goes on: /readyz names what is still missing
+  const status: { runtime?: Runtime; supervisor?: StreamSupervisor } = {};
+  const health = startHealthServer(cfg.metricsPort, metrics, () => ({ runtime: status.runtime, stream: status.supervisor?.state }));
+  // Nothing has been read before the pipeline runs, so there is nothing to finish: just exit.
+  const early = (signal: string) => {
+    log.info("signal received while starting: exiting", { signal });
+    process.exit(0);
+  };
+  process.once("SIGTERM", early);
+  process.once("SIGINT", early);
+
   const runtime = await createRuntime(cfg, { log, metrics });
+  status.runtime = runtime;
   await runtime.models.poll();
   runtime.models.start(cfg.modelPollMs);
 
-  const health = createServer((req, res) => {
-    if (req.url === "/metrics") {
-      metrics.registry.metrics().then((text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text));
-    } else if (req.url === "/healthz") res.writeHead(200).end("ok");
-    else if (req.url === "/readyz") {
-      Promise.all(runtime.readiness.map((c) => c.check())).then(
-        () => res.writeHead(runtime.models.current ? 200 : 503).end(runtime.models.current ? "ready" : "no model loaded"),
-        (err: unknown) => res.writeHead(503).end(errorMessage(err)),
-      );
-    } else res.writeHead(404).end();
+  log.info("stream worker connecting", { brokers: kafka.brokers, iamAuth: kafka.iamAuth });
+  const adapter = await kafkaAdapter(kafka, () => {
+    status.supervisor?.consuming();
+    log.info("stream worker consuming", { topic: kafka.transactionsTopic, decisions: kafka.decisionsTopic, group: kafka.groupId, iamAuth: kafka.iamAuth });
   });
-  health.listen(cfg.metricsPort);
-
-  const adapter = await kafkaAdapter(kafka);
   const pipeline = new StreamPipeline(adapter, runtime.scorer, new StreamMetrics(metrics.registry), log);
-  log.info("stream worker consuming", { topic: kafka.transactionsTopic, decisions: kafka.decisionsTopic, group: kafka.groupId, iamAuth: kafka.iamAuth });
-  const running = pipeline.run();
+  const supervisor = new StreamSupervisor(() => pipeline.run(), kafka.brokers, log);
+  status.supervisor = supervisor;
+  const running = supervisor.start();
 
   const stop = async (signal: string) => {
     log.info("signal received: finishing the batch in hand", { signal });
     const deadline = Date.now() + cfg.shutdownDrainMs;
+    supervisor.stop();
     await pipeline.stop();
     await running;
     const left = await runtime.drain(deadline);
@@ -50,12 +57,10 @@ async function main(): Promise<void> {
     health.close();
     process.exit(left.length ? 1 : 0);
   };
+  process.off("SIGTERM", early);
+  process.off("SIGINT", early);
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
-  running.catch((err: unknown) => {
-    log.error("stream worker failed", { error: errorMessage(err) });
-    process.exit(1);
-  });
 }
 
 main().catch((err: unknown) => {
