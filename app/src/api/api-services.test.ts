@@ -87,21 +87,22 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       expect((await b.request("GET", `/v1/decisions/${t.transactionId}`)).json).toMatchObject(replies[0].json);
     });
 
-    it("records a fraud label in Redis: the merchant's day bucket and the label standing", async () => {
+    it("records a fraud label in Redis: the merchant's hour and day buckets and the label standing", async () => {
       const t = tx({ merchantId: `m-${Date.now()}` });
       await a.request("POST", "/v1/score", t);
       const r = await b.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
       expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
-      const day = Math.floor(Date.parse(String(t.timestamp)) / 86_400_000);
+      const hour = Math.floor(Date.parse(String(t.timestamp)) / 3_600_000);
+      const day = Math.floor(hour / 24);
       const frauds = async () => {
         const m = decodeMerchant((await redis.getBuffer(`${prefix}merchant:${t.merchantId}`))!);
-        return m.dayFrauds[m.days.indexOf(day)];
+        return [m.hourFrauds[m.hours.indexOf(hour)], m.dayFrauds[m.days.indexOf(day)]];
       };
-      expect(await frauds()).toBe(1);
-      expect(await redis.get(`${prefix}label:${t.transactionId}`)).toBe(`${Date.parse("2024-03-06T00:00:00Z")} fraud ${day}`);
+      expect(await frauds()).toEqual([1, 1]);
+      expect(await redis.get(`${prefix}label:${t.transactionId}`)).toBe(`${Date.parse("2024-03-06T00:00:00Z")} fraud ${hour} ${day}`);
       const legit = await a.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
       expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
-      expect(await frauds()).toBe(0);
+      expect(await frauds()).toEqual([0, 0]);
       expect(await redis.get(`${prefix}label:${t.transactionId}`)).toMatch(/ legit /);
     });
   });

@@ -8,16 +8,21 @@
  * - a card keeps its transactions of the last day one by one (timestamp and cents: the 1-day
  *   window and the time since the previous transaction are exact) and one bucket per UTC day
  *   (count, cents) for 30 days;
- * - a merchant keeps one count per UTC hour for a day and one bucket per UTC day (count, known
- *   frauds) for 30 days plus the label delay.
+ * - a merchant keeps one bucket per UTC hour (count, known frauds) for the label delay plus two
+ *   days, and one per UTC day for 30 days plus the label delay.
  *
  * Windows for a transaction at t, in hour h = floor(t / 1 h) and day d = floor(t / 1 day):
  * - card 1d: its transactions in (t - 1 day, t]; 7d and 30d: day buckets d-6..d and d-29..d;
  * - merchant 1d: hour buckets h-23..h; 7d and 30d: day buckets d-6..d and d-29..d;
- * - merchant delayed w days (w in RISK_WINDOW_DAYS), with lag L = the label delay in whole days:
- *   day buckets d-L-w..d-L-1, both the transactions and the frauds. Every transaction of those
- *   days happened at least L days before t, so with a fixed delay all their labels are known: the
- *   ratio is the merchant's true fraud rate of that period, not one diluted by unknown labels.
+ * - merchant delayed w days (w in RISK_WINDOW_DAYS), with lag L = the label delay in whole days and
+ *   H = h - 24 L (the hour of t - L): the transactions and the frauds of the hours before H back to
+ *   H - 24 w. The 1-day window is read from hour buckets; a longer one from hour buckets back to
+ *   the start of the day of H - 24 and from the whole days before that which start inside the
+ *   window (its oldest partial day is left out). Every such transaction happened at least L days
+ *   before t, so with a fixed delay all their labels are known: the ratio is the merchant's fraud
+ *   rate of that period, not one diluted by unknown labels. Hours rather than days at the recent
+ *   edge: on the Handbook's data, windows snapped to whole days cost 0.011 AUC and 0.017 average
+ *   precision against exact sliding ones.
  * State is "as if trimmed at every write": whatever lies below a window floor taken from the
  * newest entry is never read, whether a store has dropped it yet or not. A transaction that
  * arrives late reads the buckets up to its own (same-bucket entries after it included: the grid
@@ -51,8 +56,8 @@ export const WINDOW_DAYS = [1, 7, 30] as const;
 export const RISK_WINDOW_DAYS = [1, 7, 14, 30] as const;
 /** Day buckets a card keeps: the 30-day window. */
 export const CARD_DAYS = 30;
-/** Hour buckets a merchant keeps: the 1-day window. */
-export const MERCHANT_HOURS = 24;
+/** Hours of the merchant's recent 1-day count. */
+export const RECENT_HOURS = 24;
 /** How long a card's single transactions are kept, behind its newest. */
 export const CARD_RECENT_MS = DAY_MS;
 /** How far back the previous card transaction is looked for (older: none). */
@@ -71,6 +76,11 @@ export function merchantDays(lagDays: number): number {
   return lagDays + RISK_WINDOW_DAYS[RISK_WINDOW_DAYS.length - 1] + 1;
 }
 
+/** Hour buckets a merchant keeps for a lag: back to the start of the day of H - 24 (at most 24 L + 47 hours). */
+export function merchantHours(lagDays: number): number {
+  return 24 * (lagDays + 2);
+}
+
 /** A card's state. `days` ascending; the recent records in arrival order. */
 export interface CardBuckets {
   /** Newest transaction time ever recorded (-Infinity when none). */
@@ -86,6 +96,7 @@ export interface CardBuckets {
 export interface MerchantBuckets {
   hours: number[];
   hourCounts: number[];
+  hourFrauds: number[];
   days: number[];
   dayCounts: number[];
   dayFrauds: number[];
@@ -101,7 +112,7 @@ export interface OwnTransaction {
 }
 
 export const emptyCard = (): CardBuckets => ({ newest: -Infinity, recentTs: [], recentCents: [], days: [], dayCounts: [], dayCents: [] });
-export const emptyMerchant = (): MerchantBuckets => ({ hours: [], hourCounts: [], days: [], dayCounts: [], dayFrauds: [] });
+export const emptyMerchant = (): MerchantBuckets => ({ hours: [], hourCounts: [], hourFrauds: [], days: [], dayCounts: [], dayFrauds: [] });
 
 /** Index of `key` in ascending `keys`, or -(insertion point) - 1. */
 function find(keys: readonly number[], key: number): number {
@@ -175,27 +186,42 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
 /** Fills the merchant part of the snapshot at t into `out`, the risk windows shifted by `lagDays`. */
 export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets, lagDays: number, own?: OwnTransaction): void {
   const mine = own?.sameMerchant === true;
-  const h = hourOf(t);
-  const newestHour = m.hours.length > 0 ? m.hours[m.hours.length - 1]! : h;
-  const hourFloor = Math.max(h, newestHour) - (MERCHANT_HOURS - 1);
-  let m1 = 0;
-  for (let i = m.hours.length - 1; i >= 0; i--) {
-    const hour = m.hours[i]!;
-    if (hour > h) continue;
-    if (hour < hourFloor) break;
-    m1 += m.hourCounts[i]!;
-    if (mine && hour === hourOf(own!.ts) && m.hourCounts[i]! > 0) m1--;
-  }
-  const d = dayOf(t);
-  const newestDay = m.days.length > 0 ? m.days[m.days.length - 1]! : d;
-  const floor = Math.max(d, newestDay) - (merchantDays(lagDays) - 1);
+  const ownHour = mine ? hourOf(own!.ts) : Number.NaN;
   const ownDay = mine ? dayOf(own!.ts) : Number.NaN;
-  let m7 = 0, m30 = 0;
   const counts = out.merchantDelayedCounts;
   const frauds = out.merchantDelayedFrauds;
   counts.fill(0);
   frauds.fill(0);
-  const lastRiskDay = d - lagDays - 1;
+  const h = hourOf(t);
+  // the delayed windows end before the hour of t - L; hours serve them back to `split`
+  const end = h - 24 * lagDays;
+  const split = 24 * Math.floor((end - 24) / 24);
+  const newestHour = m.hours.length > 0 ? m.hours[m.hours.length - 1]! : h;
+  const hourFloor = Math.max(h, newestHour) - (merchantHours(lagDays) - 1);
+  let m1 = 0;
+  // each record is added to the smallest delayed window holding it; the sums over windows follow
+  let w = 0;
+  for (let i = m.hours.length - 1; i >= 0; i--) {
+    const hour = m.hours[i]!;
+    if (hour > h) continue;
+    if (hour < hourFloor || hour < split) break;
+    let n = m.hourCounts[i]!;
+    if (hour === ownHour && n > 0) n--;
+    if (hour > h - RECENT_HOURS) m1 += n;
+    if (hour < end) {
+      // records come newest first: the smallest window holding one only grows
+      while (w < RISK_WINDOW_DAYS.length && hour < end - 24 * RISK_WINDOW_DAYS[w]!) w++;
+      if (w < RISK_WINDOW_DAYS.length) {
+        counts[w] += n;
+        frauds[w] += m.hourFrauds[i]!;
+      }
+    }
+  }
+  const d = dayOf(t);
+  const newestDay = m.days.length > 0 ? m.days[m.days.length - 1]! : d;
+  const floor = Math.max(d, newestDay) - (merchantDays(lagDays) - 1);
+  const lastRiskDay = split / 24 - 1;
+  let m7 = 0, m30 = 0;
   for (let i = m.days.length - 1; i >= 0; i--) {
     const day = m.days[i]!;
     if (day > d) continue;
@@ -207,14 +233,18 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
       if (day >= d - 6) m7 += n;
     }
     if (day <= lastRiskDay) {
-      const f = m.dayFrauds[i]!;
-      for (let w = 0; w < RISK_WINDOW_DAYS.length; w++) {
-        if (day > lastRiskDay - RISK_WINDOW_DAYS[w]!) {
-          counts[w] += n;
-          frauds[w] += f;
-        }
+      // whole days from the window's start on (the 1-day window lies in the hours)
+      if (w < 1) w = 1;
+      while (w < RISK_WINDOW_DAYS.length && 24 * day < end - 24 * RISK_WINDOW_DAYS[w]!) w++;
+      if (w < RISK_WINDOW_DAYS.length) {
+        counts[w] += n;
+        frauds[w] += m.dayFrauds[i]!;
       }
     }
+  }
+  for (let k = 1; k < RISK_WINDOW_DAYS.length; k++) {
+    counts[k] += counts[k - 1]!;
+    frauds[k] += frauds[k - 1]!;
   }
   out.merchantCounts[0] = m1;
   out.merchantCounts[1] = m7;
@@ -243,26 +273,32 @@ export function recordOnCard(c: CardBuckets, t: number, cents: number): void {
 
 /** Records a transaction on a merchant. */
 export function recordOnMerchant(m: MerchantBuckets, t: number, lagDays: number): void {
-  const hour = addToBucket(m.hours, hourOf(t), MERCHANT_HOURS, [m.hourCounts]);
+  const hour = addToBucket(m.hours, hourOf(t), merchantHours(lagDays), [m.hourCounts, m.hourFrauds]);
   if (hour >= 0) m.hourCounts[hour]! += 1;
   const day = addToBucket(m.days, dayOf(t), merchantDays(lagDays), [m.dayCounts, m.dayFrauds]);
   if (day >= 0) m.dayCounts[day]! += 1;
 }
 
 /**
- * Adds `delta` (+1 a fraud label, -1 its withdrawal) to the frauds of the merchant's bucket of day
- * `day`: created when missing and within what the merchant keeps, never below zero. Trims nothing.
+ * Adds `delta` (+1 a fraud label, -1 its withdrawal) to the frauds of the merchant's hour and day
+ * buckets of a transaction at `ts`: each created when missing and within what the merchant keeps,
+ * never below zero. Trims nothing.
  */
-export function addFraud(m: MerchantBuckets, day: number, delta: 1 | -1, lagDays: number): void {
-  let at = find(m.days, day);
+export function addFraud(m: MerchantBuckets, ts: number, delta: 1 | -1, lagDays: number): void {
+  addFraudTo(m.hours, m.hourCounts, m.hourFrauds, hourOf(ts), delta, merchantHours(lagDays));
+  addFraudTo(m.days, m.dayCounts, m.dayFrauds, dayOf(ts), delta, merchantDays(lagDays));
+}
+
+function addFraudTo(keys: number[], counts: number[], frauds: number[], key: number, delta: 1 | -1, keep: number): void {
+  let at = find(keys, key);
   if (at < 0) {
-    if (delta < 0 || (m.days.length > 0 && day < m.days[m.days.length - 1]! - (merchantDays(lagDays) - 1))) return;
+    if (delta < 0 || (keys.length > 0 && key < keys[keys.length - 1]! - (keep - 1))) return;
     at = -at - 1;
-    m.days.splice(at, 0, day);
-    m.dayCounts.splice(at, 0, 0);
-    m.dayFrauds.splice(at, 0, 0);
+    keys.splice(at, 0, key);
+    counts.splice(at, 0, 0);
+    frauds.splice(at, 0, 0);
   }
-  m.dayFrauds[at] = Math.max(0, m.dayFrauds[at]! + delta);
+  frauds[at] = Math.max(0, frauds[at]! + delta);
 }
 
 /**

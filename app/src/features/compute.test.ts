@@ -32,10 +32,11 @@ describe("computeFeatures", () => {
       amount: 50,
       card_tx_count_1d: 0, card_tx_count_7d: 0, card_tx_count_30d: 0,
       card_mean_amount_1d: 0, card_mean_amount_7d: 0, card_mean_amount_30d: 0,
-      amount_to_card_mean_1d: NaN, amount_to_card_mean_7d: NaN, amount_to_card_mean_30d: NaN,
+      amount_to_card_mean_1d: NaN, amount_to_card_mean_7d: NaN, amount_to_card_mean_30d: NaN, amount_to_card_mean_8_30d: NaN,
       seconds_since_prev_card_tx: NaN,
       merchant_tx_count_1d: 0, merchant_tx_count_7d: 0, merchant_tx_count_30d: 0,
       merchant_fraud_risk_1d: 0, merchant_fraud_risk_7d: 0, merchant_fraud_risk_14d: 0, merchant_fraud_risk_30d: 0,
+      merchant_delayed_tx_count_1d: 0, merchant_delayed_tx_count_7d: 0, merchant_delayed_tx_count_30d: 0,
       is_night: 0, is_weekend: 0,
     });
   });
@@ -53,9 +54,12 @@ describe("computeFeatures", () => {
     expect([f.card_tx_count_1d, f.card_tx_count_7d, f.card_tx_count_30d]).toEqual([1, 2, 4]);
     expect([f.card_mean_amount_1d, f.card_mean_amount_7d, f.card_mean_amount_30d]).toEqual([10, 20, 25]);
     expect([f.amount_to_card_mean_1d, f.amount_to_card_mean_7d, f.amount_to_card_mean_30d]).toEqual([12, 6, 4.8]);
+    // days 8 to 30 back: 2 transactions, 60.00 in all
+    expect(f.amount_to_card_mean_8_30d).toBe(4);
     expect(f.seconds_since_prev_card_tx).toBe(7200);
     expect([f.merchant_tx_count_1d, f.merchant_tx_count_7d, f.merchant_tx_count_30d]).toEqual([4, 10, 40]);
     expect([f.merchant_fraud_risk_1d, f.merchant_fraud_risk_7d, f.merchant_fraud_risk_14d, f.merchant_fraud_risk_30d]).toEqual([0.5, 0.1, 0.1, 0.08]);
+    expect([f.merchant_delayed_tx_count_1d, f.merchant_delayed_tx_count_7d, f.merchant_delayed_tx_count_30d]).toEqual([2, 10, 50]);
   });
 
   it("caps merchant risk at 1 and reads night/weekend in the configured zone", () => {

@@ -64,16 +64,20 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   out[offset + 7] = n1 === 0 ? Number.NaN : tx.amount / mean1;
   out[offset + 8] = n7 === 0 ? Number.NaN : tx.amount / mean7;
   out[offset + 9] = n30 === 0 ? Number.NaN : tx.amount / mean30;
-  out[offset + 10] = Number.isNaN(s.cardPreviousAt) ? Number.NaN : (t - s.cardPreviousAt) / 1000;
-  out[offset + 11] = m1;
-  out[offset + 12] = m7;
-  out[offset + 13] = m30;
-  out[offset + 14] = risk(frauds[0], counts[0]);
-  out[offset + 15] = risk(frauds[1], counts[1]);
-  out[offset + 16] = risk(frauds[2], counts[2]);
-  out[offset + 17] = risk(frauds[3], counts[3]);
-  out[offset + 18] = hour < 6 ? 1 : 0;
-  out[offset + 19] = weekday === 0 || weekday === 6 ? 1 : 0;
+  out[offset + 10] = n30 === n7 ? Number.NaN : tx.amount / mean(c30 - c7, n30 - n7);
+  out[offset + 11] = Number.isNaN(s.cardPreviousAt) ? Number.NaN : (t - s.cardPreviousAt) / 1000;
+  out[offset + 12] = m1;
+  out[offset + 13] = m7;
+  out[offset + 14] = m30;
+  out[offset + 15] = risk(frauds[0], counts[0]);
+  out[offset + 16] = risk(frauds[1], counts[1]);
+  out[offset + 17] = risk(frauds[2], counts[2]);
+  out[offset + 18] = risk(frauds[3], counts[3]);
+  out[offset + 19] = counts[0];
+  out[offset + 20] = counts[1];
+  out[offset + 21] = counts[3];
+  out[offset + 22] = hour < 6 ? 1 : 0;
+  out[offset + 23] = weekday === 0 || weekday === 6 ? 1 : 0;
 }
 
 /** Mean amount in major units; 0 over an empty window. */

@@ -182,10 +182,10 @@ export class MemoryFeatureStore implements FeatureStore {
     const m = (): MerchantBuckets => this.merchants.get(label.merchantId) ?? this.newEntity(this.merchants, label.merchantId, emptyMerchant);
     if (standing) {
       if (label.knownAt < standing.knownAt || (label.knownAt === standing.knownAt && (legit === standing.legit || !legit))) return;
-      if (!standing.legit) addFraud(m(), dayOf(standing.ts), -1, this.lagDays);
+      if (!standing.legit) addFraud(m(), standing.ts, -1, this.lagDays);
     }
     this.labels.set(label.transactionId, { ts: label.timestamp, knownAt: label.knownAt, legit });
-    if (!legit) addFraud(m(), dayOf(label.timestamp), 1, this.lagDays);
+    if (!legit) addFraud(m(), label.timestamp, 1, this.lagDays);
   }
 
   private snapshot(into: SnapshotBuffer, t: number, card: CardBuckets | undefined, m: MerchantBuckets | undefined, own: OwnTransaction | undefined): HistorySnapshot {

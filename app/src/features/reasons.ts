@@ -39,6 +39,8 @@ export function describeFeature(name: FeatureName, x: ArrayLike<number>): string
     case "card_mean_amount_7d":
     case "card_mean_amount_30d":
       return v === 0 ? `no card transactions in the last ${span}` : `card's mean amount over the last ${span} is ${fmt(v)}`;
+    case "amount_to_card_mean_8_30d":
+      return Number.isNaN(v) ? "no card history 8 to 30 days back" : `amount is ${fmt(v, 1)}x the card's mean 8 to 30 days back`;
     case "amount_to_card_mean_1d":
     case "amount_to_card_mean_7d":
     case "amount_to_card_mean_30d":
@@ -49,6 +51,10 @@ export function describeFeature(name: FeatureName, x: ArrayLike<number>): string
     case "merchant_tx_count_7d":
     case "merchant_tx_count_30d":
       return `merchant had ${plural(v, "transaction")} in the last ${span}`;
+    case "merchant_delayed_tx_count_1d":
+    case "merchant_delayed_tx_count_7d":
+    case "merchant_delayed_tx_count_30d":
+      return `merchant had ${plural(v, "transaction")} over ${span} before the label delay`;
     case "merchant_fraud_risk_1d":
     case "merchant_fraud_risk_7d":
     case "merchant_fraud_risk_14d":

@@ -9,23 +9,24 @@
  *   card:{cardId}           "<d i4" newest timestamp, n; n single records "<dd" (timestamp,
  *                           cents) in arrival order; then day buckets "<i4 i4 d" (UTC day,
  *                           count, cents), ascending. TTL keyTtlMs from the last write.
- *   merchant:{merchantId}   "<i4" n; n hour buckets "<i4 i4" (UTC hour, count), ascending; then
- *                           day buckets "<i4 i4 i4" (UTC day, count, frauds), ascending. TTL
- *                           keyTtlMs from the last write.
- *   label:{transactionId}   "{knownAt} fraud|legit {day}": the label standing (orders late reports).
+ *   merchant:{merchantId}   "<i4" n; n hour buckets "<i4 i4 i4" (UTC hour, count, frauds),
+ *                           ascending; then day buckets "<i4 i4 i4" (UTC day, count, frauds),
+ *                           ascending. TTL keyTtlMs from the last write.
+ *   label:{transactionId}   "{knownAt} fraud|legit {hour} {day}": the label standing (orders late
+ *                           reports) and the buckets of its transaction.
  *
  * A key is one string read whole and decoded by the caller: Redis pays one GET and one SET per key
  * and a transaction, whatever the history, and the window sums run in the API, not in Lua
  * (measured in Lua at ~0.2 us a record read). Memory is bounded by buckets, not transactions.
  */
-import { CARD_RECENT_MS, type CardBuckets, MERCHANT_HOURS, type MerchantBuckets } from "./buckets";
+import { CARD_RECENT_MS, type CardBuckets, type MerchantBuckets } from "./buckets";
 
 /** Size in bytes of the records above. */
 const CARD_HEADER = 12;
 const CARD_RECENT = 16;
 const CARD_DAY = 16;
 const MERCHANT_HEADER = 4;
-const MERCHANT_HOUR = 8;
+const MERCHANT_HOUR = 12;
 const MERCHANT_DAY = 12;
 
 // Shared by both scripts. `bump(section, size, key, keep, make)`: the section of fixed-size records
@@ -59,17 +60,17 @@ end
 `;
 
 // Observes KEYS/3 transactions in order, each exactly as if alone (3 keys: tx, card, merchant;
-// after 4 shared ARGV one each: "timestamp hour day cents transactionId", the id last so that it
+// after 5 shared ARGV one each: "timestamp hour day cents transactionId", the id last so that it
 // may hold anything). Replies one string per transaction: "<B i4 i4" (fresh 1/0, card length,
 // merchant length), the card and merchant strings as they were before it, then for a duplicate
 // its tx value. Then records it: buckets.ts recordOnCard and recordOnMerchant.
 export const OBSERVE_LUA = `${PRELUDE}
-local id_ttl, key_ttl, card_days, merchant_days = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local recent_ms, merchant_hours = ${CARD_RECENT_MS}, ${MERCHANT_HOURS}
+local id_ttl, key_ttl, card_days, merchant_days, merchant_hours = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local recent_ms = ${CARD_RECENT_MS}
 local out = {}
 for j = 0, #KEYS / 3 - 1 do
   local tx_key, card_key, merchant_key = KEYS[j * 3 + 1], KEYS[j * 3 + 2], KEYS[j * 3 + 3]
-  local ts, hour, day, cents, id = string.match(ARGV[5 + j], '^(%S+) (%S+) (%S+) (%S+) (.*)$')
+  local ts, hour, day, cents, id = string.match(ARGV[6 + j], '^(%S+) (%S+) (%S+) (%S+) (.*)$')
   local t, c = tonumber(ts), tonumber(cents)
   hour, day = tonumber(hour), tonumber(day)
   local fresh = redis.call('SET', tx_key, pack('<ddi4', t, c, #card_key) .. card_key .. merchant_key, 'NX', 'PX', id_ttl)
@@ -97,9 +98,9 @@ for j = 0, #KEYS / 3 - 1 do
     local nh = 0
     if #merchant >= ${MERCHANT_HEADER} then nh = unpack('<i4', merchant) end
     local hours = bump(sub(merchant, ${MERCHANT_HEADER + 1}, ${MERCHANT_HEADER} + nh * ${MERCHANT_HOUR}), ${MERCHANT_HOUR}, hour, merchant_hours, function(rec)
-      if not rec then return pack('<i4i4', hour, 1) end
-      local _, count = unpack('<i4i4', rec)
-      return pack('<i4i4', hour, count + 1)
+      if not rec then return pack('<i4i4i4', hour, 1, 0) end
+      local _, count, frauds = unpack('<i4i4i4', rec)
+      return pack('<i4i4i4', hour, count + 1, frauds)
     end)
     local mdays = bump(sub(merchant, ${MERCHANT_HEADER + 1} + nh * ${MERCHANT_HOUR}), ${MERCHANT_DAY}, day, merchant_days, function(rec)
       if not rec then return pack('<i4i4i4', day, 1, 0) end
@@ -113,43 +114,48 @@ return out
 `;
 
 // A label report (fraud or legit) for one transaction. KEYS: the merchant, the transaction's label
-// state. ARGV: the transaction's UTC day, knownAt, the key TTL, "fraud" or "legit", the merchant's
-// day buckets kept. Reports apply in knownAt order (see FeatureStore.recordFraudLabel): one known
-// no later than the standing label changes nothing, at equal times legit stands. A standing fraud
-// that gives way leaves its day's frauds; a fraud adds to its day's (buckets.ts addFraud). Returns
-// 1 when it applied.
+// state. ARGV: the transaction's UTC hour and day, knownAt, the key TTL, "fraud" or "legit", the
+// merchant's hour and day buckets kept. Reports apply in knownAt order (see
+// FeatureStore.recordFraudLabel): one known no later than the standing label changes nothing, at
+// equal times legit stands. A standing fraud that gives way leaves its buckets' frauds; a fraud
+// adds to them (buckets.ts addFraud). Returns 1 when it applied.
 export const LABEL_LUA = `${PRELUDE}
-local day, known, ttl, kind, keep = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local hour, day, known, ttl, kind = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local keep_hours, keep_days = tonumber(ARGV[6]), tonumber(ARGV[7])
 local m = redis.call('GET', KEYS[1]) or ''
 local nh = 0
 if #m >= ${MERCHANT_HEADER} then nh = unpack('<i4', m) end
-local head = sub(m, 1, ${MERCHANT_HEADER} + nh * ${MERCHANT_HOUR})
-if head == '' then head = pack('<i4', 0) end
-local days = sub(m, ${MERCHANT_HEADER + 1} + nh * ${MERCHANT_HOUR})
-local function add_fraud(d, delta)
-  local n = #days / ${MERCHANT_DAY}
+local sections = { sub(m, ${MERCHANT_HEADER + 1}, ${MERCHANT_HEADER} + nh * ${MERCHANT_HOUR}), sub(m, ${MERCHANT_HEADER + 1} + nh * ${MERCHANT_HOUR}) }
+local size = ${MERCHANT_DAY}
+local function add_fraud(s, key, delta, keep)
+  local sec = sections[s]
+  local n = #sec / size
   local i = n
-  while i >= 1 and unpack('<i4', days, (i - 1) * ${MERCHANT_DAY} + 1) > d do i = i - 1 end
-  if i >= 1 and unpack('<i4', days, (i - 1) * ${MERCHANT_DAY} + 1) == d then
-    local _, count, frauds = unpack('<i4i4i4', days, (i - 1) * ${MERCHANT_DAY} + 1)
-    frauds = math.max(0, frauds + delta)
-    days = sub(days, 1, (i - 1) * ${MERCHANT_DAY}) .. pack('<i4i4i4', d, count, frauds) .. sub(days, i * ${MERCHANT_DAY} + 1)
+  while i >= 1 and unpack('<i4', sec, (i - 1) * size + 1) > key do i = i - 1 end
+  if i >= 1 and unpack('<i4', sec, (i - 1) * size + 1) == key then
+    local _, count, frauds = unpack('<i4i4i4', sec, (i - 1) * size + 1)
+    sections[s] = sub(sec, 1, (i - 1) * size) .. pack('<i4i4i4', key, count, math.max(0, frauds + delta)) .. sub(sec, i * size + 1)
     return
   end
   if delta < 0 then return end
-  if n > 0 and d < unpack('<i4', days, (n - 1) * ${MERCHANT_DAY} + 1) - (keep - 1) then return end
-  days = sub(days, 1, i * ${MERCHANT_DAY}) .. pack('<i4i4i4', d, 0, 1) .. sub(days, i * ${MERCHANT_DAY} + 1)
+  if n > 0 and key < unpack('<i4', sec, (n - 1) * size + 1) - (keep - 1) then return end
+  sections[s] = sub(sec, 1, i * size) .. pack('<i4i4i4', key, 0, 1) .. sub(sec, i * size + 1)
+end
+local function add_both(h, d, delta)
+  add_fraud(1, h, delta, keep_hours)
+  add_fraud(2, d, delta, keep_days)
 end
 local state = redis.call('GET', KEYS[2])
 if state then
-  local was_known, was, was_day = string.match(state, '^(%S+) (%a+) (%S+)$')
+  local was_known, was, was_hour, was_day = string.match(state, '^(%S+) (%a+) (%S+) (%S+)$')
   local a, b = tonumber(known), tonumber(was_known)
   if a < b or (a == b and (kind == was or kind == 'fraud')) then return 0 end
-  if was == 'fraud' then add_fraud(tonumber(was_day), -1) end
+  if was == 'fraud' then add_both(tonumber(was_hour), tonumber(was_day), -1) end
 end
-redis.call('SET', KEYS[2], known .. ' ' .. kind .. ' ' .. day, 'PX', ttl)
-if kind == 'fraud' then add_fraud(day, 1) end
-if #days > 0 or #m > 0 then redis.call('SET', KEYS[1], head .. days, 'PX', ttl) end
+redis.call('SET', KEYS[2], known .. ' ' .. kind .. ' ' .. hour .. ' ' .. day, 'PX', ttl)
+if kind == 'fraud' then add_both(hour, day, 1) end
+local merchant = pack('<i4', #sections[1] / size) .. sections[1] .. sections[2]
+if merchant ~= m and (#m > 0 or #sections[1] + #sections[2] > 0) then redis.call('SET', KEYS[1], merchant, 'PX', ttl) end
 return 1
 `;
 
@@ -177,13 +183,14 @@ export function decodeCard(b: Buffer): CardBuckets {
 
 /** A merchant string as buckets.ts state. */
 export function decodeMerchant(b: Buffer): MerchantBuckets {
-  const m: MerchantBuckets = { hours: [], hourCounts: [], days: [], dayCounts: [], dayFrauds: [] };
+  const m: MerchantBuckets = { hours: [], hourCounts: [], hourFrauds: [], days: [], dayCounts: [], dayFrauds: [] };
   if (b.length < MERCHANT_HEADER) return m;
   const n = b.readInt32LE(0);
   let at = MERCHANT_HEADER;
   for (let i = 0; i < n; i++, at += MERCHANT_HOUR) {
     m.hours.push(b.readInt32LE(at));
     m.hourCounts.push(b.readInt32LE(at + 4));
+    m.hourFrauds.push(b.readInt32LE(at + 8));
   }
   for (; at + MERCHANT_DAY <= b.length; at += MERCHANT_DAY) {
     m.days.push(b.readInt32LE(at));

@@ -9,7 +9,7 @@
  * mode (ElastiCache with cluster mode disabled, which is what infra/ provisions).
  */
 import Redis, { type RedisOptions } from "ioredis";
-import { CARD_DAYS, DAY_MS, dayOf, hourOf, merchantDays, newSnapshot, type OwnTransaction, readCard, readMerchant, riskLagDays } from "./buckets";
+import { CARD_DAYS, DAY_MS, dayOf, hourOf, merchantDays, merchantHours, newSnapshot, type OwnTransaction, readCard, readMerchant, riskLagDays } from "./buckets";
 import { amountToCents } from "./compute";
 import { decodeCard, decodeMerchant, decodeTxValue, LABEL_LUA, OBSERVE_LUA, REPLY_HEADER } from "./redis-layout";
 import type { FeatureStore, FraudLabel, ObserveResult, Transaction } from "./types";
@@ -207,18 +207,19 @@ export class RedisFeatureStore implements FeatureStore {
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
   private async run(batch: readonly ObserveArgs[]): Promise<ObserveResult[]> {
     const n = batch.length;
-    const args = new Array<string | number>(n * 4 + 4);
+    const args = new Array<string | number>(n * 4 + 5);
     const argv = n * 3;
     args[argv] = this.idTtlMs;
     args[argv + 1] = this.keyTtlMs;
     args[argv + 2] = CARD_DAYS;
     args[argv + 3] = merchantDays(this.lagDays);
+    args[argv + 4] = merchantHours(this.lagDays);
     for (let i = 0; i < n; i++) {
       const { keys, t, cents, id } = batch[i]!;
       args[i * 3] = keys[0];
       args[i * 3 + 1] = keys[1];
       args[i * 3 + 2] = keys[2];
-      args[argv + 4 + i] = `${t} ${hourOf(t)} ${dayOf(t)} ${cents} ${id}`;
+      args[argv + 5 + i] = `${t} ${hourOf(t)} ${dayOf(t)} ${cents} ${id}`;
     }
     const reply = await this.commands.fraudObserveBuffer(n * 3, ...args);
     const results = new Array<ObserveResult>(n);
@@ -238,10 +239,12 @@ export class RedisFeatureStore implements FeatureStore {
     await this.commands.fraudLabel(
       this.key("merchant", label.merchantId),
       this.key("label", label.transactionId),
-      dayOf(finite(label.timestamp, "label timestamp")),
+      hourOf(finite(label.timestamp, "label timestamp")),
+      dayOf(label.timestamp),
       finite(label.knownAt, "label knownAt"),
       this.keyTtlMs,
       kind,
+      merchantHours(this.lagDays),
       merchantDays(this.lagDays),
     );
   }

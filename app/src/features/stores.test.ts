@@ -101,17 +101,20 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       const label: FraudLabel = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: bad.timestamp, knownAt: T0 + DAY_MS };
       await store.recordFraudLabel(label);
       await store.recordFraudLabel(label); // idempotent
-      const day7 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * DAY_MS + 23 * HOUR }));
-      expect(day7.snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
-      expect(day7.snapshot.merchantDelayedCounts).toEqual([0, 0, 0, 0]);
-      const day8 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 8 * DAY_MS }));
-      expect(day8.snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
-      expect(day8.snapshot.merchantDelayedCounts).toEqual([1, 1, 1, 1]);
-      const day9 = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 9 * DAY_MS }));
-      expect(day9.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);
+      const at = (ms: number) => tx({ ...who, cardId: "other", timestamp: T0 + ms });
+      // the windows end before the hour of t - 7 days: the labelled hour is still ahead of them
+      const before = await store.observe(at(7 * DAY_MS + 12 * HOUR + 59 * 60_000));
+      expect(before.snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
+      expect(before.snapshot.merchantDelayedCounts).toEqual([0, 0, 0, 0]);
+      const next = await store.observe(at(7 * DAY_MS + 13 * HOUR));
+      expect(next.snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
+      expect(next.snapshot.merchantDelayedCounts).toEqual([1, 1, 1, 1]);
+      // a day later it has left the 1-day window
+      const later = await store.observe(at(8 * DAY_MS + 13 * HOUR));
+      expect(later.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);
       // a report known earlier than the standing one changes nothing
       await store.retractFraudLabel({ ...label, knownAt: T0 + HOUR });
-      const still = await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 9 * DAY_MS + HOUR }));
+      const still = await store.observe(at(8 * DAY_MS + 14 * HOUR));
       expect(still.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);
     });
 
@@ -131,7 +134,8 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
           await (reports[i]!.legit ? store.retractFraudLabel(label) : store.recordFraudLabel(label));
         }
         // the fraud report at 5h stands (the legit one at 3h undid the one at 2h)
-        const read = async (hour: number) => (await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 8 * DAY_MS + hour * HOUR }))).snapshot.merchantDelayedFrauds;
+        const read = async (minute: number) =>
+          (await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * DAY_MS + HOUR + minute * 60_000 }))).snapshot.merchantDelayedFrauds;
         expect(await read(1), `order ${order}`).toEqual([1, 1, 1, 1]);
         // a legit label at the same time as the standing fraud one stands; the fraud one again does not undo it
         const tie = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 5 * HOUR };
@@ -148,7 +152,7 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       await store.observe(bad);
       await store.observe(also);
       for (const t of [bad, also]) await store.recordFraudLabel({ transactionId: t.transactionId, merchantId: who.merchantId, timestamp: t.timestamp, knownAt: T0 + 2 * HOUR });
-      const at = (n: number) => tx({ ...who, cardId: `c${n}`, timestamp: T0 + 8 * DAY_MS + n * HOUR });
+      const at = (n: number) => tx({ ...who, cardId: `c${n}`, timestamp: T0 + 7 * DAY_MS + 2 * HOUR + n * 60_000 });
       expect((await store.observe(at(1))).snapshot.merchantDelayedFrauds).toEqual([2, 2, 2, 2]);
       const legit = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 3 * HOUR };
       await store.retractFraudLabel(legit);
@@ -256,10 +260,10 @@ describeWithRedis("redis store", (redisUrl) => {
         expect(ttl, key).toBeGreaterThan(9 * DAY_MS);
         expect(ttl, key).toBeLessThanOrEqual(11 * DAY_MS);
       }
-      // newest is day 39: the card keeps its last transaction and days 10..39, the merchant its
-      // last hour and days 2..39 (30 days and the 7-day delay)
+      // newest is day 39: the card keeps its last transaction and days 10..39, the merchant the
+      // hours of days 31..39 (the delay and 2 days) and days 2..39 (30 days and the delay)
       expect(await admin.strlen(store.key("card", "c"))).toBe(12 + 16 + 30 * 16);
-      expect(await admin.strlen(store.key("merchant", "m"))).toBe(4 + 8 + 38 * 12);
+      expect(await admin.strlen(store.key("merchant", "m"))).toBe(4 + 9 * 12 + 38 * 12);
     } finally {
       await store.close();
     }

@@ -37,6 +37,7 @@ export const FEATURE_NAMES = [
   "amount_to_card_mean_1d",
   "amount_to_card_mean_7d",
   "amount_to_card_mean_30d",
+  "amount_to_card_mean_8_30d",
   "seconds_since_prev_card_tx",
   "merchant_tx_count_1d",
   "merchant_tx_count_7d",
@@ -45,6 +46,9 @@ export const FEATURE_NAMES = [
   "merchant_fraud_risk_7d",
   "merchant_fraud_risk_14d",
   "merchant_fraud_risk_30d",
+  "merchant_delayed_tx_count_1d",
+  "merchant_delayed_tx_count_7d",
+  "merchant_delayed_tx_count_30d",
   "is_night",
   "is_weekend",
 ] as const;

@@ -85,7 +85,7 @@ export function featurePass(
     const t = d.timestamps[i]!;
     while (pending.size > 0 && pending.nextKnownAt() <= t) {
       const merchant = pending.merchant();
-      addFraud((merchants[merchant] ??= emptyMerchant()), dayOf(pending.pop()), 1, lag);
+      addFraud((merchants[merchant] ??= emptyMerchant()), pending.pop(), 1, lag);
     }
     const id = d.transactionIds[i]!;
     if (seen.has(id)) {

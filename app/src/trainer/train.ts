@@ -17,7 +17,7 @@ import { computeMetrics, thresholdAtFpr, type Curves } from "./metrics";
 import { buildWindows, assertUsable, type WindowData } from "./windows";
 import { COLORS, renderReport, type ReportModel } from "./report/html";
 import { describeSplit, formatDay, resolveSplit, type SplitArgs, type TimeSplit } from "./split";
-import { DEFAULT_TUNING, tuneBooster, type TuningConfig } from "./tuning";
+import { blankColumns, DEFAULT_TUNING, tuneBooster, type TuningConfig } from "./tuning";
 import { predictBooster, trainBooster, type BoosterParams } from "./xgboost";
 import { DAY_MS } from "./metrics";
 
@@ -114,11 +114,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   assertUsable(te, "test", split);
 
   const tuning = await tuneBooster(tr, FEATURE_COUNT, FEATURE_NAMES, split.trainEnd, o.tuning ?? DEFAULT_TUNING);
-  const validation = `validation on the last ${(o.tuning ?? DEFAULT_TUNING).validationDays} training days (${tuning.validationRows} rows, ${tuning.validationFrauds} frauds): average precision ${tuning.chosen.averagePrecision.toFixed(3)}`;
+  const c = tuning.chosen;
+  const validation =
+    `validation on the last ${(o.tuning ?? DEFAULT_TUNING).validationDays} training days (${tuning.validationRows} rows, ${tuning.validationFrauds} frauds): ` +
+    `AUC ${c.auc.toFixed(3)}, average precision ${c.averagePrecision.toFixed(3)}${c.blank.length ? `; trained without ${c.blank.join(", ")}` : ""}`;
   log(`tuning: ${tuning.trials.length} trials in ${tuning.seconds.toFixed(1)} s; ${validation}`);
   const params: BoosterParams = { ...tuning.params, ...o.booster };
   const scalePosWeight = params.scalePosWeight;
-  const booster = await trainBooster(tr.features, FEATURE_COUNT, tr.labels, params);
+  const booster = await trainBooster(blankColumns(tr.features, FEATURE_NAMES, tuning.blank), FEATURE_COUNT, tr.labels, params);
   log(`xgboost: ${params.rounds} rounds, depth ${params.maxDepth}, eta ${params.eta}, scale_pos_weight ${params.scalePosWeight.toFixed(2)}: ${booster.seconds.toFixed(2)} s`);
   const model = XGBoostModel.fromJson(booster.modelJson, FEATURE_NAMES);
   const scores = scoreRows(model, te.features);
