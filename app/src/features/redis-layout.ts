@@ -8,10 +8,12 @@
  *                           TTL idTtlMs.
  *   card:{cardId}           "<d i4" newest timestamp, n; n single records "<dd" (timestamp,
  *                           cents) in arrival order; then day buckets "<i4 i4 d" (UTC day,
- *                           count, cents), ascending. TTL keyTtlMs from the last write.
+ *                           count, cents), ascending. TTL keyTtlMs from the first write of its
+ *                           newest day.
  *   merchant:{merchantId}   "<i4" n; n hour buckets "<i4 i4 i4" (UTC hour, count, frauds),
  *                           ascending; then day buckets "<i4 i4 i4" (UTC day, count, frauds),
- *                           ascending. TTL keyTtlMs from the last write.
+ *                           ascending. TTL keyTtlMs from the first write of its newest day (or
+ *                           the last label).
  *   label:{transactionId}   "{knownAt} fraud|legit {hour} {day}": the label standing (orders late
  *                           reports) and the buckets of its transaction.
  *
@@ -67,6 +69,12 @@ end
 export const OBSERVE_LUA = `${PRELUDE}
 local id_ttl, key_ttl, card_days, merchant_days, merchant_hours = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local recent_ms = ${CARD_RECENT_MS}
+-- The TTL is set when a key gets a new day bucket, not at every write (a SET with PX cost ~1 us
+-- more than one that keeps the TTL): a key expires key_ttl after the first write of its newest
+-- day, at most a day before key_ttl after its last write.
+local function write(key, value, new_day)
+  if new_day then redis.call('SET', key, value, 'PX', key_ttl) else redis.call('SET', key, value, 'KEEPTTL') end
+end
 local out = {}
 for j = 0, #KEYS / 3 - 1 do
   local tx_key, card_key, merchant_key = KEYS[j * 3 + 1], KEYS[j * 3 + 2], KEYS[j * 3 + 3]
@@ -88,12 +96,16 @@ for j = 0, #KEYS / 3 - 1 do
     local at = ${CARD_HEADER + 1}
     while at <= recent_end and unpack('<d', card, at) <= newest - recent_ms do at = at + ${CARD_RECENT} end
     local recent = sub(card, at, recent_end) .. pack('<dd', t, c)
+    local new_day = false
     local days = bump(sub(card, recent_end + 1), ${CARD_DAY}, day, card_days, function(rec)
-      if not rec then return pack('<i4i4d', day, 1, c) end
+      if not rec then
+        new_day = true
+        return pack('<i4i4d', day, 1, c)
+      end
       local _, count, sum = unpack('<i4i4d', rec)
       return pack('<i4i4d', day, count + 1, sum + c)
     end)
-    redis.call('SET', card_key, pack('<di4', newest, #recent / ${CARD_RECENT}) .. recent .. days, 'PX', key_ttl)
+    write(card_key, pack('<di4', newest, #recent / ${CARD_RECENT}) .. recent .. days, new_day)
 
     local nh = 0
     if #merchant >= ${MERCHANT_HEADER} then nh = unpack('<i4', merchant) end
@@ -102,12 +114,16 @@ for j = 0, #KEYS / 3 - 1 do
       local _, count, frauds = unpack('<i4i4i4', rec)
       return pack('<i4i4i4', hour, count + 1, frauds)
     end)
+    new_day = false
     local mdays = bump(sub(merchant, ${MERCHANT_HEADER + 1} + nh * ${MERCHANT_HOUR}), ${MERCHANT_DAY}, day, merchant_days, function(rec)
-      if not rec then return pack('<i4i4i4', day, 1, 0) end
+      if not rec then
+        new_day = true
+        return pack('<i4i4i4', day, 1, 0)
+      end
       local _, count, frauds = unpack('<i4i4i4', rec)
       return pack('<i4i4i4', day, count + 1, frauds)
     end)
-    redis.call('SET', merchant_key, pack('<i4', #hours / ${MERCHANT_HOUR}) .. hours .. mdays, 'PX', key_ttl)
+    write(merchant_key, pack('<i4', #hours / ${MERCHANT_HOUR}) .. hours .. mdays, new_day)
   end
 end
 return out
