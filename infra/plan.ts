@@ -6,6 +6,7 @@
  * inputs as sent to the provider, secrets replaced by "[secret]"). The text form groups the
  * resources under their components with their key inputs.
  */
+import { parseArgs } from "node:util";
 import { runStack, type RecordedResource, type StackName } from "./testing/harness";
 
 export interface PlanEntry {
@@ -56,19 +57,54 @@ export function planText(stack: string, resources: readonly RecordedResource[]):
   return `Plan for stack ${stack}: ${custom} resources in ${resources.length - custom} components (offline: mocked provider outputs)\n\n${lines.join("\n")}\n`;
 }
 
+export const PLAN_USAGE = `usage: npm run plan -- [--stack dev|prod] [--json] [--preview]
+  Evaluates the program offline (mocked provider outputs, no credentials) for Pulumi.<stack>.yaml
+  and prints every resource that would be created, grouped under its components.
+  --stack    dev (default) or prod
+  --json     an array of { type, name, urn, parent, inputs } instead of the text form
+             (run it as \`npm run --silent plan -- --json\`: without --silent npm prints a banner first)
+  --preview  evaluate in preview mode, as \`pulumi preview\` does
+  --help     this text`;
+
+export type PlanArgs = { readonly help: true } | { readonly help: false; readonly stack: StackName; readonly json: boolean; readonly preview: boolean };
+
+export class PlanUsageError extends Error {}
+
+/** Strict: an unknown flag is an error, not a silently planned dev stack. */
+export function parsePlanArgs(argv: readonly string[]): PlanArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { stack: { type: "string" }, json: { type: "boolean" }, preview: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new PlanUsageError((err as Error).message);
+  }
+  if (values.help) return { help: true };
+  const stack = values.stack ?? "dev";
+  if (stack !== "dev" && stack !== "prod") throw new PlanUsageError(`--stack ${stack}: expected dev or prod (a Pulumi.<stack>.yaml of this repository)`);
+  return { help: false, stack, json: values.json === true, preview: values.preview === true };
+}
+
 async function main(argv: string[]): Promise<void> {
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const stack = arg("--stack") ?? "dev";
-  if (stack !== "dev" && stack !== "prod") throw new Error(`--stack ${stack}: expected dev or prod (a Pulumi.<stack>.yaml of this repository)`);
-  const run = await runStack(stack as StackName, { preview: argv.includes("--preview") });
-  process.stdout.write(argv.includes("--json") ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(stack, run.resources));
+  const args = parsePlanArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${PLAN_USAGE}\n`);
+    return;
+  }
+  const run = await runStack(args.stack, { preview: args.preview });
+  process.stdout.write(args.json ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(args.stack, run.resources));
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((e: unknown) => {
+    if (e instanceof PlanUsageError) {
+      process.stderr.write(`plan: ${e.message}\n${PLAN_USAGE}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });
