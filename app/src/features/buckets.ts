@@ -259,8 +259,8 @@ export function recordOnCard(c: CardBuckets, t: number, cents: number): void {
   let drop = 0;
   while (drop < c.recentTs.length && c.recentTs[drop]! <= floor) drop++;
   if (drop > 0) {
-    c.recentTs.splice(0, drop);
-    c.recentCents.splice(0, drop);
+    dropFront(c.recentTs, drop);
+    dropFront(c.recentCents, drop);
   }
   c.recentTs.push(t);
   c.recentCents.push(cents);
@@ -313,14 +313,25 @@ function addToBucket(keys: number[], key: number, keep: number, values: number[]
   let drop = 0;
   while (drop < keys.length && keys[drop]! < floor) drop++;
   if (drop > 0) {
-    keys.splice(0, drop);
-    for (const v of values) v.splice(0, drop);
+    dropFront(keys, drop);
+    for (const v of values) dropFront(v, drop);
   }
   let at = find(keys, key);
   if (at < 0) {
     at = -at - 1;
-    keys.splice(at, 0, key);
-    for (const v of values) v.splice(at, 0, 0);
+    insertAt(keys, at, key);
+    for (const v of values) insertAt(v, at, 0);
   }
   return at;
+}
+
+// In place, without the array splice() returns: the offline replay runs these per row.
+function dropFront(a: number[], n: number): void {
+  a.copyWithin(0, n);
+  a.length -= n;
+}
+
+function insertAt(a: number[], at: number, value: number): void {
+  if (at === a.length) a.push(value);
+  else a.splice(at, 0, value);
 }

@@ -112,6 +112,23 @@ describe("offline feature pass: point in time on the shared bucket grid", () => 
   });
 });
 
+describe("offline feature pass: rows outside the windows", () => {
+  it("are history only: a kept row's vector does not depend on which other rows are kept", () => {
+    const b = new DatasetBuilder(4);
+    rows.forEach((r) => b.add(r));
+    const d = b.finish();
+    const all = featurePass(d, eventOrder(d), new Uint8Array(d.size).fill(1), cfg);
+    const some = new Uint8Array(d.size).map((_, i) => (i % 2 === 0 ? 1 : 0));
+    const part = featurePass(d, eventOrder(d), some, cfg);
+    expect(part.replayed).toBe(all.replayed);
+    part.rows.forEach((i, k) => {
+      const j = Array.from(all.rows).indexOf(i);
+      expect(Array.from(part.features.subarray(k * FEATURE_COUNT, (k + 1) * FEATURE_COUNT))).toEqual(Array.from(all.features.subarray(j * FEATURE_COUNT, (j + 1) * FEATURE_COUNT)));
+    });
+    expect(part.rows.length).toBeGreaterThan(2);
+  });
+});
+
 describe("LabelQueue", () => {
   it("pops in knownAt order, ties in push order", () => {
     const q = new LabelQueue();

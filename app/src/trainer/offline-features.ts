@@ -51,8 +51,8 @@ export function labelKnownAt(timestamp: number, reportedAt: number, cfg: Feature
 const MAX_LATENESS_DAYS = 1;
 
 /**
- * `keep[i]` (dataset row i) says whether row i's vector is returned; every row is observed and has
- * its features computed either way (what the API does for each transaction).
+ * `keep[i]` (dataset row i) says whether row i's vector is computed and returned; every row is
+ * recorded (all of it is history for later rows).
  */
 export function featurePass(
   d: Dataset,
@@ -66,7 +66,6 @@ export function featurePass(
   for (let i = 0; i < d.size; i++) kept += keep[i] ? 1 : 0;
   const rows = new Uint32Array(kept);
   const features = new Float64Array(kept * FEATURE_COUNT);
-  const scratch = new Float64Array(FEATURE_COUNT);
   const lag = riskLagDays(cfg.labelDelayMs);
   const cards: (CardBuckets | undefined)[] = new Array(d.cardIds.length);
   const merchants: (MerchantBuckets | undefined)[] = new Array(d.merchantIds.length);
@@ -95,17 +94,17 @@ export function featurePass(
     seen.add(id);
     const card = (cards[d.cards[i]!] ??= emptyCard());
     const merchant = (merchants[d.merchants[i]!] ??= emptyMerchant());
-    readCard(snapshot, t, card);
-    readMerchant(snapshot, t, merchant, lag);
-    tx.timestamp = t;
-    tx.amount = d.amounts[i]!;
+    const amount = d.amounts[i]!;
+    // a row outside the windows is only history: recording it is all later rows need
     if (keep[i]) {
+      readCard(snapshot, t, card);
+      readMerchant(snapshot, t, merchant, lag);
+      tx.timestamp = t;
+      tx.amount = amount;
       computeFeaturesInto(features, k * FEATURE_COUNT, tx, snapshot, cfg);
       rows[k++] = i;
-    } else {
-      computeFeaturesInto(scratch, 0, tx, snapshot, cfg);
     }
-    recordOnCard(card, t, amountToCents(tx.amount));
+    recordOnCard(card, t, amountToCents(amount));
     recordOnMerchant(merchant, t, lag);
     if (d.labels[i] === 1) pending.push(labelKnownAt(t, d.labelReportedAt[i]!, cfg), d.merchants[i]!, t);
     if (t > newest) {
