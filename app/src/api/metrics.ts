@@ -79,6 +79,12 @@ export class Metrics {
     help: "Requests refused with 429.",
     registers: [this.registry],
   });
+  readonly deadLettered = new Counter({
+    name: "fraud_decisions_dead_lettered_total",
+    help: "Decisions PostgreSQL refused, set aside so the rest of their batch was written: to the decisions_dead_letter table (to=table) or, when that refused them too, only to the log, whole (to=log).",
+    labelNames: ["to"] as const,
+    registers: [this.registry],
+  });
   readonly unwritten = new Counter({
     name: "fraud_decisions_unwritten_total",
     help: "Decisions still unwritten at shutdown (logged as JSON lines for recovery).",

@@ -100,6 +100,12 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
       healthy
         ? log.info("decision log writes recovered", { buffered: decisions.buffered })
         : log.error("decision log writes failing; buffering in memory", { error: errorMessage(err), capacity: cfg.decisionBufferMax }),
+    onDeadLetter: (decision, err, stored) => {
+      metrics.deadLettered.labels(stored ? "table" : "log").inc();
+      // not stored anywhere else: logged whole, as the decisions unwritten at shutdown are
+      if (stored) log.error("decision refused by PostgreSQL: set aside in decisions_dead_letter", { transactionId: decision.transactionId, error: errorMessage(err) });
+      else log.error("decision not written", { decision, error: errorMessage(err) });
+    },
   });
 
   let redis: Redis | undefined;

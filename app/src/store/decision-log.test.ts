@@ -33,14 +33,15 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise
 
 describe("decision log on embedded PGlite", () => {
   let sql: SqlClient;
+  // initdb in wasm: over the 10 s default on a loaded machine
   beforeAll(async () => {
     sql = await embeddedClient();
-  });
+  }, 60_000);
   afterAll(() => sql.close());
 
   it("migrates once, then finds nothing to do", async () => {
-    expect(await migrate(sql)).toEqual({ applied: [1], current: 1 });
-    expect(await migrate(sql)).toEqual({ applied: [], current: 1 });
+    expect(await migrate(sql)).toEqual({ applied: [1, 2], current: 2 });
+    expect(await migrate(sql)).toEqual({ applied: [], current: 2 });
   });
 
   it("writes behind, reads back with the same fields, and ignores a second write of an id", async () => {
@@ -54,6 +55,19 @@ describe("decision log on embedded PGlite", () => {
     expect(await log.get("e-1")).toEqual(decision("e-1"));
     const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions");
     expect(rows[0].n).toBe(1);
+  });
+
+  it("sets aside a decision PostgreSQL refuses and writes the rest of its batch", async () => {
+    const refused: string[] = [];
+    const log = new DecisionLog(sql, { capacity: 10, lingerMs: 1, onDeadLetter: (d, _err, stored) => refused.push(`${d.transactionId} ${stored}`) });
+    log.reserve(10);
+    for (let i = 0; i < 10; i++) log.append(decision(`e-dl-${i}`, i === 6 ? { occurredAt: Date.parse("0000-01-01T00:00:00Z") } : {}));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    expect(refused).toEqual(["e-dl-6 true"]);
+    const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions WHERE transaction_id LIKE 'e-dl-%'");
+    expect(rows[0].n).toBe(9);
+    const dead = await sql.query<{ transaction_id: string; sqlstate: string }>("SELECT transaction_id, sqlstate FROM decisions_dead_letter");
+    expect(dead.rows).toEqual([{ transaction_id: "e-dl-6", sqlstate: "22008" }]);
   });
 
   it("keeps feedback in report order", async () => {
@@ -100,8 +114,8 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     const other = postgresClient({ connectionString: databaseUrl, max: 1 });
     const results = await Promise.all([migrate(direct, schema), migrate(other, schema)]);
     await other.close();
-    expect(results.map((r) => r.applied).flat()).toEqual([1]);
-    expect(results.every((r) => r.current === 1)).toBe(true);
+    expect(results.map((r) => r.applied).flat()).toEqual([1, 2]);
+    expect(results.every((r) => r.current === 2)).toBe(true);
     const { rows } = await direct.query<{ column_name: string }>(
       "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'decisions' ORDER BY ordinal_position",
       [schema],
@@ -149,6 +163,48 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
       { id: "c-2", score: 0.25 },
       { id: "c-3", score: 0.25 },
     ]);
+  });
+
+  it("one decision PostgreSQL refuses among 999 good ones: the 999 are written, it is set aside in the dead-letter table", async () => {
+    const refused: { id: string; err: unknown; stored: boolean }[] = [];
+    const log = new DecisionLog(direct, {
+      schema,
+      capacity: 2000,
+      batchSize: 1000,
+      retryMaxMs: 100,
+      onDeadLetter: (d, err, stored) => refused.push({ id: d.transactionId, err, stored }),
+    });
+    // one of the batch already stored (a replay): the split batches skip it as the whole one would
+    log.reserve(1);
+    log.append(decision("dl-3", { score: 0.1 }));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    // year 0, past validation: PostgreSQL refuses it, in COPY and in INSERT alike
+    const poison = decision("dl-517", { occurredAt: Date.parse("0000-01-01T00:00:00Z") });
+    expect(log.reserve(1000)).toBe(true);
+    for (let i = 0; i < 1000; i++) log.append(i === 517 ? poison : decision(`dl-${i}`));
+    expect(await log.drain(Date.now() + 10_000)).toEqual([]);
+    const { rows } = await direct.query<{ n: number; stored: number }>(
+      `SELECT count(*)::int AS n, max(score) FILTER (WHERE transaction_id = 'dl-3') AS stored FROM "${schema}".decisions WHERE transaction_id LIKE 'dl-%'`,
+    );
+    expect(rows[0]).toEqual({ n: 999, stored: 0.1 });
+    expect(refused.map((r) => [r.id, r.stored])).toEqual([["dl-517", true]]);
+    const dead = await direct.query<{ transaction_id: string; record: string; error: string; sqlstate: string }>(
+      `SELECT transaction_id, record, error, sqlstate FROM "${schema}".decisions_dead_letter`,
+    );
+    expect(dead.rows).toEqual([{ transaction_id: "dl-517", record: JSON.stringify(poison), error: expect.stringMatching(/out of range/), sqlstate: "22008" }]);
+    expect(JSON.parse(dead.rows[0].record)).toEqual(poison);
+  });
+
+  it("a decision the dead-letter table refuses too is handed to onDeadLetter only, and the rest is written", async () => {
+    const refused: string[] = [];
+    const log = new DecisionLog(direct, { schema, capacity: 10, lingerMs: 1, onDeadLetter: (d, _err, stored) => refused.push(`${JSON.stringify(d.transactionId)} ${stored}`) });
+    log.reserve(3);
+    // a NUL: no PostgreSQL text column holds one, the dead letter's neither
+    for (const id of ["nul-1", "nul-\u0000", "nul-3"]) log.append(decision(id));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    expect(refused).toEqual(['"nul-\\u0000" false']);
+    const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'nul-%' ORDER BY 1`);
+    expect(rows.map((r) => r.id)).toEqual(["nul-1", "nul-3"]);
   });
 
   it("round-trips backslashes, quotes, tabs and newlines, and absent optional fields", async () => {

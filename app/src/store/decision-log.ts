@@ -1,8 +1,10 @@
 /**
  * The decision log (table `decisions`) and labels (table `feedback`). Decisions are written
  * behind the response in multi-row inserts; while PostgreSQL is unreachable they wait in the
- * bounded queue and are retried. Feedback is written synchronously: the caller learns whether
- * its label was stored.
+ * bounded queue and are retried. A decision PostgreSQL refuses (a value it cannot store) would
+ * fail its batch on every retry: the batch is split until that decision is isolated, which goes to
+ * the dead-letter table (or only to `onDeadLetter`, when even that fails) while the rest is written.
+ * Feedback is written synchronously: the caller learns whether its label was stored.
  */
 import type { Channel, Transaction } from "../features/types";
 import type { Reason } from "../model/reasons";
@@ -50,6 +52,11 @@ export interface DecisionLogOptions {
   readonly lingerMs?: number;
   readonly retryMaxMs?: number;
   readonly onStateChange?: (healthy: boolean, err?: unknown) => void;
+  /**
+   * A decision PostgreSQL refused, set aside so the rest of its batch is written: `stored` when it
+   * is in the decisions_dead_letter table, false when that refused it too (log it whole).
+   */
+  readonly onDeadLetter?: (decision: DecisionRecord, err: unknown, stored: boolean) => void;
 }
 
 /** A row of the decisions table as pg returns it. */
@@ -89,12 +96,28 @@ function fromRow(r: DecisionRow): DecisionRecord {
   };
 }
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The decisions columns written, in COPY order. */
 const COLUMNS = [
   "transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country",
   "channel", "score", "decision", "model_version", "degraded", "reasons",
 ] as const;
 const UNIQUE_VIOLATION = "23505";
+
+/**
+ * Whether PostgreSQL refused the values themselves: SQLSTATE class 22 (data exception: a date out
+ * of range, an invalid byte sequence) or 23 (integrity constraint: a CHECK). Retrying the same
+ * values fails the same way. Anything else (no connection, a timeout, a server shutting down, a
+ * missing table) says nothing about the values and is retried.
+ */
+export function refusesValues(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
+
 /** As the pool's query_timeout: a write stuck on a dead connection fails and is retried. */
 const COPY_TIMEOUT_MS = 10_000;
 
@@ -134,10 +157,11 @@ export class DecisionLog {
   private readonly copySql: string;
   private readonly selectManySql: string;
   private readonly feedbackSql: string;
+  private readonly deadLetterSql: string;
 
   constructor(
     private readonly sql: SqlClient,
-    opts: DecisionLogOptions,
+    private readonly opts: DecisionLogOptions,
   ) {
     const s = schemaPrefix(opts.schema);
     // One JSON parameter for the whole batch: JSON.stringify is native and cheap where pg's
@@ -159,6 +183,9 @@ export class DecisionLog {
         reported_at = GREATEST(f.reported_at, EXCLUDED.reported_at),
         received_at = now()
       RETURNING label, reported_at`;
+    // a batch retried after a later failure in it sets the same decision aside again: kept once
+    this.deadLetterSql = `INSERT INTO ${s}decisions_dead_letter (transaction_id, record, error, sqlstate) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (transaction_id) DO NOTHING`;
     this.queue = new WriteBehindQueue<DecisionRecord>({
       capacity: opts.capacity,
       batchSize: opts.batchSize ?? 1000,
@@ -169,7 +196,7 @@ export class DecisionLog {
       retryMinMs: 50,
       retryMaxMs: opts.retryMaxMs ?? 2000,
       key: (d) => d.transactionId,
-      write: (batch) => this.insert(batch),
+      write: (batch) => this.write(batch),
       onStateChange: opts.onStateChange,
     });
   }
@@ -261,6 +288,37 @@ export class DecisionLog {
   async close(): Promise<void> {
     this.queue.stop();
     await this.sql.close();
+  }
+
+  /**
+   * Writes `batch`; when PostgreSQL refuses a value in it, writes each half the same way, down to
+   * the one decision it refuses, which is set aside (about 2 log2(n) writes for one bad row in n).
+   * Any other failure rejects, and the queue retries the batch whole: halves already written are
+   * then skipped as stored ids.
+   */
+  private async write(batch: readonly DecisionRecord[]): Promise<void> {
+    try {
+      await this.insert(batch);
+    } catch (err) {
+      if (!refusesValues(err)) throw err;
+      if (batch.length === 1) return this.deadLetter(batch[0], err);
+      const half = batch.length >> 1;
+      await this.write(batch.slice(0, half));
+      await this.write(batch.slice(half));
+    }
+  }
+
+  private async deadLetter(d: DecisionRecord, cause: unknown): Promise<void> {
+    let stored = true;
+    try {
+      // as text, not jsonb: JSON.stringify's output always fits in text, not always in jsonb (\u0000)
+      await this.sql.query(this.deadLetterSql, [d.transactionId, JSON.stringify(d), errorText(cause), (cause as { code?: string }).code ?? null]);
+    } catch (err) {
+      // unavailable: the batch is retried whole; refused too: only the callback (a log line) keeps it
+      if (!refusesValues(err)) throw err;
+      stored = false;
+    }
+    this.opts.onDeadLetter?.(d, cause, stored);
   }
 
   /**
