@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
@@ -83,7 +84,7 @@ describe("fraud API on embedded defaults", () => {
       { path: "amount", message: "must be a number, got string" },
     ]);
     const negative = await h.request("POST", "/v1/score", tx({ amount: -5 }));
-    expect(negative.json.problems).toEqual([{ path: "amount", message: "must be > 0, got -5" }]);
+    expect(negative.json.problems).toEqual([{ path: "amount", message: "must be at least 0.01, got -5" }]);
     const unknown = await h.request("POST", "/v1/score", tx({ merchantCategroy: "5411" }));
     expect(unknown.json.problems[0].path).toBe("merchantCategroy");
     expect(unknown.json.problems[0].message).toMatch(/^unknown field/);
@@ -98,8 +99,77 @@ describe("fraud API on embedded defaults", () => {
     expect(batch.status).toBe(400);
     expect(batch.json.problems).toEqual([{ path: "transactions", message: "holds 6 transactions; the maximum per batch is 5 (BATCH_MAX)" }]);
     const badItem = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx({ amount: 0 })] });
-    expect(badItem.json.problems).toEqual([{ path: "transactions[1].amount", message: "must be > 0, got 0" }]);
+    expect(badItem.json.problems).toEqual([{ path: "transactions[1].amount", message: "must be at least 0.01, got 0" }]);
     expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(before);
+  });
+
+  it("refuses poison inputs with a 400 naming the field, and stores nothing of them", async () => {
+    const before = await h.metric('fraud_decisions_total{decision="approve"}');
+    const expectProblem = (r: { status: number; json: any }, path: string, message: string | RegExp) => {
+      expect(r.status).toBe(400);
+      expect(r.json).toEqual({ error: "invalid_request", message: expect.any(String), problems: [{ path, message: expect.stringMatching(message) }] });
+    };
+    const poisoned: string[] = [];
+    const score = (over: Record<string, unknown>) => {
+      const t = tx(over);
+      poisoned.push(String(t.transactionId));
+      return h.request("POST", "/v1/score", t);
+    };
+    // times PostgreSQL cannot store: year 0, also through an offset, and past 9999
+    expectProblem(await score({ timestamp: "0000-01-01T00:00:00Z" }), "timestamp", /^is before 2000-01-01T00:00:00Z/);
+    expectProblem(await score({ timestamp: "0001-01-01T00:30:00+01:00" }), "timestamp", /^is before 2000-01-01T00:00:00Z/);
+    expectProblem(await score({ timestamp: "10000-01-01T00:00:00Z" }), "timestamp", /^must be ISO 8601 with a UTC offset/);
+    expectProblem(await score({ timestamp: "2024-03-05T14:00:00+15:00" }), "timestamp", /^has a UTC offset beyond ±14:00$/);
+    expectProblem(await score({ amount: 5e-324 }), "amount", /^must be at least 0.01, got 5e-324$/);
+    const badBatch = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx({ timestamp: "0000-01-01T00:00:00Z" })] });
+    expectProblem(badBatch, "transactions[1].timestamp", /^is before/);
+    // a label at a time PostgreSQL refuses: 400 (it was a 503 with Retry-After, retried forever)
+    const label = await h.request("POST", "/v1/feedback", { transactionId: "fb-year-0", label: "fraud", reportedAt: "0000-01-01T00:00:00Z" });
+    expectProblem(label, "reportedAt", /^is before 2000-01-01T00:00:00Z/);
+    expect(label.headers.get("retry-after")).toBeNull();
+    // a key twice: refused rather than the last one silently taken
+    const twice = JSON.stringify(tx()).replace(/}$/, ', "amount": 0.5}');
+    expectProblem(await h.request("POST", "/v1/score", twice), "amount", /^appears more than once in its object$/);
+    // a field nested deeper than the stack (6k levels here, within BATCH_MAX 5's body limit): a 400
+    // with a short message (it was a 500, a stack overflow)
+    const deep = JSON.stringify(tx({ channel: undefined })).replace(/}$/, `, "channel": ${"[".repeat(6000)}${"]".repeat(6000)}}`);
+    const nested = await h.request("POST", "/v1/score", deep);
+    expectProblem(nested, `channel${"[0]".repeat(15)}`, /^nests deeper than 16 levels$/);
+    expect(nested.text.length).toBeLessThan(300);
+    // a charset other than utf-8 would be decoded as utf-8 anyway: refused; utf-8 spelt any way is fine
+    const latin1 = await h.request("POST", "/v1/score", tx(), { "Content-Type": "application/json; charset=latin1" });
+    expect(latin1.status).toBe(415);
+    expect(latin1.json).toEqual({ error: "unsupported_media_type", message: 'Content-Type charset must be utf-8, got "latin1"' });
+    for (const type of ["application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/json; charset=utf8"]) {
+      expect((await h.request("POST", "/v1/score", tx(), { "Content-Type": type })).status).toBe(200);
+    }
+    for (const id of poisoned) expect((await h.request("GET", `/v1/decisions/${id}`)).status).toBe(404);
+    expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(before + 3);
+  });
+
+  it("answers requests node:http cannot parse in the API's JSON error format", async () => {
+    const raw = (request: string) =>
+      new Promise<{ status: number; type: string | undefined; body: string }>((resolve, reject) => {
+        const socket = connect(h.api.port, "127.0.0.1", () => socket.end(request));
+        let text = "";
+        socket.on("data", (c: Buffer) => (text += c.toString()));
+        socket.on("error", reject);
+        socket.on("close", () => {
+          const [head, body] = text.split("\r\n\r\n");
+          resolve({ status: Number(head.split(" ")[1]), type: /content-type: ([^\r]*)/i.exec(head)?.[1], body });
+        });
+      });
+    const body = JSON.stringify(tx());
+    const headers = `Host: localhost\r\nX-API-Key: ${TEST_KEY}\r\nContent-Type: application/json\r\n`;
+    const crInHeader = await raw(`POST /v1/score HTTP/1.1\r\n${headers}X-Note: a\rb\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    const bothLengths = await raw(
+      `POST /v1/score HTTP/1.1\r\n${headers}Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
+    for (const r of [crInHeader, bothLengths]) {
+      expect(r.status).toBe(400);
+      expect(r.type).toBe("application/json; charset=utf-8");
+      expect(JSON.parse(r.body)).toEqual({ error: "bad_request", message: expect.stringMatching(/^malformed HTTP request: /) });
+    }
   });
 
   it("scores, stores, and returns the stored decision for a repeated transactionId without counting it twice", async () => {

@@ -107,6 +107,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     openapi: openApiDocument(cfg),
   });
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, api.handle);
+  server.on("clientError", api.clientError);
   // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
   server.headersTimeout = 66_000;
   const port = await listen(server, cfg.port);

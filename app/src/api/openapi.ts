@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document served at /openapi.json and rendered at /docs. */
 import { CHANNELS, FEATURE_NAMES } from "../features/types";
 import { DECISIONS, LABELS } from "../store/decision-log";
+import { MAX_DEPTH, MIN_AMOUNT, MIN_TIMESTAMP } from "./validate";
 
 const ID = { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$", description: "1 to 128 printable ASCII characters, no spaces." };
 const ERROR_REF = { $ref: "#/components/schemas/Error" };
@@ -9,6 +10,8 @@ const errorResponse = (description: string, headers?: object) => ({
   ...(headers ? { headers } : {}),
   content: { "application/json": { schema: ERROR_REF } },
 });
+/** The range validate.ts accepts (and why, there): every time in it is one PostgreSQL, the features and the model handle. */
+const timeRange = `UTC offset within ±14:00; from ${MIN_TIMESTAMP} to at most 5 minutes in the future`;
 const RETRY_AFTER = { "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } } };
 
 const exampleTx = {
@@ -30,9 +33,12 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
     "503": errorResponse("Not ready to serve (no model yet, decision buffer full, PostgreSQL unreachable).", RETRY_AFTER),
   };
   const bodyErrors = {
-    "400": errorResponse("Malformed JSON or a field that fails validation (every problem listed with its path). Unknown fields are rejected."),
+    "400": errorResponse(
+      "Malformed JSON or a field that fails validation (every problem listed with its path). Unknown fields are rejected, " +
+        `and so are a key given twice in one object and nesting deeper than ${MAX_DEPTH} levels.`,
+    ),
     "413": errorResponse(`Body larger than ${opts.maxBodyBytes} bytes.`),
-    "415": errorResponse("Content-Type is not application/json."),
+    "415": errorResponse("Content-Type is not application/json, or names a charset other than utf-8."),
   };
   return {
     openapi: "3.1.0",
@@ -54,10 +60,10 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
           required: ["transactionId", "timestamp", "cardId", "merchantId", "amount"],
           properties: {
             transactionId: ID,
-            timestamp: { type: "string", format: "date-time", description: "ISO 8601 with a UTC offset; at most 5 minutes in the future." },
+            timestamp: { type: "string", format: "date-time", description: `ISO 8601 with a ${timeRange}.` },
             cardId: ID,
             merchantId: ID,
-            amount: { type: "number", exclusiveMinimum: 0, maximum: 1e9, description: "Major units, e.g. 12.34." },
+            amount: { type: "number", minimum: MIN_AMOUNT, maximum: 1e9, description: "Major units, e.g. 12.34; at least one cent." },
             currency: { type: "string", pattern: "^[A-Z]{3}$", description: "ISO 4217." },
             merchantCategory: { type: "string", pattern: "^\\d{4}$", description: "Merchant category code (MCC)." },
             country: { type: "string", pattern: "^[A-Z]{2}$", description: "ISO 3166-1 alpha-2." },
@@ -92,7 +98,11 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
           properties: {
             transactionId: ID,
             label: { type: "string", enum: [...LABELS] },
-            reportedAt: { type: "string", format: "date-time", description: "When the label became known; defaults to the time of receipt." },
+            reportedAt: {
+              type: "string",
+              format: "date-time",
+              description: `When the label became known (ISO 8601 with a ${timeRange}); defaults to the time of receipt.`,
+            },
           },
           example: { transactionId: "tx-0001", label: "fraud", reportedAt: "2024-03-05T10:00:00Z" },
         },

@@ -4,12 +4,14 @@
  *
  * /v1/* needs X-API-Key, checked before the body is read; then the per-key rate limit; then the
  * body (Content-Type application/json, size-limited). Errors are JSON:
- * {"error": code, "message": text, "problems"?: [{path, message}]}.
+ * {"error": code, "message": text, "problems"?: [{path, message}]}, also for requests node:http
+ * itself cannot parse (clientError).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
 import type { FeatureStore } from "../features/types";
-import type { DecisionLog } from "../store/decision-log";
+import { refusesValues, type DecisionLog } from "../store/decision-log";
 import type { ApiKeys } from "./auth";
 import { withTimeout } from "./deadline";
 import { docsPage } from "./docs-page";
@@ -18,7 +20,7 @@ import type { Metrics } from "./metrics";
 import type { ModelHolder } from "./model-holder";
 import type { RateLimiter } from "./rate-limit";
 import { decisionJson, type Scorer, UnavailableError } from "./scoring";
-import { checkTransactionId, parseBatch, parseFeedback, parseTransaction, ValidationError } from "./validate";
+import { checkTransactionId, parseBatch, parseFeedback, parseJson as parseJsonText, parseTransaction, ValidationError } from "./validate";
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -93,6 +95,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
     return Promise.reject(new HttpError(415, "unsupported_media_type", "Content-Type must be application/json"));
   }
+  // JSON is UTF-8 (RFC 8259) and the body is decoded as such: a body declared in another charset
+  // would be scored from misread text.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    const got = JSON.stringify(charset.slice(0, 40));
+    return Promise.reject(new HttpError(415, "unsupported_media_type", `Content-Type charset must be utf-8, got ${got}`));
+  }
   const declared = Number(header(req, "content-length"));
   if (declared > limit) {
     // close rather than read (and discard) a body this large to keep the connection
@@ -116,13 +125,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** Invalid JSON is malformed_json; valid JSON this API refuses (a key twice, too deep) a ValidationError. */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     throw new HttpError(400, "malformed_json", `body is not valid JSON: ${errorMessage(err)}`);
   }
 }
+
+/** What node:http answers to a request it cannot parse, by its error code; 400 for the rest. */
+const CLIENT_ERRORS: Record<string, readonly [status: number, reason: string, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, "Request Header Fields Too Large", "headers_too_large", "request headers are too large"],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "Payload Too Large", "payload_too_large", "chunk extensions are too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "Request Timeout", "request_timeout", "the request was not received in time"],
+};
 
 export class Api {
   /** Requests being handled; SIGTERM waits for this to reach 0. */
@@ -191,6 +209,27 @@ export class Api {
     }
   };
 
+  /**
+   * node:http's 'clientError' listener: a request it could not parse (CR or LF in a header value,
+   * both Content-Length and Transfer-Encoding...), which node answers with an empty, non-JSON 400.
+   * The same statuses, in the API's error format. As node does, nothing is written once a response
+   * on this connection has started (it would corrupt it), and the connection is closed.
+   */
+  readonly clientError = (err: Error & { code?: string }, socket: Duplex): void => {
+    const responding = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (err.code === "ECONNRESET" || !socket.writable || responding?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const known = CLIENT_ERRORS[err.code ?? ""];
+    const [status, reason, code, message] = known ?? [400, "Bad Request", "bad_request", `malformed HTTP request: ${err.message.slice(0, 200)}`];
+    const body = errorBody(code, message);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
+    );
+  };
+
   metricsText(): Promise<string> {
     return this.d.metrics.registry.metrics();
   }
@@ -256,6 +295,8 @@ export class Api {
    */
   private async feedback(fb: ReturnType<typeof parseFeedback>): Promise<Record<string, unknown>> {
     const standing = await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
+      // a value PostgreSQL refuses is refused again on every retry: not a 503 to retry
+      if (refusesValues(err)) throw new HttpError(400, "invalid_request", `label not stored, PostgreSQL refused it: ${errorMessage(err)}`);
       throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
     });
     if (standing.label !== fb.label || standing.reportedAt !== fb.reportedAt) {

@@ -28,8 +28,24 @@ const CURRENCY_RE = /^[A-Z]{3}$/;
 const MCC_RE = /^\d{4}$/;
 const COUNTRY_RE = /^[A-Z]{2}$/;
 const MAX_AMOUNT = 1e9;
+/** One cent: a smaller amount rounds to 0 in minor units and divides features (ratios to the card's mean) by 0. */
+export const MIN_AMOUNT = 0.01;
 /** Clock skew tolerated for timestamps in the future. */
 const MAX_FUTURE_MS = 5 * 60_000;
+/**
+ * Timestamps are accepted from 2000-01-01T00:00:00Z to 5 minutes past the clock. Every value in
+ * that range is one PostgreSQL's timestamptz stores (year 0, negative years and years past 9999
+ * are refused, and the write-behind batch with them), whose epoch ms, UTC hour and day buckets
+ * (int32 in the Redis layout) and weekday arithmetic stay positive and small, and which is near the
+ * data the model is trained on. A card transaction or a chargeback older than 2000 has no business
+ * in a real-time scorer.
+ */
+export const MIN_TIMESTAMP = "2000-01-01T00:00:00Z";
+const MIN_TIMESTAMP_MS = Date.parse(MIN_TIMESTAMP);
+/** UTC offsets in use span -12:00 to +14:00; beyond ±14:00 is a typo or an attack, not a time zone. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** Nesting refused beyond this: a valid body nests 3 levels (`{"transactions": [{...}]}`). */
+export const MAX_DEPTH = 16;
 
 const TX_FIELDS = new Set(["transactionId", "timestamp", "cardId", "merchantId", "amount", "currency", "merchantCategory", "country", "channel"]);
 const FEEDBACK_FIELDS = new Set(["transactionId", "label", "reportedAt"]);
@@ -37,6 +53,15 @@ const BATCH_FIELDS = new Set(["transactions"]);
 
 function typeName(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+/**
+ * A client's value for a message: bounded, and an object or array only by its type, since
+ * JSON.stringify of one nested 20k levels deep overflows the stack (a 500 with the overflow in it).
+ */
+function shown(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  return typeof v === "object" && v !== null ? typeName(v) : String(v);
 }
 
 class Collector {
@@ -78,6 +103,8 @@ function timestamp(v: unknown, field: string, prefix: string, c: Collector, now:
   else {
     const ms = Date.parse(v);
     if (Number.isNaN(ms) || !realDate(m)) c.add(prefix + field, `is not a valid date: ${JSON.stringify(v)}`);
+    else if (m[7] !== undefined && Number(m[7]) * 60 + Number(m[8]) > MAX_OFFSET_MINUTES) c.add(prefix + field, "has a UTC offset beyond ±14:00");
+    else if (ms < MIN_TIMESTAMP_MS) c.add(prefix + field, `is before ${MIN_TIMESTAMP}, the earliest time accepted`);
     else if (ms > now + MAX_FUTURE_MS) c.add(prefix + field, "is more than 5 minutes in the future");
     else return ms;
   }
@@ -98,7 +125,7 @@ function realDate(m: RegExpExecArray): boolean {
 
 function optionalCode(v: unknown, field: string, re: RegExp, what: string, prefix: string, c: Collector): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || !re.test(v)) c.add(prefix + field, `must be ${what}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !re.test(v)) c.add(prefix + field, `must be ${what}, got ${shown(v)}`);
   else return v;
   return undefined;
 }
@@ -117,7 +144,7 @@ function transaction(v: unknown, prefix: string, c: Collector, now: number): Tra
   const amount = v.amount;
   if (amount === undefined) c.add(prefix + "amount", "is required");
   else if (typeof amount !== "number" || !Number.isFinite(amount)) c.add(prefix + "amount", `must be a number, got ${typeName(amount)}`);
-  else if (amount <= 0) c.add(prefix + "amount", `must be > 0, got ${amount}`);
+  else if (amount < MIN_AMOUNT) c.add(prefix + "amount", `must be at least ${MIN_AMOUNT}, got ${amount}`);
   else if (amount > MAX_AMOUNT) c.add(prefix + "amount", `must be <= ${MAX_AMOUNT}, got ${amount}`);
   const currency = optionalCode(v.currency, "currency", CURRENCY_RE, "an ISO 4217 code (3 capital letters)", prefix, c);
   const merchantCategory = optionalCode(v.merchantCategory, "merchantCategory", MCC_RE, "a 4-digit merchant category code", prefix, c);
@@ -125,7 +152,7 @@ function transaction(v: unknown, prefix: string, c: Collector, now: number): Tra
   let channel: Channel | undefined;
   if (v.channel !== undefined) {
     if ((CHANNELS as readonly unknown[]).includes(v.channel)) channel = v.channel as Channel;
-    else c.add(prefix + "channel", `must be one of ${CHANNELS.join(", ")}, got ${JSON.stringify(v.channel)}`);
+    else c.add(prefix + "channel", `must be one of ${CHANNELS.join(", ")}, got ${shown(v.channel)}`);
   }
   if (c.problems.length > before) return undefined;
   const tx: {
@@ -137,6 +164,106 @@ function transaction(v: unknown, prefix: string, c: Collector, now: number): Tra
   if (country !== undefined) tx.country = country;
   if (channel !== undefined) tx.channel = channel;
   return tx;
+}
+
+/**
+ * JSON.parse, then refusing what it accepts but this API must not: an object with a key twice
+ * (JSON.parse keeps the last value, a proxy, a log reader or the client's own tests may read the
+ * first: what was scored would not be what was seen) and nesting deeper than MAX_DEPTH. Syntax
+ * errors are JSON.parse's SyntaxError. The API (request bodies) and the stream worker (messages)
+ * both parse with this, so both refuse the same inputs.
+ */
+export function parseJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  // A count first (0.4 us for a transaction, half of JSON.parse): keys in the text against keys
+  // parsed, equal unless one is repeated. The scan that names the problem runs only when there is one.
+  const keys = keyTokens(text);
+  if (keys < 0 || keys !== keyCount(value)) checkStructure(text);
+  return value;
+}
+
+const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
+
+/** The keys in `text` (valid JSON): strings followed by ':'. -1 when it nests deeper than MAX_DEPTH. */
+function keyTokens(text: string): number {
+  let keys = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = closingQuote(text, i);
+      let j = i + 1;
+      while (text.charCodeAt(j) <= 0x20) j++;
+      if (text.charCodeAt(j) === COLON) keys++;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > MAX_DEPTH) return -1;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
+  }
+  return keys;
+}
+
+/** The keys of every object in `v`, parsed from JSON no deeper than MAX_DEPTH (the recursion is bounded). */
+function keyCount(v: unknown): number {
+  if (typeof v !== "object" || v === null) return 0;
+  let n = 0;
+  if (Array.isArray(v)) for (const item of v) n += keyCount(item);
+  else for (const k in v) n += 1 + keyCount((v as Record<string, unknown>)[k]);
+  return n;
+}
+
+/**
+ * Throws the ValidationError naming the repeated key or the value nested too deep in `text`
+ * (valid JSON), tracking the path (keys and array indexes) to name it.
+ */
+function checkStructure(text: string): void {
+  // per open container: its keys so far (object) or undefined (array)
+  const keys: (Set<string> | undefined)[] = [];
+  const path: (string | number)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      i = closingQuote(text, i);
+      const seen = keys[keys.length - 1];
+      if (seen === undefined) continue;
+      // in an object, a string followed by ':' is a key (a value string never is)
+      let j = i + 1;
+      while (text.charCodeAt(j) <= 0x20) j++;
+      if (text.charCodeAt(j) !== COLON) continue;
+      let key = text.slice(start + 1, i);
+      // "\u0061mount" is the key "amount"
+      if (key.includes("\\")) key = JSON.parse(text.slice(start, i + 1)) as string;
+      path[path.length - 1] = key;
+      if (seen.has(key)) throw new ValidationError([{ path: pathText(path), message: "appears more than once in its object" }]);
+      seen.add(key);
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (keys.length === MAX_DEPTH) throw new ValidationError([{ path: pathText(path), message: `nests deeper than ${MAX_DEPTH} levels` }]);
+      keys.push(c === OPEN_OBJECT ? new Set() : undefined);
+      path.push(c === OPEN_OBJECT ? "" : 0);
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      keys.pop();
+      path.pop();
+    } else if (c === COMMA && keys.length > 0 && keys[keys.length - 1] === undefined) {
+      (path[path.length - 1] as number)++;
+    }
+  }
+}
+
+/** The index of the quote closing the string opened at `open`: the first not escaped by an odd run of backslashes. */
+function closingQuote(text: string, open: number): number {
+  for (let i = text.indexOf('"', open + 1); ; i = text.indexOf('"', i + 1)) {
+    let k = i;
+    while (text.charCodeAt(k - 1) === BACKSLASH) k--;
+    if ((i - k) % 2 === 0) return i;
+  }
+}
+
+/** `["transactions", 1, "amount"]` as `transactions[1].amount`, the paths validation reports. */
+function pathText(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
+  return out;
 }
 
 export function parseTransaction(body: unknown, now = Date.now()): Transaction {
@@ -179,7 +306,7 @@ export function parseFeedback(body: unknown, now = Date.now()): Feedback {
   const transactionId = id(body.transactionId, "transactionId", "", c);
   const label = body.label;
   if (label === undefined) c.add("label", "is required");
-  else if (!(LABELS as readonly unknown[]).includes(label)) c.add("label", `must be one of ${LABELS.join(", ")}, got ${JSON.stringify(label)}`);
+  else if (!(LABELS as readonly unknown[]).includes(label)) c.add("label", `must be one of ${LABELS.join(", ")}, got ${shown(label)}`);
   const reportedAt = timestamp(body.reportedAt, "reportedAt", "", c, now, false);
   if (c.problems.length) throw new ValidationError(c.problems);
   return { transactionId, label: label as Label, reportedAt: Number.isNaN(reportedAt) ? now : reportedAt };

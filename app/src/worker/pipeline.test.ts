@@ -165,6 +165,28 @@ describe("stream pipeline", () => {
     await run;
   });
 
+  it("skips and commits past poison messages as it does any invalid one: none is scored or reaches the decision log", async () => {
+    const { adapter, pipeline, counted } = await setup();
+    const run = pipeline.run();
+    const good = tx("good", "c", 10, "2024-03-01T10:00:00Z");
+    const poison = [
+      tx("year-0", "c", 10, "0000-01-01T00:00:00Z"),
+      tx("year-0-offset", "c", 10, "0001-01-01T00:30:00+01:00"),
+      tx("year-10000", "c", 10, "10000-01-01T00:00:00Z"),
+      tx("offset", "c", 10, "2024-03-01T10:00:00+15:00"),
+      tx("tiny", "c", 5e-324, "2024-03-01T10:00:00Z"),
+      JSON.stringify(tx("twice", "c", 10, "2024-03-01T10:00:00Z")).replace(/}$/, ', "amount": 99}'),
+      JSON.stringify(tx("deep", "c", 10, "2024-03-01T10:00:00Z")).replace(/}$/, `, "channel": ${"[".repeat(20_000)}${"]".repeat(20_000)}}`),
+    ];
+    adapter.push(...poison.map((p, i) => msg(0, i, p)), msg(0, poison.length, good));
+    await until(() => adapter.commits.includes(`0:${poison.length}`));
+    expect(adapter.produced.map((r) => r.key)).toEqual(["good"]);
+    expect(await counted('fraud_stream_messages_total{outcome="invalid"}')).toBe(poison.length);
+    expect(await counted("fraud_stream_batch_retries_total")).toBe(0);
+    await pipeline.stop();
+    await run;
+  });
+
   it("on stop finishes the batch in hand before resolving", async () => {
     const { adapter, pipeline } = await setup();
     const run = pipeline.run();

@@ -10,7 +10,7 @@
 import { Counter, type Registry } from "prom-client";
 import { errorMessage, type Logger } from "../api/log";
 import { decisionJson, type Scorer, UnavailableError } from "../api/scoring";
-import { parseTransaction, ValidationError } from "../api/validate";
+import { parseJson, parseTransaction, ValidationError } from "../api/validate";
 import type { DecisionRecord } from "../store/decision-log";
 
 export interface InboundMessage {
@@ -121,7 +121,7 @@ export class StreamPipeline {
     for (const m of batch) {
       let tx;
       try {
-        tx = parseTransaction(JSON.parse(m.value ?? ""));
+        tx = parseTransaction(parseJson(m.value ?? ""));
       } catch (err) {
         invalid++;
         const why = err instanceof ValidationError || err instanceof SyntaxError ? err.message : errorMessage(err);
