@@ -87,6 +87,30 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       expect((await b.request("GET", `/v1/decisions/${t.transactionId}`)).json).toMatchObject(replies[0].json);
     });
 
+    it("answers a repeat with its stored decision after Redis lost its keys, and counts it once", async () => {
+      const counted = async () => {
+        let n = 0;
+        for (const h of [a, b]) for (const d of ["approve", "review", "decline"]) n += await h.metric(`fraud_decisions_total{decision="${d}"}`);
+        return n;
+      };
+      const card = `card-${Date.now()}`;
+      await a.request("POST", "/v1/score", tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }));
+      await a.request("POST", "/v1/score", tx({ cardId: card, amount: 300, timestamp: "2024-03-10T10:00:00Z" }));
+      // scored on its card's history: scored again on an empty one, its answer would differ
+      const t = tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" });
+      const first = await a.request("POST", "/v1/score", t);
+      expect(first.json).toMatchObject({ decision: "decline", degraded: false });
+      await until(() => a.api.runtime.decisions.buffered === 0);
+      const before = await counted();
+
+      // as Redis restarted without its data: this test's keys only
+      await deleteKeys(redis, prefix);
+      for (const h of [b, a]) expect((await h.request("POST", "/v1/score", t)).json).toEqual(first.json);
+      expect(await counted()).toBe(before);
+      const { rows } = await sql.query(`SELECT decision FROM "${schema}".decisions WHERE transaction_id = $1`, [t.transactionId]);
+      expect(rows).toEqual([{ decision: "decline" }]);
+    });
+
     it("records a fraud label in Redis: the merchant's hour and day buckets and the label standing", async () => {
       const t = tx({ merchantId: `m-${Date.now()}` });
       await a.request("POST", "/v1/score", t);

@@ -4,17 +4,21 @@
  *
  * Idempotency: a transactionId is scored once. A second request for it gets the stored decision:
  * from the in-flight map when the first is still running in this process, from the write-behind
- * buffer, or (when the feature store reports a duplicate) from PostgreSQL, waiting briefly for a
- * first request still in flight on another replica.
+ * buffer, or from PostgreSQL. PostgreSQL is asked for every feature-store call's ids, at the same
+ * time as the store (one query per call, no added round trip): Redis restarted without its data, or
+ * evicting, calls a repeat fresh, and only the decision log still knows it. When the store reports
+ * a duplicate the log does not hold yet, the lookup waits briefly for a first request still in
+ * flight on another replica. While the log fails, the lookup is skipped (as the store is, below):
+ * a repeat is then recognised by the store alone.
  *
  * Degraded: when the feature store fails or misses its deadline, the transaction is scored with the
  * features that need no history (amount, night, weekend) and the rest missing, as XGBoost handles
  * missing values; the decision says `degraded: true`. After a failure the store is skipped for a
  * second so that an outage costs one timeout, not one per request. The deadline is
- * FEATURE_STORE_TIMEOUT_MS, once more per 100 transactions of a batch. Without the store nothing
- * says which transactions are repeats, so PostgreSQL is asked (one query per store call, within
- * the same deadline again): a repeat gets its stored decision. The rest are scored degraded and
- * queued for the feature store (see backfill.ts), which sees them once it answers again.
+ * FEATURE_STORE_TIMEOUT_MS, once more per 100 transactions of a batch (the decision log's lookup
+ * has the same deadline). Without the store only that lookup says which transactions are repeats:
+ * a repeat gets its stored decision. The rest are scored degraded and queued for the feature store
+ * (see backfill.ts), which sees them once it answers again.
  */
 import { computeFeatures, FEATURE_INDEX } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
@@ -82,6 +86,7 @@ export class Scorer {
   /** Single requests of this event-loop turn: observed together when the turn ends. */
   private turn: Entry[] = [];
   private storeDownUntil = 0;
+  private logDownUntil = 0;
 
   constructor(private readonly d: ScorerDeps) {}
 
@@ -152,31 +157,36 @@ export class Scorer {
       }
       return;
     }
-    observing.then((results) => {
-      if (!results) return this.storedOrDegraded(entries);
+    const stored = this.storedDecisions(txs);
+    Promise.all([observing, stored]).then(([results, found]) => {
       // the store answers again: what was scored without it goes in now (behind these, as late arrivals)
-      if (this.d.backfill?.size) void this.d.backfill.flush();
-      for (let i = 0; i < entries.length; i++) this.settle(entries[i], this.decided(entries[i], results[i]));
+      if (results && this.d.backfill?.size) void this.d.backfill.flush();
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        // a repeat: its stored decision, whatever the store says (without the store: scored degraded)
+        const prior = found?.get(e.tx.transactionId);
+        if (prior) {
+          this.d.decisions.release(1);
+          this.settle(e, prior);
+        } else this.settle(e, this.decided(e, results?.[i]));
+      }
     });
   }
 
   /**
-   * Without the feature store: the stored decision for each entry that has one (a repeat), the
-   * degraded decision for the rest. A lookup that fails or misses the deadline finds nothing.
+   * The decisions already stored for `txs`, by id, or undefined when the decision log fails or
+   * misses the feature-store deadline. Not asked while its writes fail, nor for a second after it
+   * missed the deadline: PostgreSQL is then unreachable or slow, and waiting on it per call would
+   * add its timeout to every request of the outage (a failure that comes at once costs nothing).
    */
-  private storedOrDegraded(entries: readonly Entry[]): void {
-    const ids = entries.map((e) => e.tx.transactionId);
-    withTimeout(this.d.decisions.getMany(ids), this.d.featureStoreTimeoutMs, "decision log")
-      .catch(() => undefined)
-      .then((stored) => {
-        for (const e of entries) {
-          const found = stored?.get(e.tx.transactionId);
-          if (found) {
-            this.d.decisions.release(1);
-            this.settle(e, found);
-          } else this.settle(e, this.decided(e, undefined));
-        }
-      });
+  private storedDecisions(txs: readonly Transaction[]): Promise<Map<string, DecisionRecord> | undefined> {
+    if (Date.now() < this.logDownUntil || this.d.decisions.failing) return Promise.resolve(undefined);
+    const ids = txs.map((t) => t.transactionId);
+    const lookup = this.d.decisions.getMany(ids).catch(() => undefined);
+    return withTimeout(lookup, batchDeadlineMs(this.d.featureStoreTimeoutMs, ids.length), "decision log").catch(() => {
+      this.logDownUntil = Date.now() + BREAKER_MS;
+      return undefined;
+    });
   }
 
   /** `finish`, with a throw turned into a rejected decision. */
