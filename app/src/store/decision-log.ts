@@ -341,27 +341,42 @@ export class DecisionLog {
   }
 
   private async insertSkippingStored(batch: readonly DecisionRecord[]): Promise<void> {
-    const rows = new Array<Record<string, unknown>>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const d = batch[i];
-      rows[i] = {
-        transaction_id: d.transactionId,
-        occurred_at: new Date(d.occurredAt).toISOString(),
-        card_id: d.cardId,
-        merchant_id: d.merchantId,
-        // as text: numeric keeps exactly the digits the client sent
-        amount: String(d.amount),
-        currency: d.currency ?? null,
-        merchant_category: d.merchantCategory ?? null,
-        country: d.country ?? null,
-        channel: d.channel ?? null,
-        score: d.score,
-        decision: d.decision,
-        model_version: d.modelVersion,
-        degraded: d.degraded,
-        reasons: d.reasons,
-      };
-    }
-    await this.sql.query(this.insertSql, [JSON.stringify(rows)]);
+    await this.sql.query(this.insertSql, [insertJson(batch)]);
   }
+
+  /**
+   * Writes `batch` now, past the write-behind queue, skipping ids already stored; resolves with the
+   * ids it inserted. For replaying decisions logged as not written: a replay run twice inserts
+   * nothing the second time.
+   */
+  async insertMissing(batch: readonly DecisionRecord[]): Promise<string[]> {
+    const { rows } = await this.sql.query<{ transaction_id: string }>(`${this.insertSql} RETURNING transaction_id`, [insertJson(batch)]);
+    return rows.map((r) => r.transaction_id);
+  }
+}
+
+/** `batch` as the JSON array the insert's jsonb_to_recordset reads. */
+function insertJson(batch: readonly DecisionRecord[]): string {
+  const rows = new Array<Record<string, unknown>>(batch.length);
+  for (let i = 0; i < batch.length; i++) {
+    const d = batch[i];
+    rows[i] = {
+      transaction_id: d.transactionId,
+      occurred_at: new Date(d.occurredAt).toISOString(),
+      card_id: d.cardId,
+      merchant_id: d.merchantId,
+      // as text: numeric keeps exactly the digits the client sent
+      amount: String(d.amount),
+      currency: d.currency ?? null,
+      merchant_category: d.merchantCategory ?? null,
+      country: d.country ?? null,
+      channel: d.channel ?? null,
+      score: d.score,
+      decision: d.decision,
+      model_version: d.modelVersion,
+      degraded: d.degraded,
+      reasons: d.reasons,
+    };
+  }
+  return JSON.stringify(rows);
 }
