@@ -47,6 +47,7 @@ const EMPTY: HistorySnapshot = Object.freeze({
   merchantCounts: [0, 0, 0] as const,
   merchantDelayedCounts: [0, 0, 0, 0] as const,
   merchantDelayedFrauds: [0, 0, 0, 0] as const,
+  merchantRecentFrauds: [0, 0] as const,
 });
 /** Features computable from the transaction alone (FEATURE_NAMES positions). */
 const HISTORY_FREE = new Set([FEATURE_INDEX.amount, FEATURE_INDEX.is_night, FEATURE_INDEX.is_weekend]);

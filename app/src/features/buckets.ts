@@ -36,6 +36,7 @@ export interface SnapshotBuffer {
   merchantCounts: [number, number, number];
   merchantDelayedCounts: [number, number, number, number];
   merchantDelayedFrauds: [number, number, number, number];
+  merchantRecentFrauds: [number, number];
 }
 
 export const newSnapshot = (): SnapshotBuffer => ({
@@ -45,6 +46,7 @@ export const newSnapshot = (): SnapshotBuffer => ({
   merchantCounts: [0, 0, 0],
   merchantDelayedCounts: [0, 0, 0, 0],
   merchantDelayedFrauds: [0, 0, 0, 0],
+  merchantRecentFrauds: [0, 0],
 });
 
 
@@ -198,7 +200,7 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   const split = 24 * Math.floor((end - 24) / 24);
   const newestHour = m.hours.length > 0 ? m.hours[m.hours.length - 1]! : h;
   const hourFloor = Math.max(h, newestHour) - (merchantHours(lagDays) - 1);
-  let m1 = 0;
+  let m1 = 0, f1 = 0;
   // each record is added to the smallest delayed window holding it; the sums over windows follow
   let w = 0;
   for (let i = m.hours.length - 1; i >= 0; i--) {
@@ -207,7 +209,10 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
     if (hour < hourFloor || hour < split) break;
     let n = m.hourCounts[i]!;
     if (hour === ownHour && n > 0) n--;
-    if (hour > h - RECENT_HOURS) m1 += n;
+    if (hour > h - RECENT_HOURS) {
+      m1 += n;
+      f1 += m.hourFrauds[i]!;
+    }
     if (hour < end) {
       // records come newest first: the smallest window holding one only grows
       while (w < RISK_WINDOW_DAYS.length && hour < end - 24 * RISK_WINDOW_DAYS[w]!) w++;
@@ -221,7 +226,7 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   const newestDay = m.days.length > 0 ? m.days[m.days.length - 1]! : d;
   const floor = Math.max(d, newestDay) - (merchantDays(lagDays) - 1);
   const lastRiskDay = split / 24 - 1;
-  let m7 = 0, m30 = 0;
+  let m7 = 0, m30 = 0, f7 = 0;
   for (let i = m.days.length - 1; i >= 0; i--) {
     const day = m.days[i]!;
     if (day > d) continue;
@@ -230,7 +235,10 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
     if (day === ownDay && n > 0) n--;
     if (day >= d - 29) {
       m30 += n;
-      if (day >= d - 6) m7 += n;
+      if (day >= d - 6) {
+        m7 += n;
+        f7 += m.dayFrauds[i]!;
+      }
     }
     if (day <= lastRiskDay) {
       // whole days from the window's start on (the 1-day window lies in the hours)
@@ -249,6 +257,8 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   out.merchantCounts[0] = m1;
   out.merchantCounts[1] = m7;
   out.merchantCounts[2] = m30;
+  out.merchantRecentFrauds[0] = f1;
+  out.merchantRecentFrauds[1] = f7;
 }
 
 /** Records a transaction on a card (the observe script's card update, redis-layout.ts). */

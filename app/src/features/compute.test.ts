@@ -22,6 +22,7 @@ const empty: HistorySnapshot = {
   merchantCounts: [0, 0, 0],
   merchantDelayedCounts: [0, 0, 0, 0],
   merchantDelayedFrauds: [0, 0, 0, 0],
+  merchantRecentFrauds: [0, 0],
 };
 const named = (x: Float64Array) => Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, x[i]]));
 
@@ -37,6 +38,7 @@ describe("computeFeatures", () => {
       merchant_tx_count_1d: 0, merchant_tx_count_7d: 0, merchant_tx_count_30d: 0,
       merchant_fraud_risk_1d: 0, merchant_fraud_risk_7d: 0, merchant_fraud_risk_14d: 0, merchant_fraud_risk_30d: 0,
       merchant_delayed_tx_count_1d: 0, merchant_delayed_tx_count_7d: 0, merchant_delayed_tx_count_30d: 0,
+      merchant_recent_fraud_risk_1d: 0, merchant_recent_fraud_risk_7d: 0,
       is_night: 0, is_weekend: 0,
     });
   });
@@ -49,6 +51,7 @@ describe("computeFeatures", () => {
       merchantCounts: [4, 10, 40],
       merchantDelayedCounts: [2, 10, 20, 50],
       merchantDelayedFrauds: [1, 1, 2, 4],
+      merchantRecentFrauds: [1, 2],
     };
     const f = named(computeFeatures(tx({ amount: 120 }), s, defaultFeatureConfig));
     expect([f.card_tx_count_1d, f.card_tx_count_7d, f.card_tx_count_30d]).toEqual([1, 2, 4]);
@@ -60,6 +63,7 @@ describe("computeFeatures", () => {
     expect([f.merchant_tx_count_1d, f.merchant_tx_count_7d, f.merchant_tx_count_30d]).toEqual([4, 10, 40]);
     expect([f.merchant_fraud_risk_1d, f.merchant_fraud_risk_7d, f.merchant_fraud_risk_14d, f.merchant_fraud_risk_30d]).toEqual([0.5, 0.1, 0.1, 0.08]);
     expect([f.merchant_delayed_tx_count_1d, f.merchant_delayed_tx_count_7d, f.merchant_delayed_tx_count_30d]).toEqual([2, 10, 50]);
+    expect([f.merchant_recent_fraud_risk_1d, f.merchant_recent_fraud_risk_7d]).toEqual([0.25, 0.2]);
   });
 
   it("caps merchant risk at 1 and reads night/weekend in the configured zone", () => {

@@ -76,8 +76,10 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   out[offset + 19] = counts[0];
   out[offset + 20] = counts[1];
   out[offset + 21] = counts[3];
-  out[offset + 22] = hour < 6 ? 1 : 0;
-  out[offset + 23] = weekday === 0 || weekday === 6 ? 1 : 0;
+  out[offset + 22] = risk(s.merchantRecentFrauds[0], m1);
+  out[offset + 23] = risk(s.merchantRecentFrauds[1], m7);
+  out[offset + 24] = hour < 6 ? 1 : 0;
+  out[offset + 25] = weekday === 0 || weekday === 6 ? 1 : 0;
 }
 
 /** Mean amount in major units; 0 over an empty window. */

@@ -55,6 +55,9 @@ export function describeFeature(name: FeatureName, x: ArrayLike<number>): string
     case "merchant_delayed_tx_count_7d":
     case "merchant_delayed_tx_count_30d":
       return `merchant had ${plural(v, "transaction")} over ${span} before the label delay`;
+    case "merchant_recent_fraud_risk_1d":
+    case "merchant_recent_fraud_risk_7d":
+      return `${fmt(v * 100, 1)}% of the merchant's transactions in the last ${span} are already reported fraud`;
     case "merchant_fraud_risk_1d":
     case "merchant_fraud_risk_7d":
     case "merchant_fraud_risk_14d":

@@ -102,6 +102,9 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       await store.recordFraudLabel(label);
       await store.recordFraudLabel(label); // idempotent
       const at = (ms: number) => tx({ ...who, cardId: "other", timestamp: T0 + ms });
+      // reported early: in the merchant's recent windows at once
+      expect((await store.observe(at(DAY_MS))).snapshot.merchantRecentFrauds).toEqual([1, 1]);
+      expect((await store.observe(at(DAY_MS + 12 * HOUR))).snapshot.merchantRecentFrauds).toEqual([0, 1]);
       // the windows end before the hour of t - 7 days: the labelled hour is still ahead of them
       const before = await store.observe(at(7 * DAY_MS + 12 * HOUR + 59 * 60_000));
       expect(before.snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
@@ -109,6 +112,7 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       const next = await store.observe(at(7 * DAY_MS + 13 * HOUR));
       expect(next.snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
       expect(next.snapshot.merchantDelayedCounts).toEqual([1, 1, 1, 1]);
+      expect(next.snapshot.merchantRecentFrauds).toEqual([0, 0]);
       // a day later it has left the 1-day window
       const later = await store.observe(at(8 * DAY_MS + 13 * HOUR));
       expect(later.snapshot.merchantDelayedFrauds).toEqual([0, 1, 1, 1]);

@@ -49,6 +49,8 @@ export const FEATURE_NAMES = [
   "merchant_delayed_tx_count_1d",
   "merchant_delayed_tx_count_7d",
   "merchant_delayed_tx_count_30d",
+  "merchant_recent_fraud_risk_1d",
+  "merchant_recent_fraud_risk_7d",
   "is_night",
   "is_weekend",
 ] as const;
@@ -89,6 +91,12 @@ export interface HistorySnapshot {
   readonly merchantDelayedCounts: readonly [number, number, number, number];
   /** Of those, how many are labelled fraud by a label applied so far. */
   readonly merchantDelayedFrauds: readonly [number, number, number, number];
+  /**
+   * Of the merchant's transactions in the (unshifted) 1 and 7-day windows, how many are labelled
+   * fraud so far: labels reported before the delay (a customer's claim). 0 when every label comes
+   * after the delay.
+   */
+  readonly merchantRecentFrauds: readonly [number, number];
 }
 
 export interface ObserveResult {

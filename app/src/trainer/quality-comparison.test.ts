@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runQualityComparison } from "./quality-comparison";
+import { QUICK_TUNING } from "./tuning";
 import { qualitySimulation } from "./quality-data";
 import { formatQualityReport } from "./quality-report";
 
@@ -31,7 +32,7 @@ describe("bench:quality data", () => {
 describe("bench:quality end to end on small Handbook data", () => {
   const data = "handbook";
   it("measures our trainer and both references on the same test rows", async () => {
-    const run = await runQualityComparison({ data, seed: 1, population, windows });
+    const run = await runQualityComparison({ data, seed: 1, population, windows, tuning: QUICK_TUNING });
 
     expect(run).toMatchObject({ data, seed: 1, population, startDate: "2018-04-01" });
     expect(run.windows).toBe("train 2018-05-01..2018-05-07, gap 7 days, test 2018-05-15..2018-05-21");

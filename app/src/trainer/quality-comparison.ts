@@ -25,6 +25,7 @@ import {
 import { computeMetrics, DAY_MS } from "./metrics";
 import { HANDBOOK_POPULATION, qualitySimulation, simulateDataset, type Population, type QualityDataKind } from "./quality-data";
 import { describeSplit, resolveSplit, windowOf, type SplitArgs, type TimeSplit } from "./split";
+import { DEFAULT_TUNING, type TuningConfig } from "./tuning";
 import { train, type TrainResult } from "./train";
 
 /** Inclusive UTC days, as on the trainer's command line. */
@@ -45,6 +46,8 @@ export interface QualityOptions {
   readonly population?: Population;
   /** Default: HANDBOOK_WINDOWS. */
   readonly windows?: WindowDates;
+  /** The trainer's search. Default DEFAULT_TUNING, what `npm run train` uses; tests pass QUICK_TUNING. */
+  readonly tuning?: TuningConfig;
   /** Progress messages (the benchmark sends them to stderr). */
   readonly log?: (msg: string) => void;
 }
@@ -114,7 +117,7 @@ function quality(model: string, m: EvaluationMetrics, seconds?: number): ModelQu
 }
 
 /** `train()` as `npm run train` runs it, into a throwaway registry, with the Handbook's label delay. */
-async function runTrainer(dataset: Dataset, windows: WindowDates, log: (msg: string) => void): Promise<TrainResult> {
+async function runTrainer(dataset: Dataset, windows: WindowDates, tuning: TuningConfig, log: (msg: string) => void): Promise<TrainResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-quality-"));
   try {
     return await train({
@@ -123,6 +126,7 @@ async function runTrainer(dataset: Dataset, windows: WindowDates, log: (msg: str
       sourceName: "simulated in memory (bench:quality)",
       split: windows,
       featureConfig: featureConfig({ labelDelayMs: HANDBOOK_DELAY_DAYS * DAY_MS }),
+      tuning,
       log: (msg) => log(`trainer: ${msg}`),
     });
   } finally {
@@ -160,7 +164,7 @@ export async function runQualityComparison(o: QualityOptions): Promise<QualityRu
   log(`${o.data} data, seed ${o.seed}: ${dataset.size} transactions (${frauds} frauds) simulated in ${simulateSeconds.toFixed(1)} s`);
 
   started = performance.now();
-  const ours = await runTrainer(dataset, windows, log);
+  const ours = await runTrainer(dataset, windows, o.tuning ?? DEFAULT_TUNING, log);
   const trainerSeconds = secondsSince(started);
 
   started = performance.now();
