@@ -20,7 +20,12 @@ export interface StartOptions extends Partial<RuntimeOptions> {
   readonly log: Logger;
   /** Train a first model when the (local) registry has none. Default true. */
   readonly bootstrap?: boolean;
+  /** How long a request may take to arrive, headers and body (tests); default REQUEST_TIMEOUT_MS. */
+  readonly requestTimeoutMs?: number;
 }
+
+/** A request (headers and body) not received by then is answered 408 and its connection closed. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface RunningApi {
   readonly port: number;
@@ -106,10 +111,22 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
     openapi: openApiDocument(cfg),
   });
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 30_000 }, api.handle);
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
+      keepAliveTimeout: 65_000,
+      // Both count from a request's first byte, not over an idle keep-alive connection: a request
+      // whose headers or body (a chunked one that never ends) trickle in is cut at the deadline.
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      // node checks the deadlines on this timer (default 30 s, which let such a request live 45 s
+      // past a 30 s timeout): checked 5 times per timeout, at most every second
+      connectionsCheckingInterval: Math.min(1000, requestTimeout / 5),
+    },
+    api.handle,
+  );
   server.on("clientError", api.clientError);
-  // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
-  server.headersTimeout = 66_000;
   const port = await listen(server, cfg.port);
   // A separate port for scrapes keeps /metrics off the public listener (the ALB exposes PORT only):
   // the main listener serves /metrics only when METRICS_PORT equals PORT.

@@ -168,7 +168,7 @@ export class Api {
       this.inflight--;
       this.d.metrics.http(route, method, res.statusCode).observe((performance.now() - started) / 1000);
     });
-    const fail = (err: unknown) => this.fail(res, err);
+    const fail = (err: unknown) => this.fail(req, res, err);
     try {
       if (path === "/v1/score" || path === "/v1/score/batch" || path === "/v1/feedback") {
         route = path;
@@ -349,18 +349,22 @@ export class Api {
     send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? "ready" : "not ready", checks }));
   }
 
-  private fail(res: ServerResponse, err: unknown): void {
+  private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (err instanceof HttpError) send(res, err.status, errorBody(err.code, err.message), JSON_TYPE, err.headers);
-    else if (err instanceof ValidationError) send(res, 400, errorBody("invalid_request", err.message, err.problems));
+    // Answered before its body was read (401, 413, 415, 429...): node would read the rest to keep
+    // the connection, however long the client takes to send it. Closed once the answer is out.
+    const unread = !req.complete && (header(req, "transfer-encoding") !== undefined || Number(header(req, "content-length")) > 0);
+    const close: Record<string, string> = unread ? { Connection: "close" } : {};
+    if (err instanceof HttpError) send(res, err.status, errorBody(err.code, err.message), JSON_TYPE, { ...err.headers, ...close });
+    else if (err instanceof ValidationError) send(res, 400, errorBody("invalid_request", err.message, err.problems), JSON_TYPE, close);
     else if (err instanceof UnavailableError) {
-      send(res, 503, errorBody("unavailable", err.message), JSON_TYPE, { "Retry-After": String(err.retryAfterSeconds) });
+      send(res, 503, errorBody("unavailable", err.message), JSON_TYPE, { "Retry-After": String(err.retryAfterSeconds), ...close });
     } else {
       this.d.log.error("request failed", { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
-      send(res, 500, errorBody("internal", "internal error"));
+      send(res, 500, errorBody("internal", "internal error"), JSON_TYPE, close);
     }
   }
 }

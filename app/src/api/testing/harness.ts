@@ -53,6 +53,7 @@ export interface HarnessOptions extends Partial<RuntimeOptions> {
   readonly log?: Logger;
   /** Version promoted before start; none when null. */
   readonly initialVersion?: string | null;
+  readonly requestTimeoutMs?: number;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
