@@ -9,6 +9,7 @@ const ENTRIES = {
   api: "src/api/main.ts",
   worker: "src/worker/main.ts",
   migrate: "src/migrate.ts",
+  "replay-decisions": "src/replay-decisions.ts",
   trainer: "src/trainer/main.ts",
 };
 

@@ -7,7 +7,7 @@
  * first, readiness saying why); the migrations on a fresh schema; the trainer's simulate + train.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -166,7 +166,7 @@ describe("the images' command lines", () => {
   it("are the deploy contract's COMMANDS, and each names a bundle its image builds", () => {
     expect([...IMAGES.api.entrypoint, ...IMAGES.api.cmd]).toEqual(COMMANDS.api);
     expect([...IMAGES.trainer.entrypoint, ...IMAGES.trainer.cmd]).toEqual(COMMANDS.trainer);
-    for (const [image, names] of [["api", ["api", "worker", "migrate"]], ["trainer", ["trainer"]]] as const) {
+    for (const [image, names] of [["api", ["api", "worker", "migrate", "replay-decisions"]], ["trainer", ["trainer"]]] as const) {
       for (const name of names) {
         const script = COMMANDS[name][1];
         expect(script, `${name} runs from its image's /app/dist`).toBe(`/app/dist/${name}.js`);
@@ -176,7 +176,7 @@ describe("the images' command lines", () => {
   });
 
   it("produce bundles with no import.meta left empty (the worker crashed on load with Invalid URL)", () => {
-    for (const [image, name] of [["api", "worker"], ["api", "api"], ["api", "migrate"], ["trainer", "trainer"]] as const) {
+    for (const [image, name] of [["api", "worker"], ["api", "api"], ["api", "migrate"], ["api", "replay-decisions"], ["trainer", "trainer"]] as const) {
       expect(readFileSync(inImage(image, `/app/dist/${name}.js`), "utf8"), name).not.toMatch(/import_meta\d* = \{\}/);
     }
   });
@@ -196,6 +196,21 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
     } finally {
       await client.end();
     }
+  }, 20_000);
+
+  it("replay-decisions inserts a decision logged as not written, once", async () => {
+    const schema = await freshSchema("bundle_replay");
+    const env = { [ENV.databaseUrl]: withSchema(databaseUrl, schema) };
+    expect((await run("api", COMMANDS.migrate, env)).code).toBe(0);
+    const decision = { transactionId: "b-1", occurredAt: 1_709_294_400_000, cardId: "c", merchantId: "m", amount: 1.5, score: 0.1, decision: "approve", modelVersion: "v1", degraded: false, reasons: [] };
+    const file = join(scratch, "pod.log");
+    writeFileSync(file, `${JSON.stringify({ level: "error", msg: "decision not written", decision })}\nother\n`);
+    const counts = { lines: 2, ignored: 1, malformed: 0, refused: 0 };
+    const first = await run("api", [...COMMANDS["replay-decisions"], "--from", file], env);
+    expect(first.code, first.err).toBe(0);
+    expect(JSON.parse(first.out)).toEqual({ ...counts, inserted: 1, alreadyStored: 0 });
+    const second = await run("api", [...COMMANDS["replay-decisions"], "--from", file], env);
+    expect(JSON.parse(second.out)).toEqual({ ...counts, inserted: 0, alreadyStored: 1 });
   }, 20_000);
 
   describeWithRedis("and Redis", (redisUrl) => {
