@@ -1,27 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
-import { DecisionLog, type DecisionRecord } from "./decision-log";
+import { testDecision as decision } from "../testing/decision-fixtures";
+import { DecisionLog } from "./decision-log";
 import { migrate } from "./migrate";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
 import { TcpProxy } from "./tcp-proxy";
 
-function decision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {
-  return {
-    transactionId: id,
-    occurredAt: Date.parse("2024-03-01T12:00:00Z"),
-    cardId: "card-1",
-    merchantId: "m-1",
-    amount: 12.34,
-    currency: "EUR",
-    channel: "ecom",
-    score: 0.25,
-    decision: "approve",
-    modelVersion: "v1",
-    degraded: false,
-    reasons: [{ feature: "amount", value: 12.34, contribution: 0.1, description: "amount 12.34" }],
-    ...extra,
-  };
-}
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

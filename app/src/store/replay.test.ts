@@ -9,26 +9,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLogger } from "../api/log";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
+import { testDecision } from "../testing/decision-fixtures";
 import { DecisionLog, type DecisionRecord } from "./decision-log";
 import { migrate } from "./migrate";
 import { postgresClient, type SqlClient } from "./sql";
 
+/** The replayed rows carry milliseconds and a reason with characters JSON and COPY must escape. */
 function decision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {
-  return {
-    transactionId: id,
+  return testDecision(id, {
     occurredAt: Date.parse("2024-03-01T12:00:00.123Z"),
-    cardId: "card-1",
-    merchantId: "m-1",
-    amount: 12.34,
-    currency: "EUR",
-    channel: "ecom",
-    score: 0.25,
-    decision: "approve",
-    modelVersion: "v1",
-    degraded: false,
     reasons: [{ feature: "amount", value: 12.34, contribution: 0.1, description: "tab\there, quote \" and back\\slash" }],
     ...extra,
-  };
+  });
 }
 
 function replay(databaseUrl: string, schema: string, file: string): { code: number | null; out: string; err: string } {
