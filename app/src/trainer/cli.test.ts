@@ -62,7 +62,8 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(meta.thresholds.review).toBeLessThanOrEqual(meta.thresholds.decline);
     const training = JSON.parse(readFileSync(join(v1, "training.json"), "utf8"));
     // the quick search: one candidate, rounds chosen on the last 2 train days, then fixed by --rounds
-    expect(training.booster).toMatchObject({ rounds: 30, maxDepth: 6, eta: 0.1, scalePosWeight: 1 });
+    expect(training.boosters).toHaveLength(1);
+    expect(training.boosters[0]).toMatchObject({ rounds: 30, maxDepth: 6, eta: 0.1, scalePosWeight: 1 });
     expect(training.tuning.trials.map((t: { rounds: number }) => t.rounds)).toEqual([25, 50, 75, 100]);
     expect(training.tuning.validationRows).toBeGreaterThan(0);
     expect(meta.featureSetVersion).toBe(FEATURE_SET_VERSION);

@@ -17,7 +17,8 @@ import { computeMetrics, thresholdAtFpr, type Curves } from "./metrics";
 import { buildWindows, assertUsable, type WindowData } from "./windows";
 import { COLORS, renderReport, type ReportModel } from "./report/html";
 import { describeSplit, formatDay, resolveSplit, type SplitArgs, type TimeSplit } from "./split";
-import { blankColumns, DEFAULT_TUNING, tuneBooster, type TuningConfig } from "./tuning";
+import { averageBoosters } from "./ensemble";
+import { blankColumns, DEFAULT_TUNING, tuneBooster, type TrialResult, type TuningConfig } from "./tuning";
 import { predictBooster, trainBooster, type BoosterParams } from "./xgboost";
 import { DAY_MS } from "./metrics";
 
@@ -64,6 +65,10 @@ export function scoreRows(model: XGBoostModel, features: Float64Array): Float64A
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = model.predict(features.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
   return out;
+}
+
+function describeParams(p: BoosterParams): string {
+  return `${p.rounds} rounds, max_depth ${p.maxDepth}, eta ${p.eta}, scale_pos_weight ${p.scalePosWeight.toFixed(2)}`;
 }
 
 export function newVersionName(now = new Date()): string {
@@ -114,18 +119,28 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   assertUsable(te, "test", split);
 
   const tuning = await tuneBooster(tr, FEATURE_COUNT, FEATURE_NAMES, split.trainEnd, o.tuning ?? DEFAULT_TUNING);
-  const c = tuning.chosen;
+  const cfg = o.tuning ?? DEFAULT_TUNING;
+  const describeTrial = (t: TrialResult): string =>
+    `depth ${t.maxDepth}, eta ${t.eta}, ${t.rounds} rounds${t.weighted ? ", weighted" : ""}${t.blank.length ? `, without ${t.blank.join(", ")}` : ""}: AUC ${t.auc.toFixed(3)}, average precision ${t.averagePrecision.toFixed(3)}`;
   const validation =
-    `validation on the last ${(o.tuning ?? DEFAULT_TUNING).validationDays} training days (${tuning.validationRows} rows, ${tuning.validationFrauds} frauds): ` +
-    `AUC ${c.auc.toFixed(3)}, average precision ${c.averagePrecision.toFixed(3)}${c.blank.length ? `; trained without ${c.blank.join(", ")}` : ""}`;
+    `validation on the last ${cfg.validationDays} training days (${tuning.validationRows} rows, ${tuning.validationFrauds} frauds): ` +
+    tuning.members.map((m) => describeTrial(m.trial)).join("; ");
   log(`tuning: ${tuning.trials.length} trials in ${tuning.seconds.toFixed(1)} s; ${validation}`);
-  const params: BoosterParams = { ...tuning.params, ...o.booster };
-  const scalePosWeight = params.scalePosWeight;
-  const booster = await trainBooster(blankColumns(tr.features, FEATURE_NAMES, tuning.blank), FEATURE_COUNT, tr.labels, params);
-  log(`xgboost: ${params.rounds} rounds, depth ${params.maxDepth}, eta ${params.eta}, scale_pos_weight ${params.scalePosWeight.toFixed(2)}: ${booster.seconds.toFixed(2)} s`);
-  const model = XGBoostModel.fromJson(booster.modelJson, FEATURE_NAMES);
+  // explicit booster settings (--rounds, --max-depth, --eta) replace the average by one booster
+  const members = o.booster ? [{ ...tuning.members[0]!, params: { ...tuning.members[0]!.params, ...o.booster } }] : tuning.members;
+  const boosters: string[] = [];
+  let trainingSeconds = 0;
+  for (const m of members) {
+    const b = await trainBooster(blankColumns(tr.features, FEATURE_NAMES, m.blank), FEATURE_COUNT, tr.labels, m.params);
+    boosters.push(b.modelJson);
+    trainingSeconds += b.seconds;
+    log(`xgboost: ${describeParams(m.params)}: ${b.seconds.toFixed(2)} s`);
+  }
+  const modelJson = averageBoosters(boosters);
+  const scalePosWeight = members[0]!.params.scalePosWeight;
+  const model = XGBoostModel.fromJson(modelJson, FEATURE_NAMES);
   const scores = scoreRows(model, te.features);
-  const cli = await predictBooster(booster.modelJson, te.features, FEATURE_COUNT);
+  const cli = await predictBooster(modelJson, te.features, FEATURE_COUNT);
   let maxDiff = 0;
   for (let i = 0; i < scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(scores[i]! - cli[i]!));
   if (!(maxDiff <= 1e-6)) throw new Error(`the TypeScript predictor differs from XGBoost by ${maxDiff} on the test window (limit 1e-6)`);
@@ -193,7 +208,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ["Windows", describeSplit(split)],
       ["Train rows", `${tr.size} (${tr.frauds} frauds)`],
       ["Test rows", `${te.size} (${te.frauds} frauds)`],
-      ["XGBoost", `${params.rounds} rounds, max_depth ${params.maxDepth}, eta ${params.eta}, tree_method hist, scale_pos_weight ${scalePosWeight.toFixed(2)}`],
+      ["XGBoost", `${members.length === 1 ? "" : `mean of ${members.length} boosters: `}${members.map((m) => describeParams(m.params)).join("; ")}; tree_method hist`],
       ["Tuning", `best of ${tuning.trials.length} trials, ${validation}`],
       ["Thresholds", `review >= ${metadata.thresholds.review.toFixed(4)} (1% FPR), decline >= ${metadata.thresholds.decline.toFixed(4)} (0.1% FPR)`],
       ["Git commit", metadata.gitCommit],
@@ -206,17 +221,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     notes: [`Promotion: ${decision.promote ? "promoted" : "not promoted"}: ${decision.reason}.`, ...(o.notes ?? [])],
   });
   const training = {
-    booster: params,
-    tuning: { chosen: tuning.chosen, fitRows: tuning.fitRows, validationRows: tuning.validationRows, validationFrauds: tuning.validationFrauds, seconds: tuning.seconds, trials: tuning.trials },
+    boosters: members.map((m) => ({ ...m.params, blank: m.blank })),
+    tuning: { members: tuning.members.map((m) => m.trial), fitRows: tuning.fitRows, validationRows: tuning.validationRows, validationFrauds: tuning.validationFrauds, seconds: tuning.seconds, trials: tuning.trials },
     logistic: lr,
     gate: { ...gate, decision },
     featurePass: { rows: pass.replayed, seconds: pass.seconds, duplicates: pass.duplicates },
-    trainingSeconds: booster.seconds,
+    trainingSeconds,
     predictorMaxAbsDiff: maxDiff,
     notes: o.notes ?? [],
   };
   await o.registry.putVersion(version, {
-    "model.json": booster.modelJson,
+    "model.json": modelJson,
     "metadata.json": serializeMetadata(metadata),
     "training.json": `${JSON.stringify(training, null, 2)}\n`,
     ...Object.fromEntries(Object.entries(report.files).map(([k, v]) => [`report/${k}`, v])),
@@ -241,7 +256,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     scalePosWeight,
     featureRowsPerSecond: rowsPerSecond,
     featureSeconds: pass.seconds,
-    trainingSeconds: booster.seconds,
+    trainingSeconds,
     predictorMaxAbsDiff: maxDiff,
   };
 }

@@ -36,6 +36,11 @@ export interface TuningConfig {
   readonly roundsStep: number;
   /** Days at the end of the training window held out for validation. */
   readonly validationDays: number;
+  /**
+   * How many candidates the model averages: the best `ensemble` by validation score, each at its
+   * own best rounds (see ensemble.ts for why an average rather than the single best).
+   */
+  readonly ensemble: number;
 }
 
 /**
@@ -54,6 +59,7 @@ export const DEFAULT_TUNING: TuningConfig = {
   maxRounds: 300,
   roundsStep: 25,
   validationDays: 2,
+  ensemble: 3,
 };
 
 /** One candidate and at most 100 rounds: first-run bootstraps, the seed model and tests. */
@@ -62,6 +68,7 @@ export const QUICK_TUNING: TuningConfig = {
   maxRounds: 100,
   roundsStep: 25,
   validationDays: 2,
+  ensemble: 1,
 };
 
 export const TUNINGS = { full: DEFAULT_TUNING, quick: QUICK_TUNING } as const;
@@ -72,13 +79,19 @@ export interface TrialResult extends Candidate {
   readonly averagePrecision: number;
 }
 
-export interface TuningResult {
+/** A chosen candidate: the params to fit it on the whole training window, and its best trial. */
+export interface Member {
   readonly params: BoosterParams;
-  /** Features to train as missing (the chosen candidate's `blank`). */
+  /** Features to train as missing (the candidate's `blank`). */
   readonly blank: readonly string[];
-  /** Validation average precision of every candidate at every rounds step. */
+  readonly trial: TrialResult;
+}
+
+export interface TuningResult {
+  /** The candidates to average, best first (TuningConfig.ensemble of them, or fewer candidates). */
+  readonly members: readonly Member[];
+  /** Validation AUC and average precision of every candidate at every rounds step. */
   readonly trials: readonly TrialResult[];
-  readonly chosen: TrialResult;
   readonly fitRows: number;
   readonly validationRows: number;
   readonly validationFrauds: number;
@@ -130,8 +143,9 @@ export function truncateModel(modelJson: unknown, rounds: number): unknown {
 }
 
 /**
- * Picks the candidate and rounds with the best validation AUC + average precision (ties: the
- * earlier candidate, then fewer rounds), and returns the params to fit on the whole training window.
+ * Scores every candidate at every rounds step on the validation days; a candidate's score is its
+ * best step's AUC + average precision (ties: fewer rounds). Returns the best `cfg.ensemble`
+ * candidates (ties: the earlier one) with the params to fit each on the whole training window.
  */
 export async function tuneBooster(train: WindowData, dims: number, names: readonly string[], trainEnd: number, cfg: TuningConfig = DEFAULT_TUNING): Promise<TuningResult> {
   const started = performance.now();
@@ -148,34 +162,42 @@ export async function tuneBooster(train: WindowData, dims: number, names: readon
     );
   }
   const weight = (fit.length - fitFrauds) / fitFrauds;
+  const score = (t: TrialResult): number => t.auc + t.averagePrecision;
   const trials: TrialResult[] = [];
+  const bests: TrialResult[] = [];
   const scores = new Float64Array(validation.length);
   for (const c of cfg.candidates) {
     const params: BoosterParams = { ...DEFAULT_BOOSTER_PARAMS, maxDepth: c.maxDepth, eta: c.eta, rounds: cfg.maxRounds, scalePosWeight: c.weighted ? weight : 1 };
     const booster = await trainBooster(blankColumns(fitData.features, names, c.blank), dims, fitData.labels, params);
     const full = JSON.parse(booster.modelJson) as unknown;
+    let best: TrialResult | undefined;
     for (let rounds = cfg.roundsStep; rounds <= cfg.maxRounds; rounds += cfg.roundsStep) {
       const model = XGBoostModel.fromJson(truncateModel(full, rounds), names);
       for (let i = 0; i < validation.length; i++) scores[i] = model.predict(validationData.features.subarray(i * dims, (i + 1) * dims));
       const c2 = curves(scores, validationData.labels);
-      trials.push({ ...c, rounds, auc: rocAuc(c2), averagePrecision: averagePrecision(c2) });
+      const trial = { ...c, rounds, auc: rocAuc(c2), averagePrecision: averagePrecision(c2) };
+      trials.push(trial);
+      if (!best || score(trial) > score(best)) best = trial;
     }
+    bests.push(best!);
   }
-  const score = (t: TrialResult): number => t.auc + t.averagePrecision;
-  let chosen = trials[0]!;
-  for (const t of trials) if (score(t) > score(chosen)) chosen = t;
+  // a stable sort: equal scores keep the candidates' order
+  const ranked = [...bests].sort((a, b) => score(b) - score(a));
   const trainFrauds = train.frauds;
-  return {
+  const members = ranked.slice(0, Math.max(1, cfg.ensemble)).map((t) => ({
     params: {
       ...DEFAULT_BOOSTER_PARAMS,
-      maxDepth: chosen.maxDepth,
-      eta: chosen.eta,
-      rounds: chosen.rounds,
-      scalePosWeight: chosen.weighted ? (train.size - trainFrauds) / trainFrauds : 1,
+      maxDepth: t.maxDepth,
+      eta: t.eta,
+      rounds: t.rounds,
+      scalePosWeight: t.weighted ? (train.size - trainFrauds) / trainFrauds : 1,
     },
-    blank: chosen.blank,
+    blank: t.blank,
+    trial: t,
+  }));
+  return {
+    members,
     trials,
-    chosen,
     fitRows: fit.length,
     validationRows: validation.length,
     validationFrauds,
