@@ -1,7 +1,10 @@
 // Bundles the app's entry points with esbuild into one self-contained file each (no node_modules
-// in the images). Usage: node app/build.mjs [--outdir DIR] [ENTRY...]   (default: dist, all entries)
-// PGlite (embedded local database) stays out: in containers the decision log is PostgreSQL.
+// in the images), and copies the Redis Lua scripts (app/src/redis/*.lua) beside them, where
+// redis/scripts.ts reads them once bundled. Usage: node app/build.mjs [--outdir DIR] [ENTRY...]
+// (default: dist, all entries). PGlite (embedded local database) stays out: in containers the
+// decision log is PostgreSQL.
 import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,3 +54,6 @@ await build({
   legalComments: "none",
   logLevel: "info",
 });
+const scripts = join(here, "src/redis");
+mkdirSync(outdir, { recursive: true });
+for (const f of readdirSync(scripts)) if (f.endsWith(".lua")) copyFileSync(join(scripts, f), join(outdir, f));

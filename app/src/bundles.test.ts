@@ -17,6 +17,7 @@ import { COMMANDS, ENV, HTTP_PATHS } from "./config/deploy-contract";
 import { LocalRegistry } from "./registry/local-registry";
 import { readDockerfile, type ImageSpec } from "./testing/dockerfile";
 import { testVersionFiles } from "./testing/model-fixtures";
+import { tx } from "./api/testing/harness";
 import { describeWithPostgres, describeWithRedis, describeWithXgboost, testDatabaseUrl, uniqueTestName } from "./testing/services";
 
 const REPO = resolve(__dirname, "../..");
@@ -162,6 +163,8 @@ afterAll(async () => {
   await client.end();
 });
 
+const API_KEY = "bundle-test-key-0123456789";
+
 describe("the images' command lines", () => {
   it("are the deploy contract's COMMANDS, and each names a bundle its image builds", () => {
     expect([...IMAGES.api.entrypoint, ...IMAGES.api.cmd]).toEqual(COMMANDS.api);
@@ -218,7 +221,7 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
       [ENV.databaseUrl]: withSchema(databaseUrl, await freshSchema(tag)),
       [ENV.redisUrl]: redisUrl,
       [ENV.modelRegistry]: await registryWithModel(),
-      [ENV.apiKeys]: "bundle-test-key-0123456789",
+      [ENV.apiKeys]: API_KEY,
       [ENV.metricsPort]: String(await freePort()),
     });
 
@@ -228,6 +231,13 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
       try {
         const body = await waitFor(api, port, HTTP_PATHS.readiness, (r) => r.status === 200);
         expect(JSON.parse(body)).toMatchObject({ status: "ready", checks: { model: "ok (v1)", postgres: "ok", redis: "ok" } });
+        // not degraded: the feature store's Lua scripts were found beside the bundle and ran in Redis
+        const scored = await fetch(`http://127.0.0.1:${port}/v1/score`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": API_KEY },
+          body: JSON.stringify(tx({ transactionId: uniqueTestName("bundle-tx") })),
+        });
+        expect(await scored.json()).toMatchObject({ decision: "approve", modelVersion: "v1", degraded: false });
       } finally {
         api.kill("SIGTERM");
       }

@@ -12,6 +12,7 @@
  * answers again (the limit then holds per replica).
  */
 import type Redis from "ioredis";
+import { RATE_LEASE_LUA } from "../redis/scripts";
 
 const WINDOW_MS = 60_000;
 
@@ -83,21 +84,6 @@ export class LocalRateLimiter implements RateLimiter {
   }
 }
 
-// KEYS: this minute's count, the previous minute's. ARGV: tokens wanted, the limit, the TTL (ms),
-// ms into this minute, the minute (ms). Grants what fits (roomAt, the same arithmetic), counts it,
-// and returns { granted, previous, current } so the caller can say how long to wait.
-const LEASE_LUA = `
-local want, limit, elapsed, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local room = limit - current - math.ceil(previous * (window - elapsed) / window)
-local granted = math.max(0, math.min(want, room))
-if granted > 0 then
-  current = redis.call('INCRBY', KEYS[1], granted)
-  if current == granted then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-end
-return { granted, previous, current }
-`;
 
 interface Lease {
   window: number;
@@ -126,7 +112,7 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {
     this.leaseSize = Math.max(1, Math.min(1000, Math.floor(limit / 100)));
-    if (!("fraudRateLease" in redis)) redis.defineCommand("fraudRateLease", { numberOfKeys: 2, lua: LEASE_LUA });
+    if (!("fraudRateLease" in redis)) redis.defineCommand("fraudRateLease", { numberOfKeys: 2, lua: RATE_LEASE_LUA });
     this.commands = redis as unknown as LeaseCommands;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The bucket grid every feature window is read on, and the per-card and per-merchant state kept
  * on it. Both stores hold exactly this state (the memory store as arrays, Redis as the byte
- * strings of redis-layout.ts, written by the observe script with the same rules) and read it
+ * strings of app/src/redis/layout.md, written by observe.lua with the same rules) and read it
  * through the same functions below, so a replay through either gives the same vectors.
  *
  * A window costs O(buckets), not O(transactions):
@@ -261,7 +261,7 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   out.merchantRecentFrauds[1] = f7;
 }
 
-/** Records a transaction on a card (the observe script's card update, redis-layout.ts). */
+/** Records a transaction on a card (observe.lua's card update). */
 export function recordOnCard(c: CardBuckets, t: number, cents: number): void {
   if (t > c.newest) c.newest = t;
   // stale single records go from the front; one behind a fresher record waits (readCard skips it)

@@ -2,7 +2,7 @@
  * In-process FeatureStore: the offline training pass and local `npm start` without Redis.
  *
  * It keeps the bucket state of buckets.ts and reads it through the same functions as the Redis
- * store, whose observe script updates the same state with the same rules (redis-layout.ts): a
+ * store, whose observe script updates the same state with the same rules (app/src/redis/observe.lua): a
  * replay through either gives the same feature vectors (tested in stores.test.ts).
  * - a duplicate transactionId records nothing, and its snapshot is the one as of its timestamp
  *   without the transaction itself (what a retry after a failed first attempt should score with);

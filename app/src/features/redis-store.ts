@@ -2,16 +2,18 @@
  * Redis FeatureStore for serving. One script call reads a transaction's card and merchant state
  * and records the transaction as one atomic step even with many API replicas, and carries up to
  * MAX_PER_SCRIPT observes of an `observeMany` (a batch, or the scorer's concurrent requests). The
- * layout and the scripts are in redis-layout.ts; the state and its windows are buckets.ts's, read
- * here through the same functions as the in-memory store (a test replays one stream through both).
+ * scripts and the key layout are in app/src/redis/, the decoders in redis-layout.ts; the state and
+ * its windows are buckets.ts's, read here through the same functions as the in-memory store (a
+ * test replays one stream through both).
  *
  * The script touches a card key and a merchant key together, so this needs Redis without cluster
  * mode (ElastiCache with cluster mode disabled, which is what infra/ provisions).
  */
 import Redis, { type RedisOptions } from "ioredis";
-import { CARD_DAYS, DAY_MS, dayOf, hourOf, merchantDays, merchantHours, newSnapshot, type OwnTransaction, readCard, readMerchant, riskLagDays } from "./buckets";
+import { CARD_DAYS, CARD_RECENT_MS, DAY_MS, dayOf, hourOf, merchantDays, merchantHours, newSnapshot, type OwnTransaction, readCard, readMerchant, riskLagDays } from "./buckets";
 import { amountToCents } from "./compute";
-import { decodeCard, decodeMerchant, decodeTxValue, LABEL_LUA, OBSERVE_LUA, REPLY_HEADER } from "./redis-layout";
+import { LABEL_LUA, OBSERVE_LUA } from "../redis/scripts";
+import { decodeCard, decodeMerchant, decodeTxValue, REPLY_HEADER } from "./redis-layout";
 import type { FeatureStore, FraudLabel, ObserveResult, Transaction } from "./types";
 
 export interface RedisFeatureStoreOptions {
@@ -207,19 +209,20 @@ export class RedisFeatureStore implements FeatureStore {
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
   private async run(batch: readonly ObserveArgs[]): Promise<ObserveResult[]> {
     const n = batch.length;
-    const args = new Array<string | number>(n * 4 + 5);
+    const args = new Array<string | number>(n * 4 + 6);
     const argv = n * 3;
     args[argv] = this.idTtlMs;
     args[argv + 1] = this.keyTtlMs;
     args[argv + 2] = CARD_DAYS;
     args[argv + 3] = merchantDays(this.lagDays);
     args[argv + 4] = merchantHours(this.lagDays);
+    args[argv + 5] = CARD_RECENT_MS;
     for (let i = 0; i < n; i++) {
       const { keys, t, cents, id } = batch[i]!;
       args[i * 3] = keys[0];
       args[i * 3 + 1] = keys[1];
       args[i * 3 + 2] = keys[2];
-      args[argv + 5 + i] = `${t} ${hourOf(t)} ${dayOf(t)} ${cents} ${id}`;
+      args[argv + 6 + i] = `${t} ${hourOf(t)} ${dayOf(t)} ${cents} ${id}`;
     }
     const reply = await this.commands.fraudObserveBuffer(n * 3, ...args);
     const results = new Array<ObserveResult>(n);
