@@ -225,9 +225,18 @@ describe("identity", () => {
     const bucketArn = one(run, "aws:s3/bucket:Bucket").state.arn;
     const clusterArn = one(run, T.msk).state.arn;
     const dbSecret = one(run, T.db).state.masterUserSecrets[0].secretArn;
+    const apiKeys = one(run, T.secret, "app-api-keys").state.arn;
     const api = JSON.stringify(policyFor(run, "api"));
-    for (const arn of [bucketArn, clusterArn, dbSecret, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(api).toContain(arn);
+    for (const arn of [bucketArn, dbSecret, apiKeys]) expect(api).toContain(arn);
+    // The split: the API holds no Kafka right, the worker cannot read the API keys.
+    expect(api).not.toContain("kafka-cluster");
+    expect(api).not.toContain(clusterArn);
     expect(api).not.toContain("s3:PutObject");
+    const worker = JSON.stringify(policyFor(run, "worker"));
+    for (const arn of [bucketArn, clusterArn, dbSecret, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(worker).toContain(arn);
+    expect(worker).not.toContain(apiKeys);
+    expect(worker).not.toContain("s3:PutObject");
+    expect(roleFor(run, "api").state.arn).not.toBe(roleFor(run, "worker").state.arn);
     const trainer = JSON.stringify(policyFor(run, "trainer"));
     expect(trainer).toContain(`${bucketArn}/*`);
     expect(trainer).toContain("s3:PutObject");

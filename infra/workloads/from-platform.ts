@@ -7,7 +7,7 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings): W
   return {
     settings,
     kubeconfig: p.cluster.kubeconfig,
-    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer },
+    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer, nodeSecurityGroupId: p.cluster.nodeSecurityGroupId },
     vpcId: p.vpcId,
     vpcCidr: p.vpcCidr,
     images: { apiRepositoryUrl: p.images.api, trainerRepositoryUrl: p.images.trainer },

@@ -5,7 +5,7 @@ import { BLOCK_METRICS_ACTION, albAnnotations, apiUrl, SSL_POLICY } from "./ingr
 import { loadBalancerControllerValues } from "./lb-controller";
 import { CLUSTER_TAG, loadBalancerControllerPolicy } from "./lb-controller-policy";
 
-const doc = loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", clusterName: "fraud-prod", vpcId: "vpc-123" });
+const doc = loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", clusterName: "fraud-prod", vpcId: "vpc-123", nodeSecurityGroupId: "sg-nodes" });
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 describe("load balancer controller IAM policy", () => {
@@ -17,18 +17,30 @@ describe("load balancer controller IAM policy", () => {
     }
   });
 
-  it("ties every create, modify and delete of load balancers and security groups to this cluster's tag or VPC", () => {
+  it("ties every create, modify and delete of load balancers and security groups to this cluster's tag, VPC or node group", () => {
     const mutating = doc.Statement.filter((s) => list(s.Action).some((a) => /:(Create(LoadBalancer|TargetGroup)|Delete(LoadBalancer|TargetGroup|SecurityGroup)|Modify(LoadBalancer|TargetGroup)|SetSecurityGroups|AuthorizeSecurityGroupIngress)/.test(a)));
     expect(mutating.length).toBeGreaterThan(3);
     for (const st of mutating) {
       const conditions = JSON.stringify(st.Condition ?? {});
-      expect(conditions, st.Sid).toMatch(new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:\\*:vpc\\/vpc-123"`));
+      const onNodeGroupOnly = JSON.stringify(st.Resource) === JSON.stringify("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes");
+      expect(onNodeGroupOnly || new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:123456789012:vpc\\/vpc-123"`).test(conditions), st.Sid).toBe(true);
     }
   });
 
-  it("scopes ARNs to the stack's region and leaves WAF, Shield and Cognito out", () => {
+  it("cannot change the ingress of any other security group (the data stores')", () => {
+    const sgIngress = doc.Statement.filter((s) => list(s.Action).some((a) => /SecurityGroupIngress$/.test(a)));
+    expect(sgIngress.map((s) => s.Sid).sort()).toEqual(["IngressRulesOnNodeSecurityGroup", "IngressRulesOnOwnSecurityGroups"]);
+    for (const st of sgIngress) {
+      const scoped = st.Condition?.StringEquals?.[`aws:ResourceTag/${CLUSTER_TAG}`] === "fraud-prod" || st.Resource === "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes";
+      expect(scoped, st.Sid).toBe(true);
+    }
+    expect(() => loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "*", clusterName: "c", vpcId: "v", nodeSecurityGroupId: "sg" })).toThrow(/12 digits/);
+  });
+
+  it("scopes ARNs to the stack's partition, region and account and leaves WAF, Shield and Cognito out", () => {
     const arns = doc.Statement.flatMap((s) => list(s.Resource)).filter((r) => r !== "*");
-    expect(arns.every((a) => a.startsWith("arn:aws:ec2:eu-west-1:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:"))).toBe(true);
+    expect(arns.every((a) => a.startsWith("arn:aws:ec2:eu-west-1:123456789012:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:"))).toBe(true);
+    expect(arns.filter((a) => a.split(":")[4] === "*")).toEqual([]);
     const actions = doc.Statement.flatMap((s) => list(s.Action));
     expect(actions.filter((a) => /^(waf|wafv2|waf-regional|shield|cognito-idp):/.test(a))).toEqual([]);
     const values = loadBalancerControllerValues({ clusterName: "c", vpcId: "v", region: "r", roleArn: "arn:role" });

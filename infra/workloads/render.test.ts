@@ -14,6 +14,7 @@ import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { ACCOUNT } from "../testing/fake-state";
 import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
 import { parseWorkloadSettings, type WorkloadSettings } from "../../stacks/workloads";
 import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../testing/harness";
@@ -140,9 +141,14 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const outputs = run().outputs;
     expect(env[ENV.redisUrl]).toBe(`rediss://${outputs.redisEndpoint}`);
     expect(`${env[ENV.databaseHost]}:${env[ENV.databasePort]}`).toBe(outputs.databaseEndpoint);
-    expect(env[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
     expect(env[ENV.modelRegistry]).toBe(`s3://${outputs.modelBucketName}/models`);
     for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn]) expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
+    // The API is not a Kafka client; the worker is, and serves no API keys.
+    expect(Object.keys(env).filter((k) => k.startsWith("KAFKA_"))).toEqual([]);
+    const worker = Object.fromEntries(find("Deployment", "fraud-worker").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(worker[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
+    expect(worker[ENV.kafkaIamAuth]).toBe("true");
+    expect(worker[ENV.apiKeysSecretArn]).toBeUndefined();
     expect(env[ENV.shutdownDrainSeconds]).toBe(String(API_DRAIN_SECONDS));
     expect(api.containers[0].command).toEqual(COMMANDS.api);
     expect(api.initContainers.map((c: any) => c.command)).toEqual([COMMANDS.migrate]);
@@ -197,6 +203,12 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const lbc = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "aws-load-balancer-controller");
     const lbcRole = roles.find((r) => r.state.arn === lbc!.inputs.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"]);
     expect(lbcRole!.inputs.assumeRolePolicy).toContain(`"${serviceAccountSubject(SERVICE_ACCOUNTS.loadBalancerController)}"`);
+    // Its policy names the account the stack runs in, and the nodes' group as the only untagged one it may open.
+    const lbcPolicy = byType(run(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === lbcRole!.state.name)!.inputs.policy as string;
+    const arns = JSON.parse(lbcPolicy).Statement.flatMap((st: any) => [st.Resource].flat()).filter((r: string) => r !== "*");
+    expect(arns.filter((a: string) => a.split(":")[4] !== ACCOUNT)).toEqual([]);
+    const nodeSg = run().resources.find((r) => r.name === "cache-redis-from-nodes")!.inputs.referencedSecurityGroupId;
+    expect(lbcPolicy).toContain(`security-group/${nodeSg}"`);
   });
 
   it("exposes the API through the ALB controller, over HTTPS when a certificate is set", () => {

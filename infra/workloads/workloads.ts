@@ -22,6 +22,8 @@ export interface WorkloadsArgs {
     readonly oidcProviderArn: pulumi.Input<string>;
     /** Its issuer without `https://`. */
     readonly oidcIssuer: pulumi.Input<string>;
+    /** Security group of the workload nodes (and so of the pods' ENIs). */
+    readonly nodeSecurityGroupId: pulumi.Input<string>;
   };
   readonly vpcId: pulumi.Input<string>;
   /** The VPC's CIDR (plain: network policies are computed from it). */
@@ -34,13 +36,11 @@ export interface WorkloadsArgs {
   /** IRSA role ARNs from the platform. */
   readonly roles: {
     readonly api: pulumi.Input<string>;
-    /** Default: the API's role (same image, same data). */
-    readonly worker?: pulumi.Input<string>;
+    /** The worker's own role: same image as the API, different grants (Kafka, no API keys). */
+    readonly worker: pulumi.Input<string>;
     readonly trainer: pulumi.Input<string>;
   };
   readonly endpoints: DataStoreEndpoints;
-  /** Default "aws". */
-  readonly partition?: string;
 }
 
 /**
@@ -72,7 +72,7 @@ export class Workloads extends pulumi.ComponentResource {
       clusterName: args.cluster.name,
       vpcId: args.vpcId,
       region: args.endpoints.region,
-      partition: args.partition,
+      nodeSecurityGroupId: args.cluster.nodeSecurityGroupId,
       oidcProviderArn: args.cluster.oidcProviderArn,
       oidcIssuer: args.cluster.oidcIssuer,
       chartVersion: s.loadBalancerControllerVersion,
@@ -91,7 +91,7 @@ export class Workloads extends pulumi.ComponentResource {
     new StreamWorker(`${name}-worker`, {
       namespace: serving.metadata.name,
       image: apiImage,
-      roleArn: args.roles.worker ?? args.roles.api,
+      roleArn: args.roles.worker,
       endpoints: args.endpoints,
       settings: s,
       dependsOn: [controller, api.workload],
