@@ -38,6 +38,8 @@ describe("workload settings", () => {
     expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);
     expect(problems({ imageTag: "a", features: { timezone: "Mars/Olympus" } })).toMatch(/features\.timezone = "Mars\/Olympus": expected an IANA time zone/);
     expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(/monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/);
+    expect(problems({ imageTag: "a", monitoring: { clientNamespaces: ["Bad_NS"] } })).toMatch(/monitoring\.clientNamespaces\[0\] = "Bad_NS": expected a Kubernetes namespace name/);
+    expect(workloadSettings({ imageTag: "a" }).monitoring.clientNamespaces).toEqual([]);
   });
 
   it("checks fields against each other", () => {

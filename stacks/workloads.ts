@@ -81,6 +81,12 @@ export interface MonitoringSettings {
   readonly prometheus: "install" | "existing" | "none";
   /** Namespace of Prometheus and Grafana (scrape source for network policies, dashboard home). */
   readonly namespace: string;
+  /**
+   * Namespaces whose pods may connect to the monitoring namespace (a Prometheus adapter, an
+   * in-cluster Grafana client...). Default: none; operators use `kubectl port-forward`, which the
+   * network policies do not see.
+   */
+  readonly clientNamespaces: readonly string[];
   /** The p99 latency alert fires above this many milliseconds. */
   readonly p99LatencyThresholdMs: number;
   readonly prometheusRetention: string;
@@ -151,6 +157,7 @@ export const WORKLOAD_DEFAULTS = {
   monitoring: {
     prometheus: "install",
     namespace: "monitoring",
+    clientNamespaces: [],
     p99LatencyThresholdMs: 250,
     prometheusRetention: "7d",
     kubePrometheusStackVersion: "75.15.0",
@@ -280,6 +287,7 @@ function monitoring(s: SectionReader): MonitoringSettings {
   return {
     prometheus: s.oneOf("prometheus", ["install", "existing", "none"] as const, d.prometheus),
     namespace: s.string("namespace", { default: d.namespace, pattern: DNS_LABEL, describe: "a Kubernetes namespace name" }),
+    clientNamespaces: s.stringList("clientNamespaces", { default: d.clientNamespaces, item: (v) => (DNS_LABEL.test(v) ? undefined : "a Kubernetes namespace name") }),
     p99LatencyThresholdMs: s.int("p99LatencyThresholdMs", { min: 1, max: 60_000, default: d.p99LatencyThresholdMs }),
     prometheusRetention: s.string("prometheusRetention", { default: d.prometheusRetention, pattern: DURATION, describe: 'a Prometheus retention such as "15d"' }),
     kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", { default: d.kubePrometheusStackVersion, pattern: SEMVER, describe: "a chart version such as 75.15.0" }),

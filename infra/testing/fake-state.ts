@@ -135,6 +135,10 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
       });
       break;
     }
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      // A gateway endpoint exposes its service's prefix list (here: S3 in us-east-1's published ranges).
+      if (inputs.vpcEndpointType === "Gateway") Object.assign(state, { prefixListId: "pl-63a5400a", cidrBlocks: ["54.231.0.0/16", "52.216.0.0/15", "3.5.0.0/19", "16.182.0.0/16"] });
+      break;
     case "aws:ec2/launchTemplate:LaunchTemplate":
       Object.assign(state, { latestVersion: 1, defaultVersion: 1 });
       break;

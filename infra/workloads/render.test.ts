@@ -242,6 +242,15 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const vpcCidr = JSON.parse(stackConfigValue(stack, "fraud-platform:network")).vpcCidr;
     const lb = policies.find((p) => p.metadata.name === "api-from-load-balancer")!;
     expect(lb.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: vpcCidr } }]);
+    // HTTPS leaves only for the interface endpoints' subnets and the S3 gateway endpoint's ranges.
+    const endpointSubnets = new Set(byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface").flatMap((e) => e.inputs.subnetIds));
+    const endpointCidrs = byType(run(), "aws:ec2/subnet:Subnet").filter((sn) => endpointSubnets.has(sn.id)).map((sn) => sn.inputs.cidrBlock);
+    const s3Cidrs = byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.inputs.vpcEndpointType === "Gateway")!.state.cidrBlocks;
+    for (const name of ["serving-to-data-stores", "trainer-to-data-stores"]) {
+      const https = policies.find((p) => p.metadata.name === name)!.spec.egress.find((r: any) => r.ports.some((x: any) => x.port === 443));
+      expect(https.to.map((t: any) => t.ipBlock.cidr).sort(), name).toEqual([...endpointCidrs, ...s3Cidrs].sort());
+    }
+    expect(JSON.stringify(policies)).not.toContain("0.0.0.0/0");
   });
 
   it("schedules the trainer weekly, one run at a time, bounded", () => {

@@ -26,8 +26,13 @@ export interface WorkloadsArgs {
     readonly nodeSecurityGroupId: pulumi.Input<string>;
   };
   readonly vpcId: pulumi.Input<string>;
-  /** The VPC's CIDR (plain: network policies are computed from it). */
-  readonly vpcCidr: string;
+  /** Address ranges the network policies are computed from (plain, except S3's). */
+  readonly network: {
+    readonly vpcCidr: string;
+    readonly privateSubnetCidrs: readonly string[];
+    readonly endpointSubnetCidrs: readonly string[];
+    readonly s3Cidrs: pulumi.Input<string[]>;
+  };
   readonly images: {
     /** ECR repository URL of the API image (API, stream worker, migrations). */
     readonly apiRepositoryUrl: pulumi.Input<string>;
@@ -115,8 +120,9 @@ export class Workloads extends pulumi.ComponentResource {
     const monitoring = new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
 
     new NetworkPolicies(`${name}-netpol`, {
-      vpcCidr: args.vpcCidr,
+      ...args.network,
       monitoringNamespace: s.monitoring.namespace,
+      monitoringClients: s.monitoring.clientNamespaces,
       ownsMonitoringNamespace: monitoring.namespace !== undefined,
       namespaces: {
         [NAMESPACES.serving]: serving.metadata.name,
