@@ -46,7 +46,7 @@ describe("workload settings", () => {
     expect(problems({ imageTag: "a", api: { minReplicas: 5, maxReplicas: 2 } })).toMatch(/api\.maxReplicas = 2: expected at least minReplicas \(5\)/);
     expect(problems({ imageTag: "a", worker: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } }))
       .toMatch(/worker\.resources\.requests\.memory = "2Gi": expected at most the limit \(1Gi\)/);
-    expect(problems({ imageTag: "a", ingress: { requireTls: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireTls is true/);
+    expect(problems({ imageTag: "a", ingress: { requireCertificateArn: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireCertificateArn is true/);
   });
 
   it("reports every problem at once, typos included", () => {

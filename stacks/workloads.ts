@@ -58,11 +58,19 @@ export interface TrainerSettings {
   readonly resources: ContainerResources;
 }
 
+/**
+ * The API is served over HTTPS only, in every stack: there is no plain-HTTP listener, so an API key
+ * is never sent in clear (a redirect would come after the client had already sent it).
+ */
 export interface IngressSettings {
-  /** ACM certificate for HTTPS. Without one (dev only) the API is served over plain HTTP. */
+  /**
+   * ACM certificate of the API's DNS name (prod). Without one the program generates a self-signed
+   * certificate (for `host` and the region's load balancer names) and imports it into ACM; clients
+   * trust it with the stack output `apiCertificatePem` (dev).
+   */
   readonly certificateArn?: string;
-  /** Refuse to deploy without `certificateArn` (prod sets this). */
-  readonly requireTls: boolean;
+  /** Refuse the self-signed fallback: `certificateArn` must be set (prod). */
+  readonly requireCertificateArn: boolean;
   readonly scheme: "internet-facing" | "internal";
   /** Client CIDRs the load balancer accepts. */
   readonly allowedCidrs: readonly string[];
@@ -153,7 +161,7 @@ export const WORKLOAD_DEFAULTS = {
     lateAfterHours: 8 * 24,
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
   },
-  ingress: { requireTls: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
+  ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
   monitoring: {
     prometheus: "install",
     namespace: "monitoring",
@@ -263,14 +271,14 @@ function features(s: SectionReader): FeatureSettings {
 function ingress(s: SectionReader): IngressSettings {
   const d = WORKLOAD_DEFAULTS.ingress;
   const certificateArn = s.string("certificateArn", { default: "", pattern: ACM_ARN, describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" });
-  const requireTls = s.bool("requireTls", d.requireTls);
-  if (requireTls && certificateArn === "") {
-    s.problem("certificateArn", undefined, "an ACM certificate ARN because requireTls is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)");
+  const requireCertificateArn = s.bool("requireCertificateArn", d.requireCertificateArn);
+  if (requireCertificateArn && certificateArn === "") {
+    s.problem("certificateArn", undefined, "an ACM certificate ARN because requireCertificateArn is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)");
   }
   const host = s.string("host", { default: "", pattern: HOSTNAME, describe: "a lower-case DNS name such as fraud.example.com" });
   return {
     certificateArn: certificateArn || undefined,
-    requireTls,
+    requireCertificateArn,
     scheme: s.oneOf("scheme", ["internet-facing", "internal"] as const, d.scheme),
     allowedCidrs: s.stringList("allowedCidrs", {
       default: d.allowedCidrs,

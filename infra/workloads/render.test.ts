@@ -213,7 +213,7 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(lbcPolicy).toContain(`security-group/${nodeSg}"`);
   });
 
-  it("exposes the API through the ALB controller, over HTTPS when a certificate is set", () => {
+  it("exposes the API through the ALB controller over HTTPS only, with the configured or a self-signed certificate", () => {
     const ing = find("Ingress", "fraud-api");
     expect(ing.spec.ingressClassName).toBe("alb");
     // /metrics is answered by the load balancer itself (404); everything else goes to the API Service.
@@ -222,13 +222,24 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       ["/", "fraud-api", "http"],
     ]);
     const a = ing.metadata.annotations;
+    expect(a["alb.ingress.kubernetes.io/listen-ports"]).toBe('[{"HTTPS":443}]');
+    const imported = byType(run(), "aws:acm/certificate:Certificate");
     if (settings.ingress.certificateArn) {
       expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(settings.ingress.certificateArn);
-      expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
+      expect(imported).toEqual([]);
+      expect(run().outputs.apiCertificatePem).toBeUndefined();
     } else {
-      expect(a["alb.ingress.kubernetes.io/listen-ports"]).toBe('[{"HTTP":80}]');
+      // dev: a self-signed certificate, imported into ACM, covering the region's load balancer names.
+      expect(imported).toHaveLength(1);
+      expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(imported[0].state.arn);
+      expect(imported[0].inputs.privateKey).toBe(SECRET);
+      const cert = byType(run(), "tls:index/selfSignedCert:SelfSignedCert")[0];
+      expect(cert.inputs.dnsNames).toContain(`*.${run().outputs.region}.elb.amazonaws.com`);
+      expect(cert.inputs.allowedUses).toContain("server_auth");
+      expect(imported[0].inputs.certificateBody).toBe(cert.state.certPem);
+      expect(run().outputs.apiCertificatePem).toBe(cert.state.certPem);
     }
-    expect(run().outputs.apiUrl).toMatch(settings.ingress.certificateArn ? /^https:\/\// : /^http:\/\//);
+    expect(run().outputs.apiUrl).toMatch(/^https:\/\//);
   });
 
   it("denies by default and opens only the documented paths", () => {

@@ -8,6 +8,7 @@ import { LoadBalancerController } from "./lb-controller";
 import { Monitoring } from "./monitoring";
 import { NAMESPACES } from "./names";
 import { restrictedNamespace } from "./namespaces";
+import { SelfSignedCertificate } from "./self-signed-certificate";
 import { NetworkPolicies } from "./network-policies";
 import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
@@ -55,8 +56,10 @@ export interface WorkloadsArgs {
  */
 export class Workloads extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
-  /** The API's URL (stack output `apiUrl`). */
+  /** The API's URL (stack output `apiUrl`), always https. */
   readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The self-signed certificate clients must trust, in a stack without `certificateArn`. */
+  readonly apiCertificatePem: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Workloads", name, {}, opts);
@@ -102,10 +105,15 @@ export class Workloads extends pulumi.ComponentResource {
       dependsOn: [controller, api.workload],
     }, children);
 
+    // HTTPS in every stack: the configured certificate, or a self-signed one (dev).
+    const selfSigned = s.ingress.certificateArn === undefined
+      ? new SelfSignedCertificate(`${name}-tls`, { region: args.endpoints.region, host: s.ingress.host }, { parent: this })
+      : undefined;
     const ingress = new ApiIngress(`${name}-ingress`, {
       namespace: serving.metadata.name,
       serviceName: api.serviceName,
       settings: s.ingress,
+      certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
       dependsOn: [controller],
     }, children);
 
@@ -132,6 +140,7 @@ export class Workloads extends pulumi.ComponentResource {
     }, children);
 
     this.apiUrl = ingress.url;
-    this.registerOutputs({ apiUrl: this.apiUrl });
+    this.apiCertificatePem = selfSigned ? selfSigned.certificatePem : pulumi.output(undefined);
+    this.registerOutputs({ apiUrl: this.apiUrl, apiCertificatePem: this.apiCertificatePem });
   }
 }
