@@ -22,8 +22,10 @@ export interface StackOutputs {
   readonly secretArns: pulumi.Output<pulumi.Unwrap<PlatformExports["secretArns"]>>;
   /** IRSA role ARNs by workload: api, worker, trainer. */
   readonly roleArns: pulumi.Output<pulumi.Unwrap<PlatformExports["roleArns"]>>;
-  /** The fraud API's URL (`https://` with a certificate); set once the load balancer exists. */
+  /** The fraud API's URL, always `https://`; set once the load balancer exists. */
   readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The self-signed certificate to trust (`curl --cacert`) in a stack without `certificateArn`; undefined otherwise. */
+  readonly apiCertificatePem: pulumi.Output<string | undefined>;
 }
 
 export function stackOutputs(platform: Platform, workloads: Workloads): StackOutputs {
@@ -42,5 +44,6 @@ export function stackOutputs(platform: Platform, workloads: Workloads): StackOut
     secretArns: pulumi.output(p.secretArns),
     roleArns: pulumi.output(p.roleArns),
     apiUrl: workloads.apiUrl,
+    apiCertificatePem: workloads.apiCertificatePem,
   };
 }

@@ -142,6 +142,24 @@ describe("data stores", () => {
     expect(one(dev(), T.redis).inputs).toMatchObject({ automaticFailoverEnabled: false, multiAzEnabled: false, numCacheClusters: 1 });
   });
 
+  it("Redis: its own parameter group evicts nearest-expiry keys, alarms fire before memory is full, dev keeps a daily snapshot", () => {
+    for (const [run, nodes] of [[dev(), 1], [prod(), 3]] as const) {
+      const group = one(run, T.redis);
+      const params = one(run, "aws:elasticache/parameterGroup:ParameterGroup");
+      expect(group.inputs.parameterGroupName).toBe(params.state.name);
+      expect(params.inputs.family).toBe("redis7");
+      expect(params.inputs.parameters).toEqual([{ name: "maxmemory-policy", value: "volatile-ttl" }]);
+      expect(group.inputs.snapshotRetentionLimit).toBeGreaterThanOrEqual(1);
+      const alarms = byType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/ElastiCache");
+      const nodeIds = Array.from({ length: nodes }, (_, i) => `${group.id}-00${i + 1}`);
+      const on = (metric: string) => alarms.filter((a) => a.inputs.metricName === metric);
+      expect(on("DatabaseMemoryUsagePercentage").map((a) => a.inputs.dimensions.CacheClusterId)).toEqual(nodeIds);
+      expect(on("Evictions").map((a) => a.inputs.dimensions.CacheClusterId)).toEqual(nodeIds);
+      for (const a of on("DatabaseMemoryUsagePercentage")) expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 80 });
+      for (const a of on("Evictions")) expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanThreshold", threshold: 0 });
+    }
+  });
+
   it("MSK: IAM auth only, brokers a multiple of the AZs, broker logs on", () => {
     for (const [run, brokers] of [[dev(), 2], [prod(), 3]] as const) {
       const msk = one(run, T.msk).inputs;
@@ -225,9 +243,18 @@ describe("identity", () => {
     const bucketArn = one(run, "aws:s3/bucket:Bucket").state.arn;
     const clusterArn = one(run, T.msk).state.arn;
     const dbSecret = one(run, T.db).state.masterUserSecrets[0].secretArn;
+    const apiKeys = one(run, T.secret, "app-api-keys").state.arn;
     const api = JSON.stringify(policyFor(run, "api"));
-    for (const arn of [bucketArn, clusterArn, dbSecret, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(api).toContain(arn);
+    for (const arn of [bucketArn, dbSecret, apiKeys]) expect(api).toContain(arn);
+    // The split: the API holds no Kafka right, the worker cannot read the API keys.
+    expect(api).not.toContain("kafka-cluster");
+    expect(api).not.toContain(clusterArn);
     expect(api).not.toContain("s3:PutObject");
+    const worker = JSON.stringify(policyFor(run, "worker"));
+    for (const arn of [bucketArn, clusterArn, dbSecret, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(worker).toContain(arn);
+    expect(worker).not.toContain(apiKeys);
+    expect(worker).not.toContain("s3:PutObject");
+    expect(roleFor(run, "api").state.arn).not.toBe(roleFor(run, "worker").state.arn);
     const trainer = JSON.stringify(policyFor(run, "trainer"));
     expect(trainer).toContain(`${bucketArn}/*`);
     expect(trainer).toContain("s3:PutObject");

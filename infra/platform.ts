@@ -26,6 +26,12 @@ export interface PlatformExports {
   readonly region: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
   readonly vpcCidr: string;
+  /** Private subnets: nodes, pods, the EKS control plane's interfaces. */
+  readonly privateSubnetCidrs: readonly string[];
+  /** Subnets of the interface endpoints (STS, Secrets Manager, ECR). */
+  readonly endpointSubnetCidrs: readonly string[];
+  /** CIDRs of the region's S3 prefix list (reached through the gateway endpoint). */
+  readonly s3Cidrs: pulumi.Output<string[]>;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly isolatedSubnetIds: pulumi.Output<string>[];
@@ -141,6 +147,9 @@ export class Platform extends pulumi.ComponentResource {
       region: aws.getRegionOutput({}, parent).region,
       vpcId: network.vpcId,
       vpcCidr: network.cidr,
+      privateSubnetCidrs: network.privateSubnetCidrs,
+      endpointSubnetCidrs: network.endpointSubnetCidrs,
+      s3Cidrs: network.s3Cidrs,
       publicSubnetIds: network.publicSubnetIds,
       privateSubnetIds: network.privateSubnetIds,
       isolatedSubnetIds: network.isolatedSubnetIds,

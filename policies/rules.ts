@@ -11,6 +11,9 @@ import { eksPrivateEndpoint } from "./aws/eks/private-endpoint";
 import { eksSecretsEncryption } from "./aws/eks/secrets-encryption";
 import { elasticacheEncryptionAtRest } from "./aws/elasticache/encryption-at-rest";
 import { elasticacheEncryptionInTransit } from "./aws/elasticache/encryption-in-transit";
+import { elasticacheRedisAuth } from "./aws/elasticache/redis-auth";
+import { iamNoWildcards } from "./aws/iam/no-wildcards";
+import { mskClientAuthentication } from "./aws/msk/client-authentication";
 import { mskEncryptionAtRest } from "./aws/msk/encryption-at-rest";
 import { mskEncryptionInTransit } from "./aws/msk/encryption-in-transit";
 import { rdsBackups } from "./aws/rds/backups";
@@ -20,9 +23,11 @@ import { rdsNotPublic } from "./aws/rds/not-public";
 import { rdsStorageEncrypted } from "./aws/rds/storage-encrypted";
 import { s3BucketSseKms } from "./aws/s3/bucket-sse-kms";
 import { s3PublicAccessBlock } from "./aws/s3/public-access-block";
+import { s3PublicAccessBlockSettings } from "./aws/s3/public-access-block-settings";
 import { s3TlsOnly } from "./aws/s3/tls-only";
 import { secretsManagerKms } from "./aws/secretsmanager/kms-encrypted";
 import { k8sAutoscaler } from "./kubernetes/stack/autoscaler";
+import { k8sIngressTls } from "./kubernetes/ingress/tls";
 import { k8sDisruptionBudget } from "./kubernetes/stack/disruption-budget";
 import { k8sNamespaceDefaultDeny } from "./kubernetes/stack/namespace-default-deny";
 import { k8sDropAllCapabilities } from "./kubernetes/workloads/drop-all-capabilities";
@@ -38,12 +43,13 @@ import { resourcePolicy, stackPolicy, type ResourceRule, type StackRule } from "
 
 export const resourceRules: readonly ResourceRule[] = [
   rdsStorageEncrypted, rdsNotPublic, rdsMultiAz, rdsDeletionProtection, rdsBackups,
-  mskEncryptionAtRest, mskEncryptionInTransit,
-  elasticacheEncryptionAtRest, elasticacheEncryptionInTransit,
+  mskEncryptionAtRest, mskEncryptionInTransit, mskClientAuthentication,
+  elasticacheEncryptionAtRest, elasticacheEncryptionInTransit, elasticacheRedisAuth,
+  iamNoWildcards, s3PublicAccessBlockSettings,
   eksSecretsEncryption, eksPrivateEndpoint, eksControlPlaneLogging, eksNodeImdsv2, ec2Imdsv2,
   secretsManagerKms, ecrScanOnPush, ecrImmutableTags, ec2NoOpenIngress,
   k8sResources, k8sRunAsNonRoot, k8sReadOnlyRootFilesystem, k8sNoPrivilegeEscalation, k8sNotPrivileged,
-  k8sDropAllCapabilities, k8sImagePinned, k8sProbes, k8sHpaMinReplicas,
+  k8sDropAllCapabilities, k8sImagePinned, k8sProbes, k8sHpaMinReplicas, k8sIngressTls,
 ];
 
 export const stackRules: readonly StackRule[] = [

@@ -38,13 +38,15 @@ describe("workload settings", () => {
     expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);
     expect(problems({ imageTag: "a", features: { timezone: "Mars/Olympus" } })).toMatch(/features\.timezone = "Mars\/Olympus": expected an IANA time zone/);
     expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(/monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/);
+    expect(problems({ imageTag: "a", monitoring: { clientNamespaces: ["Bad_NS"] } })).toMatch(/monitoring\.clientNamespaces\[0\] = "Bad_NS": expected a Kubernetes namespace name/);
+    expect(workloadSettings({ imageTag: "a" }).monitoring.clientNamespaces).toEqual([]);
   });
 
   it("checks fields against each other", () => {
     expect(problems({ imageTag: "a", api: { minReplicas: 5, maxReplicas: 2 } })).toMatch(/api\.maxReplicas = 2: expected at least minReplicas \(5\)/);
     expect(problems({ imageTag: "a", worker: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } }))
       .toMatch(/worker\.resources\.requests\.memory = "2Gi": expected at most the limit \(1Gi\)/);
-    expect(problems({ imageTag: "a", ingress: { requireTls: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireTls is true/);
+    expect(problems({ imageTag: "a", ingress: { requireCertificateArn: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireCertificateArn is true/);
   });
 
   it("reports every problem at once, typos included", () => {

@@ -58,11 +58,19 @@ export interface TrainerSettings {
   readonly resources: ContainerResources;
 }
 
+/**
+ * The API is served over HTTPS only, in every stack: there is no plain-HTTP listener, so an API key
+ * is never sent in clear (a redirect would come after the client had already sent it).
+ */
 export interface IngressSettings {
-  /** ACM certificate for HTTPS. Without one (dev only) the API is served over plain HTTP. */
+  /**
+   * ACM certificate of the API's DNS name (prod). Without one the program generates a self-signed
+   * certificate (for `host` and the region's load balancer names) and imports it into ACM; clients
+   * trust it with the stack output `apiCertificatePem` (dev).
+   */
   readonly certificateArn?: string;
-  /** Refuse to deploy without `certificateArn` (prod sets this). */
-  readonly requireTls: boolean;
+  /** Refuse the self-signed fallback: `certificateArn` must be set (prod). */
+  readonly requireCertificateArn: boolean;
   readonly scheme: "internet-facing" | "internal";
   /** Client CIDRs the load balancer accepts. */
   readonly allowedCidrs: readonly string[];
@@ -81,6 +89,12 @@ export interface MonitoringSettings {
   readonly prometheus: "install" | "existing" | "none";
   /** Namespace of Prometheus and Grafana (scrape source for network policies, dashboard home). */
   readonly namespace: string;
+  /**
+   * Namespaces whose pods may connect to the monitoring namespace (a Prometheus adapter, an
+   * in-cluster Grafana client...). Default: none; operators use `kubectl port-forward`, which the
+   * network policies do not see.
+   */
+  readonly clientNamespaces: readonly string[];
   /** The p99 latency alert fires above this many milliseconds. */
   readonly p99LatencyThresholdMs: number;
   readonly prometheusRetention: string;
@@ -147,10 +161,11 @@ export const WORKLOAD_DEFAULTS = {
     lateAfterHours: 8 * 24,
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
   },
-  ingress: { requireTls: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
+  ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
   monitoring: {
     prometheus: "install",
     namespace: "monitoring",
+    clientNamespaces: [],
     p99LatencyThresholdMs: 250,
     prometheusRetention: "7d",
     kubePrometheusStackVersion: "75.15.0",
@@ -256,14 +271,14 @@ function features(s: SectionReader): FeatureSettings {
 function ingress(s: SectionReader): IngressSettings {
   const d = WORKLOAD_DEFAULTS.ingress;
   const certificateArn = s.string("certificateArn", { default: "", pattern: ACM_ARN, describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" });
-  const requireTls = s.bool("requireTls", d.requireTls);
-  if (requireTls && certificateArn === "") {
-    s.problem("certificateArn", undefined, "an ACM certificate ARN because requireTls is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)");
+  const requireCertificateArn = s.bool("requireCertificateArn", d.requireCertificateArn);
+  if (requireCertificateArn && certificateArn === "") {
+    s.problem("certificateArn", undefined, "an ACM certificate ARN because requireCertificateArn is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)");
   }
   const host = s.string("host", { default: "", pattern: HOSTNAME, describe: "a lower-case DNS name such as fraud.example.com" });
   return {
     certificateArn: certificateArn || undefined,
-    requireTls,
+    requireCertificateArn,
     scheme: s.oneOf("scheme", ["internet-facing", "internal"] as const, d.scheme),
     allowedCidrs: s.stringList("allowedCidrs", {
       default: d.allowedCidrs,
@@ -280,6 +295,7 @@ function monitoring(s: SectionReader): MonitoringSettings {
   return {
     prometheus: s.oneOf("prometheus", ["install", "existing", "none"] as const, d.prometheus),
     namespace: s.string("namespace", { default: d.namespace, pattern: DNS_LABEL, describe: "a Kubernetes namespace name" }),
+    clientNamespaces: s.stringList("clientNamespaces", { default: d.clientNamespaces, item: (v) => (DNS_LABEL.test(v) ? undefined : "a Kubernetes namespace name") }),
     p99LatencyThresholdMs: s.int("p99LatencyThresholdMs", { min: 1, max: 60_000, default: d.p99LatencyThresholdMs }),
     prometheusRetention: s.string("prometheusRetention", { default: d.prometheusRetention, pattern: DURATION, describe: 'a Prometheus retention such as "15d"' }),
     kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", { default: d.kubePrometheusStackVersion, pattern: SEMVER, describe: "a chart version such as 75.15.0" }),

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceSecurityGroup } from "../network/security-groups";
 import { storedSecret } from "../secrets/stored-secret";
+import { MAXMEMORY_POLICY, MEMORY_ALARM_PERCENT, memberClusterIds, parameterGroupFamily } from "./cache-settings";
 
 export const REDIS_PORT = 6379;
 
@@ -18,8 +19,10 @@ export interface CacheArgs {
   readonly nodes: number;
   /** Automatic failover and Multi-AZ (requires nodes >= 2). */
   readonly multiAz: boolean;
-  /** Default: 0 (no snapshots). */
+  /** Daily snapshots kept, in days. Default: 0 (no snapshots). */
   readonly snapshotRetentionDays?: number;
+  /** Where the memory and eviction alarms notify (SNS topic ARNs). Default: none (alarm state in CloudWatch only). */
+  readonly alarmActions?: pulumi.Input<string>[];
   readonly dataKeyArn: pulumi.Input<string>;
   readonly secretsKeyArn: pulumi.Input<string>;
   /** Name of the AUTH token secret in Secrets Manager. */
@@ -29,6 +32,8 @@ export interface CacheArgs {
 /**
  * ElastiCache for Redis OSS: a replication group with TLS in transit, KMS at rest and an AUTH
  * token generated here and kept only in Secrets Manager (and, encrypted, in the Pulumi state).
+ * Its own parameter group sets the eviction policy (cache-settings.ts says why), and CloudWatch
+ * alarms fire on memory use and on any eviction, before the cache is full.
  */
 export class Cache extends pulumi.ComponentResource {
   readonly primaryEndpoint: pulumi.Output<string>;
@@ -46,6 +51,11 @@ export class Cache extends pulumi.ComponentResource {
 
     const sg = serviceSecurityGroup(`${name}-redis`, { vpcId: args.vpcId, port: REDIS_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "Redis: TLS clients from workload nodes only" }, parent);
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);
+    const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
+      family: parameterGroupFamily(args.engineVersion),
+      description: `fraud-platform feature cache: maxmemory-policy ${MAXMEMORY_POLICY}`,
+      parameters: [{ name: "maxmemory-policy", value: MAXMEMORY_POLICY }],
+    }, parent);
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-redis`,
       {
@@ -57,6 +67,7 @@ export class Cache extends pulumi.ComponentResource {
         automaticFailoverEnabled: args.multiAz,
         multiAzEnabled: args.multiAz,
         port: REDIS_PORT,
+        parameterGroupName: parameters.name,
         subnetGroupName: subnets.name,
         securityGroupIds: [sg.id],
         atRestEncryptionEnabled: true,
@@ -71,6 +82,32 @@ export class Cache extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Metrics are per node: one pair of alarms per member cluster.
+    for (let i = 0; i < args.nodes; i++) {
+      const node = group.id.apply((id) => memberClusterIds(id, args.nodes)[i]);
+      const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "namespace" | "dimensions" | "alarmActions" | "okActions">) =>
+        new aws.cloudwatch.MetricAlarm(`${name}-${suffix}-${i + 1}`, { ...a, namespace: "AWS/ElastiCache", dimensions: { CacheClusterId: node }, alarmActions: args.alarmActions ?? [], okActions: args.alarmActions ?? [] }, parent);
+      alarm("memory", {
+        alarmDescription: `Redis memory at ${MEMORY_ALARM_PERCENT}% of maxmemory: eviction (${MAXMEMORY_POLICY}) starts at 100%. Scale the node type up.`,
+        metricName: "DatabaseMemoryUsagePercentage",
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 2,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: MEMORY_ALARM_PERCENT,
+        treatMissingData: "notBreaching",
+      });
+      alarm("evictions", {
+        alarmDescription: "Redis evicted keys: memory is full, features and idempotency keys closest to expiry are being dropped. Scale the node type up.",
+        metricName: "Evictions",
+        statistic: "Sum",
+        period: 60,
+        evaluationPeriods: 1,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+      });
+    }
     this.primaryEndpoint = group.primaryEndpointAddress;
     this.registerOutputs({ primaryEndpoint: this.primaryEndpoint, authSecretArn: this.authSecretArn });
   }

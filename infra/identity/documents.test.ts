@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kafkaArns } from "../data/kafka";
 import { irsaTrustPolicy, logsKeyPolicy, tlsOnlyBucketPolicy } from "./documents";
-import { servingPolicy, trainerPolicy, type WorkloadArns } from "./grants";
+import { apiPolicy, trainerPolicy, workerPolicy, type WorkloadArns } from "./grants";
 
 const PROVIDER = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
 const ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
@@ -51,14 +51,26 @@ describe("workload grants", () => {
     expect(() => kafkaArns("arn:aws:s3:::bucket", [], [])).toThrow(/not an MSK cluster ARN/);
   });
 
-  it("serving reads models and its secrets and uses only our topics; it cannot write models", () => {
-    const doc = servingPolicy(ARNS, ["arn:secret:api-keys"]);
+  it("the API reads models and its secrets and holds no Kafka right at all; it cannot write models", () => {
+    const doc = apiPolicy(ARNS, ["arn:secret:api-keys", "arn:secret:redis", "arn:secret:db"]);
     expect(resources(doc)).not.toContain("*");
     expect(actions(doc).some((a) => a.endsWith("*"))).toBe(false);
     expect(actions(doc)).not.toContain("s3:PutObject");
-    expect(resources(doc)).toEqual(expect.arrayContaining([CLUSTER, ...ARNS.kafka.topics, ...ARNS.kafka.groups, "arn:secret:api-keys", "arn:aws:s3:::models-1/*"]));
+    expect(actions(doc).filter((a) => a.startsWith("kafka-cluster:"))).toEqual([]);
+    expect(resources(doc)).not.toEqual(expect.arrayContaining([CLUSTER]));
+    expect(resources(doc)).toEqual(expect.arrayContaining(["arn:secret:api-keys", "arn:aws:s3:::models-1/*"]));
     const kms = doc.Statement.filter((s) => actions({ Statement: [s] }).some((a) => a.startsWith("kms:")));
     expect(kms.every((s) => s.Condition?.StringEquals?.["kms:ViaService"])).toBe(true);
+  });
+
+  it("the worker uses only our topics and groups and reads only the secrets it is given", () => {
+    const doc = workerPolicy(ARNS, ["arn:secret:redis", "arn:secret:db"]);
+    expect(resources(doc)).not.toContain("*");
+    expect(actions(doc).some((a) => a.endsWith("*"))).toBe(false);
+    expect(resources(doc)).toEqual(expect.arrayContaining([CLUSTER, ...ARNS.kafka.topics, ...ARNS.kafka.groups, "arn:secret:redis", "arn:secret:db"]));
+    expect(resources(doc)).not.toContain("arn:secret:api-keys");
+    expect(actions(doc)).toEqual(expect.arrayContaining(["kafka-cluster:ReadData", "kafka-cluster:WriteData"]));
+    expect(actions(doc)).not.toContain("s3:PutObject");
   });
 
   it("the trainer writes models, reads the database secret and has no Kafka access", () => {

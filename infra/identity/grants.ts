@@ -50,8 +50,19 @@ function useTopics(k: KafkaArns): Statement[] {
   ];
 }
 
-/** The API and the stream worker: read models, read their secrets, use the fraud topics. */
-export function servingPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
+/**
+ * The API: read models and its secrets (API keys, Redis AUTH, database). It never touches Kafka:
+ * scoring requests arrive over HTTP, so a compromised API pod cannot read or forge the stream.
+ */
+export function apiPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
+  return policy(...readModels(a), keyUse("DecryptModels", a.objectsKeyArn, "s3", a.region, ["kms:Decrypt"]), ...readSecrets(a, secretArns));
+}
+
+/**
+ * The stream worker: read models and its secrets (Redis AUTH, database; not the API keys, it
+ * serves no HTTP clients) and produce to and consume from the fraud topics.
+ */
+export function workerPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
   return policy(...readModels(a), keyUse("DecryptModels", a.objectsKeyArn, "s3", a.region, ["kms:Decrypt"]), ...readSecrets(a, secretArns), ...useTopics(a.kafka));
 }
 

@@ -4,7 +4,7 @@ import { TOPICS } from "../../app/src/config/deploy-contract";
 import { kafkaArns } from "../data/kafka";
 import { SERVICE_ACCOUNTS } from "../workloads/names";
 import type { PolicyDocument } from "./documents";
-import { servingPolicy, trainerPolicy, type WorkloadArns } from "./grants";
+import { apiPolicy, trainerPolicy, workerPolicy, type WorkloadArns } from "./grants";
 import { IrsaRole } from "./irsa-role";
 
 /** Consumer groups the serving workloads may use: `fraud-` followed by anything. */
@@ -24,7 +24,7 @@ export interface WorkloadRolesArgs {
   };
 }
 
-/** One IRSA role per workload (API, stream worker, trainer), each trusting only its service account. */
+/** One IRSA role per workload (API, stream worker, trainer), each trusting only its service account and holding only its own grants. */
 export class WorkloadRoles extends pulumi.ComponentResource {
   readonly api: pulumi.Output<string>;
   readonly worker: pulumi.Output<string>;
@@ -43,13 +43,15 @@ export class WorkloadRoles extends pulumi.ComponentResource {
         kafka: kafkaArns(cluster, Object.values(TOPICS), [CONSUMER_GROUP_PATTERN]),
       }));
     const s = args.secretArns;
-    const serving = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database]).apply(([a, ...secrets]) => servingPolicy(a, secrets));
+    // Each workload reads only the secrets it uses: the worker never sees the API keys.
+    const api = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database]).apply(([a, ...secrets]) => apiPolicy(a, secrets));
+    const worker = pulumi.all([arns, s.redisAuth, s.database]).apply(([a, ...secrets]) => workerPolicy(a, secrets));
     const training = pulumi.all([arns, s.database]).apply(([a, db]) => trainerPolicy(a, [db]));
     const role = (id: string, sa: { namespace: string; name: string }, policy: pulumi.Output<PolicyDocument>, description: string) =>
       new IrsaRole(`${name}-${id}`, { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description }, { parent: this }).roleArn;
 
-    this.api = role("api", SERVICE_ACCOUNTS.api, serving, "fraud API: read models and its secrets, use the fraud topics");
-    this.worker = role("worker", SERVICE_ACCOUNTS.worker, serving, "stream worker: read models and its secrets, use the fraud topics");
+    this.api = role("api", SERVICE_ACCOUNTS.api, api, "fraud API: read models and its secrets; no Kafka");
+    this.worker = role("worker", SERVICE_ACCOUNTS.worker, worker, "stream worker: read models and its secrets, use the fraud topics; not the API keys");
     this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read the database secret");
     this.registerOutputs({ api: this.api, worker: this.worker, trainer: this.trainer });
   }

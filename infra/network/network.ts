@@ -42,6 +42,12 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly isolatedSubnetIds: pulumi.Output<string>[];
+  /** Private subnets (nodes, pods and the EKS control plane's network interfaces). */
+  readonly privateSubnetCidrs: readonly string[];
+  /** The subnets holding the interface endpoints' network interfaces (STS, Secrets Manager, ECR). */
+  readonly endpointSubnetCidrs: readonly string[];
+  /** The ranges of the region's S3 prefix list, which the S3 gateway endpoint routes. */
+  readonly s3Cidrs: pulumi.Output<string[]>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:network:Network", name, {}, opts);
@@ -83,14 +89,15 @@ export class Network extends pulumi.ComponentResource {
     const isolatedRt = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id }, parent);
     isolatedSubnets.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i}`, { subnetId: s.id, routeTableId: isolatedRt.id }, parent));
 
-    new aws.ec2.VpcEndpoint(
+    const s3 = new aws.ec2.VpcEndpoint(
       `${name}-s3`,
       { vpcId: vpc.id, serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`, vpcEndpointType: "Gateway", routeTableIds: [...privateRts.map((rt) => rt.id), isolatedRt.id] },
       parent,
     );
     const endpointSg = new aws.ec2.SecurityGroup(`${name}-endpoints`, { vpcId: vpc.id, description: "HTTPS from inside the VPC to AWS interface endpoints" }, parent);
     new aws.vpc.SecurityGroupIngressRule(`${name}-endpoints-https`, { securityGroupId: endpointSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: args.cidr, description: "VPC to endpoints" }, parent);
-    const endpointSubnets = privateSubnets.slice(0, args.interfaceEndpointAzs ?? args.azCount).map((s) => s.id);
+    const endpointAzs = args.interfaceEndpointAzs ?? args.azCount;
+    const endpointSubnets = privateSubnets.slice(0, endpointAzs).map((s) => s.id);
     for (const service of INTERFACE_ENDPOINTS) {
       new aws.ec2.VpcEndpoint(
         `${name}-${service.replace(".", "-")}`,
@@ -111,6 +118,10 @@ export class Network extends pulumi.ComponentResource {
     this.publicSubnetIds = publicSubnets.map((s) => s.id);
     this.privateSubnetIds = privateSubnets.map((s) => s.id);
     this.isolatedSubnetIds = isolatedSubnets.map((s) => s.id);
+    this.privateSubnetCidrs = layout.private;
+    this.endpointSubnetCidrs = layout.private.slice(0, endpointAzs);
+    // A gateway endpoint reports its prefix list's CIDRs; `pulumi up --refresh` picks up AWS's rare changes.
+    this.s3Cidrs = s3.cidrBlocks.apply((c) => c ?? []);
     this.registerOutputs({
       vpcId: this.vpcId,
       availabilityZones: azs,

@@ -43,6 +43,7 @@ const ID_PREFIX: Record<string, string> = {
 export const SECRET_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
   "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
   "random:index/randomString:RandomString": ["result"],
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
   "eks:index:Cluster": ["kubeconfig", "kubeconfigJson"],
 };
 
@@ -135,6 +136,20 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
       });
       break;
     }
+    case "tls:index/privateKey:PrivateKey":
+      Object.assign(state, { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nfake${t}\n-----END RSA PRIVATE KEY-----\n`, publicKeyPem: `-----BEGIN PUBLIC KEY-----\nfake${t}\n-----END PUBLIC KEY-----\n` });
+      break;
+    case "tls:index/selfSignedCert:SelfSignedCert":
+      state.certPem = `-----BEGIN CERTIFICATE-----\nfake${t}\n-----END CERTIFICATE-----\n`;
+      break;
+    case "aws:acm/certificate:Certificate":
+      state.arn = arn("acm", `certificate/${t}-0000-4000-8000-${token(name, 12)}`);
+      id = state.arn;
+      break;
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      // A gateway endpoint exposes its service's prefix list (here: S3 in us-east-1's published ranges).
+      if (inputs.vpcEndpointType === "Gateway") Object.assign(state, { prefixListId: "pl-63a5400a", cidrBlocks: ["54.231.0.0/16", "52.216.0.0/15", "3.5.0.0/19", "16.182.0.0/16"] });
+      break;
     case "aws:ec2/launchTemplate:LaunchTemplate":
       Object.assign(state, { latestVersion: 1, defaultVersion: 1 });
       break;

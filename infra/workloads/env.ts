@@ -59,14 +59,17 @@ function featureEnv(s: WorkloadSettings): EnvValues {
   return { [ENV.featureTimezone]: s.features.timezone, [ENV.labelDelayDays]: String(s.features.labelDelayDays) };
 }
 
-/** The serving side (API and stream worker): stores, stream, registry, all over TLS with IAM/secret auth. */
+/**
+ * The serving side (API and stream worker): feature store, decision log and registry, all over
+ * TLS with secret auth. Each adds its own inputs below; neither gets the other's (the API has no
+ * Kafka right, the worker no API keys: their IAM roles are split the same way).
+ */
 function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
   return {
     [ENV.port]: String(PORTS.http),
     [ENV.metricsPort]: String(PORTS.metrics),
     [ENV.logLevel]: s.logLevel,
     [ENV.awsRegion]: d.region,
-    [ENV.apiKeysSecretArn]: d.secretArns.apiKeys,
     // rediss:// is TLS; the AUTH token is read from REDIS_AUTH_SECRET_ARN, never put in the URL.
     [ENV.redisUrl]: pulumi.interpolate`rediss://${d.redisHost}:${d.redisPort ?? 6379}`,
     [ENV.redisTls]: "true",
@@ -74,22 +77,25 @@ function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
     ...databaseEnv(d),
     [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
     [ENV.modelPollSeconds]: String(s.api.modelPollSeconds),
-    [ENV.kafkaBrokers]: d.kafkaBrokers,
-    [ENV.kafkaIamAuth]: "true",
-    [ENV.kafkaTransactionsTopic]: TOPICS.transactions,
-    [ENV.kafkaDecisionsTopic]: TOPICS.decisions,
     [ENV.shutdownDrainSeconds]: String(API_DRAIN_SECONDS),
     ...featureEnv(s),
   };
 }
 
 export function apiEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
-  return { ...servingEnv(d, s), [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute) };
+  return { ...servingEnv(d, s), [ENV.apiKeysSecretArn]: d.secretArns.apiKeys, [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute) };
 }
 
 /** The worker consumes transactions in one consumer group, so replicas share the partitions. */
 export function workerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
-  return { ...servingEnv(d, s), [ENV.kafkaGroupId]: "fraud-stream-worker" };
+  return {
+    ...servingEnv(d, s),
+    [ENV.kafkaBrokers]: d.kafkaBrokers,
+    [ENV.kafkaIamAuth]: "true",
+    [ENV.kafkaTransactionsTopic]: TOPICS.transactions,
+    [ENV.kafkaDecisionsTopic]: TOPICS.decisions,
+    [ENV.kafkaGroupId]: "fraud-stream-worker",
+  };
 }
 
 /** Migrations need only the database. */

@@ -7,9 +7,9 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings): W
   return {
     settings,
     kubeconfig: p.cluster.kubeconfig,
-    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer },
+    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer, nodeSecurityGroupId: p.cluster.nodeSecurityGroupId },
     vpcId: p.vpcId,
-    vpcCidr: p.vpcCidr,
+    network: { vpcCidr: p.vpcCidr, privateSubnetCidrs: p.privateSubnetCidrs, endpointSubnetCidrs: p.endpointSubnetCidrs, s3Cidrs: p.s3Cidrs },
     images: { apiRepositoryUrl: p.images.api, trainerRepositoryUrl: p.images.trainer },
     roles: p.roleArns,
     endpoints: {

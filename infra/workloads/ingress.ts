@@ -14,11 +14,12 @@ const A = "alb.ingress.kubernetes.io";
 export const BLOCK_METRICS_ACTION = "block-metrics";
 
 /**
- * ALB annotations. With a certificate: HTTPS on 443 and port 80 answering only with a redirect to
- * HTTPS. Without one (dev): plain HTTP on 80.
+ * ALB annotations: one HTTPS listener on 443 and no plain-HTTP listener at all. A redirect from 80
+ * would answer only after the client had sent its request, API key included, in clear; with no
+ * listener the connection is refused before anything is sent.
+ * @param certificateArn the stack's ACM certificate (configured, or the self-signed one imported)
  */
-export function albAnnotations(s: IngressSettings): Record<string, string> {
-  const tls = s.certificateArn !== undefined;
+export function albAnnotations(s: IngressSettings, certificateArn: string): Record<string, string> {
   return {
     [`${A}/scheme`]: s.scheme,
     // Pod IPs as targets: no NodePort hop, and the controller's readiness gate ties rollouts to target health.
@@ -37,14 +38,9 @@ export function albAnnotations(s: IngressSettings): Record<string, string> {
       "routing.http.drop_invalid_header_fields.enabled=true",
       `deletion_protection.enabled=${s.deletionProtection}`,
     ].join(","),
-    ...(tls
-      ? {
-          [`${A}/listen-ports`]: JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
-          [`${A}/certificate-arn`]: s.certificateArn as string,
-          [`${A}/ssl-policy`]: SSL_POLICY,
-          [`${A}/ssl-redirect`]: "443",
-        }
-      : { [`${A}/listen-ports`]: JSON.stringify([{ HTTP: 80 }]) }),
+    [`${A}/listen-ports`]: JSON.stringify([{ HTTPS: 443 }]),
+    [`${A}/certificate-arn`]: certificateArn,
+    [`${A}/ssl-policy`]: SSL_POLICY,
   };
 }
 
@@ -52,13 +48,15 @@ export function albAnnotations(s: IngressSettings): Record<string, string> {
 export function apiUrl(s: IngressSettings, loadBalancerHostname: string | undefined): string | undefined {
   const host = s.host ?? loadBalancerHostname;
   if (!host) return undefined;
-  return `${s.certificateArn !== undefined ? "https" : "http"}://${host}`;
+  return `https://${host}`;
 }
 
 export interface ApiIngressArgs {
   readonly namespace: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
   readonly settings: IngressSettings;
+  /** The certificate the listener serves: the configured ARN or the self-signed one's. */
+  readonly certificateArn: pulumi.Input<string>;
   /** The load balancer controller: its webhook validates Ingresses of class `alb`. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -66,7 +64,7 @@ export interface ApiIngressArgs {
 /** The public entry of the API: an Ingress of class `alb`, reconciled into an ALB by the controller. */
 export class ApiIngress extends pulumi.ComponentResource {
   readonly ingress: k8s.networking.v1.Ingress;
-  /** `https://...` (or `http://...` in a stack without a certificate); undefined until the ALB exists. */
+  /** `https://...`; undefined until the ALB exists. */
   readonly url: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ApiIngressArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,7 +74,7 @@ export class ApiIngress extends pulumi.ComponentResource {
         name: WORKLOAD_NAMES.api,
         namespace: args.namespace,
         labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
-        annotations: albAnnotations(args.settings),
+        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.settings, arn)),
       },
       spec: {
         ingressClassName: "alb",

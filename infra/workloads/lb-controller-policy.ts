@@ -6,8 +6,12 @@
  * - Where the reference policy accepts any resource the controller tagged (tag key present), this
  *   one requires the tag value `elbv2.k8s.aws/cluster = <this cluster>`: a controller of another
  *   cluster in the account cannot modify or delete our load balancers, nor ours theirs.
- * - ARNs carry the stack's partition and region; security-group changes on untagged groups (the
- *   node security group rules for the load balancer's traffic) are limited to this VPC.
+ * - ARNs carry the stack's partition, region and account (never `*`).
+ * - Security-group ingress changes are allowed on the groups the controller created for this
+ *   cluster (tag `elbv2.k8s.aws/cluster`, as the reference policy conditions them) and on the one
+ *   untagged group it must open to its load balancers: the nodes' group, named by ARN. The
+ *   reference policy also grants them on every group of the account; without that grant the
+ *   controller cannot touch the data stores' security groups.
  * The read-only Describe/Get calls cannot be scoped by resource in IAM and stay on "*".
  */
 import { policy, type PolicyDocument } from "../identity/documents";
@@ -15,6 +19,10 @@ import { policy, type PolicyDocument } from "../identity/documents";
 export interface LbControllerPolicyInputs {
   readonly partition: string;
   readonly region: string;
+  /** The account the cluster runs in (aws.getCallerIdentity). */
+  readonly accountId: string;
+  /** The nodes' security group: pod ENIs carry it, so the controller opens it to its load balancers. */
+  readonly nodeSecurityGroupId: string;
   readonly clusterName: string;
   readonly vpcId: string;
 }
@@ -22,8 +30,9 @@ export interface LbControllerPolicyInputs {
 export const CLUSTER_TAG = "elbv2.k8s.aws/cluster";
 
 export function loadBalancerControllerPolicy(i: LbControllerPolicyInputs): PolicyDocument {
-  const ec2 = (res: string) => `arn:${i.partition}:ec2:${i.region}:*:${res}`;
-  const elb = (res: string) => `arn:${i.partition}:elasticloadbalancing:${i.region}:*:${res}`;
+  if (!/^\d{12}$/.test(i.accountId)) throw new Error(`account id ${JSON.stringify(i.accountId)}: expected 12 digits`);
+  const ec2 = (res: string) => `arn:${i.partition}:ec2:${i.region}:${i.accountId}:${res}`;
+  const elb = (res: string) => `arn:${i.partition}:elasticloadbalancing:${i.region}:${i.accountId}:${res}`;
   const ownedByThisCluster = { StringEquals: { [`aws:ResourceTag/${CLUSTER_TAG}`]: i.clusterName } };
   const taggedForThisCluster = { StringEquals: { [`aws:RequestTag/${CLUSTER_TAG}`]: i.clusterName } };
   const loadBalancersAndTargetGroups = [elb("targetgroup/*/*"), elb("loadbalancer/net/*/*"), elb("loadbalancer/app/*/*")];
@@ -76,12 +85,18 @@ export function loadBalancerControllerPolicy(i: LbControllerPolicyInputs): Polic
       Condition: { ...ownedByThisCluster, Null: { [`aws:RequestTag/${CLUSTER_TAG}`]: "true" } },
     },
     {
-      // The controller opens the nodes' (untagged) security group to its load balancers.
-      Sid: "IngressRulesInThisVpc",
+      Sid: "IngressRulesOnOwnSecurityGroups",
       Effect: "Allow",
       Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
       Resource: ec2("security-group/*"),
-      Condition: { ArnEquals: { "ec2:Vpc": ec2(`vpc/${i.vpcId}`) } },
+      Condition: ownedByThisCluster,
+    },
+    {
+      // Target type ip: the ALB reaches pod ENIs, which carry the nodes' (untagged) group.
+      Sid: "IngressRulesOnNodeSecurityGroup",
+      Effect: "Allow",
+      Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+      Resource: ec2(`security-group/${i.nodeSecurityGroupId}`),
     },
     {
       Sid: "DeleteOwnSecurityGroups",

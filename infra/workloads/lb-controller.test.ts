@@ -3,9 +3,10 @@ import { API_DRAIN_SECONDS } from "../../app/src/config/deploy-contract";
 import { parseWorkloadSettings } from "../../stacks/workloads";
 import { BLOCK_METRICS_ACTION, albAnnotations, apiUrl, SSL_POLICY } from "./ingress";
 import { loadBalancerControllerValues } from "./lb-controller";
+import { selfSignedNames } from "./self-signed-certificate";
 import { CLUSTER_TAG, loadBalancerControllerPolicy } from "./lb-controller-policy";
 
-const doc = loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", clusterName: "fraud-prod", vpcId: "vpc-123" });
+const doc = loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", clusterName: "fraud-prod", vpcId: "vpc-123", nodeSecurityGroupId: "sg-nodes" });
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 describe("load balancer controller IAM policy", () => {
@@ -17,18 +18,30 @@ describe("load balancer controller IAM policy", () => {
     }
   });
 
-  it("ties every create, modify and delete of load balancers and security groups to this cluster's tag or VPC", () => {
+  it("ties every create, modify and delete of load balancers and security groups to this cluster's tag, VPC or node group", () => {
     const mutating = doc.Statement.filter((s) => list(s.Action).some((a) => /:(Create(LoadBalancer|TargetGroup)|Delete(LoadBalancer|TargetGroup|SecurityGroup)|Modify(LoadBalancer|TargetGroup)|SetSecurityGroups|AuthorizeSecurityGroupIngress)/.test(a)));
     expect(mutating.length).toBeGreaterThan(3);
     for (const st of mutating) {
       const conditions = JSON.stringify(st.Condition ?? {});
-      expect(conditions, st.Sid).toMatch(new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:\\*:vpc\\/vpc-123"`));
+      const onNodeGroupOnly = JSON.stringify(st.Resource) === JSON.stringify("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes");
+      expect(onNodeGroupOnly || new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:123456789012:vpc\\/vpc-123"`).test(conditions), st.Sid).toBe(true);
     }
   });
 
-  it("scopes ARNs to the stack's region and leaves WAF, Shield and Cognito out", () => {
+  it("cannot change the ingress of any other security group (the data stores')", () => {
+    const sgIngress = doc.Statement.filter((s) => list(s.Action).some((a) => /SecurityGroupIngress$/.test(a)));
+    expect(sgIngress.map((s) => s.Sid).sort()).toEqual(["IngressRulesOnNodeSecurityGroup", "IngressRulesOnOwnSecurityGroups"]);
+    for (const st of sgIngress) {
+      const scoped = st.Condition?.StringEquals?.[`aws:ResourceTag/${CLUSTER_TAG}`] === "fraud-prod" || st.Resource === "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes";
+      expect(scoped, st.Sid).toBe(true);
+    }
+    expect(() => loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "*", clusterName: "c", vpcId: "v", nodeSecurityGroupId: "sg" })).toThrow(/12 digits/);
+  });
+
+  it("scopes ARNs to the stack's partition, region and account and leaves WAF, Shield and Cognito out", () => {
     const arns = doc.Statement.flatMap((s) => list(s.Resource)).filter((r) => r !== "*");
-    expect(arns.every((a) => a.startsWith("arn:aws:ec2:eu-west-1:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:"))).toBe(true);
+    expect(arns.every((a) => a.startsWith("arn:aws:ec2:eu-west-1:123456789012:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:"))).toBe(true);
+    expect(arns.filter((a) => a.split(":")[4] === "*")).toEqual([]);
     const actions = doc.Statement.flatMap((s) => list(s.Action));
     expect(actions.filter((a) => /^(waf|wafv2|waf-regional|shield|cognito-idp):/.test(a))).toEqual([]);
     const values = loadBalancerControllerValues({ clusterName: "c", vpcId: "v", region: "r", roleArn: "arn:role" });
@@ -39,12 +52,12 @@ describe("load balancer controller IAM policy", () => {
 describe("ingress", () => {
   const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123";
 
-  it("serves HTTPS with a modern policy and redirects HTTP when a certificate is set", () => {
-    const s = parseWorkloadSettings({ imageTag: "t", ingress: { certificateArn: cert, requireTls: true, allowedCidrs: ["198.51.100.0/24"] } });
-    const a = albAnnotations(s.ingress);
-    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTP: 80 }, { HTTPS: 443 }]);
+  it("serves HTTPS only, with a modern policy: no plain-HTTP listener, not even a redirect", () => {
+    const s = parseWorkloadSettings({ imageTag: "t", ingress: { certificateArn: cert, requireCertificateArn: true, allowedCidrs: ["198.51.100.0/24"] } });
+    const a = albAnnotations(s.ingress, cert);
+    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTPS: 443 }]);
     expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(cert);
-    expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
+    expect(a).not.toHaveProperty("alb.ingress.kubernetes.io/ssl-redirect");
     expect(a["alb.ingress.kubernetes.io/ssl-policy"]).toBe(SSL_POLICY);
     expect(a["alb.ingress.kubernetes.io/inbound-cidrs"]).toBe("198.51.100.0/24");
     expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(`deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`);
@@ -55,12 +68,20 @@ describe("ingress", () => {
     });
   });
 
-  it("serves plain HTTP without a certificate (dev) and prefers the configured host", () => {
+  it("without a configured certificate still serves HTTPS (self-signed) and prefers the configured host", () => {
     const s = parseWorkloadSettings({ imageTag: "t", ingress: { host: "fraud.example.com" } });
-    const a = albAnnotations(s.ingress);
-    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTP: 80 }]);
-    expect(a).not.toHaveProperty("alb.ingress.kubernetes.io/ssl-redirect");
-    expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("http://fraud.example.com");
+    expect(s.ingress.certificateArn).toBeUndefined();
+    expect(JSON.parse(albAnnotations(s.ingress, cert)["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTPS: 443 }]);
+    expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("https://fraud.example.com");
     expect(apiUrl({ ...s.ingress, host: undefined }, undefined)).toBeUndefined();
+  });
+
+  it("names the self-signed certificate for the host and any load balancer of the region", () => {
+    expect(selfSignedNames("eu-west-1", undefined)).toEqual(["*.eu-west-1.elb.amazonaws.com"]);
+    expect(selfSignedNames("eu-west-1", "fraud.example.com")).toEqual(["fraud.example.com", "*.eu-west-1.elb.amazonaws.com"]);
+    // An ALB name has one label before the region, which a single wildcard label matches.
+    const alb = "k8s-fraudser-fraudapi-0123456789-1234567890.eu-west-1.elb.amazonaws.com";
+    const wildcard = selfSignedNames("eu-west-1", undefined)[0];
+    expect(alb.split(".").slice(1).join(".")).toBe(wildcard.slice(2));
   });
 });

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { IrsaRole } from "../identity/irsa-role";
@@ -10,8 +11,8 @@ export interface LoadBalancerControllerArgs {
   readonly clusterName: pulumi.Input<string>;
   readonly vpcId: pulumi.Input<string>;
   readonly region: pulumi.Input<string>;
-  /** Default "aws". */
-  readonly partition?: string;
+  /** The nodes' security group, the one untagged group the controller may open to its load balancers. */
+  readonly nodeSecurityGroupId: pulumi.Input<string>;
   /** The cluster's IAM OIDC provider, for the controller's IRSA role. */
   readonly oidcProviderArn: pulumi.Input<string>;
   /** Its issuer without `https://`. */
@@ -48,7 +49,7 @@ export function loadBalancerControllerValues(i: { clusterName: string; vpcId: st
 
 /**
  * The AWS Load Balancer Controller: turns our Ingress into an ALB. Installed with Helm, with its
- * own IRSA role whose policy is scoped to this cluster's tag, region and VPC.
+ * own IRSA role whose policy is scoped to this cluster's tag, account, region and VPC.
  */
 export class LoadBalancerController extends pulumi.ComponentResource {
   readonly role: IrsaRole;
@@ -57,13 +58,16 @@ export class LoadBalancerController extends pulumi.ComponentResource {
   constructor(name: string, args: LoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:LoadBalancerController", name, {}, opts);
     const sa = SERVICE_ACCOUNTS.loadBalancerController;
+    // The policy's ARNs name the real partition and account, never `*`.
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
     this.role = new IrsaRole(`${name}-irsa`, {
       oidcProviderArn: args.oidcProviderArn,
       oidcIssuer: args.oidcIssuer,
       serviceAccounts: [sa],
-      policy: pulumi.all([args.clusterName, args.vpcId, args.region]).apply(([clusterName, vpcId, region]) =>
-        loadBalancerControllerPolicy({ partition: args.partition ?? "aws", region, clusterName, vpcId })),
+      policy: pulumi.all([args.clusterName, args.vpcId, args.region, partition, accountId, args.nodeSecurityGroupId]).apply(([clusterName, vpcId, region, p, account, nodeSg]) =>
+        loadBalancerControllerPolicy({ partition: p, region, accountId: account, clusterName, vpcId, nodeSecurityGroupId: nodeSg })),
       description: "AWS Load Balancer Controller: manage this cluster's ALBs",
     }, { parent: this });
 

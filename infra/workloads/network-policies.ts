@@ -8,11 +8,22 @@ type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 /** Ports the workloads open to the data stores. */
 export const DATA_STORE_PORTS = { redis: 6379, postgres: 5432, mskIam: 9098, https: 443 } as const;
 
+/** The operator's admission webhook port in kube-prometheus-stack (`prometheusOperator.tls.internalPort`). */
+export const OPERATOR_WEBHOOK_PORT = 10250;
+
 export interface NetworkPolicyInputs {
   /** The VPC's CIDR: load balancer nodes, kubelets and the data stores all live inside it. */
   readonly vpcCidr: string;
+  /** Private subnets: the EKS control plane's network interfaces (it calls admission webhooks from there). */
+  readonly privateSubnetCidrs: readonly string[];
+  /** Subnets holding the interface endpoints (STS, Secrets Manager, ECR). */
+  readonly endpointSubnetCidrs: readonly string[];
+  /** The region's S3 ranges (the S3 gateway endpoint's prefix list). */
+  readonly s3Cidrs: readonly string[];
   /** Namespace of Prometheus, the only scraper allowed on the metrics port. */
   readonly monitoringNamespace: string;
+  /** Namespaces admitted into the monitoring namespace (besides itself). */
+  readonly monitoringClients: readonly string[];
   /** True when the program creates the monitoring namespace (kube-prometheus-stack installed): it gets policies too. */
   readonly ownsMonitoringNamespace: boolean;
 }
@@ -46,11 +57,19 @@ function allowDns(namespace: string): NamedPolicy {
 }
 
 /**
- * HTTPS to AWS APIs. Interface endpoints (STS, Secrets Manager, ECR) answer inside the VPC, but the
- * S3 gateway endpoint is reached at S3's public addresses (the route table steers them), and a
- * NetworkPolicy cannot name a prefix list: so 443 is open to any address, and only 443.
+ * HTTPS to AWS APIs, and nowhere else on 443. A NetworkPolicy can name neither a security group
+ * nor a prefix list, only CIDRs, so the two ways AWS APIs are reached inside the VPC become CIDRs:
+ * the subnets holding the interface endpoints' network interfaces (STS, Secrets Manager, ECR; their
+ * private DNS names resolve there), and the S3 prefix list's ranges, which the gateway endpoint
+ * routes (S3 answers on its public addresses). The endpoint subnets are never empty, so the rule
+ * never degenerates into "to anywhere" (an empty `to` would mean that).
  */
-const awsApis = { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(DATA_STORE_PORTS.https)] };
+export function awsApisEgress(i: Pick<NetworkPolicyInputs, "endpointSubnetCidrs" | "s3Cidrs">) {
+  if (i.endpointSubnetCidrs.length === 0) throw new Error("network policies: no interface endpoint subnet to allow HTTPS to");
+  const cidrs = [...new Set([...i.endpointSubnetCidrs, ...i.s3Cidrs])];
+  if (cidrs.some((c) => c.endsWith("/0"))) throw new Error(`network policies: HTTPS egress must not be open to ${cidrs.join(", ")}`);
+  return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(DATA_STORE_PORTS.https)] };
+}
 
 /**
  * Every NetworkPolicy of the workloads, as plain data (tested without mocks). Each namespace
@@ -58,6 +77,7 @@ const awsApis = { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(DATA_STO
  */
 export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
   const vpc = [{ ipBlock: { cidr: i.vpcCidr } }];
+  const awsApis = awsApisEgress(i);
   const serving = NAMESPACES.serving;
   const training = NAMESPACES.training;
   return [
@@ -112,27 +132,33 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
         egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.postgres)] }, awsApis],
       },
     },
-    ...(i.ownsMonitoringNamespace ? monitoringPolicies(i.monitoringNamespace, vpc) : []),
+    ...(i.ownsMonitoringNamespace ? monitoringPolicies(i, vpc) : []),
   ];
 }
 
 /**
  * The monitoring stack scrapes the whole cluster (kubelets, node-exporter, kube-state-metrics, our
- * pods: all VPC addresses under the VPC CNI) and is called by the control plane (the operator's
- * admission webhook) and the kubelets (probes): so it may talk to and be reached from the VPC, and
- * nothing outside it. Its UIs are reached with `kubectl port-forward`, not through a load balancer.
+ * pods: all VPC addresses under the VPC CNI), so it may talk to the VPC. It admits its own pods,
+ * the client namespaces of the setting, and the control plane on the operator's admission webhook
+ * port only; kubelet probes come from the node's own address, which the VPC CNI always admits. Its
+ * UIs are reached with `kubectl port-forward`, not through a load balancer.
  */
-function monitoringPolicies(ns: string, vpc: { ipBlock: { cidr: string } }[]): NamedPolicy[] {
+function monitoringPolicies(i: NetworkPolicyInputs, vpc: { ipBlock: { cidr: string } }[]): NamedPolicy[] {
+  const ns = i.monitoringNamespace;
+  const clients = i.monitoringClients.filter((c) => c !== ns).map((c) => ({ namespaceSelector: nsSelector(c) }));
   return [
     defaultDeny(ns),
     allowDns(ns),
     {
-      name: "monitoring-within-vpc",
+      name: "monitoring-clients",
       namespace: ns,
       spec: {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [{ podSelector: {} }, ...vpc] }],
+        ingress: [
+          { from: [{ podSelector: {} }, ...clients] },
+          { from: i.privateSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(OPERATOR_WEBHOOK_PORT)] },
+        ],
         egress: [{ to: [{ podSelector: {} }, ...vpc] }],
       },
     },
@@ -143,7 +169,9 @@ function monitoringPolicies(ns: string, vpc: { ipBlock: { cidr: string } }[]): N
  * Creates the policies. They are enforced only where the cluster runs a policy engine (on EKS:
  * the VPC CNI with network policy enabled); elsewhere they are accepted and ignored.
  */
-export interface NetworkPoliciesArgs extends NetworkPolicyInputs {
+export interface NetworkPoliciesArgs extends Omit<NetworkPolicyInputs, "s3Cidrs"> {
+  /** S3's ranges: an output of the gateway endpoint. */
+  readonly s3Cidrs: pulumi.Input<string[]>;
   /** The Namespace resources' names by namespace name, so each policy waits for its namespace. */
   readonly namespaces: Readonly<Record<string, pulumi.Input<string>>>;
 }
@@ -153,9 +181,12 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
   constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:NetworkPolicies", name, {}, opts);
-    this.policies = networkPolicies(args).map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.namespace}-${p.name}`, {
+    // Which policies exist does not depend on S3's ranges, only their specs do.
+    const layout = networkPolicies({ ...args, s3Cidrs: [] });
+    const specs = pulumi.output(args.s3Cidrs).apply((s3Cidrs) => networkPolicies({ ...args, s3Cidrs }).map((p) => p.spec));
+    this.policies = layout.map((p, idx) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.namespace}-${p.name}`, {
       metadata: { name: p.name, namespace: args.namespaces[p.namespace] ?? p.namespace, labels: { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" } },
-      spec: p.spec,
+      spec: specs.apply((all) => all[idx]),
     }, { parent: this }));
     this.registerOutputs({});
   }

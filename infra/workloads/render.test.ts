@@ -14,6 +14,7 @@ import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { ACCOUNT } from "../testing/fake-state";
 import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
 import { parseWorkloadSettings, type WorkloadSettings } from "../../stacks/workloads";
 import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../testing/harness";
@@ -42,8 +43,10 @@ function kubernetesObjects(run: StackRun): Obj[] {
 function validate(o: Obj): void {
   const Model = MODELS[o.apiVersion]?.[o.kind] as (new (data: unknown) => { validate(): void }) | undefined;
   if (!Model) throw new Error(`no schema for ${o.apiVersion} ${o.kind} (${o.metadata?.name}): add it to MODELS`);
+  // The provider marks a Secret's whole stringData secret; the harness redacts it to one string.
+  const checked = o.kind === "Secret" && o.stringData === SECRET ? { ...o, stringData: { redacted: "" } } : o;
   try {
-    new Model(o).validate();
+    new Model(checked).validate();
   } catch (e) {
     throw new Error(`${o.kind} ${o.metadata?.namespace}/${o.metadata?.name} is invalid: ${(e as Error).message}`);
   }
@@ -140,9 +143,14 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const outputs = run().outputs;
     expect(env[ENV.redisUrl]).toBe(`rediss://${outputs.redisEndpoint}`);
     expect(`${env[ENV.databaseHost]}:${env[ENV.databasePort]}`).toBe(outputs.databaseEndpoint);
-    expect(env[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
     expect(env[ENV.modelRegistry]).toBe(`s3://${outputs.modelBucketName}/models`);
     for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn]) expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
+    // The API is not a Kafka client; the worker is, and serves no API keys.
+    expect(Object.keys(env).filter((k) => k.startsWith("KAFKA_"))).toEqual([]);
+    const worker = Object.fromEntries(find("Deployment", "fraud-worker").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(worker[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
+    expect(worker[ENV.kafkaIamAuth]).toBe("true");
+    expect(worker[ENV.apiKeysSecretArn]).toBeUndefined();
     expect(env[ENV.shutdownDrainSeconds]).toBe(String(API_DRAIN_SECONDS));
     expect(api.containers[0].command).toEqual(COMMANDS.api);
     expect(api.initContainers.map((c: any) => c.command)).toEqual([COMMANDS.migrate]);
@@ -197,9 +205,15 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const lbc = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "aws-load-balancer-controller");
     const lbcRole = roles.find((r) => r.state.arn === lbc!.inputs.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"]);
     expect(lbcRole!.inputs.assumeRolePolicy).toContain(`"${serviceAccountSubject(SERVICE_ACCOUNTS.loadBalancerController)}"`);
+    // Its policy names the account the stack runs in, and the nodes' group as the only untagged one it may open.
+    const lbcPolicy = byType(run(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === lbcRole!.state.name)!.inputs.policy as string;
+    const arns = JSON.parse(lbcPolicy).Statement.flatMap((st: any) => [st.Resource].flat()).filter((r: string) => r !== "*");
+    expect(arns.filter((a: string) => a.split(":")[4] !== ACCOUNT)).toEqual([]);
+    const nodeSg = run().resources.find((r) => r.name === "cache-redis-from-nodes")!.inputs.referencedSecurityGroupId;
+    expect(lbcPolicy).toContain(`security-group/${nodeSg}"`);
   });
 
-  it("exposes the API through the ALB controller, over HTTPS when a certificate is set", () => {
+  it("exposes the API through the ALB controller over HTTPS only, with the configured or a self-signed certificate", () => {
     const ing = find("Ingress", "fraud-api");
     expect(ing.spec.ingressClassName).toBe("alb");
     // /metrics is answered by the load balancer itself (404); everything else goes to the API Service.
@@ -208,13 +222,24 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       ["/", "fraud-api", "http"],
     ]);
     const a = ing.metadata.annotations;
+    expect(a["alb.ingress.kubernetes.io/listen-ports"]).toBe('[{"HTTPS":443}]');
+    const imported = byType(run(), "aws:acm/certificate:Certificate");
     if (settings.ingress.certificateArn) {
       expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(settings.ingress.certificateArn);
-      expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBe("443");
+      expect(imported).toEqual([]);
+      expect(run().outputs.apiCertificatePem).toBeUndefined();
     } else {
-      expect(a["alb.ingress.kubernetes.io/listen-ports"]).toBe('[{"HTTP":80}]');
+      // dev: a self-signed certificate, imported into ACM, covering the region's load balancer names.
+      expect(imported).toHaveLength(1);
+      expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(imported[0].state.arn);
+      expect(imported[0].inputs.privateKey).toBe(SECRET);
+      const cert = byType(run(), "tls:index/selfSignedCert:SelfSignedCert")[0];
+      expect(cert.inputs.dnsNames).toContain(`*.${run().outputs.region}.elb.amazonaws.com`);
+      expect(cert.inputs.allowedUses).toContain("server_auth");
+      expect(imported[0].inputs.certificateBody).toBe(cert.state.certPem);
+      expect(run().outputs.apiCertificatePem).toBe(cert.state.certPem);
     }
-    expect(run().outputs.apiUrl).toMatch(settings.ingress.certificateArn ? /^https:\/\// : /^http:\/\//);
+    expect(run().outputs.apiUrl).toMatch(/^https:\/\//);
   });
 
   it("denies by default and opens only the documented paths", () => {
@@ -228,6 +253,15 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const vpcCidr = JSON.parse(stackConfigValue(stack, "fraud-platform:network")).vpcCidr;
     const lb = policies.find((p) => p.metadata.name === "api-from-load-balancer")!;
     expect(lb.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: vpcCidr } }]);
+    // HTTPS leaves only for the interface endpoints' subnets and the S3 gateway endpoint's ranges.
+    const endpointSubnets = new Set(byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface").flatMap((e) => e.inputs.subnetIds));
+    const endpointCidrs = byType(run(), "aws:ec2/subnet:Subnet").filter((sn) => endpointSubnets.has(sn.id)).map((sn) => sn.inputs.cidrBlock);
+    const s3Cidrs = byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.inputs.vpcEndpointType === "Gateway")!.state.cidrBlocks;
+    for (const name of ["serving-to-data-stores", "trainer-to-data-stores"]) {
+      const https = policies.find((p) => p.metadata.name === name)!.spec.egress.find((r: any) => r.ports.some((x: any) => x.port === 443));
+      expect(https.to.map((t: any) => t.ipBlock.cidr).sort(), name).toEqual([...endpointCidrs, ...s3Cidrs].sort());
+    }
+    expect(JSON.stringify(policies)).not.toContain("0.0.0.0/0");
   });
 
   it("schedules the trainer weekly, one run at a time, bounded", () => {
@@ -260,6 +294,19 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const dash = find("ConfigMap", "fraud-platform-dashboard");
     expect(dash.metadata.labels.grafana_dashboard).toBe("1");
     expect(JSON.parse(dash.data["fraud-platform.json"]).panels.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("gives Grafana a generated admin password from a Secret, never a literal in the chart values", () => {
+    if (settings.monitoring.prometheus !== "install") return;
+    const release = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "kube-prometheus-stack")!;
+    expect(release.inputs.values.grafana.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    expect(release.inputs.values.grafana.adminPassword).toBeUndefined();
+    const secret = find("Secret", "grafana-admin", settings.monitoring.namespace);
+    // The whole stringData is a Pulumi secret (redacted by the harness): the password is in no plain input.
+    expect(secret.stringData).toBe(SECRET);
+    expect(JSON.stringify(release.inputs.values)).not.toMatch(/password"\s*:\s*"[^"]/i);
+    const password = byType(run(), "random:index/randomPassword:RandomPassword").find((r) => r.name.endsWith("-grafana-admin"))!;
+    expect(password.inputs.length).toBeGreaterThanOrEqual(32);
   });
 });
 

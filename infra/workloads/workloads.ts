@@ -8,6 +8,7 @@ import { LoadBalancerController } from "./lb-controller";
 import { Monitoring } from "./monitoring";
 import { NAMESPACES } from "./names";
 import { restrictedNamespace } from "./namespaces";
+import { SelfSignedCertificate } from "./self-signed-certificate";
 import { NetworkPolicies } from "./network-policies";
 import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
@@ -22,10 +23,17 @@ export interface WorkloadsArgs {
     readonly oidcProviderArn: pulumi.Input<string>;
     /** Its issuer without `https://`. */
     readonly oidcIssuer: pulumi.Input<string>;
+    /** Security group of the workload nodes (and so of the pods' ENIs). */
+    readonly nodeSecurityGroupId: pulumi.Input<string>;
   };
   readonly vpcId: pulumi.Input<string>;
-  /** The VPC's CIDR (plain: network policies are computed from it). */
-  readonly vpcCidr: string;
+  /** Address ranges the network policies are computed from (plain, except S3's). */
+  readonly network: {
+    readonly vpcCidr: string;
+    readonly privateSubnetCidrs: readonly string[];
+    readonly endpointSubnetCidrs: readonly string[];
+    readonly s3Cidrs: pulumi.Input<string[]>;
+  };
   readonly images: {
     /** ECR repository URL of the API image (API, stream worker, migrations). */
     readonly apiRepositoryUrl: pulumi.Input<string>;
@@ -34,13 +42,11 @@ export interface WorkloadsArgs {
   /** IRSA role ARNs from the platform. */
   readonly roles: {
     readonly api: pulumi.Input<string>;
-    /** Default: the API's role (same image, same data). */
-    readonly worker?: pulumi.Input<string>;
+    /** The worker's own role: same image as the API, different grants (Kafka, no API keys). */
+    readonly worker: pulumi.Input<string>;
     readonly trainer: pulumi.Input<string>;
   };
   readonly endpoints: DataStoreEndpoints;
-  /** Default "aws". */
-  readonly partition?: string;
 }
 
 /**
@@ -50,8 +56,10 @@ export interface WorkloadsArgs {
  */
 export class Workloads extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
-  /** The API's URL (stack output `apiUrl`). */
+  /** The API's URL (stack output `apiUrl`), always https. */
   readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The self-signed certificate clients must trust, in a stack without `certificateArn`. */
+  readonly apiCertificatePem: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Workloads", name, {}, opts);
@@ -72,7 +80,7 @@ export class Workloads extends pulumi.ComponentResource {
       clusterName: args.cluster.name,
       vpcId: args.vpcId,
       region: args.endpoints.region,
-      partition: args.partition,
+      nodeSecurityGroupId: args.cluster.nodeSecurityGroupId,
       oidcProviderArn: args.cluster.oidcProviderArn,
       oidcIssuer: args.cluster.oidcIssuer,
       chartVersion: s.loadBalancerControllerVersion,
@@ -91,16 +99,21 @@ export class Workloads extends pulumi.ComponentResource {
     new StreamWorker(`${name}-worker`, {
       namespace: serving.metadata.name,
       image: apiImage,
-      roleArn: args.roles.worker ?? args.roles.api,
+      roleArn: args.roles.worker,
       endpoints: args.endpoints,
       settings: s,
       dependsOn: [controller, api.workload],
     }, children);
 
+    // HTTPS in every stack: the configured certificate, or a self-signed one (dev).
+    const selfSigned = s.ingress.certificateArn === undefined
+      ? new SelfSignedCertificate(`${name}-tls`, { region: args.endpoints.region, host: s.ingress.host }, { parent: this })
+      : undefined;
     const ingress = new ApiIngress(`${name}-ingress`, {
       namespace: serving.metadata.name,
       serviceName: api.serviceName,
       settings: s.ingress,
+      certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
       dependsOn: [controller],
     }, children);
 
@@ -115,8 +128,9 @@ export class Workloads extends pulumi.ComponentResource {
     const monitoring = new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
 
     new NetworkPolicies(`${name}-netpol`, {
-      vpcCidr: args.vpcCidr,
+      ...args.network,
       monitoringNamespace: s.monitoring.namespace,
+      monitoringClients: s.monitoring.clientNamespaces,
       ownsMonitoringNamespace: monitoring.namespace !== undefined,
       namespaces: {
         [NAMESPACES.serving]: serving.metadata.name,
@@ -126,6 +140,7 @@ export class Workloads extends pulumi.ComponentResource {
     }, children);
 
     this.apiUrl = ingress.url;
-    this.registerOutputs({ apiUrl: this.apiUrl });
+    this.apiCertificatePem = selfSigned ? selfSigned.certificatePem : pulumi.output(undefined);
+    this.registerOutputs({ apiUrl: this.apiUrl, apiCertificatePem: this.apiCertificatePem });
   }
 }

@@ -7,6 +7,7 @@ import { recordProgram } from "./record";
 const pairs = (ds: Diagnostic[]) => [...new Set(ds.map((d) => `${d.urn.split("::").pop()} ${d.policy}`))].sort();
 
 const BASELINE = [
+  "admin-policy aws-iam-no-wildcards",
   "default-key-secret aws-secretsmanager-kms",
   "imdsv1-nodes aws-ec2-imdsv2",
   "mutable-repo aws-ecr-immutable-tags",
@@ -16,8 +17,11 @@ const BASELINE = [
   "naked-bucket aws-s3-tls-only",
   "open-ns kubernetes-namespace-default-deny",
   "open-sg aws-ec2-no-open-ingress",
+  "plain-http kubernetes-ingress-tls",
   "plaintext-cache aws-elasticache-encryption-at-rest",
   "plaintext-cache aws-elasticache-encryption-in-transit",
+  "plaintext-cache aws-elasticache-redis-auth",
+  "plaintext-kafka aws-msk-client-authentication",
   "plaintext-kafka aws-msk-encryption-at-rest",
   "plaintext-kafka aws-msk-encryption-in-transit",
   "public-db aws-rds-not-public",
@@ -32,6 +36,7 @@ const BASELINE = [
   "root-app kubernetes-probes",
   "root-app kubernetes-read-only-root-filesystem",
   "root-app kubernetes-run-as-non-root",
+  "weak-pab aws-s3-public-access-block-settings",
 ];
 const PRODUCTION = ["public-db aws-rds-backup-retention", "public-db aws-rds-deletion-protection", "public-db aws-rds-multi-az"];
 

@@ -42,6 +42,7 @@ describe("the fraud-platform program", () => {
       "aws-eks-secrets-encryption", "aws-eks-private-endpoint", "aws-eks-control-plane-logging", "aws-eks-node-imdsv2", "aws-ec2-imdsv2",
       "aws-secretsmanager-kms", "aws-ecr-scan-on-push", "aws-ecr-immutable-tags", "aws-ec2-no-open-ingress",
       "kubernetes-container-resources", "kubernetes-run-as-non-root", "kubernetes-image-pinned", "kubernetes-probes", "kubernetes-hpa-min-replicas",
+      "aws-iam-no-wildcards", "aws-msk-client-authentication", "aws-elasticache-redis-auth", "aws-s3-public-access-block-settings", "kubernetes-ingress-tls",
     ]) expect(seen).toContain(rule);
     // ...and the stack rules had Deployments and Namespaces to match.
     const types = new Set((await programResources("prod")).map((r) => r.type));

@@ -5,11 +5,10 @@ import { expectClean, expectOnly } from "../../test/expect";
 import { UNKNOWN } from "../../lib/values";
 
 describe("aws ec2 rules", () => {
-  it("pass a compliant launch template, data security group and load balancer rule", async () => {
+  it("pass a compliant launch template, data security group and a rule open to the callers' range only", async () => {
     await expectClean(launchTemplate());
     await expectClean(dataSecurityGroup());
-    await expectClean(loadBalancerIngressRule());
-    await expectClean(mutate(mutate(loadBalancerIngressRule(), "cidrIpv4", undefined), "cidrIpv6", "::/0"));
+    await expectClean(mutate(loadBalancerIngressRule(), "cidrIpv4", "198.51.100.0/24"));
   });
 
   it.each([
@@ -24,14 +23,12 @@ describe("aws ec2 rules", () => {
   ])("aws-ec2-no-open-ingress catches a data security group with %s = %s", (path, value) =>
     expectOnly(mutate(dataSecurityGroup(), path, value), "aws-ec2-no-open-ingress"));
 
-  it("a load balancer may face the internet on 80/443 only", async () => {
-    await expectClean(mutate(mutate(loadBalancerIngressRule(), "fromPort", 80), "toPort", 80));
-    await expectOnly(mutate(mutate(loadBalancerIngressRule(), "fromPort", 22), "toPort", 22), "aws-ec2-no-open-ingress");
-    await expectOnly(mutate(loadBalancerIngressRule(), "ipProtocol", "-1"), "aws-ec2-no-open-ingress");
+  it("exempts no group by its name or description: a rule called alb-https open to the internet is caught", async () => {
+    await expectOnly(loadBalancerIngressRule(), "aws-ec2-no-open-ingress");
+    await expectOnly(mutate(mutate(loadBalancerIngressRule(), "cidrIpv4", undefined), "cidrIpv6", "::/0"), "aws-ec2-no-open-ingress");
+    await expectOnly(mutate(mutate(loadBalancerIngressRule(), "fromPort", 80), "toPort", 80), "aws-ec2-no-open-ingress");
+    await expectOnly({ type: "aws:ec2/securityGroup:SecurityGroup", name: "public-lb", inputs: { description: "load balancer", tags: { Role: "alb" }, ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] } }, "aws-ec2-no-open-ingress");
   });
-
-  it("an open rule that is not a load balancer's is caught, even on 443", () =>
-    expectOnly({ ...loadBalancerIngressRule(), name: "api-https", inputs: { ...loadBalancerIngressRule().inputs, description: "HTTPS" } }, "aws-ec2-no-open-ingress"));
 
   it("the legacy SecurityGroupRule is covered", () =>
     expectOnly({ type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "ssh", inputs: { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-1" } }, "aws-ec2-no-open-ingress"));

@@ -1,14 +1,14 @@
 /**
- * No security group accepts traffic from the whole internet, except a load balancer on HTTP/HTTPS.
+ * No security group accepts traffic from the whole internet. There is no exemption: a name or a
+ * description says nothing about what a group protects. The API's internet-facing load balancer
+ * gets its group from the AWS Load Balancer Controller (outside this program), opened only to the
+ * ingress's `inbound-cidrs`.
  * @severity critical · @topics network · @frameworks CIS AWS 5.2, 5.3, PCI DSS 1.3
  */
 import type { ResourceRule } from "../../lib/policy";
-import { isUnknown, list, obj, peek } from "../../lib/values";
+import { list, peek } from "../../lib/values";
 
 const OPEN = new Set(["0.0.0.0/0", "::/0"]);
-const WEB_PORTS = new Set([80, 443]);
-/** How a load balancer's security group or rule is recognised: its name, description or a Role tag. */
-const LOAD_BALANCER = /(^|[^a-z])(alb|nlb|elb|lb|load-?balancer)([^a-z]|$)/i;
 
 interface Ingress {
   cidrs: unknown[];
@@ -32,27 +32,14 @@ function ingressOf(type: string, p: Record<string, unknown>): Ingress[] {
   }
 }
 
-function looksLikeLoadBalancer(name: string, p: Record<string, unknown>): boolean {
-  const tags = obj(peek(p, "tags"));
-  return [name, peek(p, "name"), peek(p, "description"), peek(tags, "Role"), peek(tags, "Name")].some(
-    (v) => typeof v === "string" && !isUnknown(v) && LOAD_BALANCER.test(v),
-  );
-}
-
-const onlyWebPorts = (r: Ingress) =>
-  (r.protocol === "tcp" || r.protocol === "6") && typeof r.from === "number" && r.from === r.to && WEB_PORTS.has(r.from);
-
 export const ec2NoOpenIngress: ResourceRule = {
   name: "aws-ec2-no-open-ingress",
-  description: "Security groups do not allow ingress from 0.0.0.0/0 or ::/0, except a load balancer's on TCP 80/443.",
-  remediation: "allow the specific security group (sourceSecurityGroupId / referencedSecurityGroupId) or the VPC CIDR instead; only the load balancer's group may face the internet, on 443 (and 80 to redirect).",
+  description: "Security groups do not allow ingress from 0.0.0.0/0 or ::/0.",
+  remediation: "allow the specific security group (sourceSecurityGroupId / referencedSecurityGroupId), the VPC CIDR or the callers' ranges instead; an internet-facing load balancer gets its group from the load balancer controller, limited by the ingress's inbound-cidrs.",
   severity: "critical",
   types: ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
-  check: (p, args) => {
-    const lb = looksLikeLoadBalancer(args.name, p);
-    return ingressOf(args.type, p)
+  check: (p, args) =>
+    ingressOf(args.type, p)
       .filter((r) => r.cidrs.some((c) => typeof c === "string" && OPEN.has(c)))
-      .filter((r) => !(lb && onlyWebPorts(r)))
-      .map((r) => `ingress from ${r.cidrs.filter((c) => typeof c === "string" && OPEN.has(c)).join(", ")} on ${String(r.protocol)} ${String(r.from)}-${String(r.to)}${lb ? " (a load balancer may only open TCP 80 and 443)" : ""}.`);
-  },
+      .map((r) => `ingress from ${r.cidrs.filter((c) => typeof c === "string" && OPEN.has(c)).join(", ")} on ${String(r.protocol)} ${String(r.from)}-${String(r.to)}.`),
 };

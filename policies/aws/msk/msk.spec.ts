@@ -12,5 +12,8 @@ describe("aws msk rules", () => {
     ["aws-msk-encryption-at-rest", "encryptionInfo.encryptionAtRestKmsKeyArn", undefined],
     ["aws-msk-encryption-in-transit", "encryptionInfo.encryptionInTransit.clientBroker", "TLS_PLAINTEXT"],
     ["aws-msk-encryption-in-transit", "encryptionInfo.encryptionInTransit.inCluster", false],
+    ["aws-msk-client-authentication", "clientAuthentication.unauthenticated", true],
+    ["aws-msk-client-authentication", "clientAuthentication.sasl.iam", false],
+    ["aws-msk-client-authentication", "clientAuthentication", undefined],
   ])("%s catches %s = %s", (policy, path, value) => expectOnly(mutate(mskCluster(), path, value), policy));
 });

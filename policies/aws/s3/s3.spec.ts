@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeStack, type EngineResource } from "../../test/analyzer";
-import { bucketSet, KEY_ARN } from "../../test/fixtures/aws";
+import { bucketSet, foreignPublicAccessBlock, KEY_ARN } from "../../test/fixtures/aws";
+import { expectClean, expectOnly } from "../../test/expect";
 import { mutate } from "../../test/fixtures/mutate";
 import { UNKNOWN } from "../../lib/values";
 import { deniesInsecureTransport } from "./tls-only";
@@ -25,7 +26,6 @@ describe("aws s3 stack rules", () => {
   it.each([
     ["aws-s3-bucket-sse-kms", "bucketServerSideEncryptionConfiguration", "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256"],
     ["aws-s3-bucket-sse-kms", "bucketServerSideEncryptionConfiguration", "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", undefined],
-    ["aws-s3-public-access-block", "bucketPublicAccessBlock", "restrictPublicBuckets", false],
     ["aws-s3-tls-only", "bucketPolicy", "policy", JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject" }] })],
   ])("%s flags a %s with %s = %s", async (policy, type, path, value) => {
     const msgs = await analyzeStack(replace(bucketSet(), type, (r) => mutate(r, path, value)));
@@ -67,5 +67,24 @@ describe("aws s3 stack rules", () => {
     expect(deniesInsecureTransport(st({ Principal: { AWS: "arn:aws:iam::1:root" } }))).toBe(false);
     expect(deniesInsecureTransport(st({ Condition: { Bool: { "aws:SecureTransport": "true" } } }))).toBe(false);
     expect(deniesInsecureTransport("not json")).toBe(false);
+  });
+});
+
+describe("aws s3 resource rules", () => {
+  it("pass a public access block with the four flags on, even for a bucket outside the program", async () => {
+    await expectClean(foreignPublicAccessBlock());
+    await expectClean(bucketSet().find((r) => r.type.includes("bucketPublicAccessBlock"))!);
+  });
+
+  it.each(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])("aws-s3-public-access-block-settings catches %s false or absent", async (flag) => {
+    await expectOnly(mutate(foreignPublicAccessBlock(), flag, false), "aws-s3-public-access-block-settings", new RegExp(`${flag} is not true`));
+    await expectOnly(mutate(foreignPublicAccessBlock(), flag, undefined), "aws-s3-public-access-block-settings");
+  });
+
+  it("a flag unknown in preview is not reported", () => expectClean(mutate(foreignPublicAccessBlock(), "blockPublicAcls", UNKNOWN)));
+
+  it("the stack rule only asks that a block exists: a weak block is reported once, by the resource rule", async () => {
+    const weak = bucketSet().map((r) => (r.type.includes("bucketPublicAccessBlock") ? mutate(r, "restrictPublicBuckets", false) : r));
+    expect(await analyzeStack(weak)).toEqual([]);
   });
 });
