@@ -16,7 +16,7 @@ import { openRegistry } from "../registry/open";
 import { postgresClient } from "../store/sql";
 import { testVersionFiles } from "../testing/model-fixtures";
 import { Load, type PhaseCounts } from "./load";
-import { PostgresServer, RedisServer } from "./servers";
+import { PostgresServer, RedisServer } from "../testing/servers";
 
 const RATE = Number(process.env.FAULTS_RATE ?? 300);
 const API_KEY = "faults-key-0123456789abcdef";

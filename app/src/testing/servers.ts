@@ -5,7 +5,7 @@
  * as the `postgres` user the Debian package creates (runuser), in a dir that user owns.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -104,6 +104,16 @@ export class RedisServer {
   }
 }
 
+/** Whether the PostgreSQL server binaries are installed (Debian layout). */
+export function postgresInstalled(): boolean {
+  try {
+    postgresBin();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The newest installed PostgreSQL's bin dir (Debian: /usr/lib/postgresql/<major>/bin). */
 function postgresBin(): string {
   const root = "/usr/lib/postgresql";
@@ -121,13 +131,20 @@ export class PostgresServer {
 
   private constructor(readonly port: number) {}
 
-  static async start(): Promise<PostgresServer> {
+  /** `passwordUsers`: roles that must log in with a password (scram-sha-256); the rest are trusted. */
+  static async start(opts: { passwordUsers?: readonly string[] } = {}): Promise<PostgresServer> {
     const s = new PostgresServer(await freePort());
     if (s.asRoot) {
       const { uid, gid } = idsOf("postgres");
       chownSync(s.root, uid, gid);
     }
     s.run("initdb", ["-D", s.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
+    if (opts.passwordUsers?.length) {
+      // the first matching line applies: these before initdb's trust lines
+      const hba = join(s.data, "pg_hba.conf");
+      const lines = opts.passwordUsers.map((u) => `host all ${u} 127.0.0.1/32 scram-sha-256\n`).join("");
+      writeFileSync(hba, lines + readFileSync(hba, "utf8"));
+    }
     await s.start();
     return s;
   }
