@@ -231,8 +231,24 @@ describe("identity", () => {
     const trainer = JSON.stringify(policyFor(run, "trainer"));
     expect(trainer).toContain(`${bucketArn}/*`);
     expect(trainer).toContain("s3:PutObject");
-    expect(trainer).toContain(dbSecret);
     expect(trainer).not.toContain("kafka-cluster");
+  });
+
+  it("each workload reads its own database role's secret; only the API pods (their migration init container) the master's", () => {
+    const run = prod();
+    const master = one(run, T.db).state.masterUserSecrets[0].secretArn;
+    const secretArn = (purpose: string) => one(run, "aws:secretsmanager/secret:Secret", `db-roles-${purpose}`).state.arn;
+    const [api, worker, trainer] = ["api", "worker", "trainer"].map((w) => JSON.stringify(policyFor(run, w)));
+    expect(api).toContain(master);
+    expect(api).toContain(secretArn("api"));
+    expect(worker).toContain(secretArn("api"));
+    expect(trainer).toContain(secretArn("trainer"));
+    expect(trainer).not.toContain(master);
+    for (const serving of [api, worker]) expect(serving).not.toContain(secretArn("trainer"));
+    expect(trainer).not.toContain(secretArn("api"));
+    for (const purpose of ["api", "trainer"]) {
+      expect(one(run, "aws:secretsmanager/secret:Secret", `db-roles-${purpose}`).inputs.kmsKeyId).toBe(keyArn(run, "secrets"));
+    }
   });
 });
 
@@ -249,7 +265,7 @@ describe("stack outputs", () => {
       redisEndpoint: expect.stringMatching(/:6379$/),
       databaseEndpoint: expect.stringMatching(/\.rds\.amazonaws\.com:5432$/),
     });
-    expect(Object.keys(o.secretArns).sort()).toEqual(["apiKeys", "connection", "database", "redisAuth"]);
+    expect(Object.keys(o.secretArns).sort()).toEqual(["apiKeys", "connection", "database", "databaseApi", "databaseTrainer", "redisAuth"]);
     for (const arn of Object.values(o.secretArns)) expect(arn).toMatch(/^arn:aws:secretsmanager:/);
   });
 });

@@ -20,7 +20,10 @@ export interface WorkloadRolesArgs {
   readonly secretArns: {
     readonly apiKeys: pulumi.Input<string>;
     readonly redisAuth: pulumi.Input<string>;
+    /** RDS master secret: the migration, an init container of the API pods (same service account). */
     readonly database: pulumi.Input<string>;
+    readonly databaseApi: pulumi.Input<string>;
+    readonly databaseTrainer: pulumi.Input<string>;
   };
 }
 
@@ -43,14 +46,14 @@ export class WorkloadRoles extends pulumi.ComponentResource {
         kafka: kafkaArns(cluster, Object.values(TOPICS), [CONSUMER_GROUP_PATTERN]),
       }));
     const s = args.secretArns;
-    const serving = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database]).apply(([a, ...secrets]) => servingPolicy(a, secrets));
-    const training = pulumi.all([arns, s.database]).apply(([a, db]) => trainerPolicy(a, [db]));
+    const serving = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database, s.databaseApi]).apply(([a, ...secrets]) => servingPolicy(a, secrets));
+    const training = pulumi.all([arns, s.databaseTrainer]).apply(([a, db]) => trainerPolicy(a, [db]));
     const role = (id: string, sa: { namespace: string; name: string }, policy: pulumi.Output<PolicyDocument>, description: string) =>
       new IrsaRole(`${name}-${id}`, { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description }, { parent: this }).roleArn;
 
     this.api = role("api", SERVICE_ACCOUNTS.api, serving, "fraud API: read models and its secrets, use the fraud topics");
     this.worker = role("worker", SERVICE_ACCOUNTS.worker, serving, "stream worker: read models and its secrets, use the fraud topics");
-    this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read the database secret");
+    this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read its database role's secret");
     this.registerOutputs({ api: this.api, worker: this.worker, trainer: this.trainer });
   }
 }
