@@ -184,6 +184,15 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     }
   });
 
+  it("takes an API pod out of the load balancer before signalling it, and leaves it time to drain", () => {
+    const pod = find("Deployment", "fraud-api").spec.template.spec;
+    const sleep = pod.containers[0].lifecycle.preStop.sleep.seconds;
+    const attributes = find("Ingress", "fraud-api").metadata.annotations["alb.ingress.kubernetes.io/target-group-attributes"];
+    const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes)![1]);
+    expect(sleep).toBeGreaterThan(delay);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep + API_DRAIN_SECONDS);
+  });
+
   it("autoscales each Deployment and protects it with a disruption budget", () => {
     const deployments = objects().filter((o) => o.kind === "Deployment");
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(["fraud-api", "fraud-worker"]);
