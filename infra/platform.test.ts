@@ -251,15 +251,34 @@ describe("identity", () => {
     expect(api).not.toContain(clusterArn);
     expect(api).not.toContain("s3:PutObject");
     const worker = JSON.stringify(policyFor(run, "worker"));
-    for (const arn of [bucketArn, clusterArn, dbSecret, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(worker).toContain(arn);
+    for (const arn of [bucketArn, clusterArn, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(worker).toContain(arn);
     expect(worker).not.toContain(apiKeys);
     expect(worker).not.toContain("s3:PutObject");
     expect(roleFor(run, "api").state.arn).not.toBe(roleFor(run, "worker").state.arn);
     const trainer = JSON.stringify(policyFor(run, "trainer"));
     expect(trainer).toContain(`${bucketArn}/*`);
     expect(trainer).toContain("s3:PutObject");
-    expect(trainer).toContain(dbSecret);
     expect(trainer).not.toContain("kafka-cluster");
+  });
+
+  it("each workload reads its own database role's secret; only the API pods (their migration init container) the master's and the trainer's", () => {
+    const run = prod();
+    const master = one(run, T.db).state.masterUserSecrets[0].secretArn;
+    const secretArn = (purpose: string) => one(run, "aws:secretsmanager/secret:Secret", `db-roles-${purpose}`).state.arn;
+    const [api, worker, trainer] = ["api", "worker", "trainer"].map((w) => JSON.stringify(policyFor(run, w)));
+    expect(api).toContain(master);
+    expect(api).toContain(secretArn("api"));
+    expect(worker).toContain(secretArn("api"));
+    expect(trainer).toContain(secretArn("trainer"));
+    expect(trainer).not.toContain(master);
+    expect(worker).not.toContain(master);
+    // the migration sets the trainer role's password from its secret
+    expect(api).toContain(secretArn("trainer"));
+    expect(worker).not.toContain(secretArn("trainer"));
+    expect(trainer).not.toContain(secretArn("api"));
+    for (const purpose of ["api", "trainer"]) {
+      expect(one(run, "aws:secretsmanager/secret:Secret", `db-roles-${purpose}`).inputs.kmsKeyId).toBe(keyArn(run, "secrets"));
+    }
   });
 });
 
@@ -276,7 +295,7 @@ describe("stack outputs", () => {
       redisEndpoint: expect.stringMatching(/:6379$/),
       databaseEndpoint: expect.stringMatching(/\.rds\.amazonaws\.com:5432$/),
     });
-    expect(Object.keys(o.secretArns).sort()).toEqual(["apiKeys", "connection", "database", "redisAuth"]);
+    expect(Object.keys(o.secretArns).sort()).toEqual(["apiKeys", "connection", "database", "databaseApi", "databaseTrainer", "redisAuth"]);
     for (const arn of Object.values(o.secretArns)) expect(arn).toMatch(/^arn:aws:secretsmanager:/);
   });
 });

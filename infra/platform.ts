@@ -10,6 +10,7 @@ import { Keys } from "./keys/keys";
 import { secretName, stackPrefix } from "./naming";
 import { Network } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
+import { DatabaseRoleSecrets } from "./secrets/database-roles";
 import { ModelBucket } from "./storage/model-bucket";
 import { ImageRegistry } from "./storage/registry";
 
@@ -56,8 +57,12 @@ export interface PlatformExports {
   readonly secretArns: {
     readonly apiKeys: pulumi.Output<string>;
     readonly redisAuth: pulumi.Output<string>;
-    /** RDS-managed master secret (JSON: username, password). */
+    /** RDS-managed master secret (JSON: username, password): the migration's. */
     readonly database: pulumi.Output<string>;
+    /** The API's and stream worker's database role (JSON: username, password). */
+    readonly databaseApi: pulumi.Output<string>;
+    /** The trainer's database role (JSON: username, password). */
+    readonly databaseTrainer: pulumi.Output<string>;
     readonly connection: pulumi.Output<string>;
   };
   readonly keyArns: Keys["arns"];
@@ -129,6 +134,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
+    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(s.project, s.stack, purpose) }, parent);
     const roles = new WorkloadRoles(
       "irsa",
       {
@@ -138,7 +144,7 @@ export class Platform extends pulumi.ComponentResource {
         objectsKeyArn: keys.arns.objects,
         secretsKeyArn: keys.arns.secrets,
         kafkaClusterArn: streaming.clusterArn,
-        secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn },
+        secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn, databaseApi: dbRoles.apiArn, databaseTrainer: dbRoles.trainerArn },
       },
       parent,
     );
@@ -167,7 +173,14 @@ export class Platform extends pulumi.ComponentResource {
       kafka: { bootstrapBrokersIam: streaming.bootstrapBrokersIam, clusterArn: streaming.clusterArn },
       redis: { host: cache.primaryEndpoint, port: cache.port },
       database: { host: database.address, port: database.port, name: database.databaseName },
-      secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn, connection: secrets.connectionArn },
+      secretArns: {
+        apiKeys: secrets.apiKeysArn,
+        redisAuth: cache.authSecretArn,
+        database: database.masterSecretArn,
+        databaseApi: dbRoles.apiArn,
+        databaseTrainer: dbRoles.trainerArn,
+        connection: secrets.connectionArn,
+      },
       keyArns: keys.arns,
     };
     this.registerOutputs({ clusterName: cluster.clusterName, vpcId: network.vpcId });

@@ -51,7 +51,8 @@ function useTopics(k: KafkaArns): Statement[] {
 }
 
 /**
- * The API: read models and its secrets (API keys, Redis AUTH, database). It never touches Kafka:
+ * The API: read models and its secrets (API keys, Redis AUTH, its database role; for its migration
+ * the master and the trainer role secrets). It never touches Kafka:
  * scoring requests arrive over HTTP, so a compromised API pod cannot read or forge the stream.
  */
 export function apiPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
@@ -59,14 +60,14 @@ export function apiPolicy(a: WorkloadArns, secretArns: readonly string[]): Polic
 }
 
 /**
- * The stream worker: read models and its secrets (Redis AUTH, database; not the API keys, it
+ * The stream worker: read models and its secrets (Redis AUTH, its database role; not the API keys, it
  * serves no HTTP clients) and produce to and consume from the fraud topics.
  */
 export function workerPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
   return policy(...readModels(a), keyUse("DecryptModels", a.objectsKeyArn, "s3", a.region, ["kms:Decrypt"]), ...readSecrets(a, secretArns), ...useTopics(a.kafka));
 }
 
-/** The trainer: read and write models, read the database secret. No Kafka. */
+/** The trainer: read and write models, read its database role secret. No Kafka. */
 export function trainerPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
   return policy(
     ...readModels(a),

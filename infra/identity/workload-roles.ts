@@ -20,7 +20,10 @@ export interface WorkloadRolesArgs {
   readonly secretArns: {
     readonly apiKeys: pulumi.Input<string>;
     readonly redisAuth: pulumi.Input<string>;
+    /** RDS master secret: the migration, an init container of the API pods (same service account). */
     readonly database: pulumi.Input<string>;
+    readonly databaseApi: pulumi.Input<string>;
+    readonly databaseTrainer: pulumi.Input<string>;
   };
 }
 
@@ -43,16 +46,20 @@ export class WorkloadRoles extends pulumi.ComponentResource {
         kafka: kafkaArns(cluster, Object.values(TOPICS), [CONSUMER_GROUP_PATTERN]),
       }));
     const s = args.secretArns;
-    // Each workload reads only the secrets it uses: the worker never sees the API keys.
-    const api = pulumi.all([arns, s.apiKeys, s.redisAuth, s.database]).apply(([a, ...secrets]) => apiPolicy(a, secrets));
-    const worker = pulumi.all([arns, s.redisAuth, s.database]).apply(([a, ...secrets]) => workerPolicy(a, secrets));
-    const training = pulumi.all([arns, s.database]).apply(([a, db]) => trainerPolicy(a, [db]));
+    // Each workload reads only the secrets it uses: the worker never sees the API keys. The API's
+    // pods also run the migration (an init container, same service account), which connects as
+    // the master user and sets both workload roles' passwords, so the API reads those three.
+    const api = pulumi
+      .all([arns, s.apiKeys, s.redisAuth, s.databaseApi, s.database, s.databaseTrainer])
+      .apply(([a, ...secrets]) => apiPolicy(a, secrets));
+    const worker = pulumi.all([arns, s.redisAuth, s.databaseApi]).apply(([a, ...secrets]) => workerPolicy(a, secrets));
+    const training = pulumi.all([arns, s.databaseTrainer]).apply(([a, db]) => trainerPolicy(a, [db]));
     const role = (id: string, sa: { namespace: string; name: string }, policy: pulumi.Output<PolicyDocument>, description: string) =>
       new IrsaRole(`${name}-${id}`, { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description }, { parent: this }).roleArn;
 
-    this.api = role("api", SERVICE_ACCOUNTS.api, api, "fraud API: read models and its secrets; no Kafka");
+    this.api = role("api", SERVICE_ACCOUNTS.api, api, "fraud API and its migration: read models and its secrets; no Kafka");
     this.worker = role("worker", SERVICE_ACCOUNTS.worker, worker, "stream worker: read models and its secrets, use the fraud topics; not the API keys");
-    this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read the database secret");
+    this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read its database role's secret");
     this.registerOutputs({ api: this.api, worker: this.worker, trainer: this.trainer });
   }
 }

@@ -10,8 +10,19 @@ import { irsaServiceAccount } from "./service-account";
 /** Named container ports, used by probes, the Service, the ingress and the ServiceMonitor. */
 export const PORT_NAMES = { http: "http", metrics: "metrics" } as const;
 
-/** Seconds Kubernetes waits after SIGTERM: the app's drain time plus headroom for its exit. */
-export const TERMINATION_GRACE_SECONDS = API_DRAIN_SECONDS + 10;
+/**
+ * A rollout or scale-in drops no request when a pod is out of the load balancer before it stops
+ * listening. Terminating, the pod leaves the Service's endpoints; the load balancer controller then
+ * deregisters its IP, and the ALB keeps sending requests already routed (and, until the change has
+ * spread, new ones) for up to the deregistration delay. The preStop sleep outlasts that, so SIGTERM
+ * arrives when nothing new comes; the API then keeps its listener open until requests stop
+ * arriving (app/src/api/app.ts), finishes what is in flight and writes its decision buffer
+ * (API_DRAIN_SECONDS). The grace period covers the sleep and the drain, then SIGKILL.
+ */
+export const DEREGISTRATION_DELAY_SECONDS = 15;
+export const PRESTOP_SLEEP_SECONDS = DEREGISTRATION_DELAY_SECONDS + 5;
+/** Counted from the start of termination (the preStop sleep included), plus headroom for the exit. */
+export const TERMINATION_GRACE_SECONDS = PRESTOP_SLEEP_SECONDS + API_DRAIN_SECONDS + 10;
 
 /**
  * `image`: the API image (it also holds the worker and the migrations). `roleArn`: reads the model
@@ -89,6 +100,8 @@ export class FraudApi extends pulumi.ComponentResource {
       resources: s.api.resources,
       ports: servingPorts(),
       ...servingProbes(PORT_NAMES.http, HTTP_PATHS.servingReadiness),
+      // the kubelet's own sleep: the image needs no shell or sleep binary
+      lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
     });
 
     this.workload = new ScaledDeployment(`${name}-workload`, {

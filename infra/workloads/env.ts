@@ -32,8 +32,12 @@ export interface DataStoreEndpoints {
   readonly secretArns: {
     readonly apiKeys: pulumi.Input<string>;
     readonly redisAuth: pulumi.Input<string>;
-    /** RDS-managed master secret. */
+    /** RDS-managed master secret: migrations only. */
     readonly database: pulumi.Input<string>;
+    /** The serving workloads' own database role. */
+    readonly databaseApi: pulumi.Input<string>;
+    /** The trainer's own database role. */
+    readonly databaseTrainer: pulumi.Input<string>;
   };
 }
 
@@ -43,14 +47,14 @@ export const MODEL_PREFIX = "models";
 export const modelRegistryUrl = (bucket: pulumi.Input<string>): pulumi.Output<string> =>
   pulumi.interpolate`s3://${bucket}/${MODEL_PREFIX}`;
 
-/** What every process needs to reach PostgreSQL: TLS on, password fetched from the secret at start. */
-function databaseEnv(d: DataStoreEndpoints): EnvValues {
+/** What every process needs to reach PostgreSQL: TLS on, logging in as the role in `secretArn`. */
+function databaseEnv(d: DataStoreEndpoints, secretArn: pulumi.Input<string>): EnvValues {
   return {
     [ENV.databaseHost]: d.databaseHost,
     [ENV.databasePort]: pulumi.output(d.databasePort ?? 5432).apply(String),
     [ENV.databaseName]: d.databaseName,
     [ENV.databaseTls]: "true",
-    [ENV.databaseSecretArn]: d.secretArns.database,
+    [ENV.databaseSecretArn]: secretArn,
   };
 }
 
@@ -74,7 +78,7 @@ function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
     [ENV.redisUrl]: pulumi.interpolate`rediss://${d.redisHost}:${d.redisPort ?? 6379}`,
     [ENV.redisTls]: "true",
     [ENV.redisAuthSecretArn]: d.secretArns.redisAuth,
-    ...databaseEnv(d),
+    ...databaseEnv(d, d.secretArns.databaseApi),
     [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
     [ENV.modelPollSeconds]: String(s.api.modelPollSeconds),
     [ENV.shutdownDrainSeconds]: String(API_DRAIN_SECONDS),
@@ -98,9 +102,15 @@ export function workerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues
   };
 }
 
-/** Migrations need only the database. */
+/** Migrations need only the database: as the master user, creating the workloads' roles from their secrets. */
 export function migrateEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
-  return { [ENV.logLevel]: s.logLevel, [ENV.awsRegion]: d.region, ...databaseEnv(d) };
+  return {
+    [ENV.logLevel]: s.logLevel,
+    [ENV.awsRegion]: d.region,
+    ...databaseEnv(d, d.secretArns.database),
+    [ENV.databaseApiRoleSecretArn]: d.secretArns.databaseApi,
+    [ENV.databaseTrainerRoleSecretArn]: d.secretArns.databaseTrainer,
+  };
 }
 
 /** The trainer reads labelled transactions from PostgreSQL and publishes models to the registry. */
@@ -108,7 +118,7 @@ export function trainerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValue
   return {
     [ENV.logLevel]: s.logLevel,
     [ENV.awsRegion]: d.region,
-    ...databaseEnv(d),
+    ...databaseEnv(d, d.secretArns.databaseTrainer),
     [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
     ...featureEnv(s),
   };

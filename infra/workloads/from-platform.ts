@@ -21,7 +21,13 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings): W
       databaseName: p.database.name,
       kafkaBrokers: p.kafka.bootstrapBrokersIam,
       modelBucket: p.modelBucket.name,
-      secretArns: { apiKeys: p.secretArns.apiKeys, redisAuth: p.secretArns.redisAuth, database: p.secretArns.database },
+      secretArns: {
+        apiKeys: p.secretArns.apiKeys,
+        redisAuth: p.secretArns.redisAuth,
+        database: p.secretArns.database,
+        databaseApi: p.secretArns.databaseApi,
+        databaseTrainer: p.secretArns.databaseTrainer,
+      },
     },
   };
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { API_DRAIN_SECONDS, HTTP_PATHS } from "../../app/src/config/deploy-contract";
+import { HTTP_PATHS } from "../../app/src/config/deploy-contract";
 import type { IngressSettings } from "../../stacks/workloads";
-import { PORT_NAMES } from "./api";
+import { DEREGISTRATION_DELAY_SECONDS, PORT_NAMES } from "./api";
 import { WORKLOAD_NAMES, workloadLabels } from "./names";
 
 /** TLS 1.3 and 1.2 with forward-secret ciphers only. */
@@ -28,8 +28,8 @@ export function albAnnotations(s: IngressSettings, certificateArn: string): Reco
     [`${A}/healthcheck-path`]: HTTP_PATHS.servingReadiness,
     [`${A}/healthcheck-port`]: "traffic-port",
     [`${A}/success-codes`]: "200",
-    // Deregistration lasts as long as the app drains after SIGTERM: no request is cut mid-flight.
-    [`${A}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`,
+    // shorter than the pods' preStop sleep: the target is gone before the app is signalled (api.ts)
+    [`${A}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
     [`${A}/actions.${BLOCK_METRICS_ACTION}`]: JSON.stringify({
       type: "fixed-response",
       fixedResponseConfig: { contentType: "text/plain", statusCode: "404", messageBody: "not found" },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { API_DRAIN_SECONDS } from "../../app/src/config/deploy-contract";
+import { DEREGISTRATION_DELAY_SECONDS } from "./api";
 import { parseWorkloadSettings } from "../../stacks/workloads";
 import { BLOCK_METRICS_ACTION, albAnnotations, apiUrl, SSL_POLICY } from "./ingress";
 import { loadBalancerControllerValues } from "./lb-controller";
@@ -60,7 +60,7 @@ describe("ingress", () => {
     expect(a).not.toHaveProperty("alb.ingress.kubernetes.io/ssl-redirect");
     expect(a["alb.ingress.kubernetes.io/ssl-policy"]).toBe(SSL_POLICY);
     expect(a["alb.ingress.kubernetes.io/inbound-cidrs"]).toBe("198.51.100.0/24");
-    expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(`deregistration_delay.timeout_seconds=${API_DRAIN_SECONDS}`);
+    expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(`deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`);
     expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("https://k8s-x.elb.amazonaws.com");
     expect(JSON.parse(a[`alb.ingress.kubernetes.io/actions.${BLOCK_METRICS_ACTION}`])).toEqual({
       type: "fixed-response",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { parseWorkloadSettings } from "../../stacks/workloads";
+import { Metrics } from "../../app/src/api/metrics";
 import { alertRuleGroups } from "./alerts";
 import { fraudDashboard } from "./dashboard";
 
@@ -29,6 +30,22 @@ describe("alert rules", () => {
     expect(byName("FraudTrainerFailed").expr).toMatch(/kube_job_status_failed\{namespace="fraud-training", job_name=~"fraud-trainer-\.\*"\} > 0/);
     expect(byName("FraudTrainerLate").expr).toMatch(/kube_cronjob_status_last_successful_time[^]*> 720000/);
     for (const r of rules) expect(["critical", "warning"]).toContain(r.labels.severity);
+  });
+
+  it("fire on decisions answered but not in the decisions table: dead-lettered, refused everywhere, unwritten at shutdown", () => {
+    expect(byName("FraudDecisionsDeadLettered").expr).toBe('(sum(increase(fraud_decisions_dead_lettered_total{namespace="fraud-serving", to="table"}[15m]))) > 0');
+    expect(byName("FraudDecisionsDeadLetterRefused")).toMatchObject({ expr: expect.stringContaining('to="log"'), labels: { severity: "critical" } });
+    const unwritten = byName("FraudDecisionsUnwritten");
+    expect(unwritten.expr).toContain("increase(fraud_decisions_unwritten_total{namespace=\"fraud-serving\"}[1h])");
+    expect(unwritten.expr).toContain("and on (namespace, pod) kube_pod_deletion_timestamp");
+    expect(unwritten.labels.severity).toBe("critical");
+  });
+
+  it("use only fraud_* metrics the app registers", async () => {
+    const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
+    for (const r of rules) {
+      for (const name of r.expr.match(/fraud_[a-z_]+/g) ?? []) expect(registered.has(name.replace(/_bucket$/, "")), `${r.alert}: ${name}`).toBe(true);
+    }
   });
 
   it("form a valid PrometheusRule", () => {

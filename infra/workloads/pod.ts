@@ -76,6 +76,7 @@ export interface ContainerSpec {
   readonly livenessProbe?: k8s.types.input.core.v1.Probe;
   readonly readinessProbe?: k8s.types.input.core.v1.Probe;
   readonly startupProbe?: k8s.types.input.core.v1.Probe;
+  readonly lifecycle?: k8s.types.input.core.v1.Lifecycle;
 }
 
 /** A container with the shared hardening, the writable /tmp and the contract's env applied. */
@@ -92,6 +93,7 @@ export function hardenedContainer(spec: ContainerSpec): Container {
     livenessProbe: spec.livenessProbe,
     readinessProbe: spec.readinessProbe,
     startupProbe: spec.startupProbe,
+    lifecycle: spec.lifecycle,
     securityContext: containerSecurityContext(),
     volumeMounts: [{ name: TMP.name, mountPath: TMP.mountPath }],
   };

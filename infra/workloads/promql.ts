@@ -25,6 +25,12 @@ export const PROMQL = {
   decisionBuffer: `max by (pod) (fraud_decision_buffer_size{${serving}})`,
   featureBackfill: `max by (pod) (fraud_feature_backfill_size{${serving}})`,
   featureBackfillDropped: `sum(increase(fraud_feature_backfill_dropped_total{${serving}}[15m]))`,
+  /** Decisions PostgreSQL refused, by where they went: `table` (decisions_dead_letter) or `log` (only the log line). */
+  decisionsDeadLettered: (to: "table" | "log") => `sum(increase(fraud_decisions_dead_lettered_total{${serving}, to="${to}"}[15m]))`,
+  /** Logged as "decision not written" at shutdown; only seen when a scrape lands between that and the exit. */
+  decisionsUnwritten: `sum(increase(fraud_decisions_unwritten_total{${serving}}[1h]))`,
+  /** A pod shutting down (deletion requested) that still holds decisions PostgreSQL has not taken: they are at risk. */
+  terminatingWithBuffer: `max by (namespace, pod) (fraud_decision_buffer_size{${serving}}) > 0 and on (namespace, pod) kube_pod_deletion_timestamp{${serving}}`,
   availableReplicas: `kube_deployment_status_replicas_available{${serving}, deployment=~"${WORKLOAD_NAMES.api}|${WORKLOAD_NAMES.worker}"}`,
   trainerSecondsSinceSuccess: `time() - max(kube_cronjob_status_last_successful_time{${trainerCron}})`,
   /** Jobs that gave up: failed pods, none active, no success (a retry that later succeeds does not count). */

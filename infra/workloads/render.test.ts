@@ -156,6 +156,23 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(api.initContainers.map((c: any) => c.command)).toEqual([COMMANDS.migrate]);
   });
 
+  it("logs each workload in to PostgreSQL as its own role; the migration as the master user, creating the roles", () => {
+    const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    const { secretArns } = run().outputs;
+    const api = find("Deployment", "fraud-api").spec.template.spec;
+    const worker = find("Deployment", "fraud-worker").spec.template.spec.containers[0];
+    const trainer = find("CronJob", "fraud-trainer", NAMESPACES.training).spec.jobTemplate.spec.template.spec.containers[0];
+    expect(envOf(api.containers[0])[ENV.databaseSecretArn]).toBe(secretArns.databaseApi);
+    expect(envOf(worker)[ENV.databaseSecretArn]).toBe(secretArns.databaseApi);
+    expect(envOf(trainer)[ENV.databaseSecretArn]).toBe(secretArns.databaseTrainer);
+    expect(envOf(api.initContainers[0])).toMatchObject({
+      [ENV.databaseSecretArn]: secretArns.database,
+      [ENV.databaseApiRoleSecretArn]: secretArns.databaseApi,
+      [ENV.databaseTrainerRoleSecretArn]: secretArns.databaseTrainer,
+    });
+    for (const c of [api.containers[0], worker, trainer]) expect(envOf(c)[ENV.databaseApiRoleSecretArn]).toBeUndefined();
+  });
+
   it("probes, rolls out and terminates the API and the worker safely", () => {
     // The API is probed where it serves traffic, with the readiness that survives a data-store
     // outage; the worker serves its probes on the metrics port only (app/src/worker/main.ts).
@@ -173,6 +190,15 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: settings.zoneSpread });
       expect(find("Deployment", "fraud-worker").spec.template.spec.containers[0].command).toEqual(COMMANDS.worker);
     }
+  });
+
+  it("takes an API pod out of the load balancer before signalling it, and leaves it time to drain", () => {
+    const pod = find("Deployment", "fraud-api").spec.template.spec;
+    const sleep = pod.containers[0].lifecycle.preStop.sleep.seconds;
+    const attributes = find("Ingress", "fraud-api").metadata.annotations["alb.ingress.kubernetes.io/target-group-attributes"];
+    const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes)![1]);
+    expect(sleep).toBeGreaterThan(delay);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep + API_DRAIN_SECONDS);
   });
 
   it("autoscales each Deployment and protects it with a disruption budget", () => {

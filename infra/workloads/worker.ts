@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
-import { PORT_NAMES, TERMINATION_GRACE_SECONDS, servingProbes } from "./api";
+import { API_DRAIN_SECONDS, COMMANDS, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
+import { PORT_NAMES, servingProbes } from "./api";
 import { workerEnv, type WorkloadArgs } from "./env";
 import { SERVICE_ACCOUNTS, WORKLOAD_NAMES, selectorOf, workloadLabels } from "./names";
 import { hardenedContainer, hardenedPodSpec } from "./pod";
@@ -52,8 +52,9 @@ export class StreamWorker extends pulumi.ComponentResource {
           ports: [{ name: PORT_NAMES.metrics, containerPort: PORTS.metrics, protocol: "TCP" }],
           ...servingProbes(PORT_NAMES.metrics, HTTP_PATHS.readiness),
         })],
-        // Finish in-flight records, flush decisions and commit offsets before exiting.
-        terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+        // Finish in-flight records, flush decisions and commit offsets before exiting. No load
+        // balancer in front: no preStop wait.
+        terminationGracePeriodSeconds: API_DRAIN_SECONDS + 10,
       }),
       dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
     }, { parent: this });

@@ -1,11 +1,12 @@
 /**
  * Starts the API: runtime, first model (bootstrapped on a fresh local checkout), the HTTP server on
- * PORT and /metrics on METRICS_PORT; and stops it gracefully: stop accepting, finish in-flight
- * requests, write the decision buffer, close. Decisions still unwritten at the deadline are logged
+ * PORT and /metrics on METRICS_PORT; and stops it gracefully: keep answering until requests stop
+ * arriving, stop accepting, finish in-flight requests, write the decision buffer, close. Decisions still unwritten at the deadline are logged
  * whole (level error, msg "decision not written") so none is lost even then.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
+import { performance } from "node:perf_hooks";
 import { ApiKeys, keysFromSecret } from "./auth";
 import { ENV } from "../config/deploy-contract";
 import type { ApiConfig } from "./config";
@@ -26,6 +27,9 @@ export interface StartOptions extends Partial<RuntimeOptions> {
 
 /** A request (headers and body) not received by then is answered 408 and its connection closed. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** At shutdown, the listener closes once no request has arrived for this long (or at half the drain time). */
+export const SHUTDOWN_QUIET_MS = 1000;
 
 export interface RunningApi {
   readonly port: number;
@@ -150,6 +154,11 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
       log.info("shutting down: draining in-flight requests and the decision buffer", { inflight: api.inflight, buffered: runtime.decisions.buffered });
       api.draining = true;
       if (keyTimer) clearInterval(keyTimer);
+      // The listener stays open until requests stop arriving: a load balancer still routing here
+      // (deregistration not finished) would otherwise get connections refused. Responses now say
+      // Connection: close, so clients reconnect and land elsewhere once this target is out.
+      const quietBy = Date.now() + cfg.shutdownDrainMs / 2;
+      while ((api.inflight > 0 || performance.now() - api.lastRequestAt < SHUTDOWN_QUIET_MS) && Date.now() < quietBy) await new Promise((r) => setTimeout(r, 20));
       const closed = closeServer(server);
       while (api.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       const left = await runtime.drain(deadline);

@@ -226,7 +226,10 @@ export class Scorer {
     // scored degraded and not in the feature store yet, so the store would call it new: its
     // decision is written (or still buffered) in the decision log
     if (this.d.backfill?.has(id)) {
-      return this.d.decisions.get(id).then((stored) => stored ?? Promise.reject(new UnavailableError("the first decision for this transactionId is not readable yet", 1)));
+      return this.d.decisions.get(id).then(
+        (stored) => stored ?? Promise.reject(new UnavailableError("the first decision for this transactionId is not readable yet", 1)),
+        (err: unknown) => Promise.reject(new UnavailableError(`transaction scored before; its decision cannot be read now: ${errorMessage(err)}`, 1)),
+      );
     }
     return undefined;
   }
@@ -260,7 +263,12 @@ export class Scorer {
     const { tx, model } = e;
     if (observed?.duplicate) {
       this.d.decisions.release(1);
-      return this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS).then(
+      // Unreadable (PostgreSQL down or hung): scoring it again could answer differently, and this
+      // process cannot tell; the client retries (the stored decision is answered once readable).
+      const lookup = withTimeout(this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS), DUPLICATE_WAIT_MS, "decision log").catch((err: unknown) => {
+        throw new UnavailableError(`transaction scored before; its decision cannot be read now: ${errorMessage(err)}`, 1);
+      });
+      return lookup.then(
         (stored) =>
           // Observed before but its decision never got written (that process died): score it now,
           // with the history it saw, without counting it again.

@@ -146,6 +146,8 @@ export class Api {
   /** Requests being handled; SIGTERM waits for this to reach 0. */
   inflight = 0;
   draining = false;
+  /** performance.now() at the last request's arrival: shutdown waits for a quiet listener. */
+  lastRequestAt = 0;
   private readonly docsHtml: string;
   private readonly openapiJson: string;
 
@@ -162,6 +164,7 @@ export class Api {
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     let route = "unmatched";
+    this.lastRequestAt = started;
     this.inflight++;
     if (this.draining) res.setHeader("Connection", "close");
     res.on("close", () => {

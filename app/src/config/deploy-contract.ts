@@ -18,8 +18,11 @@ export const ENV = {
   redisTls: "REDIS_TLS",
   redisAuthSecretArn: "REDIS_AUTH_SECRET_ARN",
   databaseUrl: "DATABASE_URL",
-  /** RDS-managed master secret (JSON with username/password). */
+  /** The secret (JSON with username/password) of the role this process logs in as: its own, or the RDS-managed master's for migrations. */
   databaseSecretArn: "DATABASE_SECRET_ARN",
+  /** The migration only: the secrets of the workloads' own roles, which it creates (JSON with username/password). */
+  databaseApiRoleSecretArn: "DATABASE_API_ROLE_SECRET_ARN",
+  databaseTrainerRoleSecretArn: "DATABASE_TRAINER_ROLE_SECRET_ARN",
   databaseHost: "DATABASE_HOST",
   databasePort: "DATABASE_PORT",
   databaseName: "DATABASE_NAME",

@@ -11,8 +11,21 @@ export interface MigrationResult {
   readonly current: number;
 }
 
+/** SQLSTATEs of a schema not migrated yet: undefined_table, invalid_schema_name. */
+const NOT_CREATED = new Set(["42P01", "3F000"]);
+
 export async function migrate(sql: SqlClient, schema?: string, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
   const s = schemaPrefix(schema);
+  // Up to date: nothing to lock or create. The API starts as a role without DDL rights (the
+  // migration ran as the master user before it) and only needs to see that.
+  const applied = await sql.query<{ version: number }>(`SELECT version FROM ${s}schema_migrations`).then(
+    (r) => new Set(r.rows.map((row) => Number(row.version))),
+    (err: unknown) => {
+      if (NOT_CREATED.has((err as { code?: string }).code ?? "")) return new Set<number>();
+      throw err;
+    },
+  );
+  if (migrations.every((m) => applied.has(m.version))) return { applied: [], current: Math.max(0, ...applied) };
   return sql.transaction(async (q) => {
     // Lock before any DDL: even CREATE ... IF NOT EXISTS races on the catalog.
     await q.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`fraud-platform:migrations:${schema ?? ""}`]);

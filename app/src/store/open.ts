@@ -1,18 +1,22 @@
 /** Opens the decision database the configuration names: PostgreSQL (RDS) or embedded PGlite. */
 import type { PoolConfig } from "pg";
-import { pgConnectionConfig, type DatabaseSettings, type PostgresSettings } from "../config/database";
+import { INVALID_PASSWORD, rotatingConnectionConfig, type DatabaseSettings, type PostgresSettings, type SecretPassword } from "../config/database";
 import type { SecretReader } from "../config/secrets";
 import type { Logger } from "../api/log";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
 
-export async function poolConfig(db: PostgresSettings, readSecret: SecretReader): Promise<PoolConfig> {
+export async function poolConfig(db: PostgresSettings, readSecret: SecretReader): Promise<{ config: PoolConfig; credentials?: SecretPassword }> {
+  const { config, credentials } = await rotatingConnectionConfig(db, readSecret);
   return {
-    ...(await pgConnectionConfig(db, readSecret)),
-    max: 8,
-    connectionTimeoutMillis: 3000,
-    // a statement stuck on a dead connection must fail so the write-behind queue can retry
-    query_timeout: 10_000,
-    keepAlive: true,
+    credentials,
+    config: {
+      ...config,
+      max: 8,
+      connectionTimeoutMillis: 3000,
+      // a statement stuck on a dead connection must fail so the write-behind queue can retry
+      query_timeout: 10_000,
+      keepAlive: true,
+    },
   };
 }
 
@@ -21,7 +25,11 @@ export async function openSql(db: DatabaseSettings, readSecret: SecretReader, lo
     log.info("decision log: embedded PostgreSQL (PGlite)", { dir: db.dir });
     return embeddedClient(db.dir);
   }
-  const config = await poolConfig(db, readSecret);
-  log.info("decision log: PostgreSQL", { host: config.host ?? "(from DATABASE_URL)", tls: db.tls });
-  return postgresClient(config, (err) => log.warn("postgres idle client error", { error: err.message }));
+  const { config, credentials } = await poolConfig(db, readSecret);
+  log.info("decision log: PostgreSQL", { host: config.host ?? "(from DATABASE_URL)", tls: db.tls, user: config.user ?? "(from DATABASE_URL)" });
+  return postgresClient(config, (err) => log.warn("postgres idle client error", { error: err.message }), (err) => {
+    if ((err as { code?: string }).code !== INVALID_PASSWORD || !credentials) return;
+    log.warn("PostgreSQL refused the password: reading the database secret again (rotated?)", { user: credentials.user });
+    credentials.refused();
+  });
 }

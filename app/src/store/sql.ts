@@ -22,14 +22,21 @@ export interface SqlClient extends Queryable {
   close(): Promise<void>;
 }
 
-/** PostgreSQL through a pg Pool. `onError` receives idle-client errors (a restarted server) instead of crashing. */
-export function postgresClient(config: PoolConfig, onError: (err: Error) => void = () => undefined): SqlClient {
+/**
+ * PostgreSQL through a pg Pool. `onError` receives idle-client errors (a restarted server) instead
+ * of crashing; `onFailure` every failed query or connection (the caller re-reads a refused password).
+ */
+export function postgresClient(config: PoolConfig, onError: (err: Error) => void = () => undefined, onFailure: (err: unknown) => void = () => undefined): SqlClient {
   const pool = new Pool(config);
   pool.on("error", onError);
+  const failed = (err: unknown): never => {
+    onFailure(err);
+    throw err;
+  };
   return {
-    query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params)) as unknown as { rows: R[] },
+    query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params).catch(failed)) as unknown as { rows: R[] },
     transaction: <T>(fn: (q: Queryable) => Promise<T>) =>
-      withClient(pool, async (client) => {
+      withClient(pool, failed, async (client) => {
         try {
           await client.query("BEGIN");
           const result = await fn({ query: async <R>(t: string, p?: unknown[]) => (await client.query(t, p)) as unknown as { rows: R[] } });
@@ -41,7 +48,7 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
         }
       }),
     copyIn: (statement: string, rows: string, timeoutMs: number) =>
-      withClient(pool, (client) =>
+      withClient(pool, failed, (client) =>
         new Promise<void>((resolve, reject) => {
           const stream = client.query(copyFrom(statement));
           // a COPY has no query_timeout of its own: one stuck on a dead connection must still fail
@@ -70,8 +77,8 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
  * a dropped connection emits 'error' on the client (unhandled, it would kill the process): the
  * failing statement reports it instead.
  */
-async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+async function withClient<T>(pool: Pool, failed: (err: unknown) => never, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect().catch(failed);
   let broken: Error | undefined;
   const onError = (err: Error) => (broken = err);
   client.on("error", onError);

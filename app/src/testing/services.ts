@@ -18,6 +18,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, it } from "vitest";
 import { findXgboost } from "../trainer/xgboost";
+import { postgresInstalled } from "./servers";
 
 export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379";
 export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -179,4 +180,16 @@ export function describeWithXgboost(name: string, factory: (xgboostBin: string) 
  */
 export function uniqueTestName(tag: string): string {
   return `test_${tag.replace(/[^A-Za-z0-9_]/g, "_")}_${process.pid}_${randomBytes(4).toString("hex")}`;
+}
+
+/** A PostgreSQL server of the suite's own (PostgresServer): the binaries installed, not a running server. */
+export function describeWithPostgresBinaries(name: string, factory: () => void): void {
+  const installed = postgresInstalled();
+  const probe: ServiceProbe = {
+    name: "PostgreSQL server binaries",
+    target: "/usr/lib/postgresql/*/bin",
+    available: installed,
+    reason: installed ? "" : "no /usr/lib/postgresql/*/bin (apt-get install postgresql)",
+  };
+  describeWithService(probe, name, () => factory());
 }
