@@ -7,6 +7,7 @@ import { alertRuleGroups } from "./alerts";
 import { PORT_NAMES } from "./api";
 import { DASHBOARD_LABEL, fraudDashboard } from "./dashboard";
 import { NAMESPACES } from "./names";
+import { OPERATOR_WEBHOOK_PORT } from "./network-policies";
 
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
@@ -28,6 +29,8 @@ export interface MonitoringArgs {
  */
 export function kubePrometheusStackValues(s: WorkloadSettings): Record<string, unknown> {
   return {
+    // Pinned: the monitoring namespace's network policy admits the control plane on this port only.
+    prometheusOperator: { tls: { internalPort: OPERATOR_WEBHOOK_PORT } },
     prometheus: {
       prometheusSpec: {
         retention: s.monitoring.prometheusRetention,

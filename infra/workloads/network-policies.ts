@@ -8,7 +8,7 @@ type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 /** Ports the workloads open to the data stores. */
 export const DATA_STORE_PORTS = { redis: 6379, postgres: 5432, mskIam: 9098, https: 443 } as const;
 
-/** The operator's admission webhook port in kube-prometheus-stack (`prometheusOperator.tls.internalPort`). */
+/** The operator's admission webhook port, set in the kube-prometheus-stack values (`prometheusOperator.tls.internalPort`). */
 export const OPERATOR_WEBHOOK_PORT = 10250;
 
 export interface NetworkPolicyInputs {

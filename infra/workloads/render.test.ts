@@ -327,6 +327,8 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const release = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "kube-prometheus-stack")!;
     expect(release.inputs.values.grafana.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
     expect(release.inputs.values.grafana.adminPassword).toBeUndefined();
+    // The port the monitoring namespace's network policy opens to the control plane.
+    expect(release.inputs.values.prometheusOperator.tls.internalPort).toBe(10250);
     const secret = find("Secret", "grafana-admin", settings.monitoring.namespace);
     // The whole stringData is a Pulumi secret (redacted by the harness): the password is in no plain input.
     expect(secret.stringData).toBe(SECRET);
