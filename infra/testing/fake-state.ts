@@ -190,3 +190,17 @@ function eksCluster(name: string, inputs: Record<string, any>, region: string): 
     core: { cluster: { name: clusterName }, endpoint, subnetIds: inputs.privateSubnetIds ?? [] },
   };
 }
+
+/**
+ * What a provider knows during `pulumi preview`: the inputs, and the names it generates (autonaming
+ * runs in Check, before anything is created). Ids and computed outputs (ARNs, endpoints, the EKS
+ * kubeconfig) stay unknown, so everything built from them shows as unknown, as in `pulumi preview`.
+ */
+export function previewState(input: FakeInput): { id: string; state: Record<string, any> } {
+  const { id, state } = fakeState(input);
+  if (input.type.startsWith("pulumi:providers:")) return { id, state };
+  const known: Record<string, any> = { ...input.inputs };
+  if (input.type.startsWith("kubernetes:")) known.metadata = state.metadata;
+  else if (input.inputs.name === undefined && typeof state.name === "string" && !input.type.startsWith("eks:")) known.name = state.name;
+  return { id: "", state: known };
+}

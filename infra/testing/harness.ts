@@ -34,7 +34,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { program } from "../program";
-import { ACCOUNT, fakeState, SECRET_OUTPUTS } from "./fake-state";
+import { ACCOUNT, fakeState, previewState, SECRET_OUTPUTS } from "./fake-state";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
@@ -72,7 +72,7 @@ export interface StackRun {
 }
 
 export interface RunOptions {
-  /** Run as `pulumi preview` does: outputs the mocks do not return are unknown. */
+  /** Run as `pulumi preview` does: ids and computed outputs are unknown (fake-state.ts `previewState`). */
   readonly preview?: boolean;
   /** Full config keys (`fraud-platform:cluster`, `aws:region`) replaced with these raw values. */
   readonly configOverrides?: Readonly<Record<string, string>>;
@@ -132,7 +132,7 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource: (a) => fakeState({ type: a.type, name: a.name, inputs: a.inputs, region }),
+      newResource: (a) => (preview ? previewState : fakeState)({ type: a.type, name: a.name, inputs: a.inputs, region }),
       call: (a) => {
         const result = invoke(a.token, a.inputs, region);
         if (result) return result;
