@@ -14,6 +14,10 @@ export interface StackOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   readonly apiRepositoryUrl: pulumi.Output<string>;
   readonly trainerRepositoryUrl: pulumi.Output<string>;
+  /** The API image the workloads run, by digest (`<repositoryUrl>@sha256:...`). */
+  readonly apiImage: pulumi.Output<string>;
+  /** The trainer image, by digest. */
+  readonly trainerImage: pulumi.Output<string>;
   readonly modelBucketName: pulumi.Output<string>;
   readonly mskBootstrapBrokersIam: pulumi.Output<string>;
   readonly redisEndpoint: pulumi.Output<string>;
@@ -26,7 +30,7 @@ export interface StackOutputs {
   readonly apiUrl: pulumi.Output<string | undefined>;
 }
 
-export function stackOutputs(platform: Platform, workloads: Workloads): StackOutputs {
+export function stackOutputs(platform: Platform, workloads: Workloads, images: { readonly api: pulumi.Output<string>; readonly trainer: pulumi.Output<string> }): StackOutputs {
   const p = platform.exports;
   return {
     region: p.region,
@@ -35,6 +39,8 @@ export function stackOutputs(platform: Platform, workloads: Workloads): StackOut
     kubeconfig: p.cluster.kubeconfig,
     apiRepositoryUrl: p.images.api,
     trainerRepositoryUrl: p.images.trainer,
+    apiImage: images.api,
+    trainerImage: images.trainer,
     modelBucketName: p.modelBucket.name,
     mskBootstrapBrokersIam: p.kafka.bootstrapBrokersIam,
     redisEndpoint: pulumi.interpolate`${p.redis.host}:${p.redis.port}`,

@@ -71,6 +71,12 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
   }
   if (type === "eks:index:Cluster") return { id: name, state: { ...state, ...eksCluster(name, inputs, region) } };
   if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider-id`, state };
+  if (type === "docker-build:index:Image") {
+    // What the provider reports after a push: the manifest digest and `<first tag>@<digest>`.
+    const digest = `sha256:${token(`${name}/${JSON.stringify(inputs.tags ?? [])}`, 64)}`;
+    const tag = String(inputs.tags?.[0] ?? "");
+    return { id: `${name}-${t}`, state: { ...state, digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: token(`${name}/context`, 64) } };
+  }
 
   const prefix = ID_PREFIX[type];
   let id = prefix ? `${prefix}-0${token(type + name, 16)}` : physical;

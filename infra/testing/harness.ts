@@ -53,6 +53,8 @@ export interface RecordedResource {
   /** Provider reference (`urn::id`) when one was passed explicitly. */
   readonly provider?: string;
   readonly custom: boolean;
+  /** URNs of the resources this one depends on (explicit `dependsOn` and those its inputs came from). */
+  readonly dependencies: readonly string[];
   /** True for remote components such as `eks:index:Cluster`: they have no children under mocks. */
   readonly remote: boolean;
   readonly inputs: Record<string, any>;
@@ -89,6 +91,8 @@ function invoke(token: string, args: Record<string, any>, region: string): Recor
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAEXAMPLE", id: ACCOUNT };
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { authorizationToken: "QVdTOmZha2U=", userName: "AWS", password: "fake-ecr-password", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z", id: region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     default:
@@ -162,6 +166,7 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
           parent: req.getParent() || undefined,
           provider: req.getProvider() || undefined,
           custom: req.getCustom(),
+          dependencies: req.getDependenciesList(),
           remote: req.getRemote(),
           inputs: normalize(req.getObject()?.toJavaScript() ?? {}),
           state: redact(req.getType(), normalize(resp.getObject()?.toJavaScript() ?? {})),
