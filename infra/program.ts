@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadSettings } from "../stacks/settings";
+import { Deployer } from "./deployer/deployer";
 import { AppImages, DOCKERFILES } from "./images/app-images";
+import { deployerName } from "./naming";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { Platform } from "./platform";
 import { workloadsArgs } from "./workloads/from-platform";
@@ -28,6 +30,19 @@ function sourceCommit(): string | undefined {
 export async function program(): Promise<StackOutputs> {
   const settings = loadSettings();
   const platform = new Platform(settings.project, { settings });
+  const p = platform.exports;
+  const deployer = new Deployer("deployer", {
+    ...settings.deployer,
+    name: deployerName(settings.project, settings.stack),
+    vpcId: p.vpcId,
+    privateSubnetIds: p.privateSubnetIds,
+    cluster: { name: p.cluster.name, securityGroupId: p.cluster.clusterSecurityGroupId },
+    logsKeyArn: p.keyArns.logs,
+    logRetentionDays: settings.logs.retentionDays,
+  });
+  // The first `up` of a stack (workloads.enabled=false) stops here: the cluster may be private and
+  // this machine outside the VPC; the deployer then runs the full `up` from inside (docs/deploy.md).
+  if (!settings.workloads.enabled) return stackOutputs(platform, deployer);
   const prebuilt = settings.workloads.prebuiltImages;
   const commit = sourceCommit();
   const images = prebuilt
@@ -37,10 +52,10 @@ export async function program(): Promise<StackOutputs> {
         tag: settings.workloads.imageTag,
         architecture: settings.cluster.nodes.architecture,
         images: {
-          api: { repositoryUrl: platform.exports.images.api, dockerfile: DOCKERFILES.api },
-          trainer: { repositoryUrl: platform.exports.images.trainer, dockerfile: DOCKERFILES.trainer, buildArgs: commit ? { GIT_COMMIT: commit } : undefined },
+          api: { repositoryUrl: p.images.api, dockerfile: DOCKERFILES.api },
+          trainer: { repositoryUrl: p.images.trainer, dockerfile: DOCKERFILES.trainer, buildArgs: commit ? { GIT_COMMIT: commit } : undefined },
         },
       }).refs;
-  const workloads = new Workloads("workloads", workloadsArgs(platform.exports, settings.workloads, images));
-  return stackOutputs(platform, workloads, images);
+  const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images));
+  return stackOutputs(platform, deployer, { workloads, images });
 }

@@ -106,6 +106,11 @@ export interface PrebuiltImages {
 
 export interface WorkloadSettings {
   /**
+   * `false` for the very first `up` of a stack, from an admin's machine: network, cluster, data
+   * stores and the deployer only, nothing on the cluster and no image built (docs/deploy.md).
+   */
+  readonly enabled: boolean;
+  /**
    * Tag the program pushes its images with (ECR tags are immutable; never `latest`). CI sets the
    * commit SHA. Default: derived from the sources the images are built from.
    */
@@ -170,7 +175,7 @@ export const WORKLOAD_DEFAULTS = {
     kubePrometheusStackVersion: "75.15.0",
   },
   loadBalancerControllerVersion: "1.14.0",
-} as const satisfies Omit<WorkloadSettings, "imageTag" | "prebuiltImages">;
+} as const satisfies Omit<WorkloadSettings, "enabled" | "imageTag" | "prebuiltImages">;
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
@@ -319,6 +324,7 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
   const d = WORKLOAD_DEFAULTS;
   const api = s.section("api");
   return {
+    enabled: s.bool("enabled", true),
     imageTag: s.string("imageTag", { default: "", pattern: IMAGE_TAG, describe: 'an image tag (letters, digits, "_", ".", "-"; not "latest"), such as the commit SHA' }) || undefined,
     prebuiltImages: prebuiltImages(s.section("prebuiltImages")),
     logLevel: s.oneOf("logLevel", ["debug", "info", "warn", "error"] as const, d.logLevel),

