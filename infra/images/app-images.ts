@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
@@ -45,11 +46,14 @@ export class AppImages extends pulumi.ComponentResource {
     const build = (key: string, spec: ImageSpec): pulumi.Output<string> => {
       const tag = args.tag ?? sourceTag(args.contextDir, [spec.dockerfile, ...BUILD_SOURCES], { ...spec.buildArgs, platform });
       const repo = pulumi.output(spec.repositoryUrl);
+      // Relative to the program's directory (where `pulumi up` runs): an absolute path would differ
+      // between an admin's checkout and each CI run's, and the difference alone would rebuild.
+      const context = path.relative(process.cwd(), args.contextDir) || ".";
       const image = new dockerBuild.Image(
         `${name}-${key}`,
         {
-          context: { location: args.contextDir },
-          dockerfile: { location: `${args.contextDir}/${spec.dockerfile}` },
+          context: { location: context },
+          dockerfile: { location: path.posix.join(context, spec.dockerfile) },
           buildArgs: spec.buildArgs,
           platforms: [platform],
           tags: [pulumi.interpolate`${repo}:${tag}`],

@@ -40,7 +40,8 @@ describe("images built by the program", () => {
     for (const [key, image] of [["api", one(run, IMAGE, "-api")], ["trainer", one(run, IMAGE, "-trainer")]] as const) {
       const repo = one(run, REPO, `-${key}`);
       expect(byUrn(run, image.parent)?.type).toBe("fraud-platform:images:AppImages");
-      expect(image.inputs).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"], dockerfile: { location: expect.stringMatching(new RegExp(`/app/Dockerfile\\.${key}$`)) } });
+      // paths relative to the project directory: the same in every checkout, so no rebuild from where it runs
+      expect(image.inputs).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"], context: { location: "." }, dockerfile: { location: `app/Dockerfile.${key}` } });
       expect(image.inputs.tags).toEqual([expect.stringMatching(new RegExp(`^${repo.state.repositoryUrl}:src-[0-9a-f]{16}$`))]);
       // pushed only once its repository exists, with the account's ECR token (kept secret)
       expect(image.dependencies).toContain(repo.urn);
