@@ -17,3 +17,11 @@ export function stackPrefix(project: string, stack: string): string {
 export function secretName(project: string, stack: string, purpose: string): string {
   return `${project}/${stack}/${purpose}`;
 }
+
+/**
+ * `fraud-platform-prod-deployer`: the deploy runner's CodeBuild project (and role). The deploy
+ * workflow names it in `runs-on: codebuild-<name>-<run id>-<attempt>`; a test keeps both equal.
+ */
+export function deployerName(project: string, stack: string): string {
+  return `${stackPrefix(project, stack)}-deployer`;
+}

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform, PlatformExports } from "./platform";
+import type { Deployer } from "./deployer/deployer";
 import type { Workloads } from "./workloads/workloads";
 
 /**
@@ -14,6 +15,14 @@ export interface StackOutputs {
   readonly kubeconfig: pulumi.Output<string>;
   readonly apiRepositoryUrl: pulumi.Output<string>;
   readonly trainerRepositoryUrl: pulumi.Output<string>;
+  /** The API image the workloads run, by digest (`<repositoryUrl>@sha256:...`); absent while workloads.enabled is false. */
+  readonly apiImage?: pulumi.Output<string>;
+  /** The trainer image, by digest. */
+  readonly trainerImage?: pulumi.Output<string>;
+  /** The deploy runner's CodeBuild project (the deploy job's `runs-on: codebuild-<project>-...`). */
+  readonly deployerProject: pulumi.Output<string>;
+  /** Its role: what the deploy job's `pulumi up` runs as. */
+  readonly deployerRoleArn: pulumi.Output<string>;
   readonly modelBucketName: pulumi.Output<string>;
   readonly mskBootstrapBrokersIam: pulumi.Output<string>;
   readonly redisEndpoint: pulumi.Output<string>;
@@ -22,13 +31,19 @@ export interface StackOutputs {
   readonly secretArns: pulumi.Output<pulumi.Unwrap<PlatformExports["secretArns"]>>;
   /** IRSA role ARNs by workload: api, worker, trainer. */
   readonly roleArns: pulumi.Output<pulumi.Unwrap<PlatformExports["roleArns"]>>;
-  /** The fraud API's URL, always `https://`; set once the load balancer exists. */
-  readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The fraud API's URL, always `https://`; set once the load balancer exists (absent while workloads.enabled is false). */
+  readonly apiUrl?: pulumi.Output<string | undefined>;
   /** The self-signed certificate to trust (`curl --cacert`) in a stack without `certificateArn`; undefined otherwise. */
-  readonly apiCertificatePem: pulumi.Output<string | undefined>;
+  readonly apiCertificatePem?: pulumi.Output<string | undefined>;
 }
 
-export function stackOutputs(platform: Platform, workloads: Workloads): StackOutputs {
+export interface DeployedWorkloads {
+  readonly workloads: Workloads;
+  readonly images: { readonly api: pulumi.Output<string>; readonly trainer: pulumi.Output<string> };
+}
+
+/** `deployed` is absent on a stack's first `up` (workloads.enabled=false). */
+export function stackOutputs(platform: Platform, deployer: Deployer, deployed?: DeployedWorkloads): StackOutputs {
   const p = platform.exports;
   return {
     region: p.region,
@@ -37,13 +52,16 @@ export function stackOutputs(platform: Platform, workloads: Workloads): StackOut
     kubeconfig: p.cluster.kubeconfig,
     apiRepositoryUrl: p.images.api,
     trainerRepositoryUrl: p.images.trainer,
+    deployerProject: deployer.projectName,
+    deployerRoleArn: deployer.roleArn,
     modelBucketName: p.modelBucket.name,
     mskBootstrapBrokersIam: p.kafka.bootstrapBrokersIam,
     redisEndpoint: pulumi.interpolate`${p.redis.host}:${p.redis.port}`,
     databaseEndpoint: pulumi.interpolate`${p.database.host}:${p.database.port}`,
     secretArns: pulumi.output(p.secretArns),
     roleArns: pulumi.output(p.roleArns),
-    apiUrl: workloads.apiUrl,
-    apiCertificatePem: workloads.apiCertificatePem,
+    ...(deployed
+      ? { apiImage: deployed.images.api, trainerImage: deployed.images.trainer, apiUrl: deployed.workloads.apiUrl, apiCertificatePem: deployed.workloads.apiCertificatePem }
+      : {}),
   };
 }

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planEntries, planText } from "./plan";
-import { runStack, SECRET, type StackRun } from "./testing/harness";
+import { runStack, SECRET, UNKNOWN, type StackRun } from "./testing/harness";
 
 let run: StackRun;
+let preview: StackRun;
 beforeAll(async () => {
   run = await runStack("dev");
+  preview = await runStack("dev", { preview: true });
 }, 60_000);
 
 describe("offline plan", () => {
@@ -29,4 +31,18 @@ describe("offline plan", () => {
       expect(block).toContain(`\n    + ${child}\n`);
     }
   });
+
+  it("--preview: what AWS computes is [unknown], what the program or the providers' autonaming set is known", () => {
+    const entries = planEntries(preview.resources);
+    const names = (es: typeof entries) => es.map((e) => `${e.type} ${e.name}`).sort();
+    expect(names(entries)).toEqual(names(planEntries(run.resources)));
+    const db = entries.find((e) => e.type === "aws:rds/instance:Instance")!;
+    expect(db.inputs.kmsKeyId).toBe(UNKNOWN); // a key ARN: known only once the key exists
+    expect(db.inputs.instanceClass).toBe("db.t4g.micro");
+    const text = planText("dev", preview.resources, true);
+    expect(text).toMatch(/^Plan for stack dev: .*\(offline preview: ids and computed outputs \[unknown\]\)/);
+    expect(text).toContain(`kmsKeyId=${UNKNOWN}`);
+    expect(planText("dev", run.resources)).not.toContain(UNKNOWN);
+  });
 });
+

@@ -35,7 +35,7 @@ function summary(inputs: Record<string, unknown>, width = 160): string {
 }
 
 /** The resources as a tree under their components. */
-export function planText(stack: string, resources: readonly RecordedResource[]): string {
+export function planText(stack: string, resources: readonly RecordedResource[], preview = false): string {
   const children = new Map<string | undefined, RecordedResource[]>();
   const urns = new Set(resources.map((r) => r.urn));
   for (const r of resources) {
@@ -54,7 +54,8 @@ export function planText(stack: string, resources: readonly RecordedResource[]):
   const countUnder = (urn: string): number => (children.get(urn) ?? []).reduce((n, c) => n + (c.custom || c.remote ? 1 : 0) + countUnder(c.urn), 0);
   walk(undefined, 0);
   const custom = resources.filter((r) => r.custom || r.remote).length;
-  return `Plan for stack ${stack}: ${custom} resources in ${resources.length - custom} components (offline: mocked provider outputs)\n\n${lines.join("\n")}\n`;
+  const mode = preview ? "offline preview: ids and computed outputs [unknown]" : "offline: mocked provider outputs";
+  return `Plan for stack ${stack}: ${custom} resources in ${resources.length - custom} components (${mode})\n\n${lines.join("\n")}\n`;
 }
 
 export const PLAN_USAGE = `usage: npm run plan -- [--stack dev|prod] [--json] [--preview]
@@ -63,7 +64,8 @@ export const PLAN_USAGE = `usage: npm run plan -- [--stack dev|prod] [--json] [-
   --stack    dev (default) or prod
   --json     an array of { type, name, urn, parent, inputs } instead of the text form
              (run it as \`npm run --silent plan -- --json\`: without --silent npm prints a banner first)
-  --preview  evaluate in preview mode, as \`pulumi preview\` does
+  --preview  evaluate as \`pulumi preview\` does: ids and outputs computed by AWS are not known
+             yet and show as "[unknown]" (names the providers generate are known)
   --help     this text`;
 
 export type PlanArgs = { readonly help: true } | { readonly help: false; readonly stack: StackName; readonly json: boolean; readonly preview: boolean };
@@ -96,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const run = await runStack(args.stack, { preview: args.preview });
-  process.stdout.write(args.json ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(args.stack, run.resources));
+  process.stdout.write(args.json ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(args.stack, run.resources, args.preview));
 }
 
 if (require.main === module) {

@@ -1,8 +1,27 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { loadSettings } from "../stacks/settings";
+import { Deployer } from "./deployer/deployer";
+import { AppImages, DOCKERFILES } from "./images/app-images";
+import { deployerName } from "./naming";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { Platform } from "./platform";
 import { workloadsArgs } from "./workloads/from-platform";
 import { Workloads } from "./workloads/workloads";
+
+/** The repository root: the images' build context. */
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** The commit the images are built from, recorded by the trainer in each model's metadata. */
+function sourceCommit(): string | undefined {
+  if (process.env.GITHUB_SHA) return process.env.GITHUB_SHA;
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return undefined; // not a git checkout: the image records "unknown"
+  }
+}
 
 /**
  * The whole program, as a function so it can run again in one process (the offline harness runs
@@ -11,6 +30,32 @@ import { Workloads } from "./workloads/workloads";
 export async function program(): Promise<StackOutputs> {
   const settings = loadSettings();
   const platform = new Platform(settings.project, { settings });
-  const workloads = new Workloads("workloads", workloadsArgs(platform.exports, settings.workloads));
-  return stackOutputs(platform, workloads);
+  const p = platform.exports;
+  const deployer = new Deployer("deployer", {
+    ...settings.deployer,
+    name: deployerName(settings.project, settings.stack),
+    vpcId: p.vpcId,
+    privateSubnetIds: p.privateSubnetIds,
+    cluster: { name: p.cluster.name, securityGroupId: p.cluster.clusterSecurityGroupId },
+    logsKeyArn: p.keyArns.logs,
+    logRetentionDays: settings.logs.retentionDays,
+  });
+  // The first `up` of a stack (workloads.enabled=false) stops here: the cluster may be private and
+  // this machine outside the VPC; the deployer then runs the full `up` from inside (docs/deploy.md).
+  if (!settings.workloads.enabled) return stackOutputs(platform, deployer);
+  const prebuilt = settings.workloads.prebuiltImages;
+  const commit = sourceCommit();
+  const images = prebuilt
+    ? { api: pulumi.output(prebuilt.api), trainer: pulumi.output(prebuilt.trainer) }
+    : new AppImages("app", {
+        contextDir: REPO_ROOT,
+        tag: settings.workloads.imageTag,
+        architecture: settings.cluster.nodes.architecture,
+        images: {
+          api: { repositoryUrl: p.images.api, dockerfile: DOCKERFILES.api },
+          trainer: { repositoryUrl: p.images.trainer, dockerfile: DOCKERFILES.trainer, buildArgs: commit ? { GIT_COMMIT: commit } : undefined },
+        },
+      }).refs;
+  const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images));
+  return stackOutputs(platform, deployer, { workloads, images });
 }

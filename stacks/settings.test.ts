@@ -29,6 +29,14 @@ function problems(stack: StackName, changes: Record<string, unknown>): ConfigErr
 }
 
 describe("stack settings", () => {
+  it("the deployer needs a GitHub repository and a CodeConnections connection; the rest has defaults", () => {
+    expect(load("prod").deployer).toEqual({ githubRepository: "example-org/fraud-platform", connectionArn: expect.stringMatching(/^arn:aws:codeconnections:/), computeType: "BUILD_GENERAL1_MEDIUM", timeoutMinutes: 120 });
+    const found = problems("dev", { "deployer.githubRepository": "https://github.com/a/b", "deployer.connectionArn": undefined, "deployer.computeType": "HUGE" }).map((p) => p.key);
+    expect(found).toEqual(["fraud-platform:deployer.githubRepository", "fraud-platform:deployer.connectionArn", "fraud-platform:deployer.computeType"]);
+    expect(load("dev", { "workloads.enabled": false }).workloads.enabled).toBe(false);
+    expect(load("dev").workloads.enabled).toBe(true);
+  });
+
   it("dev is cheap and prod is highly available, by settings only", () => {
     const dev = load("dev");
     const prod = load("prod");

@@ -84,6 +84,21 @@ export interface DatabaseSettings {
   readonly performanceInsightsRetentionDays: number;
 }
 
+/**
+ * The deployer: a CodeBuild project inside the VPC that serves as the GitHub Actions runner of the
+ * deploy job, so `pulumi up` reaches a private EKS endpoint (docs/deploy.md).
+ */
+export interface DeployerSettings {
+  /** `owner/name` of the GitHub repository whose workflows use the runner. */
+  readonly githubRepository: string;
+  /** AWS CodeConnections connection to GitHub (created and authorized once in the console). */
+  readonly connectionArn: string;
+  /** CodeBuild compute type of a deploy run. Default BUILD_GENERAL1_MEDIUM (4 GiB, 2 vCPU). */
+  readonly computeType: "BUILD_GENERAL1_SMALL" | "BUILD_GENERAL1_MEDIUM" | "BUILD_GENERAL1_LARGE";
+  /** A deploy run is stopped after this long. Default 120. */
+  readonly timeoutMinutes: number;
+}
+
 export interface Settings {
   readonly project: string;
   readonly stack: string;
@@ -93,6 +108,7 @@ export interface Settings {
   readonly streaming: StreamingSettings;
   readonly cache: CacheSettings;
   readonly database: DatabaseSettings;
+  readonly deployer: DeployerSettings;
   readonly workloads: WorkloadSettings;
 }
 
@@ -201,6 +217,18 @@ function database(s: SectionReader): DatabaseSettings {
   };
 }
 
+const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
+
+function deployer(s: SectionReader): DeployerSettings {
+  return {
+    githubRepository: s.string("githubRepository", { pattern: GITHUB_REPOSITORY, describe: "a GitHub repository as owner/name" }),
+    connectionArn: s.string("connectionArn", { pattern: CONNECTION_ARN, describe: "a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)" }),
+    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, "BUILD_GENERAL1_MEDIUM"),
+    timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: 120 }),
+  };
+}
+
 /**
  * Reads and validates every section; throws one ConfigError listing all problems.
  * `reader` defaults to the running stack's config; tests pass one over a plain map.
@@ -216,6 +244,7 @@ export function loadSettings(reader: SettingsReader = pulumiReader(), stack: str
     streaming: streaming(reader.section("streaming")),
     cache: cache(reader.section("cache")),
     database: database(reader.section("database")),
+    deployer: deployer(reader.section("deployer")),
     workloads: loadWorkloadSettings(reader),
   };
   reader.finish();

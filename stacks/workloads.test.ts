@@ -32,7 +32,11 @@ describe("workload settings", () => {
 
   it("names the key, the value and what is allowed", () => {
     expect(problems({ imageTag: "latest" })).toMatch(/fraud-platform:workloads\.imageTag = "latest": expected .*not "latest"/);
-    expect(problems({})).toMatch(/workloads\.imageTag = \(not set\)/);
+    expect(workloadSettings({}).imageTag).toBeUndefined(); // the program derives one from the sources
+    const ref = (repo: string, hex: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-platform-dev/${repo}@sha256:${hex.repeat(64)}`;
+    expect(workloadSettings({ prebuiltImages: { api: ref("api", "a"), trainer: ref("trainer", "b") } }).prebuiltImages).toEqual({ api: ref("api", "a"), trainer: ref("trainer", "b") });
+    expect(problems({ prebuiltImages: { api: ref("api", "a") } })).toMatch(/workloads\.prebuiltImages\.trainer = \(not set\): expected set as well/);
+    expect(problems({ prebuiltImages: { api: "fraud/api:latest", trainer: ref("trainer", "b") } })).toMatch(/prebuiltImages\.api = "fraud\/api:latest": expected an ECR image by digest/);
     expect(problems({ imageTag: "a", api: { minReplicas: 0 } })).toMatch(/workloads\.api\.minReplicas = 0: expected an integer from 1 to 100/);
     expect(problems({ imageTag: "a", trainer: { schedule: "weekly" } })).toMatch(/workloads\.trainer\.schedule = "weekly": expected a 5-field cron/);
     expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);

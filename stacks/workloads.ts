@@ -112,9 +112,28 @@ export interface FeatureSettings {
   readonly labelDelayDays: number;
 }
 
+/** Images built and pushed elsewhere (CI), by digest: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>`. */
+export interface PrebuiltImages {
+  readonly api: string;
+  readonly trainer: string;
+}
+
 export interface WorkloadSettings {
-  /** Image tag deployed for the API, worker and trainer images (ECR tags are immutable; never `latest`). */
-  readonly imageTag: string;
+  /**
+   * `false` for the very first `up` of a stack, from an admin's machine: network, cluster, data
+   * stores and the deployer only, nothing on the cluster and no image built (docs/deploy.md).
+   */
+  readonly enabled: boolean;
+  /**
+   * Tag the program pushes its images with (ECR tags are immutable; never `latest`). CI sets the
+   * commit SHA. Default: derived from the sources the images are built from.
+   */
+  readonly imageTag?: string;
+  /**
+   * Run these images instead of building them: `pulumi up` then needs no Docker (PR previews, a
+   * promotion of images CI already pushed). Both or neither.
+   */
+  readonly prebuiltImages?: PrebuiltImages;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /** `DoNotSchedule` refuses to stack replicas in one zone (prod); `ScheduleAnyway` prefers not to. */
   readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
@@ -171,12 +190,14 @@ export const WORKLOAD_DEFAULTS = {
     kubePrometheusStackVersion: "75.15.0",
   },
   loadBalancerControllerVersion: "1.14.0",
-} as const satisfies Omit<WorkloadSettings, "imageTag">;
+} as const satisfies Omit<WorkloadSettings, "enabled" | "imageTag" | "prebuiltImages">;
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
 /** Docker tag grammar; `latest` is refused: ECR tags are immutable here and a moving tag defeats the deploy record. */
 const IMAGE_TAG = /^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** An ECR image by digest: what `pulumi stack output apiImage` prints. */
+const ECR_DIGEST_REF = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$/;
 const CRON = /^(\S+\s+){4}\S+$/;
 const CRON_FIELD = /^([\d*,/-]+|[A-Za-z]{3}(-[A-Za-z]{3})?)$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
@@ -302,6 +323,14 @@ function monitoring(s: SectionReader): MonitoringSettings {
   };
 }
 
+function prebuiltImages(s: SectionReader): PrebuiltImages | undefined {
+  const ref = (key: string) => s.string(key, { default: "", pattern: ECR_DIGEST_REF, describe: "an ECR image by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>)" });
+  const api = ref("api");
+  const trainer = ref("trainer");
+  if ((api === "") !== (trainer === "")) s.problem(api === "" ? "api" : "trainer", undefined, "set as well: prebuilt images are given both or not at all");
+  return api && trainer ? { api, trainer } : undefined;
+}
+
 /**
  * Reads and validates the stack's `workloads` config object (`fraud-platform:workloads`). Problems
  * are collected by the reader; `SettingsReader.finish()` reports them all at once, unknown keys included.
@@ -311,7 +340,9 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
   const d = WORKLOAD_DEFAULTS;
   const api = s.section("api");
   return {
-    imageTag: s.string("imageTag", { pattern: IMAGE_TAG, describe: 'an image tag pushed to ECR (letters, digits, "_", ".", "-"; not "latest"), set by CI' }),
+    enabled: s.bool("enabled", true),
+    imageTag: s.string("imageTag", { default: "", pattern: IMAGE_TAG, describe: 'an image tag (letters, digits, "_", ".", "-"; not "latest"), such as the commit SHA' }) || undefined,
+    prebuiltImages: prebuiltImages(s.section("prebuiltImages")),
     logLevel: s.oneOf("logLevel", ["debug", "info", "warn", "error"] as const, d.logLevel),
     zoneSpread: s.oneOf("zoneSpread", ["DoNotSchedule", "ScheduleAnyway"] as const, d.zoneSpread),
     features: features(s.section("features")),

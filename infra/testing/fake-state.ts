@@ -72,6 +72,12 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
   }
   if (type === "eks:index:Cluster") return { id: name, state: { ...state, ...eksCluster(name, inputs, region) } };
   if (type.startsWith("pulumi:providers:")) return { id: `${name}-provider-id`, state };
+  if (type === "docker-build:index:Image") {
+    // What the provider reports after a push: the manifest digest and `<first tag>@<digest>`.
+    const digest = `sha256:${token(`${name}/${JSON.stringify(inputs.tags ?? [])}`, 64)}`;
+    const tag = String(inputs.tags?.[0] ?? "");
+    return { id: `${name}-${t}`, state: { ...state, digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: token(`${name}/context`, 64) } };
+  }
 
   const prefix = ID_PREFIX[type];
   let id = prefix ? `${prefix}-0${token(type + name, 16)}` : physical;
@@ -204,4 +210,18 @@ function eksCluster(name: string, inputs: Record<string, any>, region: string): 
     instanceRoles: [],
     core: { cluster: { name: clusterName }, endpoint, subnetIds: inputs.privateSubnetIds ?? [] },
   };
+}
+
+/**
+ * What a provider knows during `pulumi preview`: the inputs, and the names it generates (autonaming
+ * runs in Check, before anything is created). Ids and computed outputs (ARNs, endpoints, the EKS
+ * kubeconfig) stay unknown, so everything built from them shows as unknown, as in `pulumi preview`.
+ */
+export function previewState(input: FakeInput): { id: string; state: Record<string, any> } {
+  const { id, state } = fakeState(input);
+  if (input.type.startsWith("pulumi:providers:")) return { id, state };
+  const known: Record<string, any> = { ...input.inputs };
+  if (input.type.startsWith("kubernetes:")) known.metadata = state.metadata;
+  else if (input.inputs.name === undefined && typeof state.name === "string" && !input.type.startsWith("eks:")) known.name = state.name;
+  return { id: "", state: known };
 }

@@ -34,7 +34,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { program } from "../program";
-import { ACCOUNT, fakeState, SECRET_OUTPUTS } from "./fake-state";
+import { ACCOUNT, fakeState, previewState, SECRET_OUTPUTS } from "./fake-state";
 
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
@@ -53,6 +53,8 @@ export interface RecordedResource {
   /** Provider reference (`urn::id`) when one was passed explicitly. */
   readonly provider?: string;
   readonly custom: boolean;
+  /** URNs of the resources this one depends on (explicit `dependsOn` and those its inputs came from). */
+  readonly dependencies: readonly string[];
   /** True for remote components such as `eks:index:Cluster`: they have no children under mocks. */
   readonly remote: boolean;
   readonly inputs: Record<string, any>;
@@ -72,7 +74,7 @@ export interface StackRun {
 }
 
 export interface RunOptions {
-  /** Run as `pulumi preview` does: outputs the mocks do not return are unknown. */
+  /** Run as `pulumi preview` does: ids and computed outputs are unknown (fake-state.ts `previewState`). */
   readonly preview?: boolean;
   /** Full config keys (`fraud-platform:cluster`, `aws:region`) replaced with these raw values. */
   readonly configOverrides?: Readonly<Record<string, string>>;
@@ -89,6 +91,8 @@ function invoke(token: string, args: Record<string, any>, region: string): Recor
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAEXAMPLE", id: ACCOUNT };
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { authorizationToken: "QVdTOmZha2U=", userName: "AWS", password: "fake-ecr-password", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z", id: region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     default:
@@ -132,7 +136,7 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource: (a) => fakeState({ type: a.type, name: a.name, inputs: a.inputs, region }),
+      newResource: (a) => (preview ? previewState : fakeState)({ type: a.type, name: a.name, inputs: a.inputs, region }),
       call: (a) => {
         const result = invoke(a.token, a.inputs, region);
         if (result) return result;
@@ -162,6 +166,7 @@ async function runOnce(stack: StackName, opts: RunOptions): Promise<StackRun> {
           parent: req.getParent() || undefined,
           provider: req.getProvider() || undefined,
           custom: req.getCustom(),
+          dependencies: req.getDependenciesList(),
           remote: req.getRemote(),
           inputs: normalize(req.getObject()?.toJavaScript() ?? {}),
           state: redact(req.getType(), normalize(resp.getObject()?.toJavaScript() ?? {})),

@@ -3,14 +3,14 @@ import type { PlatformExports } from "../platform";
 import type { WorkloadsArgs } from "./workloads";
 
 /** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
-export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings): WorkloadsArgs {
+export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, images: WorkloadsArgs["images"]): WorkloadsArgs {
   return {
     settings,
     kubeconfig: p.cluster.kubeconfig,
     cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer, nodeSecurityGroupId: p.cluster.nodeSecurityGroupId },
     vpcId: p.vpcId,
     network: { vpcCidr: p.vpcCidr, privateSubnetCidrs: p.privateSubnetCidrs, endpointSubnetCidrs: p.endpointSubnetCidrs, s3Cidrs: p.s3Cidrs },
-    images: { apiRepositoryUrl: p.images.api, trainerRepositoryUrl: p.images.trainer },
+    images,
     roles: p.roleArns,
     endpoints: {
       region: p.region,

@@ -34,10 +34,11 @@ export interface WorkloadsArgs {
     readonly endpointSubnetCidrs: readonly string[];
     readonly s3Cidrs: pulumi.Input<string[]>;
   };
+  /** The images to run, by digest (`repo@sha256:...`): built by the program (AppImages) or prebuilt. */
   readonly images: {
-    /** ECR repository URL of the API image (API, stream worker, migrations). */
-    readonly apiRepositoryUrl: pulumi.Input<string>;
-    readonly trainerRepositoryUrl: pulumi.Input<string>;
+    /** The API image: API, stream worker, migrations. */
+    readonly api: pulumi.Input<string>;
+    readonly trainer: pulumi.Input<string>;
   };
   /** IRSA role ARNs from the platform. */
   readonly roles: {
@@ -86,7 +87,7 @@ export class Workloads extends pulumi.ComponentResource {
       chartVersion: s.loadBalancerControllerVersion,
     }, children);
 
-    const apiImage = pulumi.interpolate`${args.images.apiRepositoryUrl}:${s.imageTag}`;
+    const apiImage = args.images.api;
     const api = new FraudApi(`${name}-api`, {
       namespace: serving.metadata.name,
       image: apiImage,
@@ -119,7 +120,7 @@ export class Workloads extends pulumi.ComponentResource {
 
     new Trainer(`${name}-trainer`, {
       namespace: training.metadata.name,
-      image: pulumi.interpolate`${args.images.trainerRepositoryUrl}:${s.imageTag}`,
+      image: args.images.trainer,
       roleArn: args.roles.trainer,
       endpoints: args.endpoints,
       settings: s,

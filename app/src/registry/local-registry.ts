@@ -100,6 +100,11 @@ export class LocalRegistry implements ModelRegistry {
     }
   }
 
+  fileLocation(version: string, path: string): string {
+    assertFilePath(path);
+    return join(this.versionDir(version), path);
+  }
+
   async getFile(version: string, path: string): Promise<Uint8Array> {
     assertFilePath(path);
     const dir = this.versionDir(version);
@@ -143,7 +148,9 @@ export class LocalRegistry implements ModelRegistry {
     await mkdir(this.root, { recursive: true });
     const release = await this.lock();
     try {
-      const next = change(await this.readManifest());
+      const current = await this.readManifest();
+      const next = change(current);
+      if (next === current) return current;
       const path = join(this.root, "manifest.json");
       const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
       try {

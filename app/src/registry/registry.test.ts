@@ -71,9 +71,24 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
       expect(await registry.listVersions()).toEqual(["v1", "v2", "v3"]);
     });
 
+    it("promoting the version already in production changes nothing, so a rollback after it still goes back", async () => {
+      expect((await registry.readManifest()).production).toBe("v1");
+      await registry.promote("v2", "better");
+      const before = await registry.readManifest();
+      expect(await registry.promote("v2", "again")).toEqual(before);
+      expect(await registry.readManifest()).toEqual(before);
+      expect((await registry.rollback()).production).toBe("v1");
+    });
+
+    it("says where a version's file lives", () => {
+      expect(registry.fileLocation("v1", "report/index.html")).toMatch(/^(s3:\/\/|\/).*models\/v1\/report\/index\.html$/);
+    });
+
     it("loses no promotion when several promoters race", async () => {
+      // distinct versions, none of them production: a repeated one may land as a no-op
+      for (const v of ["v4", "v5", "v6"]) await registry.putVersion(v, testVersionFiles(v));
       const before = (await registry.readManifest()).history.length;
-      const versions = ["v1", "v2", "v3", "v1", "v2"];
+      const versions = ["v2", "v3", "v4", "v5", "v6"];
       await Promise.all(versions.map((v, i) => registry.promote(v, `racer ${i}`)));
       const m = await registry.readManifest();
       expect(m.history.length).toBe(before + versions.length);

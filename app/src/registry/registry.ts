@@ -53,6 +53,8 @@ export interface ModelRegistry {
   putVersion(version: string, files: VersionFiles): Promise<void>;
   /** Throws VersionNotFoundError. */
   getModel(version: string): Promise<StoredModel>;
+  /** Where a file of a version lives, for people to open: a local path or an s3:// URL. */
+  fileLocation(version: string, path: string): string;
   /** A file of a version (report pages), or VersionNotFoundError. */
   getFile(version: string, path: string): Promise<Uint8Array>;
   /** EMPTY_MANIFEST when none was written yet. */
@@ -153,7 +155,12 @@ export function productionStack(history: readonly ManifestEntry[]): string[] {
   return stack;
 }
 
+/**
+ * Promoting the version that is already production returns `m` itself: a history entry for it
+ * would be popped by the next rollback, which would then seem to do nothing.
+ */
 export function withPromotion(m: Manifest, version: string, reason: string, now = new Date()): Manifest {
+  if (m.production === version) return m;
   return { production: version, history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }] };
 }
 

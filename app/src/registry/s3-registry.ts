@@ -84,6 +84,10 @@ export class S3Registry implements ModelRegistry {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
   }
 
+  fileLocation(version: string, path: string): string {
+    return `s3://${this.bucket}/${this.key(version, path)}`;
+  }
+
   private key(version: string, path: string): string {
     assertVersionName(version);
     return `${this.prefix}models/${version}/${path}`;
@@ -187,6 +191,7 @@ export class S3Registry implements ModelRegistry {
     for (let attempt = 1; attempt <= MANIFEST_ATTEMPTS; attempt++) {
       const { manifest, etag } = await this.readManifestWithEtag();
       const next = change(manifest);
+      if (next === manifest) return manifest;
       try {
         await this.client.send(
           new PutObjectCommand({

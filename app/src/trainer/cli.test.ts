@@ -91,6 +91,8 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/registered, NOT promoted \(challenger worse than production by more than the margin: averagePrecision .* vs production v1/);
     expect(r.out).toMatch(/production/); // the champion's metrics are in the table
+    expect(r.out).toContain(`report: ${join(registry, "models", "v2", "report", "index.html")}\n`);
+    expect(existsSync(join(registry, "models", "v2", "report", "index.html"))).toBe(true);
     expect(JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8")).production).toBe("v1");
     expect(existsSync(join(registry, "models", "v2", "metadata.json"))).toBe(true);
   }, 60_000);
@@ -113,7 +115,12 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(existsSync(join(reportDir, "index.html"))).toBe(true);
   }, 60_000);
 
-  it("promotes by hand and rolls back", async () => {
+  it("promotes by hand and rolls back; promoting the production version is a no-op that says so", async () => {
+    const manifest = () => JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8"));
+    const before = manifest();
+    expect(before.production).toBe("v1");
+    expect((await cli("promote", "--registry", registry, "--model", "v1")).out).toBe("production: v1 (already production; nothing changed)\n");
+    expect(manifest()).toEqual(before);
     expect((await cli("promote", "--registry", registry, "--model", "v2")).out).toBe("production: v2\n");
     expect((await cli("rollback", "--registry", registry)).out).toBe("production: v1\n");
     const r = await cli("promote", "--registry", registry, "--model", "nope");

@@ -166,8 +166,9 @@ async function trainCommand(v: Values): Promise<void> {
     ...(v.eta !== undefined ? { eta: num(v, "eta") } : {}),
   };
   const delayDays = num(v, "delay-days", Number(process.env[ENV.labelDelayDays] ?? 7), true);
+  const registry = openRegistry(registryUri(v));
   const result = await train({
-    registry: openRegistry(registryUri(v)),
+    registry,
     dataset: src.dataset,
     sourceName: src.name,
     split: { trainStart: str(v, "train-start"), trainEnd: str(v, "train-end"), testStart: str(v, "test-start"), testEnd: str(v, "test-end") },
@@ -202,7 +203,8 @@ async function trainCommand(v: Values): Promise<void> {
   if (result.championMetrics) rows.push(["production", result.championMetrics]);
   process.stdout.write(
     `model ${result.version}: ${result.promoted ? "PROMOTED" : "registered, NOT promoted"} (${result.decision.reason})\n` +
-      `test window: ${result.metrics.rows} rows, ${result.metrics.frauds} frauds\n${metricsTable(rows)}\n`,
+      `test window: ${result.metrics.rows} rows, ${result.metrics.frauds} frauds\n${metricsTable(rows)}\n` +
+      `report: ${registry.fileLocation(result.version, "report/index.html")}\n`,
   );
 }
 
@@ -259,7 +261,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         break;
       case "promote": {
         const version = str(values, "model", true)!;
-        const m = await openRegistry(registryUri(values)).promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
+        const registry = openRegistry(registryUri(values));
+        if ((await registry.readManifest()).production === version) {
+          process.stdout.write(`production: ${version} (already production; nothing changed)\n`);
+          break;
+        }
+        const m = await registry.promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
         process.stdout.write(`production: ${m.production}\n`);
         break;
       }

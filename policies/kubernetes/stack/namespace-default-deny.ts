@@ -40,7 +40,9 @@ export const k8sNamespaceDefaultDeny: StackRule = {
     const problems: StackProblem[] = [];
     for (const ns of ofTypes(resources, [NAMESPACE])) {
       const mine = policies.map((p) => ({ p, in: inNamespace(p, ns) }));
-      if (mine.some((m) => m.in === undefined)) continue;
+      // left to `pulumi up` while a policy's namespace or, in it, its spec is unknown (a preview
+      // whose Kubernetes provider waits on the cluster's kubeconfig)
+      if (mine.some((m) => m.in === undefined || (m.in && isUnknown(peek(m.p.props, "spec"))))) continue;
       const denied = new Set(mine.filter((m) => m.in).flatMap((m) => deniedDirections(m.p.props)));
       const missing = (["Ingress", "Egress"] as const).filter((d) => !denied.has(d));
       if (missing.length) problems.push({ urn: ns.urn, message: `namespace ${ns.name} has no default-deny ${missing.join(" and ")} NetworkPolicy.` });

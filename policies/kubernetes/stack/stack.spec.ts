@@ -55,4 +55,9 @@ describe("kubernetes stack rules", () => {
     const other = { ...h, propertyDependencies: { metadata: ["ns-serving"] }, inputs: mutate(h, "spec.scaleTargetRef.name", "other").inputs };
     expect((await analyzeStack([ns, unknownNs(defaultDeny()), mutate(dep, "metadata.name", "fraud-api"), other, unknownNs(pdb())])).map((d) => d.policy)).toEqual(["kubernetes-deployment-hpa"]);
   });
+
+  it("preview: a policy of the namespace whose spec is unknown (its provider waits on the kubeconfig) leaves the namespace to `pulumi up`", async () => {
+    const unknownSpec = mutate(defaultDeny(), "spec", UNKNOWN);
+    expect(await analyzeStack(swap(servingStack(), "serving-default-deny", unknownSpec))).toEqual([]);
+  });
 });
