@@ -43,6 +43,8 @@ export interface Runtime {
   readonly models: ModelHolder;
   readonly scorer: Scorer;
   readonly readiness: ReadinessCheck[];
+  /** Resolves once the schema is migrated (at start, or later when PostgreSQL was down then). */
+  readonly migrated: Promise<void>;
   /**
    * At shutdown, before `close`: records the degraded transactions in the feature store and
    * writes the decision buffer, until `deadline` (epoch ms). Returns the decisions not written.
@@ -154,6 +156,7 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     models,
     scorer,
     readiness,
+    migrated,
     async drain(deadline) {
       if (backfill?.size && !(await backfill.flush(deadline))) {
         log.warn("degraded transactions not recorded in the feature store at shutdown", { count: backfill.size });

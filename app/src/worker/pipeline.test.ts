@@ -14,7 +14,8 @@ import { XGBoostModel } from "../model/xgboost-model";
 import { DecisionLog } from "../store/decision-log";
 import type { SqlClient } from "../store/sql";
 import { testMetadata, testModelJson } from "../testing/model-fixtures";
-import { type InboundMessage, type OutboundRecord, type StreamAdapter, StreamMetrics, StreamPipeline } from "./pipeline";
+import { type InboundMessage, StreamMetrics, StreamPipeline } from "./pipeline";
+import { FakeAdapter } from "./testing/fake-adapter";
 
 /** An in-memory stand-in for PostgreSQL's decisions table (the log's JSON batch insert and its lookup). */
 function fakeSql(): SqlClient {
@@ -34,51 +35,6 @@ function fakeSql(): SqlClient {
     async close() {},
   };
   return sql;
-}
-
-class FakeAdapter implements StreamAdapter {
-  readonly produced: OutboundRecord[] = [];
-  readonly commits: string[] = [];
-  readonly events: string[] = [];
-  produceFailures = 0;
-  private queue: InboundMessage[] = [];
-  private wake: (() => void) | undefined;
-  private ended = false;
-
-  push(...messages: InboundMessage[]): void {
-    this.queue.push(...messages);
-    this.wake?.();
-  }
-
-  async *messages(): AsyncIterable<InboundMessage> {
-    for (;;) {
-      while (this.queue.length) yield this.queue.shift()!;
-      if (this.ended) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
-
-  async stopConsuming(): Promise<void> {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async produce(records: readonly OutboundRecord[]): Promise<void> {
-    if (this.produceFailures > 0) {
-      this.produceFailures--;
-      this.events.push("produce failed");
-      throw new Error("broker unavailable");
-    }
-    this.produced.push(...records);
-    this.events.push(`produced ${records.length}`);
-  }
-
-  async commit(m: InboundMessage): Promise<void> {
-    this.commits.push(`${m.partition}:${m.offset}`);
-    this.events.push(`commit ${m.partition}:${m.offset}`);
-  }
-
-  async close(): Promise<void> {}
 }
 
 async function setup() {

@@ -70,6 +70,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (dbDir) cfg = { ...cfg, database: { kind: "embedded", dir: dbDir } };
   const log = opts.log ?? (process.env.TEST_LOG ? createLogger("debug") : silentLogger);
   const api = await startApi(cfg, { ...opts, log, bootstrap: false });
+  // tests query the tables right away: not before the background migration has made them
+  await api.runtime.migrated;
   const base = `http://127.0.0.1:${api.port}`;
   const request: Harness["request"] = async (method, path, body, headers = {}) => {
     const res = await fetch(base + path, {
