@@ -29,6 +29,7 @@ import {
 import { amountToCents, computeFeaturesInto, FEATURE_COUNT } from "../features/compute";
 import type { FeatureConfig, Transaction } from "../features/types";
 import type { Dataset } from "./dataset";
+import { RowIdSet } from "./id-set";
 
 export interface FeaturePassResult {
   /** Dataset row indices of the kept rows, in event order. */
@@ -69,7 +70,7 @@ export function featurePass(
   const lag = riskLagDays(cfg.labelDelayMs);
   const cards: (CardBuckets | undefined)[] = new Array(d.cardIds.length);
   const merchants: (MerchantBuckets | undefined)[] = new Array(d.merchantIds.length);
-  const seen = new Set<string>();
+  const seen = new RowIdSet(d.transactionIds, d.size);
   const pending = new LabelQueue();
   const snapshot = newSnapshot();
   // computeFeaturesInto reads the time and amount only
@@ -86,12 +87,10 @@ export function featurePass(
       const merchant = pending.merchant();
       addFraud((merchants[merchant] ??= emptyMerchant()), pending.pop(), 1, lag);
     }
-    const id = d.transactionIds[i]!;
-    if (seen.has(id)) {
+    if (!seen.add(i)) {
       duplicates++;
       continue;
     }
-    seen.add(id);
     const card = (cards[d.cards[i]!] ??= emptyCard());
     const merchant = (merchants[d.merchants[i]!] ??= emptyMerchant());
     const amount = d.amounts[i]!;
