@@ -175,19 +175,29 @@ export class Scorer {
   }
 
   /**
-   * The decisions already stored for `txs`, by id, or undefined when the decision log fails or
-   * misses the feature-store deadline. Not asked while its writes fail, nor for a second after it
-   * missed the deadline: PostgreSQL is then unreachable or slow, and waiting on it per call would
+   * The decisions already stored for `txs`, by id; only those in the decision log's memory when
+   * PostgreSQL fails or misses the feature-store deadline. Not asked while its writes fail, nor for
+   * a second after it missed the deadline: PostgreSQL is then unreachable or slow, and waiting on it per call would
    * add its timeout to every request of the outage (a failure that comes at once costs nothing).
    */
   private storedDecisions(txs: readonly Transaction[]): Promise<Map<string, DecisionRecord> | undefined> {
-    if (Date.now() < this.logDownUntil || this.d.decisions.failing) return Promise.resolve(undefined);
+    if (Date.now() < this.logDownUntil || this.d.decisions.failing) return Promise.resolve(this.inMemory(txs));
     const ids = txs.map((t) => t.transactionId);
-    const lookup = this.d.decisions.getMany(ids).catch(() => undefined);
+    const lookup = this.d.decisions.getMany(ids).catch(() => this.inMemory(txs));
     return withTimeout(lookup, batchDeadlineMs(this.d.featureStoreTimeoutMs, ids.length), "decision log").catch(() => {
       this.logDownUntil = Date.now() + BREAKER_MS;
-      return undefined;
+      return this.inMemory(txs);
     });
+  }
+
+  /** What the decision log holds in memory of `txs` (its buffer and recent writes): all it can say without PostgreSQL. */
+  private inMemory(txs: readonly Transaction[]): Map<string, DecisionRecord> | undefined {
+    let found: Map<string, DecisionRecord> | undefined;
+    for (const t of txs) {
+      const d = this.d.decisions.getInMemory(t.transactionId);
+      if (d) (found ??= new Map()).set(t.transactionId, d);
+    }
+    return found;
   }
 
   /** `finish`, with a throw turned into a rejected decision. */
@@ -221,8 +231,8 @@ export class Scorer {
   private known(id: string): Promise<DecisionRecord> | undefined {
     const running = this.inflight.get(id);
     if (running) return running;
-    const buffered = this.d.decisions.getBuffered(id);
-    if (buffered) return Promise.resolve(buffered);
+    const remembered = this.d.decisions.getInMemory(id);
+    if (remembered) return Promise.resolve(remembered);
     // scored degraded and not in the feature store yet, so the store would call it new: its
     // decision is written (or still buffered) in the decision log
     if (this.d.backfill?.has(id)) {

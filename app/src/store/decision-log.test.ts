@@ -35,7 +35,8 @@ describe("decision log on embedded PGlite", () => {
     log.append(decision("e-1", { score: 0.9 }));
     expect(await log.get("e-1")).toEqual(decision("e-1"));
     expect(await log.drain(Date.now() + 5000)).toEqual([]);
-    expect(log.getBuffered("e-1")).toBeUndefined();
+    expect(log.buffered).toBe(0);
+    expect(log.getInMemory("e-1")).toEqual(decision("e-1"));
     expect(await log.get("e-1")).toEqual(decision("e-1"));
     const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions");
     expect(rows[0].n).toBe(1);
@@ -223,6 +224,26 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'p-%' ORDER BY 1`);
     expect(rows.map((r) => r.id)).toEqual(["p-1", "p-2", "p-3"]);
     expect(log.reserve(3)).toBe(true);
+  });
+
+  it("answers recently written decisions from memory while PostgreSQL is unreachable, not one another process stored first", async () => {
+    // another replica stored r-2 first, with its own decision
+    await new DecisionLog(direct, { schema, capacity: 1 }).insertMissing([decision("r-2", { decision: "decline", score: 0.9 })]);
+    const log = new DecisionLog(viaProxy, { schema, capacity: 10, lingerMs: 1, recentCapacity: 1 });
+    log.reserve(3);
+    for (const id of ["r-1", "r-2", "r-3"]) log.append(decision(id));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    await proxy.cut();
+    try {
+      expect(await log.getMany(["r-3"])).toEqual(new Map([["r-3", decision("r-3")]]));
+      // one kept: r-1 made room for r-3; r-2 was never kept (stored by the other process)
+      await expect(log.getMany(["r-1"])).rejects.toThrow();
+      await expect(log.get("r-2")).rejects.toThrow();
+    } finally {
+      await proxy.restore();
+    }
+    expect((await log.get("r-2"))?.decision).toBe("decline");
+    expect(await log.get("r-1")).toEqual(decision("r-1"));
   });
 
   it("drain gives back what it could not write before the deadline", async () => {

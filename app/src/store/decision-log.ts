@@ -57,6 +57,12 @@ export interface DecisionLogOptions {
    * is in the decisions_dead_letter table, false when that refused it too (log it whole).
    */
   readonly onDeadLetter?: (decision: DecisionRecord, err: unknown, stored: boolean) => void;
+  /**
+   * Decisions kept in memory after they are written (default 50,000, ~15 MB; a few minutes of one
+   * replica's traffic): a repeat of a recent transaction gets its decision without PostgreSQL, so
+   * an outage of the database does not turn client retries into 503s.
+   */
+  readonly recentCapacity?: number;
 }
 
 /** A row of the decisions table as pg returns it. */
@@ -158,6 +164,9 @@ export class DecisionLog {
   private readonly selectManySql: string;
   private readonly feedbackSql: string;
   private readonly deadLetterSql: string;
+  /** Written decisions by id, oldest first (a Map keeps insertion order): see recentCapacity. */
+  private readonly recent = new Map<string, DecisionRecord>();
+  private readonly recentCapacity: number;
 
   constructor(
     private readonly sql: SqlClient,
@@ -186,6 +195,7 @@ export class DecisionLog {
     // a batch retried after a later failure in it sets the same decision aside again: kept once
     this.deadLetterSql = `INSERT INTO ${s}decisions_dead_letter (transaction_id, record, error, sqlstate) VALUES ($1, $2, $3, $4)
       ON CONFLICT (transaction_id) DO NOTHING`;
+    this.recentCapacity = opts.recentCapacity ?? 50_000;
     this.queue = new WriteBehindQueue<DecisionRecord>({
       capacity: opts.capacity,
       batchSize: opts.batchSize ?? 1000,
@@ -196,7 +206,12 @@ export class DecisionLog {
       retryMinMs: 50,
       retryMaxMs: opts.retryMaxMs ?? 2000,
       key: (d) => d.transactionId,
-      write: (batch) => this.write(batch),
+      write: async (batch) => {
+        // set aside (dead letters) or found stored already: not remembered as this process's
+        const notRemembered = new Set<string>();
+        await this.write(batch, notRemembered);
+        this.remember(batch, notRemembered);
+      },
       onStateChange: opts.onStateChange,
     });
   }
@@ -229,13 +244,16 @@ export class DecisionLog {
     return (await this.getMany([transactionId])).get(transactionId);
   }
 
-  /** The stored decisions among `ids`, by id: from the buffer, then one query for the rest. */
+  /**
+   * The stored decisions among `ids`, by id: from the buffer or the recently written ones, then
+   * one query for the rest (none when memory had them all).
+   */
   async getMany(ids: readonly string[]): Promise<Map<string, DecisionRecord>> {
     const found = new Map<string, DecisionRecord>();
     const rest: string[] = [];
     for (const id of ids) {
-      const pending = this.queue.get(id);
-      if (pending) found.set(id, pending);
+      const known = this.getInMemory(id);
+      if (known) found.set(id, known);
       else rest.push(id);
     }
     if (rest.length > 0) {
@@ -258,9 +276,9 @@ export class DecisionLog {
     }
   }
 
-  /** Only the buffer: no database round trip. */
-  getBuffered(transactionId: string): DecisionRecord | undefined {
-    return this.queue.get(transactionId);
+  /** Only memory (the buffer, then the recently written): no database round trip. */
+  getInMemory(transactionId: string): DecisionRecord | undefined {
+    return this.queue.get(transactionId) ?? this.recent.get(transactionId);
   }
 
   /**
@@ -290,21 +308,34 @@ export class DecisionLog {
     await this.sql.close();
   }
 
+  /** Keeps the decisions of a written batch that this process stored. */
+  private remember(batch: readonly DecisionRecord[], notRemembered: ReadonlySet<string>): void {
+    if (this.recentCapacity <= 0) return;
+    for (const d of batch) if (!notRemembered.has(d.transactionId)) this.recent.set(d.transactionId, d);
+    for (const id of this.recent.keys()) {
+      if (this.recent.size <= this.recentCapacity) break;
+      this.recent.delete(id);
+    }
+  }
+
   /**
    * Writes `batch`; when PostgreSQL refuses a value in it, writes each half the same way, down to
    * the one decision it refuses, which is set aside (about 2 log2(n) writes for one bad row in n).
    * Any other failure rejects, and the queue retries the batch whole: halves already written are
    * then skipped as stored ids.
    */
-  private async write(batch: readonly DecisionRecord[]): Promise<void> {
+  private async write(batch: readonly DecisionRecord[], notRemembered: Set<string>): Promise<void> {
     try {
-      await this.insert(batch);
+      await this.insert(batch, notRemembered);
     } catch (err) {
       if (!refusesValues(err)) throw err;
-      if (batch.length === 1) return this.deadLetter(batch[0], err);
+      if (batch.length === 1) {
+        notRemembered.add(batch[0].transactionId);
+        return this.deadLetter(batch[0], err);
+      }
       const half = batch.length >> 1;
-      await this.write(batch.slice(0, half));
-      await this.write(batch.slice(half));
+      await this.write(batch.slice(0, half), notRemembered);
+      await this.write(batch.slice(half), notRemembered);
     }
   }
 
@@ -326,9 +357,10 @@ export class DecisionLog {
    * (measured 6.3-7.0 vs 13.5-17.5 us per row, 100 batches of 1000, decisions-shaped rows). COPY
    * cannot skip ids already stored, so a batch holding one (a retried write that had committed, a
    * repeat scored while Redis was down) fails whole on the primary key and goes through the
-   * insert that skips them.
+   * insert that skips them. `notRemembered` gets the ids found stored already: possibly by another
+   * replica, with its own decision.
    */
-  private async insert(batch: readonly DecisionRecord[]): Promise<void> {
+  private async insert(batch: readonly DecisionRecord[], notRemembered: Set<string>): Promise<void> {
     if (this.sql.copyIn) {
       try {
         await this.sql.copyIn(this.copySql, copyRows(batch), COPY_TIMEOUT_MS);
@@ -337,11 +369,12 @@ export class DecisionLog {
         if (!(err instanceof Error && (err as { code?: string }).code === UNIQUE_VIOLATION)) throw err;
       }
     }
-    await this.insertSkippingStored(batch);
+    await this.insertSkippingStored(batch, notRemembered);
   }
 
-  private async insertSkippingStored(batch: readonly DecisionRecord[]): Promise<void> {
-    await this.sql.query(this.insertSql, [insertJson(batch)]);
+  private async insertSkippingStored(batch: readonly DecisionRecord[], notRemembered: Set<string>): Promise<void> {
+    const inserted = new Set(await this.insertMissing(batch));
+    for (const d of batch) if (!inserted.has(d.transactionId)) notRemembered.add(d.transactionId);
   }
 
   /**
