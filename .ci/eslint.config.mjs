@@ -4,6 +4,36 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Dependencies in app/src run one way: api -> serving -> features/model/store/registry/domain/config,
+// worker -> serving. Each entry: the folders whose files it covers, the app/src folders they must not
+// import, and why. Specifiers are matched as written (relative), at any depth of `../`.
+const LAYERS = [
+  { layer: "serving", forbidden: ["api", "worker", "trainer"], why: "serving is shared by the API and the worker and sits below both" },
+  { layer: "worker", forbidden: ["api", "trainer"], why: "the worker reaches scoring through serving/" },
+  { layer: "api", forbidden: ["worker", "trainer"], why: "the API reaches scoring through serving/; its entry point injects the trainer's bootstrap" },
+  ...["features", "store", "registry", "config"].map((layer) => ({
+    layer,
+    forbidden: ["serving", "api", "worker", "trainer"],
+    why: `${layer}/ is below serving/; take what it needs as a parameter instead`,
+  })),
+  // registry/ loads models (it checks the model.json it stores), so model/ must not know the registry
+  { layer: "model", forbidden: ["registry", "serving", "api", "worker", "trainer"], why: "model/ is below registry/" },
+  { layer: "domain", forbidden: ["features", "model", "store", "registry", "config", "serving", "api", "worker", "trainer"], why: "domain/ holds shared words and imports nothing of the app" },
+];
+
+const importDirection = LAYERS.map(({ layer, forbidden, why }) => ({
+  files: [`app/src/${layer}/**/*.ts`],
+  // Tests, test harnesses and the benchmark tools wire several layers together on purpose; the
+  // entry point main.ts composes the API with the trainer's bootstrap.
+  ignores: ["**/*.test.ts", "**/testing/**", "app/src/api/bench/**", "app/src/api/main.ts"],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      { patterns: [{ regex: `^(\\.\\./)+(${forbidden.join("|")})(/|$)`, message: `upward import: ${why}.` }] },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "coverage/**"] },
   js.configs.recommended,
@@ -25,4 +55,5 @@ export default tseslint.config(
       "preserve-caught-error": "off",
     },
   },
+  ...importDirection,
 );

@@ -5,8 +5,8 @@
  * named by DATABASE_API_ROLE_SECRET_ARN and DATABASE_TRAINER_ROLE_SECRET_ARN. Safe to run
  * concurrently and repeatedly.
  */
-import { configOrExit, loadApiConfig } from "./api/config";
-import { createLogger, errorMessage } from "./api/log";
+import { configOrExit, loadApiConfig } from "./serving/config";
+import { createLogger, errorMessage } from "./serving/log";
 import { ENV } from "./config/deploy-contract";
 import { EnvReader } from "./config/env-reader";
 import { secretField, secretsManagerReader, type SecretReader } from "./config/secrets";

@@ -9,8 +9,8 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { configOrExit, loadApiConfig } from "./api/config";
-import { createLogger, errorMessage } from "./api/log";
+import { configOrExit, loadApiConfig } from "./serving/config";
+import { createLogger, errorMessage } from "./serving/log";
 import { secretsManagerReader } from "./config/secrets";
 import { DecisionLog } from "./store/decision-log";
 import { openSql } from "./store/open";

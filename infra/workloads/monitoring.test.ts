@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { parseWorkloadSettings } from "../../stacks/workloads";
-import { Metrics } from "../../app/src/api/metrics";
+import { Metrics } from "../../app/src/serving/metrics";
 import { alertRuleGroups } from "./alerts";
 import { fraudDashboard } from "./dashboard";
 

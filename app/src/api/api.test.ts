@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
-import { parseTransaction } from "./validate";
+import { parseTransaction } from "../serving/validate";
 import { OTHER_KEY, START_TIMEOUT_MS, startHarness, TEST_KEY, tx, type Harness } from "./testing/harness";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -9,18 +9,25 @@ import { createServer, type Server } from "node:http";
 import { performance } from "node:perf_hooks";
 import { ApiKeys, keysFromSecret } from "./auth";
 import { ENV } from "../config/deploy-contract";
-import type { ApiConfig } from "./config";
-import { errorMessage, type Logger } from "./log";
-import { Metrics } from "./metrics";
+import type { ApiConfig } from "../serving/config";
+import { errorMessage, type Logger } from "../serving/log";
+import { Metrics } from "../serving/metrics";
 import { openApiDocument } from "./openapi";
-import { createRuntime, type Runtime, type RuntimeOptions } from "./runtime";
+import { createRuntime, type Runtime, type RuntimeOptions } from "../serving/runtime";
 import { secretsManagerReader } from "../config/secrets";
 import { Api } from "./server";
 
+/** Trains or seeds a model into the registry at `registryUri`, reporting progress in lines. */
+export type BootstrapModel = (registryUri: string, progress: (msg: string) => void) => Promise<unknown>;
+
 export interface StartOptions extends Partial<RuntimeOptions> {
   readonly log: Logger;
-  /** Train a first model when the (local) registry has none. Default true. */
-  readonly bootstrap?: boolean;
+  /**
+   * Registers a first model in a local registry that has none (`npm start` on a fresh checkout).
+   * Injected by the entry point, so the API does not depend on the trainer; default: none, and the
+   * API waits for a promotion like it does on S3.
+   */
+  readonly bootstrap?: BootstrapModel;
   /** How long a request may take to arrive, headers and body (tests); default REQUEST_TIMEOUT_MS. */
   readonly requestTimeoutMs?: number;
 }
@@ -73,15 +80,14 @@ async function loadKeys(cfg: ApiConfig, opts: StartOptions): Promise<{ keys: Api
 async function firstModel(cfg: ApiConfig, runtime: Runtime, opts: StartOptions): Promise<void> {
   await runtime.models.poll();
   if (runtime.models.current) return;
-  if (opts.bootstrap === false || opts.modelSource || cfg.modelRegistry.startsWith("s3://")) {
+  if (!opts.bootstrap || opts.modelSource || cfg.modelRegistry.startsWith("s3://")) {
     opts.log.warn("no production model in the registry yet: scoring answers 503 and /readyz fails until one is promoted", {
       registry: cfg.modelRegistry,
     });
     return;
   }
   opts.log.info("no production model in the local registry: bootstrapping one, once (simulate + train with the xgboost CLI, else the bundled seed model)", { registry: cfg.modelRegistry });
-  const { bootstrapModel } = await import("../trainer/bootstrap.js");
-  await bootstrapModel(cfg.modelRegistry, (msg) => opts.log.info(msg));
+  await opts.bootstrap(cfg.modelRegistry, (msg) => opts.log.info(msg));
   await runtime.models.poll();
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiKeys, keysFromSecret, parseKeySecret } from "./auth";
-import { silentLogger } from "./log";
+import { silentLogger } from "../serving/log";
 
 describe("API keys", () => {
   it("accepts only the configured keys and identifies them by a digest prefix, never the key", () => {

@@ -4,7 +4,7 @@
  * Keys come from API_KEYS locally and from Secrets Manager (API_KEYS_SECRET_ARN) in AWS.
  */
 import { hash, timingSafeEqual } from "node:crypto";
-import { errorMessage, type Logger } from "./log";
+import { errorMessage, type Logger } from "../serving/log";
 import type { SecretReader } from "../config/secrets";
 
 export interface ApiKeyIdentity {

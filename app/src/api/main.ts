@@ -1,12 +1,16 @@
 /** `npm start` and the API container's entry point (node /app/dist/api.js). */
 import { startApi } from "./app";
-import { configOrExit, loadApiConfig } from "./config";
-import { createLogger, errorMessage } from "./log";
+import { configOrExit, loadApiConfig } from "../serving/config";
+import { createLogger, errorMessage } from "../serving/log";
 
 async function main(): Promise<void> {
   const cfg = configOrExit(() => loadApiConfig());
   const log = createLogger(cfg.logLevel);
-  const running = await startApi(cfg, { log });
+  const running = await startApi(cfg, {
+    log,
+    // loaded only when a fresh local registry needs a first model
+    bootstrap: async (registryUri, progress) => (await import("../trainer/bootstrap.js")).bootstrapModel(registryUri, progress),
+  });
   const stop = (signal: string) => {
     log.info("signal received", { signal });
     running.shutdown().then(

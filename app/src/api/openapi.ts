@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document served at /openapi.json and rendered at /docs. */
 import { CHANNELS, FEATURE_NAMES } from "../features/types";
-import { DECISIONS, LABELS } from "../store/decision-log";
-import { MAX_DEPTH, MIN_AMOUNT, MIN_TIMESTAMP } from "./validate";
+import { DECISIONS, LABELS } from "../domain/decision";
+import { MAX_DEPTH, MIN_AMOUNT, MIN_TIMESTAMP } from "../serving/validate";
 
 const ID = { type: "string", pattern: "^[\\x21-\\x7e]{1,128}$", description: "1 to 128 printable ASCII characters, no spaces." };
 const ERROR_REF = { $ref: "#/components/schemas/Error" };

@@ -13,20 +13,15 @@ import type { Duplex } from "node:stream";
 import type { FeatureStore } from "../features/types";
 import { refusesValues, type DecisionLog } from "../store/decision-log";
 import type { ApiKeys } from "./auth";
-import { withTimeout } from "./deadline";
+import { withTimeout } from "../serving/deadline";
 import { docsPage } from "./docs-page";
-import { errorMessage, type Logger } from "./log";
-import type { Metrics } from "./metrics";
-import type { ModelHolder } from "./model-holder";
-import type { RateLimiter } from "./rate-limit";
-import { decisionJson, type Scorer, UnavailableError } from "./scoring";
-import { checkTransactionId, parseBatch, parseFeedback, parseJson as parseJsonText, parseTransaction, ValidationError } from "./validate";
-
-export interface ReadinessCheck {
-  readonly name: string;
-  /** Resolves when healthy; rejects with the reason otherwise. */
-  check(): Promise<void>;
-}
+import { errorMessage, type Logger } from "../serving/log";
+import type { Metrics } from "../serving/metrics";
+import type { ModelHolder } from "../serving/model-holder";
+import type { RateLimiter } from "../serving/rate-limit";
+import type { ReadinessCheck } from "../serving/runtime";
+import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
+import { checkTransactionId, parseBatch, parseFeedback, parseJson as parseJsonText, parseTransaction, ValidationError } from "../serving/validate";
 
 export interface ApiDeps {
   readonly keys: ApiKeys;

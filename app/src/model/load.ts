@@ -1,16 +1,14 @@
 /**
- * Loading a registry version for serving: the model must walk exactly the features the shared
- * feature module computes, in the same order, or it is refused (the API keeps its old model).
+ * Whether a model may serve: it must walk exactly the features the shared feature module computes,
+ * in the same order, or it is refused (the API keeps its old model).
  */
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/types";
-import type { ModelMetadata } from "../registry/metadata";
-import type { ModelRegistry } from "../registry/registry";
-import { ModelValidationError, XGBoostModel } from "./xgboost-model";
+import { ModelValidationError } from "./xgboost-model";
 
-export interface LoadedModel {
-  readonly version: string;
-  readonly metadata: ModelMetadata;
-  readonly model: XGBoostModel;
+/** What a model records about the features it was trained for (a subset of the registry's metadata). */
+export interface TrainedFeatures {
+  readonly featureNames: readonly string[];
+  readonly featureSetVersion?: string;
 }
 
 /**
@@ -18,7 +16,7 @@ export interface LoadedModel {
  * (names alone can stay while their windows change) and FEATURE_NAMES in order. Throws
  * ModelValidationError naming the first difference.
  */
-export function assertServingFeatures(metadata: Pick<ModelMetadata, "featureNames" | "featureSetVersion">): void {
+export function assertServingFeatures(metadata: TrainedFeatures): void {
   if (metadata.featureSetVersion !== FEATURE_SET_VERSION) {
     throw new ModelValidationError(
       `the model was trained for feature set ${metadata.featureSetVersion === undefined ? "(none recorded: older than feature set versions)" : JSON.stringify(metadata.featureSetVersion)} but this build computes feature set ${JSON.stringify(FEATURE_SET_VERSION)}: retrain it`,
@@ -33,17 +31,4 @@ export function assertServingFeatures(metadata: Pick<ModelMetadata, "featureName
       );
     }
   }
-}
-
-/** Reads, parses and validates a version. */
-export async function loadModelVersion(registry: ModelRegistry, version: string): Promise<LoadedModel> {
-  const stored = await registry.getModel(version);
-  assertServingFeatures(stored.metadata);
-  return { version, metadata: stored.metadata, model: XGBoostModel.fromJson(stored.modelJson, stored.metadata.featureNames) };
-}
-
-/** The manifest's production version, loaded; null when nothing was promoted yet. */
-export async function loadProductionModel(registry: ModelRegistry): Promise<LoadedModel | null> {
-  const manifest = await registry.readManifest();
-  return manifest.production === null ? null : loadModelVersion(registry, manifest.production);
 }

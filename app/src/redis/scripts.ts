@@ -17,5 +17,5 @@ export const OBSERVE_LUA = lua("buckets.lua", "observe.lua");
 /** Applies one label report to its merchant's buckets (label.lua, after buckets.lua). */
 export const LABEL_LUA = lua("buckets.lua", "label.lua");
 
-/** Leases rate-limit tokens (rate-lease.lua; see api/rate-limit.ts). */
+/** Leases rate-limit tokens (rate-lease.lua; see serving/rate-limit.ts). */
 export const RATE_LEASE_LUA = lua("rate-lease.lua");

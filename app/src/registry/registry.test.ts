@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelVersion, loadProductionModel } from "../model/load";
+import { loadModelVersion, loadProductionModel } from "./load";
 import { startFakeS3, type FakeS3 } from "../testing/fake-s3";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
 import { LocalRegistry } from "./local-registry";

@@ -6,17 +6,13 @@
  * the dead-letter table (or only to `onDeadLetter`, when even that fails) while the rest is written.
  * Feedback is written synchronously: the caller learns whether its label was stored.
  */
+import type { DecisionOutcome, Label } from "../domain/decision";
 import type { Channel, Transaction } from "../features/types";
 import type { Reason } from "../model/reasons";
 
 export type { Reason };
 import { schemaPrefix, type SqlClient } from "./sql";
 import { WriteBehindQueue } from "./write-behind";
-
-export const DECISIONS = ["approve", "review", "decline"] as const;
-export type DecisionOutcome = (typeof DECISIONS)[number];
-export const LABELS = ["fraud", "legit"] as const;
-export type Label = (typeof LABELS)[number];
 
 /** The scored transaction (its time named as the `occurred_at` column) and the decision. */
 export interface DecisionRecord extends Omit<Transaction, "timestamp"> {

@@ -2,8 +2,13 @@
 import type { PoolConfig } from "pg";
 import { INVALID_PASSWORD, rotatingConnectionConfig, type DatabaseSettings, type PostgresSettings, type SecretPassword } from "../config/database";
 import type { SecretReader } from "../config/secrets";
-import type { Logger } from "../api/log";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
+
+/** What opening the database logs; any structured logger of the callers fits it. */
+export interface OpenLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
 
 export async function poolConfig(db: PostgresSettings, readSecret: SecretReader): Promise<{ config: PoolConfig; credentials?: SecretPassword }> {
   const { config, credentials } = await rotatingConnectionConfig(db, readSecret);
@@ -20,7 +25,7 @@ export async function poolConfig(db: PostgresSettings, readSecret: SecretReader)
   };
 }
 
-export async function openSql(db: DatabaseSettings, readSecret: SecretReader, log: Logger): Promise<SqlClient> {
+export async function openSql(db: DatabaseSettings, readSecret: SecretReader, log: OpenLog): Promise<SqlClient> {
   if (db.kind === "embedded") {
     log.info("decision log: embedded PostgreSQL (PGlite)", { dir: db.dir });
     return embeddedClient(db.dir);

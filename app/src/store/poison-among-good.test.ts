@@ -4,10 +4,10 @@
  * skipped as invalid) and the 999 are all in the decisions table.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { silentLogger } from "../api/log";
-import { Metrics } from "../api/metrics";
-import { ModelHolder } from "../api/model-holder";
-import { Scorer } from "../api/scoring";
+import { silentLogger } from "../serving/log";
+import { Metrics } from "../serving/metrics";
+import { ModelHolder } from "../serving/model-holder";
+import { Scorer } from "../serving/scoring";
 import { startHarness, START_TIMEOUT_MS, tx, type Harness } from "../api/testing/harness";
 import { defaultFeatureConfig } from "../features/compute";
 import { MemoryFeatureStore } from "../features/memory-store";

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createLogger } from "../api/log";
+import { createLogger } from "../serving/log";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { testDecision } from "../testing/decision-fixtures";
 import { DecisionLog, type DecisionRecord } from "./decision-log";

@@ -5,7 +5,8 @@
  * and skipped, so a whole pod log can be fed in. Ids already stored are skipped, so a replay can be
  * run again (or over overlapping logs) without writing anything twice.
  */
-import { DECISIONS, type DecisionLog, type DecisionRecord, refusesValues } from "./decision-log";
+import { DECISIONS } from "../domain/decision";
+import { type DecisionLog, type DecisionRecord, refusesValues } from "./decision-log";
 
 export const UNWRITTEN_MSG = "decision not written";
 

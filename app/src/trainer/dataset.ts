@@ -80,7 +80,7 @@ const CURRENCY = /^[A-Z]{3}$/;
 const MCC = /^\d{4}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 
-/** The optional columns and the values the API accepts in them (as api/validate.ts checks them). */
+/** The optional columns and the values the API accepts in them (as serving/validate.ts checks them). */
 const VOCABULARY = [
   { field: "currency", column: "currency", vocabulary: "ISO 4217 (3 capital letters)", accepts: (v: string) => CURRENCY.test(v) },
   { field: "merchantCategory", column: "merchant_category", vocabulary: "4-digit MCC", accepts: (v: string) => MCC.test(v) },

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { featureConfig } from "../features/compute";
 import { FEATURE_NAMES } from "../features/types";
-import { loadModelVersion, loadProductionModel } from "../model/load";
+import { loadModelVersion, loadProductionModel } from "../registry/load";
 import { LocalRegistry } from "../registry/local-registry";
 import { simulateDays } from "../sim/simulator";
 import { bootstrapModel } from "./bootstrap";

@@ -1,7 +1,7 @@
 /** The worker's error logging reaches the nested reason of a Kafka failure (with the client's real error classes). */
 import { MultipleErrors, NetworkError, ProtocolError } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../api/log";
+import { createLogger } from "../serving/log";
 import { errorCauses, errorFields, errorSummary } from "./error-causes";
 
 function refused(): Error {

@@ -4,10 +4,10 @@
  * like the API's, `{ status, checks }`, with the reason of every check that fails.
  */
 import { createServer, type Server } from "node:http";
-import { withTimeout } from "../api/deadline";
-import { errorMessage } from "../api/log";
-import type { Metrics } from "../api/metrics";
-import type { Runtime } from "../api/runtime";
+import { withTimeout } from "../serving/deadline";
+import { errorMessage } from "../serving/log";
+import type { Metrics } from "../serving/metrics";
+import type { Runtime } from "../serving/runtime";
 import { HTTP_PATHS } from "../config/deploy-contract";
 import type { StreamState } from "./supervisor";
 

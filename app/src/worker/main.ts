@@ -4,10 +4,10 @@
  * start (health.ts); a Kafka outage is retried, not fatal (supervisor.ts).
  * SIGTERM: stop reading, finish and commit the batch in hand, write the decision buffer, exit.
  */
-import { configOrExit, loadApiConfig } from "../api/config";
-import { createLogger } from "../api/log";
-import { Metrics } from "../api/metrics";
-import { createRuntime, type Runtime } from "../api/runtime";
+import { configOrExit, loadApiConfig } from "../serving/config";
+import { createLogger } from "../serving/log";
+import { Metrics } from "../serving/metrics";
+import { createRuntime, type Runtime } from "../serving/runtime";
 import { loadKafkaSettings } from "./config";
 import { startHealthServer } from "./health";
 import { kafkaAdapter } from "./kafka-adapter";

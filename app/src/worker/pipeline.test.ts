@@ -3,10 +3,10 @@
  * over the in-memory feature store and the fixture model), produce, then commit.
  */
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../api/log";
-import { Metrics } from "../api/metrics";
-import { ModelHolder, type ModelSource } from "../api/model-holder";
-import { Scorer } from "../api/scoring";
+import { silentLogger } from "../serving/log";
+import { Metrics } from "../serving/metrics";
+import { ModelHolder, type ModelSource } from "../serving/model-holder";
+import { Scorer } from "../serving/scoring";
 import { defaultFeatureConfig } from "../features/compute";
 import { MemoryFeatureStore } from "../features/memory-store";
 import { FEATURE_NAMES } from "../features/types";

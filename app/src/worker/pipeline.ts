@@ -8,9 +8,9 @@
  * committed past, so one bad producer cannot stall a partition.
  */
 import { Counter, type Registry } from "prom-client";
-import { errorMessage, type Logger } from "../api/log";
-import { decisionJson, type Scorer, UnavailableError } from "../api/scoring";
-import { parseJson, parseTransaction, ValidationError } from "../api/validate";
+import { errorMessage, type Logger } from "../serving/log";
+import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
+import { parseJson, parseTransaction, ValidationError } from "../serving/validate";
 import type { DecisionRecord } from "../store/decision-log";
 
 export interface InboundMessage {

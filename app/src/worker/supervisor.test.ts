@@ -1,7 +1,7 @@
 /** The worker stays up through a Kafka outage and its readiness says why it is not consuming. */
 import { MultipleErrors, NetworkError } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../api/log";
+import { createLogger } from "../serving/log";
 import { workerReadiness, type WorkerStatus } from "./health";
 import { StreamSupervisor } from "./supervisor";
 

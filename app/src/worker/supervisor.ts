@@ -4,7 +4,7 @@
  * instead of exiting: the pod stays alive, serves /healthz, and /readyz says why it is not
  * consuming. A crash-looping pod would show nothing but its restart count.
  */
-import type { Logger } from "../api/log";
+import type { Logger } from "../serving/log";
 import { errorFields, errorSummary } from "./error-causes";
 
 export type StreamState = { readonly consuming: true } | { readonly consuming: false; readonly reason: string };

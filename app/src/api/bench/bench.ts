@@ -17,7 +17,7 @@
  */
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -366,6 +366,9 @@ async function main(): Promise<void> {
       external: ["pg-native", "@electric-sql/pglite"],
       logLevel: "warning",
     });
+    // the Redis scripts are read from beside the bundle, as in the images (see app/build.mjs)
+    const scripts = join(here, "..", "..", "redis");
+    for (const f of readdirSync(scripts)) if (f.endsWith(".lua")) copyFileSync(join(scripts, f), join(work, "dist", f));
     const registry = join(work, "registry");
     const version = await bootstrapModel(registry, () => undefined);
     console.log(`bench:api: model ${version} trained for the run (bootstrap simulation)`);

@@ -9,9 +9,9 @@ import { openRegistry } from "../../registry/open";
 import type { ModelRegistry } from "../../registry/registry";
 import { testVersionFiles } from "../../testing/model-fixtures";
 import { startApi, type RunningApi } from "../app";
-import { loadApiConfig, type ApiConfig } from "../config";
-import { createLogger, silentLogger, type Logger } from "../log";
-import type { RuntimeOptions } from "../runtime";
+import { loadApiConfig, type ApiConfig } from "../../serving/config";
+import { createLogger, silentLogger, type Logger } from "../../serving/log";
+import type { RuntimeOptions } from "../../serving/runtime";
 import { embeddedClient } from "../../store/sql";
 
 /** Hooks that start an API: an embedded database's first start (initdb in wasm) is slow on a busy machine. */
@@ -69,7 +69,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const dbDir = cfg.database.kind === "embedded" ? await embeddedDir() : undefined;
   if (dbDir) cfg = { ...cfg, database: { kind: "embedded", dir: dbDir } };
   const log = opts.log ?? (process.env.TEST_LOG ? createLogger("debug") : silentLogger);
-  const api = await startApi(cfg, { ...opts, log, bootstrap: false });
+  const api = await startApi(cfg, { ...opts, log });
   // tests query the tables right away: not before the background migration has made them
   await api.runtime.migrated;
   const base = `http://127.0.0.1:${api.port}`;

@@ -5,12 +5,12 @@
  * model keeps serving, the failure is logged and counted, and that version is not retried until
  * the manifest names another one.
  */
-import type { LoadedModel } from "../model/load";
-import { loadModelVersion } from "../model/load";
+import type { LoadedModel } from "../registry/load";
+import { loadModelVersion } from "../registry/load";
 import { type ScoreWithReasons, scoreWithReasons } from "../model/reasons";
 import type { ModelRegistry } from "../registry/registry";
 import type { FeatureConfig } from "../features/types";
-import type { DecisionOutcome } from "../store/decision-log";
+import type { DecisionOutcome } from "../domain/decision";
 import type { Thresholds } from "./config";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";

@@ -20,7 +20,12 @@ import { ModelHolder, registrySource, type ModelSource } from "./model-holder";
 import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
 import { batchDeadlineMs, Scorer } from "./scoring";
 import { secretField, secretsManagerReader, type SecretReader } from "../config/secrets";
-import type { ReadinessCheck } from "./server";
+
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves when healthy; rejects with the reason otherwise. */
+  check(): Promise<void>;
+}
 
 export interface RuntimeOptions {
   readonly log: Logger;

@@ -3,7 +3,7 @@
  * rename. One registry per process (not prom-client's global) so tests can build several servers.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import { DECISIONS, type DecisionOutcome } from "../store/decision-log";
+import { DECISIONS, type DecisionOutcome } from "../domain/decision";
 import { HotCounter, HotHistogram } from "./hot-metrics";
 
 export interface HttpObserver {

@@ -4,7 +4,7 @@
  * (`merchantCategroy`) would otherwise be silently dropped and score differently than intended.
  */
 import { CHANNELS, type Channel, type Transaction } from "../features/types";
-import { LABELS, type Label } from "../store/decision-log";
+import { LABELS, type Label } from "../domain/decision";
 
 export interface FieldProblem {
   /** JSON path of the offending value, e.g. `transactions[3].amount`. */
