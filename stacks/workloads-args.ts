@@ -1,6 +1,6 @@
-import type { WorkloadSettings } from "../../stacks/workloads";
-import type { PlatformExports } from "../platform";
-import type { WorkloadsArgs } from "./workloads";
+import type { WorkloadSettings } from "./workloads";
+import type { PlatformExports } from "../infra/platform";
+import type { WorkloadsArgs } from "../infra/workloads/workloads";
 
 /** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
 export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, images: WorkloadsArgs["images"]): WorkloadsArgs {
