@@ -1,21 +1,38 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../stacks/settings";
-import { Cluster } from "./cluster/cluster";
-import { Cache } from "./data/cache";
-import { Database } from "./data/database";
-import { Streaming } from "./data/streaming";
+import { Cluster, type ClusterArgs } from "./cluster/cluster";
+import { Cache, type CacheArgs } from "./data/cache";
+import { Database, type DatabaseArgs } from "./data/database";
+import { Streaming, type StreamingArgs } from "./data/streaming";
 import { WorkloadRoles } from "./identity/workload-roles";
 import { Keys } from "./keys/keys";
 import { secretName, stackPrefix } from "./naming";
-import { Network } from "./network/network";
+import { Network, type NetworkArgs } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
 import { DatabaseRoleSecrets } from "./secrets/database-roles";
 import { ModelBucket } from "./storage/model-bucket";
 import { ImageRegistry } from "./storage/registry";
 
+/** Fields a component gets from other components or from the platform itself, not from its caller. */
+type Wired = "vpcId" | "subnetIds" | "privateSubnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix";
+
 export interface PlatformArgs {
-  readonly settings: Settings;
+  /** Project name: the first part of every physical name (`<project>-<stack>-...`). */
+  readonly project: string;
+  /** Stack name: the second part of every physical name. */
+  readonly stack: string;
+  /** Retention of every log group the platform creates (flow logs, EKS, MSK, RDS), in days. */
+  readonly logRetentionDays: number;
+  /** The VPC: range, AZs, NAT gateways, interface endpoints (see `NetworkArgs` for defaults). */
+  readonly network: Omit<NetworkArgs, Wired>;
+  /** EKS and its workload node group (`clusterName` is `<project>-<stack>`). */
+  readonly cluster: Omit<ClusterArgs, Wired | "clusterName">;
+  /** MSK: version and broker sizing. */
+  readonly streaming: Omit<StreamingArgs, Wired>;
+  /** ElastiCache Redis: version, node type and count, failover, snapshots. */
+  readonly cache: Omit<CacheArgs, Wired | "authSecretName">;
+  /** RDS PostgreSQL: version, sizing and protection. */
+  readonly database: Omit<DatabaseArgs, Wired>;
 }
 
 /**
@@ -68,34 +85,30 @@ export interface PlatformExports {
   readonly keyArns: Keys["arns"];
 }
 
-/** The AWS data platform of one stack: every component, wired together from the settings. */
+/** The AWS data platform of one stack: every component, wired together from its arguments. */
 export class Platform extends pulumi.ComponentResource {
   readonly exports: PlatformExports;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:index:Platform", name, {}, opts);
-    const s = args.settings;
+    const s = args;
     const prefix = stackPrefix(s.project, s.stack);
     const parent = { parent: this };
-    const logs = s.logs.retentionDays;
+    const logs = s.logRetentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
     const network = new Network(
       "net",
-      { cidr: s.network.vpcCidr, azCount: s.network.azCount, natGateways: s.network.natGateways, interfaceEndpointAzs: s.network.interfaceEndpointAzs, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
+      { ...s.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
       parent,
     );
     const cluster = new Cluster(
       "eks",
       {
+        ...s.cluster,
         clusterName: prefix,
-        kubernetesVersion: s.cluster.kubernetesVersion,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
-        endpointPublicAccess: s.cluster.endpointPublicAccess,
-        publicAccessCidrs: s.cluster.publicAccessCidrs,
-        adminRoleArns: s.cluster.adminRoleArns,
-        nodes: s.cluster.nodes,
         secretsKeyArn: keys.arns.eks,
         logsKeyArn: keys.arns.logs,
         logRetentionDays: logs,

@@ -29,7 +29,16 @@ function sourceCommit(): string | undefined {
  */
 export async function program(): Promise<StackOutputs> {
   const settings = loadSettings();
-  const platform = new Platform(settings.project, { settings });
+  const platform = new Platform(settings.project, {
+    project: settings.project,
+    stack: settings.stack,
+    logRetentionDays: settings.logs.retentionDays,
+    network: { cidr: settings.network.vpcCidr, azCount: settings.network.azCount, natGateways: settings.network.natGateways, interfaceEndpointAzs: settings.network.interfaceEndpointAzs },
+    cluster: settings.cluster,
+    streaming: settings.streaming,
+    cache: settings.cache,
+    database: settings.database,
+  });
   const p = platform.exports;
   const deployer = new Deployer("deployer", {
     ...settings.deployer,

@@ -4,6 +4,11 @@
  * the stack name.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { NodeGroupArgs } from "../infra/cluster/cluster";
+import type { CacheArgs } from "../infra/data/cache";
+import type { DatabaseArgs } from "../infra/data/database";
+import type { StreamingArgs } from "../infra/data/streaming";
+import type { DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
 import { SectionReader, SettingsReader } from "./validate";
 import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
@@ -33,15 +38,8 @@ export interface LogSettings {
   readonly retentionDays: number;
 }
 
-export interface NodeGroupSettings {
-  readonly instanceTypes: readonly string[];
-  readonly capacityType: "ON_DEMAND" | "SPOT";
-  readonly architecture: "x86_64" | "arm64";
-  readonly minSize: number;
-  readonly desiredSize: number;
-  readonly maxSize: number;
-  readonly diskGiB: number;
-}
+/** The node group with every default resolved (the component documents each field). */
+export type NodeGroupSettings = Required<NodeGroupArgs>;
 
 export interface ClusterSettings {
   readonly kubernetesVersion: (typeof KUBERNETES_VERSIONS)[number];
@@ -53,51 +51,17 @@ export interface ClusterSettings {
   readonly nodes: NodeGroupSettings;
 }
 
-export interface StreamingSettings {
-  readonly kafkaVersion: string;
-  readonly brokerInstanceType: string;
-  /** Brokers in each AZ; MSK requires the broker count to be a multiple of the AZ count. */
-  readonly brokersPerAz: number;
-  readonly brokerStorageGiB: number;
-}
+export type StreamingSettings = Required<Pick<StreamingArgs, "kafkaVersion" | "brokerInstanceType" | "brokersPerAz" | "brokerStorageGiB">>;
 
-export interface CacheSettings {
-  readonly engineVersion: string;
-  readonly nodeType: string;
-  /** Primary plus replicas. */
-  readonly nodes: number;
-  /** Automatic failover and Multi-AZ; needs at least 2 nodes. */
-  readonly multiAz: boolean;
-  readonly snapshotRetentionDays: number;
-}
+export type CacheSettings = Required<Pick<CacheArgs, "engineVersion" | "nodeType" | "nodes" | "multiAz" | "snapshotRetentionDays">>;
 
-export interface DatabaseSettings {
-  /** PostgreSQL major (`16`) or major.minor (`16.4`); minor upgrades are automatic. */
-  readonly engineVersion: string;
-  readonly instanceClass: string;
-  readonly allocatedStorageGiB: number;
-  /** Storage autoscaling ceiling. */
-  readonly maxAllocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly backupRetentionDays: number;
-  readonly performanceInsightsRetentionDays: number;
-}
+export type DatabaseSettings = Required<Omit<DatabaseArgs, "vpcId" | "subnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix">>;
 
 /**
  * The deployer: a CodeBuild project inside the VPC that serves as the GitHub Actions runner of the
  * deploy job, so `pulumi up` reaches a private EKS endpoint (docs/deploy.md).
  */
-export interface DeployerSettings {
-  /** `owner/name` of the GitHub repository whose workflows use the runner. */
-  readonly githubRepository: string;
-  /** AWS CodeConnections connection to GitHub (created and authorized once in the console). */
-  readonly connectionArn: string;
-  /** CodeBuild compute type of a deploy run. Default BUILD_GENERAL1_MEDIUM (4 GiB, 2 vCPU). */
-  readonly computeType: "BUILD_GENERAL1_SMALL" | "BUILD_GENERAL1_MEDIUM" | "BUILD_GENERAL1_LARGE";
-  /** A deploy run is stopped after this long. Default 120. */
-  readonly timeoutMinutes: number;
-}
+export type DeployerSettings = Required<Pick<DeployerArgs, "githubRepository" | "connectionArn" | "computeType" | "timeoutMinutes">>;
 
 export interface Settings {
   readonly project: string;
