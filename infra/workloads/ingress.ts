@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HTTP_PATHS } from "../../app/src/config/deploy-contract";
-import type { IngressSettings } from "../../stacks/workloads";
+import type { IngressOptions } from "./options";
 import { DEREGISTRATION_DELAY_SECONDS, PORT_NAMES } from "./api";
 import { WORKLOAD_NAMES, workloadLabels } from "./names";
 
@@ -19,7 +19,7 @@ export const BLOCK_METRICS_ACTION = "block-metrics";
  * listener the connection is refused before anything is sent.
  * @param certificateArn the stack's ACM certificate (configured, or the self-signed one imported)
  */
-export function albAnnotations(s: IngressSettings, certificateArn: string): Record<string, string> {
+export function albAnnotations(s: IngressOptions, certificateArn: string): Record<string, string> {
   return {
     [`${A}/scheme`]: s.scheme,
     // Pod IPs as targets: no NodePort hop, and the controller's readiness gate ties rollouts to target health.
@@ -45,7 +45,7 @@ export function albAnnotations(s: IngressSettings, certificateArn: string): Reco
 }
 
 /** The URL users call: the configured host if any, else the load balancer's DNS name. */
-export function apiUrl(s: IngressSettings, loadBalancerHostname: string | undefined): string | undefined {
+export function apiUrl(s: IngressOptions, loadBalancerHostname: string | undefined): string | undefined {
   const host = s.host ?? loadBalancerHostname;
   if (!host) return undefined;
   return `https://${host}`;
@@ -54,7 +54,7 @@ export function apiUrl(s: IngressSettings, loadBalancerHostname: string | undefi
 export interface ApiIngressArgs {
   readonly namespace: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
-  readonly settings: IngressSettings;
+  readonly settings: IngressOptions;
   /** The certificate the listener serves: the configured ARN or the self-signed one's. */
   readonly certificateArn: pulumi.Input<string>;
   /** The load balancer controller: its webhook validates Ingresses of class `alb`. */

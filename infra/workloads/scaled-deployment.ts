@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { AutoscaledWorkloadSettings } from "../../stacks/workloads";
+import type { AutoscalingOptions } from "./options";
 import { selectorOf, workloadLabels } from "./names";
 import { spreadAcrossZones } from "./pod";
 import { hpaSpec, pdbSpec } from "./scaling";
@@ -11,7 +11,7 @@ export interface ScaledDeploymentArgs {
   readonly name: string;
   /** `app.kubernetes.io/component` of every object. */
   readonly component: string;
-  readonly scaling: AutoscaledWorkloadSettings;
+  readonly scaling: AutoscalingOptions;
   readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
   /** The hardened pod (see `hardenedPodSpec`); topology spread is added here. */
   readonly podSpec: k8s.types.input.core.v1.PodSpec;

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { AutoscaledWorkloadSettings, ScalingPolicy } from "../../stacks/workloads";
+import type { AutoscalingOptions, ScalingPolicy } from "./options";
 
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
 type HpaRules = k8s.types.input.autoscaling.v2.HPAScalingRules;
@@ -17,7 +17,7 @@ export function scalingRules(p: ScalingPolicy): HpaRules {
 }
 
 /** autoscaling/v2 spec for a Deployment: CPU and memory utilisation targets, behaviour from settings. */
-export function hpaSpec(deploymentName: string, s: AutoscaledWorkloadSettings): HpaSpec {
+export function hpaSpec(deploymentName: string, s: AutoscalingOptions): HpaSpec {
   const utilisation = (name: "cpu" | "memory", averageUtilization: number) => ({
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization } },

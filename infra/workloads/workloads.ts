@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import { FraudApi } from "./api";
 import type { DataStoreEndpoints } from "./env";
 import { ApiIngress } from "./ingress";
@@ -14,7 +14,7 @@ import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
 
 export interface WorkloadsArgs {
-  readonly settings: WorkloadSettings;
+  readonly settings: WorkloadOptions;
   /** Kubeconfig of the stack's EKS cluster (JSON or YAML); the provider is built from it. */
   readonly kubeconfig: pulumi.Input<string>;
   readonly cluster: {
