@@ -20,7 +20,7 @@ export const ERROR_RATIO_THRESHOLD = 0.05;
 const rule = (alert: string, expr: string, forDuration: string, severity: "critical" | "warning", summary: string, description: string): AlertRule =>
   ({ alert, expr, for: forDuration, labels: { severity }, annotations: { summary, description } });
 
-/** PrometheusRule groups for the API, the stream and the trainer; thresholds from settings. */
+/** PrometheusRule groups for the API, the stream and the trainer; thresholds from the options. */
 export function alertRuleGroups(s: WorkloadOptions): RuleGroup[] {
   const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
   const lateSeconds = s.trainer.lateAfterHours * 3600;

@@ -11,7 +11,7 @@ export interface WorkloadArgs {
   /** The workload's IRSA role. */
   readonly roleArn: pulumi.Input<string>;
   readonly endpoints: DataStoreEndpoints;
-  readonly settings: WorkloadOptions;
+  readonly options: WorkloadOptions;
 }
 
 /** Where the data stores are, from the platform's outputs. Only addresses and ARNs: never secret values. */

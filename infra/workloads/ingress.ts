@@ -54,7 +54,7 @@ export function apiUrl(s: IngressOptions, loadBalancerHostname: string | undefin
 export interface ApiIngressArgs {
   readonly namespace: pulumi.Input<string>;
   readonly serviceName: pulumi.Input<string>;
-  readonly settings: IngressOptions;
+  readonly options: IngressOptions;
   /** The certificate the listener serves: the configured ARN or the self-signed one's. */
   readonly certificateArn: pulumi.Input<string>;
   /** The load balancer controller: its webhook validates Ingresses of class `alb`. */
@@ -74,12 +74,12 @@ export class ApiIngress extends pulumi.ComponentResource {
         name: WORKLOAD_NAMES.api,
         namespace: args.namespace,
         labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
-        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.settings, arn)),
+        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.options, arn)),
       },
       spec: {
         ingressClassName: "alb",
         rules: [{
-          host: args.settings.host,
+          host: args.options.host,
           http: {
             paths: [
               // The app also answers /metrics on its main port; the load balancer never forwards it.
@@ -90,7 +90,7 @@ export class ApiIngress extends pulumi.ComponentResource {
         }],
       },
     }, { parent: this, dependsOn: args.dependsOn });
-    this.url = this.ingress.status.apply((st) => apiUrl(args.settings, st?.loadBalancer?.ingress?.[0]?.hostname));
+    this.url = this.ingress.status.apply((st) => apiUrl(args.options, st?.loadBalancer?.ingress?.[0]?.hostname));
     this.registerOutputs({ url: this.url });
   }
 }

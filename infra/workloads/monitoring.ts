@@ -17,7 +17,7 @@ export const METRICS_LABEL = { "fraud-platform/metrics": "true" } as const;
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 
 export interface MonitoringArgs {
-  readonly settings: WorkloadOptions;
+  readonly options: WorkloadOptions;
   /** The serving Namespace's name (output), so our objects wait for it. */
   readonly servingNamespace: pulumi.Input<string>;
 }
@@ -61,7 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Monitoring", name, {}, opts);
-    const s = args.settings;
+    const s = args.options;
     const mode = s.monitoring.prometheus;
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
 

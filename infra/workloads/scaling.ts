@@ -16,7 +16,7 @@ export function scalingRules(p: ScalingPolicy): HpaRules {
   };
 }
 
-/** autoscaling/v2 spec for a Deployment: CPU and memory utilisation targets, behaviour from settings. */
+/** autoscaling/v2 spec for a Deployment: CPU and memory utilisation targets, behaviour from the options. */
 export function hpaSpec(deploymentName: string, s: AutoscalingOptions): HpaSpec {
   const utilisation = (name: "cpu" | "memory", averageUtilization: number) => ({
     type: "Resource",

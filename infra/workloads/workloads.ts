@@ -14,7 +14,7 @@ import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
 
 export interface WorkloadsArgs {
-  readonly settings: WorkloadOptions;
+  readonly options: WorkloadOptions;
   /** Kubeconfig of the stack's EKS cluster (JSON or YAML); the provider is built from it. */
   readonly kubeconfig: pulumi.Input<string>;
   readonly cluster: {
@@ -64,7 +64,7 @@ export class Workloads extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Workloads", name, {}, opts);
-    const s = args.settings;
+    const s = args.options;
 
     // An explicit provider: objects go to this stack's cluster, never to the ambient kubectl context.
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this });
@@ -93,7 +93,7 @@ export class Workloads extends pulumi.ComponentResource {
       image: apiImage,
       roleArn: args.roles.api,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
       dependsOn: [controller],
     }, children);
 
@@ -102,7 +102,7 @@ export class Workloads extends pulumi.ComponentResource {
       image: apiImage,
       roleArn: args.roles.worker,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
       dependsOn: [controller, api.workload],
     }, children);
 
@@ -113,7 +113,7 @@ export class Workloads extends pulumi.ComponentResource {
     const ingress = new ApiIngress(`${name}-ingress`, {
       namespace: serving.metadata.name,
       serviceName: api.serviceName,
-      settings: s.ingress,
+      options: s.ingress,
       certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
       dependsOn: [controller],
     }, children);
@@ -123,10 +123,10 @@ export class Workloads extends pulumi.ComponentResource {
       image: args.images.trainer,
       roleArn: args.roles.trainer,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
     }, children);
 
-    const monitoring = new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
+    const monitoring = new Monitoring(`${name}-monitoring`, { options: s, servingNamespace: serving.metadata.name }, children);
 
     new NetworkPolicies(`${name}-netpol`, {
       ...args.network,
