@@ -8,12 +8,15 @@ import { MAXMEMORY_POLICY, MEMORY_ALARM_PERCENT, memberClusterIds, parameterGrou
 export const REDIS_PORT = 6379;
 
 export interface CacheArgs {
+  /** The VPC of the cache's security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets, one per AZ. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Members of this group (the workload nodes) may connect; nothing else. */
   readonly clientSecurityGroupId: pulumi.Input<string>;
   /** Redis OSS `major.minor`. */
   readonly engineVersion: string;
+  /** ElastiCache node type (`cache.r7g.large`). */
   readonly nodeType: string;
   /** Primary plus replicas. */
   readonly nodes: number;
@@ -23,7 +26,9 @@ export interface CacheArgs {
   readonly snapshotRetentionDays?: number;
   /** Where the memory and eviction alarms notify (SNS topic ARNs). Default: none (alarm state in CloudWatch only). */
   readonly alarmActions?: pulumi.Input<string>[];
+  /** Encrypts the data at rest (snapshots included). */
   readonly dataKeyArn: pulumi.Input<string>;
+  /** Encrypts the AUTH token secret. */
   readonly secretsKeyArn: pulumi.Input<string>;
   /** Name of the AUTH token secret in Secrets Manager. */
   readonly authSecretName: string;

@@ -7,19 +7,25 @@ import { brokerCount, kafkaServerProperties } from "./kafka";
 export const MSK_IAM_PORT = 9098;
 
 export interface StreamingArgs {
+  /** The VPC of the brokers' security group. */
   readonly vpcId: pulumi.Input<string>;
   /** One subnet per AZ; brokers are spread evenly over them. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Members of this group (the workload nodes) may connect; nothing else. */
   readonly clientSecurityGroupId: pulumi.Input<string>;
+  /** MSK Kafka version (`3.8.x`). */
   readonly kafkaVersion: string;
+  /** MSK broker type (`kafka.m7g.large`). */
   readonly brokerInstanceType: string;
   /** Default: 1. */
   readonly brokersPerAz?: number;
+  /** EBS storage of each broker, in GiB. */
   readonly brokerStorageGiB: number;
   /** Encrypts broker volumes. */
   readonly dataKeyArn: pulumi.Input<string>;
   /** Encrypts the broker log group. */
   readonly logsKeyArn: pulumi.Input<string>;
+  /** Retention of the broker log group, in days. */
   readonly logRetentionDays: number;
   /** Physical name prefix (`fraud-platform-prod`). */
   readonly namePrefix: string;

@@ -18,6 +18,7 @@ export interface DeployerArgs {
   readonly vpcId: pulumi.Input<string>;
   /** The runner lives here: NAT egress (GitHub, Pulumi backend, registries), no public IP. */
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** The EKS cluster `up` deploys to: the runner gets an access entry with cluster-admin. */
   readonly cluster: {
     readonly name: pulumi.Input<string>;
     /** The EKS cluster security group: it fronts the private API endpoint. */

@@ -5,12 +5,15 @@ import type { EnvValues } from "./pod";
 
 /** What every workload component (API, worker, trainer) is given. */
 export interface WorkloadArgs {
+  /** Namespace of the workload's objects. */
   readonly namespace: pulumi.Input<string>;
   /** `<ECR repository URL>:<tag>` of the image the workload runs. */
   readonly image: pulumi.Input<string>;
   /** The workload's IRSA role. */
   readonly roleArn: pulumi.Input<string>;
+  /** Where the data stores are. */
   readonly endpoints: DataStoreEndpoints;
+  /** Sizes, scaling, log level, features (defaults in `WorkloadOptions`). */
   readonly options: WorkloadOptions;
 }
 

@@ -52,8 +52,11 @@ export function apiUrl(s: IngressOptions, loadBalancerHostname: string | undefin
 }
 
 export interface ApiIngressArgs {
+  /** Namespace of the API and its Ingress. */
   readonly namespace: pulumi.Input<string>;
+  /** The API's Service, the load balancer's target. */
   readonly serviceName: pulumi.Input<string>;
+  /** Scheme, client CIDRs, host, deletion protection (defaults in `IngressOptions`). */
   readonly options: IngressOptions;
   /** The certificate the listener serves: the configured ARN or the self-signed one's. */
   readonly certificateArn: pulumi.Input<string>;

@@ -17,6 +17,7 @@ export const METRICS_LABEL = { "fraud-platform/metrics": "true" } as const;
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 
 export interface MonitoringArgs {
+  /** `monitoring` chooses what is installed; alert thresholds come from the rest (defaults in `WorkloadOptions`). */
   readonly options: WorkloadOptions;
   /** The serving Namespace's name (output), so our objects wait for it. */
   readonly servingNamespace: pulumi.Input<string>;

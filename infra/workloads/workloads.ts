@@ -14,9 +14,11 @@ import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
 
 export interface WorkloadsArgs {
+  /** What runs and how big: sizes, scaling, schedule, ingress, monitoring (defaults in `WorkloadOptions`). */
   readonly options: WorkloadOptions;
   /** Kubeconfig of the stack's EKS cluster (JSON or YAML); the provider is built from it. */
   readonly kubeconfig: pulumi.Input<string>;
+  /** The EKS cluster the workloads run on. */
   readonly cluster: {
     readonly name: pulumi.Input<string>;
     /** IAM OIDC provider of the cluster (IRSA for the load balancer controller). */
@@ -26,12 +28,17 @@ export interface WorkloadsArgs {
     /** Security group of the workload nodes (and so of the pods' ENIs). */
     readonly nodeSecurityGroupId: pulumi.Input<string>;
   };
+  /** The cluster's VPC (the load balancer controller works in it). */
   readonly vpcId: pulumi.Input<string>;
   /** Address ranges the network policies are computed from (plain, except S3's). */
   readonly network: {
+    /** The whole VPC (the data stores live in its isolated subnets). */
     readonly vpcCidr: string;
+    /** Nodes, pods and the EKS control plane's interfaces. */
     readonly privateSubnetCidrs: readonly string[];
+    /** The interface endpoints (STS, Secrets Manager, ECR). */
     readonly endpointSubnetCidrs: readonly string[];
+    /** The region's S3 prefix list (the model registry, ECR layers). */
     readonly s3Cidrs: pulumi.Input<string[]>;
   };
   /** The images to run, by digest (`repo@sha256:...`): built by the program (AppImages) or prebuilt. */
@@ -47,6 +54,7 @@ export interface WorkloadsArgs {
     readonly worker: pulumi.Input<string>;
     readonly trainer: pulumi.Input<string>;
   };
+  /** Where the data stores are: addresses and secret ARNs, never secret values. */
   readonly endpoints: DataStoreEndpoints;
 }
 
