@@ -91,21 +91,20 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:index:Platform", name, {}, opts);
-    const s = args;
-    const prefix = stackPrefix(s.project, s.stack);
+    const prefix = stackPrefix(args.project, args.stack);
     const parent = { parent: this };
-    const logs = s.logRetentionDays;
+    const logs = args.logRetentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
     const network = new Network(
       "net",
-      { ...s.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
+      { ...args.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
       parent,
     );
     const cluster = new Cluster(
       "eks",
       {
-        ...s.cluster,
+        ...args.cluster,
         clusterName: prefix,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
@@ -118,17 +117,17 @@ export class Platform extends pulumi.ComponentResource {
     const clients = cluster.nodeSecurityGroupId;
     const streaming = new Streaming(
       "streaming",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
       parent,
     );
     const cache = new Cache(
       "cache",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(s.project, s.stack, "redis-auth") },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(args.project, args.stack, "redis-auth") },
       parent,
     );
     const database = new Database(
       "db",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
       parent,
     );
     const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);
@@ -137,7 +136,7 @@ export class Platform extends pulumi.ComponentResource {
       "app",
       {
         kmsKeyArn: keys.arns.secrets,
-        secretName: (purpose) => secretName(s.project, s.stack, purpose),
+        secretName: (purpose) => secretName(args.project, args.stack, purpose),
         connection: {
           redis: { host: cache.primaryEndpoint, port: cache.port, tls: true, authSecretArn: cache.authSecretArn },
           database: { host: database.address, port: database.port, name: database.databaseName, tls: true, secretArn: database.masterSecretArn },
@@ -147,7 +146,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(s.project, s.stack, purpose) }, parent);
+    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(args.project, args.stack, purpose) }, parent);
     const roles = new WorkloadRoles(
       "irsa",
       {
