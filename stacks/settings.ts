@@ -4,11 +4,11 @@
  * the stack name.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupArgs } from "../infra/cluster/cluster";
-import type { CacheArgs } from "../infra/data/cache";
-import type { DatabaseArgs } from "../infra/data/database";
-import type { StreamingArgs } from "../infra/data/streaming";
-import type { DeployerArgs } from "../infra/deployer/deployer";
+import { NODE_GROUP_DEFAULTS, type NodeGroupArgs } from "../infra/cluster/cluster";
+import { CACHE_DEFAULTS, type CacheArgs } from "../infra/data/cache";
+import { DATABASE_DEFAULTS, type DatabaseArgs } from "../infra/data/database";
+import { STREAMING_DEFAULTS, type StreamingArgs } from "../infra/data/streaming";
+import { DEPLOYER_DEFAULTS, type DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
 import { SectionReader, SettingsReader } from "./validate";
 import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
@@ -98,7 +98,7 @@ function network(s: SectionReader): NetworkSettings {
 }
 
 function nodes(s: SectionReader): NodeGroupSettings {
-  const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, "x86_64");
+  const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, NODE_GROUP_DEFAULTS.architecture);
   const instanceTypes = s.stringList("instanceTypes", {
     minItems: 1,
     item: (t) => (!INSTANCE_TYPE.test(t) ? "an EC2 instance type such as m7i.large" : isGraviton(t) !== (architecture === "arm64") ? `an ${architecture} instance type (architecture is ${architecture})` : undefined),
@@ -110,12 +110,12 @@ function nodes(s: SectionReader): NodeGroupSettings {
   if (desiredSize > maxSize) s.problem("desiredSize", desiredSize, `at most maxSize (${maxSize})`);
   return {
     instanceTypes,
-    capacityType: s.oneOf("capacityType", ["ON_DEMAND", "SPOT"] as const, "ON_DEMAND"),
+    capacityType: s.oneOf("capacityType", ["ON_DEMAND", "SPOT"] as const, NODE_GROUP_DEFAULTS.capacityType),
     architecture,
     minSize,
     desiredSize,
     maxSize,
-    diskGiB: s.int("diskGiB", { min: 20, max: 1000, default: 50 }),
+    diskGiB: s.int("diskGiB", { min: 20, max: 1000, default: NODE_GROUP_DEFAULTS.diskGiB }),
   };
 }
 
@@ -146,7 +146,7 @@ function streaming(s: SectionReader): StreamingSettings {
   return {
     kafkaVersion: s.string("kafkaVersion", { pattern: /^\d+\.\d+\.(\d+|x)$/, describe: "an MSK Kafka version such as 3.8.x" }),
     brokerInstanceType: s.string("brokerInstanceType", { pattern: /^kafka\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an MSK broker type such as kafka.m7g.large" }),
-    brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: 1 }),
+    brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: STREAMING_DEFAULTS.brokersPerAz }),
     brokerStorageGiB: s.int("brokerStorageGiB", { min: 1, max: 16384 }),
   };
 }
@@ -156,11 +156,11 @@ function cache(s: SectionReader): CacheSettings {
   const multiAz = s.bool("multiAz");
   if (multiAz && nodes < 2) s.problem("nodes", nodes, "at least 2 when multiAz is true (failover needs a replica)");
   return {
-    engineVersion: s.string("engineVersion", { default: "7.1", pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
+    engineVersion: s.string("engineVersion", { default: CACHE_DEFAULTS.engineVersion, pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
     nodeType: s.string("nodeType", { pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an ElastiCache node type such as cache.r7g.large" }),
     nodes,
     multiAz,
-    snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: 0 }),
+    snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: CACHE_DEFAULTS.snapshotRetentionDays }),
   };
 }
 
@@ -177,7 +177,7 @@ function database(s: SectionReader): DatabaseSettings {
     deletionProtection: s.bool("deletionProtection"),
     // 0 would disable automated backups (and point-in-time recovery): never allowed.
     backupRetentionDays: s.int("backupRetentionDays", { min: 1, max: 35 }),
-    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, 7),
+    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, DATABASE_DEFAULTS.performanceInsightsRetentionDays),
   };
 }
 
@@ -188,8 +188,8 @@ function deployer(s: SectionReader): DeployerSettings {
   return {
     githubRepository: s.string("githubRepository", { pattern: GITHUB_REPOSITORY, describe: "a GitHub repository as owner/name" }),
     connectionArn: s.string("connectionArn", { pattern: CONNECTION_ARN, describe: "a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)" }),
-    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, "BUILD_GENERAL1_MEDIUM"),
-    timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: 120 }),
+    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, DEPLOYER_DEFAULTS.computeType),
+    timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: DEPLOYER_DEFAULTS.timeoutMinutes }),
   };
 }
 

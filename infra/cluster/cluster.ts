@@ -21,6 +21,9 @@ export interface NodeGroupArgs {
   readonly diskGiB?: number;
 }
 
+/** The defaults of `NodeGroupArgs`. */
+export const NODE_GROUP_DEFAULTS = { capacityType: "ON_DEMAND", architecture: "x86_64", diskGiB: 50 } as const satisfies Partial<NodeGroupArgs>;
+
 export interface ClusterArgs {
   /** The EKS cluster name (fixed: CI and kubectl refer to it). */
   readonly clusterName: string;
@@ -68,7 +71,8 @@ export class Cluster extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:cluster:Cluster", name, {}, opts);
     const parent = { parent: this };
-    const nodes = { ...args.nodes, capacityType: args.nodes.capacityType ?? "ON_DEMAND", architecture: args.nodes.architecture ?? "x86_64", diskGiB: args.nodes.diskGiB ?? 50 };
+    const d = NODE_GROUP_DEFAULTS;
+    const nodes = { ...args.nodes, capacityType: args.nodes.capacityType ?? d.capacityType, architecture: args.nodes.architecture ?? d.architecture, diskGiB: args.nodes.diskGiB ?? d.diskGiB };
     const access = endpointAccess(args.endpointPublicAccess ?? false, args.publicAccessCidrs ?? []);
 
     // EKS writes to this fixed name; creating it first lets us set retention and encryption.

@@ -43,6 +43,9 @@ export interface DatabaseArgs {
   readonly namePrefix: string;
 }
 
+/** The defaults of `DatabaseArgs`. */
+export const DATABASE_DEFAULTS = { performanceInsightsRetentionDays: 7 } as const satisfies Partial<DatabaseArgs>;
+
 /**
  * RDS for PostgreSQL in the isolated subnets: never public, TLS forced by the parameter group,
  * storage and Performance Insights encrypted with our key, the master password generated and
@@ -104,7 +107,7 @@ export class Database extends pulumi.ComponentResource {
         finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.result}`,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.dataKeyArn,
-        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
+        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? DATABASE_DEFAULTS.performanceInsightsRetentionDays,
         enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
         autoMinorVersionUpgrade: true,
         iamDatabaseAuthenticationEnabled: true,

@@ -31,6 +31,9 @@ export interface StreamingArgs {
   readonly namePrefix: string;
 }
 
+/** The defaults of `StreamingArgs`. */
+export const STREAMING_DEFAULTS = { brokersPerAz: 1 } as const satisfies Partial<StreamingArgs>;
+
 /**
  * Amazon MSK: TLS everywhere (client-broker and broker-broker), IAM client authentication only
  * (no plaintext, no unauthenticated access), KMS at rest, broker logs in CloudWatch.
@@ -43,7 +46,7 @@ export class Streaming extends pulumi.ComponentResource {
   constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:data:Streaming", name, {}, opts);
     const parent = { parent: this };
-    const brokers = brokerCount(args.brokersPerAz ?? 1, args.subnetIds.length);
+    const brokers = brokerCount(args.brokersPerAz ?? STREAMING_DEFAULTS.brokersPerAz, args.subnetIds.length);
     this.clusterName = `${args.namePrefix}-kafka`;
 
     const sg = serviceSecurityGroup(`${name}-brokers`, { vpcId: args.vpcId, port: MSK_IAM_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "MSK brokers: IAM/TLS clients from workload nodes only" }, parent);

@@ -30,6 +30,9 @@ export interface DeployerArgs {
   readonly logRetentionDays: number;
 }
 
+/** The defaults of `DeployerArgs`. */
+export const DEPLOYER_DEFAULTS = { computeType: "BUILD_GENERAL1_MEDIUM", timeoutMinutes: 120 } as const satisfies Partial<DeployerArgs>;
+
 /** AWS's standard CodeBuild image: Docker (privileged mode) and Node; setup-node installs Node 24. */
 const RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 
@@ -83,10 +86,10 @@ export class Deployer extends pulumi.ComponentResource {
         name: args.name,
         description: "GitHub Actions runner of the deploy job (pulumi up from inside the VPC)",
         serviceRole: role.arn,
-        buildTimeout: args.timeoutMinutes ?? 120,
+        buildTimeout: args.timeoutMinutes ?? DEPLOYER_DEFAULTS.timeoutMinutes,
         artifacts: { type: "NO_ARTIFACTS" },
         source: { type: "GITHUB", location: `https://github.com/${args.githubRepository}.git`, auth: { type: "CODECONNECTIONS", resource: args.connectionArn } },
-        environment: { type: "LINUX_CONTAINER", computeType: args.computeType ?? "BUILD_GENERAL1_MEDIUM", image: RUNNER_IMAGE, imagePullCredentialsType: "CODEBUILD", privilegedMode: true },
+        environment: { type: "LINUX_CONTAINER", computeType: args.computeType ?? DEPLOYER_DEFAULTS.computeType, image: RUNNER_IMAGE, imagePullCredentialsType: "CODEBUILD", privilegedMode: true },
         vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
         logsConfig: { cloudwatchLogs: { status: "ENABLED", groupName: logs.name }, s3Logs: { status: "DISABLED" } },
       },
