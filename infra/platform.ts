@@ -1,21 +1,38 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Settings } from "../stacks/settings";
-import { Cluster } from "./cluster/cluster";
-import { Cache } from "./data/cache";
-import { Database } from "./data/database";
-import { Streaming } from "./data/streaming";
+import { Cluster, type ClusterArgs } from "./cluster/cluster";
+import { Cache, type CacheArgs } from "./data/cache";
+import { Database, type DatabaseArgs } from "./data/database";
+import { Streaming, type StreamingArgs } from "./data/streaming";
 import { WorkloadRoles } from "./identity/workload-roles";
 import { Keys } from "./keys/keys";
 import { secretName, stackPrefix } from "./naming";
-import { Network } from "./network/network";
+import { Network, type NetworkArgs } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
 import { DatabaseRoleSecrets } from "./secrets/database-roles";
 import { ModelBucket } from "./storage/model-bucket";
 import { ImageRegistry } from "./storage/registry";
 
+/** Fields a component gets from other components or from the platform itself, not from its caller. */
+type Wired = "vpcId" | "subnetIds" | "privateSubnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix";
+
 export interface PlatformArgs {
-  readonly settings: Settings;
+  /** Project name: the first part of every physical name (`<project>-<stack>-...`). */
+  readonly project: string;
+  /** Stack name: the second part of every physical name. */
+  readonly stack: string;
+  /** Retention of every log group the platform creates (flow logs, EKS, MSK, RDS), in days. */
+  readonly logRetentionDays: number;
+  /** The VPC: range, AZs, NAT gateways, interface endpoints (see `NetworkArgs` for defaults). */
+  readonly network: Omit<NetworkArgs, Wired>;
+  /** EKS and its workload node group (`clusterName` is `<project>-<stack>`). */
+  readonly cluster: Omit<ClusterArgs, Wired | "clusterName">;
+  /** MSK: version and broker sizing. */
+  readonly streaming: Omit<StreamingArgs, Wired>;
+  /** ElastiCache Redis: version, node type and count, failover, snapshots. */
+  readonly cache: Omit<CacheArgs, Wired | "authSecretName">;
+  /** RDS PostgreSQL: version, sizing and protection. */
+  readonly database: Omit<DatabaseArgs, Wired>;
 }
 
 /**
@@ -68,34 +85,29 @@ export interface PlatformExports {
   readonly keyArns: Keys["arns"];
 }
 
-/** The AWS data platform of one stack: every component, wired together from the settings. */
+/** The AWS data platform of one stack: every component, wired together from its arguments. */
 export class Platform extends pulumi.ComponentResource {
   readonly exports: PlatformExports;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:index:Platform", name, {}, opts);
-    const s = args.settings;
-    const prefix = stackPrefix(s.project, s.stack);
+    const prefix = stackPrefix(args.project, args.stack);
     const parent = { parent: this };
-    const logs = s.logs.retentionDays;
+    const logs = args.logRetentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
     const network = new Network(
       "net",
-      { cidr: s.network.vpcCidr, azCount: s.network.azCount, natGateways: s.network.natGateways, interfaceEndpointAzs: s.network.interfaceEndpointAzs, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
+      { ...args.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
       parent,
     );
     const cluster = new Cluster(
       "eks",
       {
+        ...args.cluster,
         clusterName: prefix,
-        kubernetesVersion: s.cluster.kubernetesVersion,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
-        endpointPublicAccess: s.cluster.endpointPublicAccess,
-        publicAccessCidrs: s.cluster.publicAccessCidrs,
-        adminRoleArns: s.cluster.adminRoleArns,
-        nodes: s.cluster.nodes,
         secretsKeyArn: keys.arns.eks,
         logsKeyArn: keys.arns.logs,
         logRetentionDays: logs,
@@ -105,17 +117,17 @@ export class Platform extends pulumi.ComponentResource {
     const clients = cluster.nodeSecurityGroupId;
     const streaming = new Streaming(
       "streaming",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
       parent,
     );
     const cache = new Cache(
       "cache",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(s.project, s.stack, "redis-auth") },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(args.project, args.stack, "redis-auth") },
       parent,
     );
     const database = new Database(
       "db",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...s.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
       parent,
     );
     const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);
@@ -124,7 +136,7 @@ export class Platform extends pulumi.ComponentResource {
       "app",
       {
         kmsKeyArn: keys.arns.secrets,
-        secretName: (purpose) => secretName(s.project, s.stack, purpose),
+        secretName: (purpose) => secretName(args.project, args.stack, purpose),
         connection: {
           redis: { host: cache.primaryEndpoint, port: cache.port, tls: true, authSecretArn: cache.authSecretArn },
           database: { host: database.address, port: database.port, name: database.databaseName, tls: true, secretArn: database.masterSecretArn },
@@ -134,7 +146,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(s.project, s.stack, purpose) }, parent);
+    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(args.project, args.stack, purpose) }, parent);
     const roles = new WorkloadRoles(
       "irsa",
       {

@@ -4,6 +4,11 @@
  * the stack name.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { NODE_GROUP_DEFAULTS, type NodeGroupArgs } from "../infra/cluster/cluster";
+import { CACHE_DEFAULTS, type CacheArgs } from "../infra/data/cache";
+import { DATABASE_DEFAULTS, type DatabaseArgs } from "../infra/data/database";
+import { STREAMING_DEFAULTS, type StreamingArgs } from "../infra/data/streaming";
+import { DEPLOYER_DEFAULTS, type DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
 import { SectionReader, SettingsReader } from "./validate";
 import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
@@ -33,15 +38,8 @@ export interface LogSettings {
   readonly retentionDays: number;
 }
 
-export interface NodeGroupSettings {
-  readonly instanceTypes: readonly string[];
-  readonly capacityType: "ON_DEMAND" | "SPOT";
-  readonly architecture: "x86_64" | "arm64";
-  readonly minSize: number;
-  readonly desiredSize: number;
-  readonly maxSize: number;
-  readonly diskGiB: number;
-}
+/** The node group with every default resolved (the component documents each field). */
+export type NodeGroupSettings = Required<NodeGroupArgs>;
 
 export interface ClusterSettings {
   readonly kubernetesVersion: (typeof KUBERNETES_VERSIONS)[number];
@@ -53,51 +51,17 @@ export interface ClusterSettings {
   readonly nodes: NodeGroupSettings;
 }
 
-export interface StreamingSettings {
-  readonly kafkaVersion: string;
-  readonly brokerInstanceType: string;
-  /** Brokers in each AZ; MSK requires the broker count to be a multiple of the AZ count. */
-  readonly brokersPerAz: number;
-  readonly brokerStorageGiB: number;
-}
+export type StreamingSettings = Required<Pick<StreamingArgs, "kafkaVersion" | "brokerInstanceType" | "brokersPerAz" | "brokerStorageGiB">>;
 
-export interface CacheSettings {
-  readonly engineVersion: string;
-  readonly nodeType: string;
-  /** Primary plus replicas. */
-  readonly nodes: number;
-  /** Automatic failover and Multi-AZ; needs at least 2 nodes. */
-  readonly multiAz: boolean;
-  readonly snapshotRetentionDays: number;
-}
+export type CacheSettings = Required<Pick<CacheArgs, "engineVersion" | "nodeType" | "nodes" | "multiAz" | "snapshotRetentionDays">>;
 
-export interface DatabaseSettings {
-  /** PostgreSQL major (`16`) or major.minor (`16.4`); minor upgrades are automatic. */
-  readonly engineVersion: string;
-  readonly instanceClass: string;
-  readonly allocatedStorageGiB: number;
-  /** Storage autoscaling ceiling. */
-  readonly maxAllocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly backupRetentionDays: number;
-  readonly performanceInsightsRetentionDays: number;
-}
+export type DatabaseSettings = Required<Omit<DatabaseArgs, "vpcId" | "subnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix">>;
 
 /**
  * The deployer: a CodeBuild project inside the VPC that serves as the GitHub Actions runner of the
  * deploy job, so `pulumi up` reaches a private EKS endpoint (docs/deploy.md).
  */
-export interface DeployerSettings {
-  /** `owner/name` of the GitHub repository whose workflows use the runner. */
-  readonly githubRepository: string;
-  /** AWS CodeConnections connection to GitHub (created and authorized once in the console). */
-  readonly connectionArn: string;
-  /** CodeBuild compute type of a deploy run. Default BUILD_GENERAL1_MEDIUM (4 GiB, 2 vCPU). */
-  readonly computeType: "BUILD_GENERAL1_SMALL" | "BUILD_GENERAL1_MEDIUM" | "BUILD_GENERAL1_LARGE";
-  /** A deploy run is stopped after this long. Default 120. */
-  readonly timeoutMinutes: number;
-}
+export type DeployerSettings = Required<Pick<DeployerArgs, "githubRepository" | "connectionArn" | "computeType" | "timeoutMinutes">>;
 
 export interface Settings {
   readonly project: string;
@@ -134,7 +98,7 @@ function network(s: SectionReader): NetworkSettings {
 }
 
 function nodes(s: SectionReader): NodeGroupSettings {
-  const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, "x86_64");
+  const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, NODE_GROUP_DEFAULTS.architecture);
   const instanceTypes = s.stringList("instanceTypes", {
     minItems: 1,
     item: (t) => (!INSTANCE_TYPE.test(t) ? "an EC2 instance type such as m7i.large" : isGraviton(t) !== (architecture === "arm64") ? `an ${architecture} instance type (architecture is ${architecture})` : undefined),
@@ -146,12 +110,12 @@ function nodes(s: SectionReader): NodeGroupSettings {
   if (desiredSize > maxSize) s.problem("desiredSize", desiredSize, `at most maxSize (${maxSize})`);
   return {
     instanceTypes,
-    capacityType: s.oneOf("capacityType", ["ON_DEMAND", "SPOT"] as const, "ON_DEMAND"),
+    capacityType: s.oneOf("capacityType", ["ON_DEMAND", "SPOT"] as const, NODE_GROUP_DEFAULTS.capacityType),
     architecture,
     minSize,
     desiredSize,
     maxSize,
-    diskGiB: s.int("diskGiB", { min: 20, max: 1000, default: 50 }),
+    diskGiB: s.int("diskGiB", { min: 20, max: 1000, default: NODE_GROUP_DEFAULTS.diskGiB }),
   };
 }
 
@@ -182,7 +146,7 @@ function streaming(s: SectionReader): StreamingSettings {
   return {
     kafkaVersion: s.string("kafkaVersion", { pattern: /^\d+\.\d+\.(\d+|x)$/, describe: "an MSK Kafka version such as 3.8.x" }),
     brokerInstanceType: s.string("brokerInstanceType", { pattern: /^kafka\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an MSK broker type such as kafka.m7g.large" }),
-    brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: 1 }),
+    brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: STREAMING_DEFAULTS.brokersPerAz }),
     brokerStorageGiB: s.int("brokerStorageGiB", { min: 1, max: 16384 }),
   };
 }
@@ -192,11 +156,11 @@ function cache(s: SectionReader): CacheSettings {
   const multiAz = s.bool("multiAz");
   if (multiAz && nodes < 2) s.problem("nodes", nodes, "at least 2 when multiAz is true (failover needs a replica)");
   return {
-    engineVersion: s.string("engineVersion", { default: "7.1", pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
+    engineVersion: s.string("engineVersion", { default: CACHE_DEFAULTS.engineVersion, pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
     nodeType: s.string("nodeType", { pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an ElastiCache node type such as cache.r7g.large" }),
     nodes,
     multiAz,
-    snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: 0 }),
+    snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: CACHE_DEFAULTS.snapshotRetentionDays }),
   };
 }
 
@@ -213,7 +177,7 @@ function database(s: SectionReader): DatabaseSettings {
     deletionProtection: s.bool("deletionProtection"),
     // 0 would disable automated backups (and point-in-time recovery): never allowed.
     backupRetentionDays: s.int("backupRetentionDays", { min: 1, max: 35 }),
-    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, 7),
+    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, DATABASE_DEFAULTS.performanceInsightsRetentionDays),
   };
 }
 
@@ -224,8 +188,8 @@ function deployer(s: SectionReader): DeployerSettings {
   return {
     githubRepository: s.string("githubRepository", { pattern: GITHUB_REPOSITORY, describe: "a GitHub repository as owner/name" }),
     connectionArn: s.string("connectionArn", { pattern: CONNECTION_ARN, describe: "a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)" }),
-    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, "BUILD_GENERAL1_MEDIUM"),
-    timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: 120 }),
+    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, DEPLOYER_DEFAULTS.computeType),
+    timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: DEPLOYER_DEFAULTS.timeoutMinutes }),
   };
 }
 

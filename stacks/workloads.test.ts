@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { WORKLOAD_DEFAULTS, parseWorkloadSettings as workloadSettings, quantityValue } from "./workloads";
+import { WORKLOAD_DEFAULTS } from "../infra/workloads/options";
+import { parseWorkloadSettings as workloadSettings, quantityValue } from "./workloads";
 import { ConfigError } from "./validate";
 
 function problems(workloads: unknown): string {

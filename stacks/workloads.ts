@@ -1,4 +1,16 @@
 import { parseCidr } from "../infra/network/cidr";
+import {
+  WORKLOAD_DEFAULTS,
+  type AutoscalingOptions,
+  type ContainerResources,
+  type FeatureOptions,
+  type IngressOptions,
+  type MonitoringOptions,
+  type ResourceSpec,
+  type ScalingPolicy,
+  type TrainerOptions,
+  type WorkloadOptions,
+} from "../infra/workloads/options";
 import { SettingsReader, type SectionReader } from "./validate";
 
 /**
@@ -10,115 +22,14 @@ import { SettingsReader, type SectionReader } from "./validate";
  *   pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...
  */
 
-/** Kubernetes quantities as the API server accepts them ("250m", "1", "512Mi"). */
-export interface ResourceSpec {
-  readonly cpu: string;
-  readonly memory: string;
-}
-
-export interface ContainerResources {
-  readonly requests: ResourceSpec;
-  readonly limits: ResourceSpec;
-}
-
-/** One direction of HPA scaling behaviour (autoscaling/v2 `behavior.scaleUp` / `scaleDown`). */
-export interface ScalingPolicy {
-  /** Seconds of recommendations the HPA looks back over before acting. */
-  readonly stabilizationWindowSeconds: number;
-  /** At most this percentage of the current replicas added/removed per period. */
-  readonly percent: number;
-  /** At most this many pods added/removed per period (the HPA takes the larger change of the two). */
-  readonly pods: number;
-  readonly periodSeconds: number;
-}
-
-export interface AutoscaledWorkloadSettings {
-  /** Floor of the HPA; prod keeps >= 2 so one pod can be lost or drained without an outage. */
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  /** Average CPU utilisation (percent of requests) the HPA aims for. */
-  readonly cpuTargetPercent: number;
-  /** Average memory utilisation (percent of requests) the HPA aims for. */
-  readonly memoryTargetPercent: number;
-  readonly scaleUp: ScalingPolicy;
-  readonly scaleDown: ScalingPolicy;
-  readonly resources: ContainerResources;
-}
-
-export interface TrainerSettings {
-  /** Cron schedule (5 fields, UTC). Default: weekly, Sunday 03:00. */
-  readonly schedule: string;
-  /** A run that takes longer is killed and counted as failed. */
-  readonly activeDeadlineSeconds: number;
-  readonly backoffLimit: number;
-  readonly successfulJobsHistoryLimit: number;
-  readonly failedJobsHistoryLimit: number;
-  /** The "trainer late" alert fires when the last success is older than this. */
-  readonly lateAfterHours: number;
-  readonly resources: ContainerResources;
-}
-
-/**
- * The API is served over HTTPS only, in every stack: there is no plain-HTTP listener, so an API key
- * is never sent in clear (a redirect would come after the client had already sent it).
- */
-export interface IngressSettings {
-  /**
-   * ACM certificate of the API's DNS name (prod). Without one the program generates a self-signed
-   * certificate (for `host` and the region's load balancer names) and imports it into ACM; clients
-   * trust it with the stack output `apiCertificatePem` (dev).
-   */
-  readonly certificateArn?: string;
-  /** Refuse the self-signed fallback: `certificateArn` must be set (prod). */
-  readonly requireCertificateArn: boolean;
-  readonly scheme: "internet-facing" | "internal";
-  /** Client CIDRs the load balancer accepts. */
-  readonly allowedCidrs: readonly string[];
-  /** DNS name users call (a CNAME to the load balancer, managed outside this program). */
-  readonly host?: string;
-  /** Protect the load balancer from deletion (prod). */
-  readonly deletionProtection: boolean;
-}
-
-export interface MonitoringSettings {
-  /**
-   * `install`: the program installs kube-prometheus-stack and creates ServiceMonitors and alert rules.
-   * `existing`: the Prometheus Operator is already on the cluster; only our ServiceMonitors and rules.
-   * `none`: no Prometheus objects (pods keep serving /metrics; the dashboard ConfigMap is still shipped).
-   */
-  readonly prometheus: "install" | "existing" | "none";
-  /** Namespace of Prometheus and Grafana (scrape source for network policies, dashboard home). */
-  readonly namespace: string;
-  /**
-   * Namespaces whose pods may connect to the monitoring namespace (a Prometheus adapter, an
-   * in-cluster Grafana client...). Default: none; operators use `kubectl port-forward`, which the
-   * network policies do not see.
-   */
-  readonly clientNamespaces: readonly string[];
-  /** The p99 latency alert fires above this many milliseconds. */
-  readonly p99LatencyThresholdMs: number;
-  readonly prometheusRetention: string;
-  readonly kubePrometheusStackVersion: string;
-}
-
-/**
- * How features are computed. Serving (API, worker) and the trainer get the same values from this
- * one setting, so a model is never scored on features computed differently from its training set.
- */
-export interface FeatureSettings {
-  /** IANA time zone of the hour-of-day and day features. */
-  readonly timezone: string;
-  /** Days after which a transaction's fraud label is considered final. */
-  readonly labelDelayDays: number;
-}
-
 /** Images built and pushed elsewhere (CI), by digest: `<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>`. */
 export interface PrebuiltImages {
   readonly api: string;
   readonly trainer: string;
 }
 
-export interface WorkloadSettings {
+/** The workloads' options (documented with their defaults in infra/workloads/options.ts) and how the program runs them. */
+export interface WorkloadSettings extends WorkloadOptions {
   /**
    * `false` for the very first `up` of a stack, from an admin's machine: network, cluster, data
    * stores and the deployer only, nothing on the cluster and no image built (docs/deploy.md).
@@ -134,63 +45,7 @@ export interface WorkloadSettings {
    * promotion of images CI already pushed). Both or neither.
    */
   readonly prebuiltImages?: PrebuiltImages;
-  readonly logLevel: "debug" | "info" | "warn" | "error";
-  /** `DoNotSchedule` refuses to stack replicas in one zone (prod); `ScheduleAnyway` prefers not to. */
-  readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
-  readonly features: FeatureSettings;
-  readonly api: AutoscaledWorkloadSettings & {
-    /** Per API key; passed to the app as RATE_LIMIT_PER_MINUTE. */
-    readonly rateLimitPerMinute: number;
-    readonly modelPollSeconds: number;
-  };
-  readonly worker: AutoscaledWorkloadSettings;
-  readonly trainer: TrainerSettings;
-  readonly ingress: IngressSettings;
-  readonly monitoring: MonitoringSettings;
-  /** Helm chart version of the AWS Load Balancer Controller (eks-charts). */
-  readonly loadBalancerControllerVersion: string;
 }
-
-const gentleScaleDown: ScalingPolicy = { stabilizationWindowSeconds: 300, percent: 50, pods: 1, periodSeconds: 60 };
-const fastScaleUp: ScalingPolicy = { stabilizationWindowSeconds: 0, percent: 100, pods: 4, periodSeconds: 30 };
-/** The API and the worker start from the same autoscaling and size. */
-const defaultAutoscaling: AutoscaledWorkloadSettings = {
-  minReplicas: 1,
-  maxReplicas: 4,
-  cpuTargetPercent: 70,
-  memoryTargetPercent: 80,
-  scaleUp: fastScaleUp,
-  scaleDown: gentleScaleDown,
-  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-};
-
-/** Defaults: the cheapest safe values; prod raises what it needs in Pulumi.prod.yaml. */
-export const WORKLOAD_DEFAULTS = {
-  logLevel: "info",
-  zoneSpread: "ScheduleAnyway",
-  features: { timezone: "UTC", labelDelayDays: 7 },
-  api: { ...defaultAutoscaling, rateLimitPerMinute: 6000, modelPollSeconds: 60 },
-  worker: defaultAutoscaling,
-  trainer: {
-    schedule: "0 3 * * 0",
-    activeDeadlineSeconds: 4 * 3600,
-    backoffLimit: 2,
-    successfulJobsHistoryLimit: 3,
-    failedJobsHistoryLimit: 3,
-    lateAfterHours: 8 * 24,
-    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
-  },
-  ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
-  monitoring: {
-    prometheus: "install",
-    namespace: "monitoring",
-    clientNamespaces: [],
-    p99LatencyThresholdMs: 250,
-    prometheusRetention: "7d",
-    kubePrometheusStackVersion: "75.15.0",
-  },
-  loadBalancerControllerVersion: "1.14.0",
-} as const satisfies Omit<WorkloadSettings, "enabled" | "imageTag" | "prebuiltImages">;
 
 const CPU = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY = /^\d+(Ki|Mi|Gi|Ti)$/;
@@ -242,7 +97,7 @@ function scaling(s: SectionReader, def: ScalingPolicy): ScalingPolicy {
   };
 }
 
-function autoscaled(s: SectionReader, def: AutoscaledWorkloadSettings): AutoscaledWorkloadSettings {
+function autoscaled(s: SectionReader, def: AutoscalingOptions): AutoscalingOptions {
   const minReplicas = s.int("minReplicas", { min: 1, max: 100, default: def.minReplicas });
   const maxReplicas = s.int("maxReplicas", { min: 1, max: 500, default: Math.max(def.maxReplicas, minReplicas) });
   if (maxReplicas < minReplicas) s.problem("maxReplicas", maxReplicas, `at least minReplicas (${minReplicas})`);
@@ -257,7 +112,7 @@ function autoscaled(s: SectionReader, def: AutoscaledWorkloadSettings): Autoscal
   };
 }
 
-function trainer(s: SectionReader): TrainerSettings {
+function trainer(s: SectionReader): TrainerOptions {
   const d = WORKLOAD_DEFAULTS.trainer;
   const schedule = s.string("schedule", { default: d.schedule, pattern: CRON, describe: 'a 5-field cron expression such as "0 3 * * 0"' });
   if (!schedule.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))) s.problem("schedule", schedule, 'a 5-field cron expression such as "0 3 * * 0"');
@@ -282,14 +137,14 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-function features(s: SectionReader): FeatureSettings {
+function features(s: SectionReader): FeatureOptions {
   const d = WORKLOAD_DEFAULTS.features;
   const timezone = s.string("timezone", { default: d.timezone });
   if (!isTimeZone(timezone)) s.problem("timezone", timezone, "an IANA time zone such as UTC or Europe/Paris");
   return { timezone, labelDelayDays: s.int("labelDelayDays", { min: 0, max: 365, default: d.labelDelayDays }) };
 }
 
-function ingress(s: SectionReader): IngressSettings {
+function ingress(s: SectionReader): IngressOptions {
   const d = WORKLOAD_DEFAULTS.ingress;
   const certificateArn = s.string("certificateArn", { default: "", pattern: ACM_ARN, describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" });
   const requireCertificateArn = s.bool("requireCertificateArn", d.requireCertificateArn);
@@ -311,7 +166,7 @@ function ingress(s: SectionReader): IngressSettings {
   };
 }
 
-function monitoring(s: SectionReader): MonitoringSettings {
+function monitoring(s: SectionReader): MonitoringOptions {
   const d = WORKLOAD_DEFAULTS.monitoring;
   return {
     prometheus: s.oneOf("prometheus", ["install", "existing", "none"] as const, d.prometheus),

@@ -1,26 +1,51 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeGroupSettings } from "../../stacks/settings";
 import { amiType, endpointAccess, NODE_ROLE_POLICIES, CONTROL_PLANE_LOG_TYPES } from "./decisions";
+
+/** The managed node group the workloads run on. */
+export interface NodeGroupArgs {
+  /** EC2 instance types, all of `architecture` (Graviton types for arm64). */
+  readonly instanceTypes: readonly string[];
+  /** Default: `ON_DEMAND`. `SPOT` is cheaper and can be reclaimed at two minutes' notice. */
+  readonly capacityType?: "ON_DEMAND" | "SPOT";
+  /** CPU architecture of the nodes (selects the AL2023 AMI). Default: `x86_64`. */
+  readonly architecture?: "x86_64" | "arm64";
+  /** Floor of the group (the cluster autoscaler never goes below it). */
+  readonly minSize: number;
+  /** Nodes at creation; afterwards the cluster autoscaler owns the count. */
+  readonly desiredSize: number;
+  /** Ceiling of the group. */
+  readonly maxSize: number;
+  /** Encrypted gp3 root volume of each node, in GiB. Default: 50. */
+  readonly diskGiB?: number;
+}
+
+/** The defaults of `NodeGroupArgs`. */
+export const NODE_GROUP_DEFAULTS = { capacityType: "ON_DEMAND", architecture: "x86_64", diskGiB: 50 } as const satisfies Partial<NodeGroupArgs>;
 
 export interface ClusterArgs {
   /** The EKS cluster name (fixed: CI and kubectl refer to it). */
   readonly clusterName: string;
+  /** EKS Kubernetes version (`1.33`). */
   readonly kubernetesVersion: string;
+  /** The VPC of the cluster and its nodes. */
   readonly vpcId: pulumi.Input<string>;
   /** Nodes and the control plane's ENIs live here. */
   readonly privateSubnetIds: pulumi.Input<string>[];
   /** Public API endpoint, restricted to `publicAccessCidrs`. Default: false (private only). */
   readonly endpointPublicAccess?: boolean;
+  /** Networks allowed to reach the public endpoint. Default: none. */
   readonly publicAccessCidrs?: readonly string[];
   /** IAM roles granted cluster-admin through access entries. Default: none. */
   readonly adminRoleArns?: readonly string[];
-  readonly nodes: NodeGroupSettings;
+  /** The workload node group. */
+  readonly nodes: NodeGroupArgs;
   /** Envelope encryption of Kubernetes secrets. */
   readonly secretsKeyArn: pulumi.Input<string>;
   /** Encrypts the control-plane log group. */
   readonly logsKeyArn: pulumi.Input<string>;
+  /** Retention of the control-plane log group, in days. */
   readonly logRetentionDays: number;
 }
 
@@ -46,6 +71,8 @@ export class Cluster extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:cluster:Cluster", name, {}, opts);
     const parent = { parent: this };
+    const d = NODE_GROUP_DEFAULTS;
+    const nodes = { ...args.nodes, capacityType: args.nodes.capacityType ?? d.capacityType, architecture: args.nodes.architecture ?? d.architecture, diskGiB: args.nodes.diskGiB ?? d.diskGiB };
     const access = endpointAccess(args.endpointPublicAccess ?? false, args.publicAccessCidrs ?? []);
 
     // EKS writes to this fixed name; creating it first lets us set retention and encryption.
@@ -96,7 +123,7 @@ export class Cluster extends pulumi.ComponentResource {
       {
         description: "EKS workload nodes: IMDSv2 only, encrypted gp3 root volume",
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: args.nodes.diskGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: nodes.diskGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
         // Naming security groups here replaces the default, so the cluster group is listed explicitly.
         vpcSecurityGroupIds: [clusterSgId, nodeSg.id],
         updateDefaultVersion: true,
@@ -110,10 +137,10 @@ export class Cluster extends pulumi.ComponentResource {
         clusterName: cluster.eksCluster.name,
         nodeRoleArn: nodeRole.arn,
         subnetIds: args.privateSubnetIds,
-        amiType: amiType(args.nodes.architecture),
-        instanceTypes: [...args.nodes.instanceTypes],
-        capacityType: args.nodes.capacityType,
-        scalingConfig: { minSize: args.nodes.minSize, desiredSize: args.nodes.desiredSize, maxSize: args.nodes.maxSize },
+        amiType: amiType(nodes.architecture),
+        instanceTypes: [...nodes.instanceTypes],
+        capacityType: nodes.capacityType,
+        scalingConfig: { minSize: nodes.minSize, desiredSize: nodes.desiredSize, maxSize: nodes.maxSize },
         updateConfig: { maxUnavailable: 1 },
         launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
         labels: { "fraud-platform/pool": "workloads" },

@@ -8,12 +8,15 @@ import { MAXMEMORY_POLICY, MEMORY_ALARM_PERCENT, memberClusterIds, parameterGrou
 export const REDIS_PORT = 6379;
 
 export interface CacheArgs {
+  /** The VPC of the cache's security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets, one per AZ. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Members of this group (the workload nodes) may connect; nothing else. */
   readonly clientSecurityGroupId: pulumi.Input<string>;
-  /** Redis OSS `major.minor`. */
-  readonly engineVersion: string;
+  /** Redis OSS `major.minor`. Default: `7.1`. */
+  readonly engineVersion?: string;
+  /** ElastiCache node type (`cache.r7g.large`). */
   readonly nodeType: string;
   /** Primary plus replicas. */
   readonly nodes: number;
@@ -23,11 +26,16 @@ export interface CacheArgs {
   readonly snapshotRetentionDays?: number;
   /** Where the memory and eviction alarms notify (SNS topic ARNs). Default: none (alarm state in CloudWatch only). */
   readonly alarmActions?: pulumi.Input<string>[];
+  /** Encrypts the data at rest (snapshots included). */
   readonly dataKeyArn: pulumi.Input<string>;
+  /** Encrypts the AUTH token secret. */
   readonly secretsKeyArn: pulumi.Input<string>;
   /** Name of the AUTH token secret in Secrets Manager. */
   readonly authSecretName: string;
 }
+
+/** The defaults of `CacheArgs`. */
+export const CACHE_DEFAULTS = { engineVersion: "7.1", snapshotRetentionDays: 0 } as const satisfies Partial<CacheArgs>;
 
 /**
  * ElastiCache for Redis OSS: a replication group with TLS in transit, KMS at rest and an AUTH
@@ -43,6 +51,7 @@ export class Cache extends pulumi.ComponentResource {
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:data:Cache", name, {}, opts);
     const parent = { parent: this };
+    const engineVersion = args.engineVersion ?? CACHE_DEFAULTS.engineVersion;
     if (args.multiAz && args.nodes < 2) throw new Error(`Cache ${name}: multiAz needs at least 2 nodes, got ${args.nodes}`);
 
     // ElastiCache AUTH tokens allow printable ASCII except / " @; alphanumerics avoid every escaping issue.
@@ -52,7 +61,7 @@ export class Cache extends pulumi.ComponentResource {
     const sg = serviceSecurityGroup(`${name}-redis`, { vpcId: args.vpcId, port: REDIS_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "Redis: TLS clients from workload nodes only" }, parent);
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);
     const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
-      family: parameterGroupFamily(args.engineVersion),
+      family: parameterGroupFamily(engineVersion),
       description: `fraud-platform feature cache: maxmemory-policy ${MAXMEMORY_POLICY}`,
       parameters: [{ name: "maxmemory-policy", value: MAXMEMORY_POLICY }],
     }, parent);
@@ -61,7 +70,7 @@ export class Cache extends pulumi.ComponentResource {
       {
         description: "fraud-platform feature cache",
         engine: "redis",
-        engineVersion: args.engineVersion,
+        engineVersion,
         nodeType: args.nodeType,
         numCacheClusters: args.nodes,
         automaticFailoverEnabled: args.multiAz,
@@ -76,7 +85,7 @@ export class Cache extends pulumi.ComponentResource {
         transitEncryptionMode: "required",
         authToken: token.result,
         authTokenUpdateStrategy: "ROTATE",
-        snapshotRetentionLimit: args.snapshotRetentionDays ?? 0,
+        snapshotRetentionLimit: args.snapshotRetentionDays ?? CACHE_DEFAULTS.snapshotRetentionDays,
         autoMinorVersionUpgrade: true,
         applyImmediately: false,
       },

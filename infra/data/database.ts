@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DatabaseSettings } from "../../stacks/settings";
 import { serviceSecurityGroup } from "../network/security-groups";
 import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
 
@@ -9,13 +8,28 @@ export const POSTGRES_PORT = 5432;
 export const DATABASE_NAME = "fraud";
 const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
-/** The sizing and protection settings are the stack's (`DatabaseSettings`). */
-export interface DatabaseArgs extends Omit<DatabaseSettings, "performanceInsightsRetentionDays"> {
+export interface DatabaseArgs {
+  /** PostgreSQL major (`16`) or major.minor (`16.4`); minor upgrades are automatic. */
+  readonly engineVersion: string;
+  /** RDS instance class (`db.r7g.large`). */
+  readonly instanceClass: string;
+  /** gp3 storage at creation, in GiB. */
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling, in GiB. */
+  readonly maxAllocatedStorageGiB: number;
+  /** A standby in a second AZ with automatic failover. */
+  readonly multiAz: boolean;
+  /** Refuse to delete the instance (prod). */
+  readonly deletionProtection: boolean;
+  /** Days of automated backups and point-in-time recovery (at least 1: never disabled). */
+  readonly backupRetentionDays: number;
+  /** The VPC of the instance's security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets (no route to the internet), at least two AZs. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Members of this group (the workload nodes) may connect; nothing else. */
   readonly clientSecurityGroupId: pulumi.Input<string>;
-  /** Default: 7 (the free tier). */
+  /** Performance Insights retention, in days. Default: 7 (the free tier). */
   readonly performanceInsightsRetentionDays?: number;
   /** Storage, Performance Insights. */
   readonly dataKeyArn: pulumi.Input<string>;
@@ -23,10 +37,14 @@ export interface DatabaseArgs extends Omit<DatabaseSettings, "performanceInsight
   readonly secretsKeyArn: pulumi.Input<string>;
   /** Encrypts the exported PostgreSQL log groups. */
   readonly logsKeyArn: pulumi.Input<string>;
+  /** Retention of the exported PostgreSQL log groups, in days. */
   readonly logRetentionDays: number;
   /** Identifier prefix, e.g. `fraud-platform-prod`. */
   readonly namePrefix: string;
 }
+
+/** The defaults of `DatabaseArgs`. */
+export const DATABASE_DEFAULTS = { performanceInsightsRetentionDays: 7 } as const satisfies Partial<DatabaseArgs>;
 
 /**
  * RDS for PostgreSQL in the isolated subnets: never public, TLS forced by the parameter group,
@@ -89,7 +107,7 @@ export class Database extends pulumi.ComponentResource {
         finalSnapshotIdentifier: pulumi.interpolate`${identifier}-final-${snapshotSuffix.result}`,
         performanceInsightsEnabled: true,
         performanceInsightsKmsKeyId: args.dataKeyArn,
-        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? 7,
+        performanceInsightsRetentionPeriod: args.performanceInsightsRetentionDays ?? DATABASE_DEFAULTS.performanceInsightsRetentionDays,
         enabledCloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
         autoMinorVersionUpgrade: true,
         iamDatabaseAuthenticationEnabled: true,

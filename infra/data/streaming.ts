@@ -7,23 +7,32 @@ import { brokerCount, kafkaServerProperties } from "./kafka";
 export const MSK_IAM_PORT = 9098;
 
 export interface StreamingArgs {
+  /** The VPC of the brokers' security group. */
   readonly vpcId: pulumi.Input<string>;
   /** One subnet per AZ; brokers are spread evenly over them. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Members of this group (the workload nodes) may connect; nothing else. */
   readonly clientSecurityGroupId: pulumi.Input<string>;
+  /** MSK Kafka version (`3.8.x`). */
   readonly kafkaVersion: string;
+  /** MSK broker type (`kafka.m7g.large`). */
   readonly brokerInstanceType: string;
   /** Default: 1. */
   readonly brokersPerAz?: number;
+  /** EBS storage of each broker, in GiB. */
   readonly brokerStorageGiB: number;
   /** Encrypts broker volumes. */
   readonly dataKeyArn: pulumi.Input<string>;
   /** Encrypts the broker log group. */
   readonly logsKeyArn: pulumi.Input<string>;
+  /** Retention of the broker log group, in days. */
   readonly logRetentionDays: number;
   /** Physical name prefix (`fraud-platform-prod`). */
   readonly namePrefix: string;
 }
+
+/** The defaults of `StreamingArgs`. */
+export const STREAMING_DEFAULTS = { brokersPerAz: 1 } as const satisfies Partial<StreamingArgs>;
 
 /**
  * Amazon MSK: TLS everywhere (client-broker and broker-broker), IAM client authentication only
@@ -37,7 +46,7 @@ export class Streaming extends pulumi.ComponentResource {
   constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:data:Streaming", name, {}, opts);
     const parent = { parent: this };
-    const brokers = brokerCount(args.brokersPerAz ?? 1, args.subnetIds.length);
+    const brokers = brokerCount(args.brokersPerAz ?? STREAMING_DEFAULTS.brokersPerAz, args.subnetIds.length);
     this.clusterName = `${args.namePrefix}-kafka`;
 
     const sg = serviceSecurityGroup(`${name}-brokers`, { vpcId: args.vpcId, port: MSK_IAM_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "MSK brokers: IAM/TLS clients from workload nodes only" }, parent);

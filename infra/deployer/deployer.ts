@@ -1,23 +1,37 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { DeployerSettings } from "../../stacks/settings";
 import { serviceTrust } from "../identity/documents";
 import { deployerPolicy } from "./policy";
 
-export interface DeployerArgs extends DeployerSettings {
+export interface DeployerArgs {
+  /** `owner/name` of the GitHub repository whose workflows use the runner. */
+  readonly githubRepository: string;
+  /** AWS CodeConnections connection to GitHub (created and authorized once in the console). */
+  readonly connectionArn: string;
+  /** CodeBuild compute type of a deploy run. Default: `BUILD_GENERAL1_MEDIUM` (4 GiB, 2 vCPU). */
+  readonly computeType?: "BUILD_GENERAL1_SMALL" | "BUILD_GENERAL1_MEDIUM" | "BUILD_GENERAL1_LARGE";
+  /** A deploy run is stopped after this many minutes. Default: 120. */
+  readonly timeoutMinutes?: number;
   /** CodeBuild project and role name: the workflow's `runs-on` label names the project. */
   readonly name: string;
+  /** The VPC the runner starts in. */
   readonly vpcId: pulumi.Input<string>;
   /** The runner lives here: NAT egress (GitHub, Pulumi backend, registries), no public IP. */
   readonly privateSubnetIds: pulumi.Input<string>[];
+  /** The EKS cluster `up` deploys to: the runner gets an access entry with cluster-admin. */
   readonly cluster: {
     readonly name: pulumi.Input<string>;
     /** The EKS cluster security group: it fronts the private API endpoint. */
     readonly securityGroupId: pulumi.Input<string>;
   };
+  /** Encrypts the runner's log group. */
   readonly logsKeyArn: pulumi.Input<string>;
+  /** Retention of the runner's log group, in days. */
   readonly logRetentionDays: number;
 }
+
+/** The defaults of `DeployerArgs`. */
+export const DEPLOYER_DEFAULTS = { computeType: "BUILD_GENERAL1_MEDIUM", timeoutMinutes: 120 } as const satisfies Partial<DeployerArgs>;
 
 /** AWS's standard CodeBuild image: Docker (privileged mode) and Node; setup-node installs Node 24. */
 const RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
@@ -72,10 +86,10 @@ export class Deployer extends pulumi.ComponentResource {
         name: args.name,
         description: "GitHub Actions runner of the deploy job (pulumi up from inside the VPC)",
         serviceRole: role.arn,
-        buildTimeout: args.timeoutMinutes,
+        buildTimeout: args.timeoutMinutes ?? DEPLOYER_DEFAULTS.timeoutMinutes,
         artifacts: { type: "NO_ARTIFACTS" },
         source: { type: "GITHUB", location: `https://github.com/${args.githubRepository}.git`, auth: { type: "CODECONNECTIONS", resource: args.connectionArn } },
-        environment: { type: "LINUX_CONTAINER", computeType: args.computeType, image: RUNNER_IMAGE, imagePullCredentialsType: "CODEBUILD", privilegedMode: true },
+        environment: { type: "LINUX_CONTAINER", computeType: args.computeType ?? DEPLOYER_DEFAULTS.computeType, image: RUNNER_IMAGE, imagePullCredentialsType: "CODEBUILD", privilegedMode: true },
         vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
         logsConfig: { cloudwatchLogs: { status: "ENABLED", groupName: logs.name }, s3Logs: { status: "DISABLED" } },
       },

@@ -11,18 +11,29 @@ import { IrsaRole } from "./irsa-role";
 export const CONSUMER_GROUP_PATTERN = "fraud-*";
 
 export interface WorkloadRolesArgs {
+  /** The cluster's IAM OIDC provider, which every role trusts. */
   readonly oidcProviderArn: pulumi.Input<string>;
+  /** Its issuer without `https://` (the trust conditions' key prefix). */
   readonly oidcIssuer: pulumi.Input<string>;
+  /** The model registry bucket: the trainer writes, the API and worker read. */
   readonly modelBucketArn: pulumi.Input<string>;
+  /** KMS key of the bucket's objects. */
   readonly objectsKeyArn: pulumi.Input<string>;
+  /** KMS key of the Secrets Manager secrets below. */
   readonly secretsKeyArn: pulumi.Input<string>;
+  /** The MSK cluster: the worker's IAM auth (topics and `CONSUMER_GROUP_PATTERN` groups). */
   readonly kafkaClusterArn: pulumi.Input<string>;
+  /** Each secret is readable by the workloads that need it only. */
   readonly secretArns: {
+    /** The API's keys: the API only. */
     readonly apiKeys: pulumi.Input<string>;
+    /** Redis AUTH token: the API and worker. */
     readonly redisAuth: pulumi.Input<string>;
     /** RDS master secret: the migration, an init container of the API pods (same service account). */
     readonly database: pulumi.Input<string>;
+    /** The serving role's login: the API (and its migration) and the worker. */
     readonly databaseApi: pulumi.Input<string>;
+    /** The trainer role's login: the trainer, and the API's migration (it sets the password). */
     readonly databaseTrainer: pulumi.Input<string>;
   };
 }

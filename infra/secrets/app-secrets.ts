@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import { storedSecret } from "./stored-secret";
 
 export interface AppSecretsArgs {
+  /** Encrypts the secrets. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** `(purpose) => Secrets Manager name`. */
   readonly secretName: (purpose: string) => string;

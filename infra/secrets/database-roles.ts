@@ -6,6 +6,7 @@ import { storedSecret } from "./stored-secret";
 export const DATABASE_ROLES = { api: "fraud_api", trainer: "fraud_trainer" } as const;
 
 export interface DatabaseRoleSecretsArgs {
+  /** Encrypts the secrets. */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** `(purpose) => Secrets Manager name`. */
   readonly secretName: (purpose: string) => string;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { tlsOnlyBucketPolicy } from "../identity/documents";
 
 export interface ModelBucketArgs {
+  /** Encrypts the stored objects (SSE-KMS). */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Days a replaced or deleted model version is kept before it expires. Default: 90. */
   readonly noncurrentVersionDays?: number;

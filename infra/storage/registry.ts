@@ -6,6 +6,7 @@ export interface ImageRegistryArgs {
   readonly repositories: readonly string[];
   /** `fraud-platform-prod` gives `fraud-platform-prod/api`. */
   readonly namePrefix: string;
+  /** Encrypts the stored objects (SSE-KMS). */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** Untagged images older than this are deleted. Default: 14. */
   readonly untaggedExpiryDays?: number;

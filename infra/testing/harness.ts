@@ -15,7 +15,7 @@
  * What it does, per run: reads `Pulumi.yaml` and `Pulumi.<stack>.yaml` (structured values become
  * JSON strings, as the CLI passes them; `configOverrides` replace whole keys), sets the config,
  * installs mocks whose outputs look like AWS's (fake-state.ts), wraps the mock monitor to record
- * each registration with its parent and provider, calls `program` (infra/program.ts) inside a root
+ * each registration with its parent and provider, calls `program` (stacks/program.ts) inside a root
  * `pulumi:pulumi:Stack` exactly as the language host does, and awaits `disconnect()` so every
  * registration is in. Invokes the mocks do not know are collected and fail the run after it ends
  * (throwing inside the mock would lose the message and hang outputs).
@@ -33,7 +33,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { program } from "../program";
+import { program } from "../../stacks/program";
 import { ACCOUNT, fakeState, previewState, SECRET_OUTPUTS } from "./fake-state";
 
 export const SECRET = "[secret]";

@@ -1,4 +1,4 @@
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import { PROMQL } from "./promql";
 
 export interface AlertRule {
@@ -20,8 +20,8 @@ export const ERROR_RATIO_THRESHOLD = 0.05;
 const rule = (alert: string, expr: string, forDuration: string, severity: "critical" | "warning", summary: string, description: string): AlertRule =>
   ({ alert, expr, for: forDuration, labels: { severity }, annotations: { summary, description } });
 
-/** PrometheusRule groups for the API, the stream and the trainer; thresholds from settings. */
-export function alertRuleGroups(s: WorkloadSettings): RuleGroup[] {
+/** PrometheusRule groups for the API, the stream and the trainer; thresholds from the options. */
+export function alertRuleGroups(s: WorkloadOptions): RuleGroup[] {
   const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
   const lateSeconds = s.trainer.lateAfterHours * 3600;
   return [

@@ -80,7 +80,7 @@ export class FraudApi extends pulumi.ComponentResource {
   constructor(name: string, args: FraudApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:FraudApi", name, {}, opts);
     const appName = WORKLOAD_NAMES.api;
-    const s = args.settings;
+    const s = args.options;
 
     this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.api, namespace: args.namespace }, args.roleArn, "api", { parent: this });
 

@@ -1,4 +1,4 @@
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import { ERROR_RATIO_THRESHOLD } from "./alerts";
 import { PROMQL } from "./promql";
 
@@ -25,7 +25,7 @@ interface PanelSpec {
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
 
 /** Rows of panels, laid out two (or three stats) per row by `layout`. */
-function panelSpecs(s: WorkloadSettings): PanelSpec[] {
+function panelSpecs(s: WorkloadOptions): PanelSpec[] {
   const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
   return [
     { title: "Requests per second by status", type: "timeseries", unit: "reqps", description: "User traffic (probes and scrapes excluded).",
@@ -77,7 +77,7 @@ function layout(specs: PanelSpec[]): { x: number; y: number; w: number; h: numbe
 }
 
 /** The fraud overview dashboard as Grafana JSON (schema of Grafana 10/11). */
-export function fraudDashboard(s: WorkloadSettings): Record<string, unknown> {
+export function fraudDashboard(s: WorkloadOptions): Record<string, unknown> {
   const specs = panelSpecs(s);
   const grid = layout(specs);
   return {

@@ -1,17 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_DRAIN_SECONDS, ENV, PORTS, TOPICS } from "../../app/src/config/deploy-contract";
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import type { EnvValues } from "./pod";
 
 /** What every workload component (API, worker, trainer) is given. */
 export interface WorkloadArgs {
+  /** Namespace of the workload's objects. */
   readonly namespace: pulumi.Input<string>;
   /** `<ECR repository URL>:<tag>` of the image the workload runs. */
   readonly image: pulumi.Input<string>;
   /** The workload's IRSA role. */
   readonly roleArn: pulumi.Input<string>;
+  /** Where the data stores are. */
   readonly endpoints: DataStoreEndpoints;
-  readonly settings: WorkloadSettings;
+  /** Sizes, scaling, log level, features (defaults in `WorkloadOptions`). */
+  readonly options: WorkloadOptions;
 }
 
 /** Where the data stores are, from the platform's outputs. Only addresses and ARNs: never secret values. */
@@ -59,7 +62,7 @@ function databaseEnv(d: DataStoreEndpoints, secretArn: pulumi.Input<string>): En
 }
 
 /** Feature computation: identical for serving and training (one setting feeds both). */
-function featureEnv(s: WorkloadSettings): EnvValues {
+function featureEnv(s: WorkloadOptions): EnvValues {
   return { [ENV.featureTimezone]: s.features.timezone, [ENV.labelDelayDays]: String(s.features.labelDelayDays) };
 }
 
@@ -68,7 +71,7 @@ function featureEnv(s: WorkloadSettings): EnvValues {
  * TLS with secret auth. Each adds its own inputs below; neither gets the other's (the API has no
  * Kafka right, the worker no API keys: their IAM roles are split the same way).
  */
-function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+function servingEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
   return {
     [ENV.port]: String(PORTS.http),
     [ENV.metricsPort]: String(PORTS.metrics),
@@ -86,12 +89,12 @@ function servingEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
   };
 }
 
-export function apiEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+export function apiEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
   return { ...servingEnv(d, s), [ENV.apiKeysSecretArn]: d.secretArns.apiKeys, [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute) };
 }
 
 /** The worker consumes transactions in one consumer group, so replicas share the partitions. */
-export function workerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+export function workerEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
   return {
     ...servingEnv(d, s),
     [ENV.kafkaBrokers]: d.kafkaBrokers,
@@ -103,7 +106,7 @@ export function workerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues
 }
 
 /** Migrations need only the database: as the master user, creating the workloads' roles from their secrets. */
-export function migrateEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+export function migrateEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
   return {
     [ENV.logLevel]: s.logLevel,
     [ENV.awsRegion]: d.region,
@@ -114,7 +117,7 @@ export function migrateEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValue
 }
 
 /** The trainer reads labelled transactions from PostgreSQL and publishes models to the registry. */
-export function trainerEnv(d: DataStoreEndpoints, s: WorkloadSettings): EnvValues {
+export function trainerEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
   return {
     [ENV.logLevel]: s.logLevel,
     [ENV.awsRegion]: d.region,

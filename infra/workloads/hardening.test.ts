@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ALL_ENV_NAMES, ENV, type EnvName } from "../../app/src/config/deploy-contract";
-import { parseWorkloadSettings } from "../../stacks/workloads";
+import { workloadOptions } from "../testing/workload-options";
 import { containerSecurityContext, envList, hardenedContainer, hardenedPodSpec, podSecurityContext, resourceRequirements, spreadAcrossZones } from "./pod";
 import { hpaSpec, pdbSpec, scalingRules } from "./scaling";
 
-const settings = parseWorkloadSettings({
-  imageTag: "t1",
+const settings = workloadOptions({
   api: {
     minReplicas: 3,
     maxReplicas: 9,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HTTP_PATHS } from "../../app/src/config/deploy-contract";
-import type { IngressSettings } from "../../stacks/workloads";
+import type { IngressOptions } from "./options";
 import { DEREGISTRATION_DELAY_SECONDS, PORT_NAMES } from "./api";
 import { WORKLOAD_NAMES, workloadLabels } from "./names";
 
@@ -19,7 +19,7 @@ export const BLOCK_METRICS_ACTION = "block-metrics";
  * listener the connection is refused before anything is sent.
  * @param certificateArn the stack's ACM certificate (configured, or the self-signed one imported)
  */
-export function albAnnotations(s: IngressSettings, certificateArn: string): Record<string, string> {
+export function albAnnotations(s: IngressOptions, certificateArn: string): Record<string, string> {
   return {
     [`${A}/scheme`]: s.scheme,
     // Pod IPs as targets: no NodePort hop, and the controller's readiness gate ties rollouts to target health.
@@ -45,16 +45,19 @@ export function albAnnotations(s: IngressSettings, certificateArn: string): Reco
 }
 
 /** The URL users call: the configured host if any, else the load balancer's DNS name. */
-export function apiUrl(s: IngressSettings, loadBalancerHostname: string | undefined): string | undefined {
+export function apiUrl(s: IngressOptions, loadBalancerHostname: string | undefined): string | undefined {
   const host = s.host ?? loadBalancerHostname;
   if (!host) return undefined;
   return `https://${host}`;
 }
 
 export interface ApiIngressArgs {
+  /** Namespace of the API and its Ingress. */
   readonly namespace: pulumi.Input<string>;
+  /** The API's Service, the load balancer's target. */
   readonly serviceName: pulumi.Input<string>;
-  readonly settings: IngressSettings;
+  /** Scheme, client CIDRs, host, deletion protection (defaults in `IngressOptions`). */
+  readonly options: IngressOptions;
   /** The certificate the listener serves: the configured ARN or the self-signed one's. */
   readonly certificateArn: pulumi.Input<string>;
   /** The load balancer controller: its webhook validates Ingresses of class `alb`. */
@@ -74,12 +77,12 @@ export class ApiIngress extends pulumi.ComponentResource {
         name: WORKLOAD_NAMES.api,
         namespace: args.namespace,
         labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
-        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.settings, arn)),
+        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.options, arn)),
       },
       spec: {
         ingressClassName: "alb",
         rules: [{
-          host: args.settings.host,
+          host: args.options.host,
           http: {
             paths: [
               // The app also answers /metrics on its main port; the load balancer never forwards it.
@@ -90,7 +93,7 @@ export class ApiIngress extends pulumi.ComponentResource {
         }],
       },
     }, { parent: this, dependsOn: args.dependsOn });
-    this.url = this.ingress.status.apply((st) => apiUrl(args.settings, st?.loadBalancer?.ingress?.[0]?.hostname));
+    this.url = this.ingress.status.apply((st) => apiUrl(args.options, st?.loadBalancer?.ingress?.[0]?.hostname));
     this.registerOutputs({ url: this.url });
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEREGISTRATION_DELAY_SECONDS } from "./api";
-import { parseWorkloadSettings } from "../../stacks/workloads";
+import { workloadOptions } from "../testing/workload-options";
 import { BLOCK_METRICS_ACTION, albAnnotations, apiUrl, SSL_POLICY } from "./ingress";
 import { loadBalancerControllerValues } from "./lb-controller";
 import { selfSignedNames } from "./self-signed-certificate";
@@ -53,7 +53,7 @@ describe("ingress", () => {
   const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123";
 
   it("serves HTTPS only, with a modern policy: no plain-HTTP listener, not even a redirect", () => {
-    const s = parseWorkloadSettings({ imageTag: "t", ingress: { certificateArn: cert, requireCertificateArn: true, allowedCidrs: ["198.51.100.0/24"] } });
+    const s = workloadOptions({ ingress: { certificateArn: cert, requireCertificateArn: true, allowedCidrs: ["198.51.100.0/24"] } });
     const a = albAnnotations(s.ingress, cert);
     expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTPS: 443 }]);
     expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBe(cert);
@@ -69,7 +69,7 @@ describe("ingress", () => {
   });
 
   it("without a configured certificate still serves HTTPS (self-signed) and prefers the configured host", () => {
-    const s = parseWorkloadSettings({ imageTag: "t", ingress: { host: "fraud.example.com" } });
+    const s = workloadOptions({ ingress: { host: "fraud.example.com" } });
     expect(s.ingress.certificateArn).toBeUndefined();
     expect(JSON.parse(albAnnotations(s.ingress, cert)["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTPS: 443 }]);
     expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("https://fraud.example.com");

@@ -8,8 +8,11 @@ import { SERVICE_ACCOUNTS } from "./names";
 export const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";
 
 export interface LoadBalancerControllerArgs {
+  /** The EKS cluster the controller serves. */
   readonly clusterName: pulumi.Input<string>;
+  /** Its VPC: the controller creates target groups and security group rules there. */
   readonly vpcId: pulumi.Input<string>;
+  /** AWS region of the cluster (the controller gets no instance metadata: IMDS hop limit 1). */
   readonly region: pulumi.Input<string>;
   /** The nodes' security group, the one untagged group the controller may open to its load balancers. */
   readonly nodeSecurityGroupId: pulumi.Input<string>;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
-import { parseWorkloadSettings } from "../../stacks/workloads";
+import { workloadOptions } from "../testing/workload-options";
 import { Metrics } from "../../app/src/serving/metrics";
 import { alertRuleGroups } from "./alerts";
 import { fraudDashboard } from "./dashboard";
 
-const settings = parseWorkloadSettings({ imageTag: "t", monitoring: { p99LatencyThresholdMs: 300 }, trainer: { lateAfterHours: 200 } });
+const settings = workloadOptions({ monitoring: { p99LatencyThresholdMs: 300 }, trainer: { lateAfterHours: 200 } });
 const rules = alertRuleGroups(settings).flatMap((g) => g.rules);
 const byName = (alert: string) => {
   const r = rules.find((x) => x.alert === alert);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { HTTP_PATHS } from "../../app/src/config/deploy-contract";
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import { alertRuleGroups } from "./alerts";
 import { PORT_NAMES } from "./api";
 import { DASHBOARD_LABEL, fraudDashboard } from "./dashboard";
@@ -17,7 +17,8 @@ export const METRICS_LABEL = { "fraud-platform/metrics": "true" } as const;
 export const GRAFANA_ADMIN_SECRET = { name: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } as const;
 
 export interface MonitoringArgs {
-  readonly settings: WorkloadSettings;
+  /** `monitoring` chooses what is installed; alert thresholds come from the rest (defaults in `WorkloadOptions`). */
+  readonly options: WorkloadOptions;
   /** The serving Namespace's name (output), so our objects wait for it. */
   readonly servingNamespace: pulumi.Input<string>;
 }
@@ -27,7 +28,7 @@ export interface MonitoringArgs {
  * those labelled for this release), load dashboards from ConfigMaps anywhere, and take Grafana's
  * admin login from the generated Secret (the chart's default password is public: "prom-operator").
  */
-export function kubePrometheusStackValues(s: WorkloadSettings): Record<string, unknown> {
+export function kubePrometheusStackValues(s: WorkloadOptions): Record<string, unknown> {
   return {
     // Pinned: the monitoring namespace's network policy admits the control plane on this port only.
     prometheusOperator: { tls: { internalPort: OPERATOR_WEBHOOK_PORT } },
@@ -61,7 +62,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Monitoring", name, {}, opts);
-    const s = args.settings;
+    const s = args.options;
     const mode = s.monitoring.prometheus;
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
 

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ALL_ENV_NAMES, type EnvName } from "../../app/src/config/deploy-contract";
-import type { ContainerResources } from "../../stacks/workloads";
+import type { ContainerResources } from "./options";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;

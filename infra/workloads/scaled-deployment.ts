@@ -1,20 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { AutoscaledWorkloadSettings } from "../../stacks/workloads";
+import type { AutoscalingOptions } from "./options";
 import { selectorOf, workloadLabels } from "./names";
 import { spreadAcrossZones } from "./pod";
 import { hpaSpec, pdbSpec } from "./scaling";
 
 export interface ScaledDeploymentArgs {
+  /** Namespace of the Deployment, HPA and PDB. */
   readonly namespace: pulumi.Input<string>;
   /** Object name of the Deployment, HPA and PDB; also the pods' `app.kubernetes.io/name`. */
   readonly name: string;
   /** `app.kubernetes.io/component` of every object. */
   readonly component: string;
-  readonly scaling: AutoscaledWorkloadSettings;
+  /** Replica range, utilisation targets, scaling behaviour (defaults in `AutoscalingOptions`). */
+  readonly scaling: AutoscalingOptions;
+  /** How strictly replicas are spread over zones (see `WorkloadOptions.zoneSpread`). */
   readonly zoneSpread: "DoNotSchedule" | "ScheduleAnyway";
   /** The hardened pod (see `hardenedPodSpec`); topology spread is added here. */
   readonly podSpec: k8s.types.input.core.v1.PodSpec;
+  /** Annotations of the pod template (a change rolls the pods). Default: none. */
   readonly podAnnotations?: Record<string, pulumi.Input<string>>;
   /** Resources the Deployment must wait for (e.g. the load balancer controller's webhook). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { AutoscaledWorkloadSettings, ScalingPolicy } from "../../stacks/workloads";
+import type { AutoscalingOptions, ScalingPolicy } from "./options";
 
 type HpaSpec = k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec;
 type HpaRules = k8s.types.input.autoscaling.v2.HPAScalingRules;
@@ -16,8 +16,8 @@ export function scalingRules(p: ScalingPolicy): HpaRules {
   };
 }
 
-/** autoscaling/v2 spec for a Deployment: CPU and memory utilisation targets, behaviour from settings. */
-export function hpaSpec(deploymentName: string, s: AutoscaledWorkloadSettings): HpaSpec {
+/** autoscaling/v2 spec for a Deployment: CPU and memory utilisation targets, behaviour from the options. */
+export function hpaSpec(deploymentName: string, s: AutoscalingOptions): HpaSpec {
   const utilisation = (name: "cpu" | "memory", averageUtilization: number) => ({
     type: "Resource",
     resource: { name, target: { type: "Utilization", averageUtilization } },

@@ -16,6 +16,7 @@ export const VALIDITY_HOURS = 365 * 24;
 export const EARLY_RENEWAL_HOURS = 30 * 24;
 
 export interface SelfSignedCertificateArgs {
+  /** Region of the load balancer: the certificate names `*.<region>.elb.amazonaws.com`. */
   readonly region: pulumi.Input<string>;
   /** The DNS name clients call, when there is one. */
   readonly host?: string;

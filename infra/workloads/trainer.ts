@@ -30,7 +30,7 @@ export class Trainer extends pulumi.ComponentResource {
 
   constructor(name: string, args: TrainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Trainer", name, {}, opts);
-    const t = args.settings.trainer;
+    const t = args.options.trainer;
     const appName = WORKLOAD_NAMES.trainer;
     const labels = workloadLabels(appName, "trainer");
 
@@ -63,7 +63,7 @@ export class Trainer extends pulumi.ComponentResource {
                   image: args.image,
                   command: COMMANDS.trainer,
                   args: trainerArgs(modelRegistryUrl(args.endpoints.modelBucket)),
-                  env: trainerEnv(args.endpoints, args.settings),
+                  env: trainerEnv(args.endpoints, args.options),
                   resources: t.resources,
                 })],
               }),

@@ -31,7 +31,7 @@ export class StreamWorker extends pulumi.ComponentResource {
   constructor(name: string, args: StreamWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:StreamWorker", name, {}, opts);
     const appName = WORKLOAD_NAMES.worker;
-    const s = args.settings;
+    const s = args.options;
 
     this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.worker, namespace: args.namespace }, args.roleArn, "worker", { parent: this });
 

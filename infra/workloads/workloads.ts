@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { WorkloadSettings } from "../../stacks/workloads";
+import type { WorkloadOptions } from "./options";
 import { FraudApi } from "./api";
 import type { DataStoreEndpoints } from "./env";
 import { ApiIngress } from "./ingress";
@@ -14,9 +14,11 @@ import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
 
 export interface WorkloadsArgs {
-  readonly settings: WorkloadSettings;
+  /** What runs and how big: sizes, scaling, schedule, ingress, monitoring (defaults in `WorkloadOptions`). */
+  readonly options: WorkloadOptions;
   /** Kubeconfig of the stack's EKS cluster (JSON or YAML); the provider is built from it. */
   readonly kubeconfig: pulumi.Input<string>;
+  /** The EKS cluster the workloads run on. */
   readonly cluster: {
     readonly name: pulumi.Input<string>;
     /** IAM OIDC provider of the cluster (IRSA for the load balancer controller). */
@@ -26,12 +28,17 @@ export interface WorkloadsArgs {
     /** Security group of the workload nodes (and so of the pods' ENIs). */
     readonly nodeSecurityGroupId: pulumi.Input<string>;
   };
+  /** The cluster's VPC (the load balancer controller works in it). */
   readonly vpcId: pulumi.Input<string>;
   /** Address ranges the network policies are computed from (plain, except S3's). */
   readonly network: {
+    /** The whole VPC (the data stores live in its isolated subnets). */
     readonly vpcCidr: string;
+    /** Nodes, pods and the EKS control plane's interfaces. */
     readonly privateSubnetCidrs: readonly string[];
+    /** The interface endpoints (STS, Secrets Manager, ECR). */
     readonly endpointSubnetCidrs: readonly string[];
+    /** The region's S3 prefix list (the model registry, ECR layers). */
     readonly s3Cidrs: pulumi.Input<string[]>;
   };
   /** The images to run, by digest (`repo@sha256:...`): built by the program (AppImages) or prebuilt. */
@@ -47,6 +54,7 @@ export interface WorkloadsArgs {
     readonly worker: pulumi.Input<string>;
     readonly trainer: pulumi.Input<string>;
   };
+  /** Where the data stores are: addresses and secret ARNs, never secret values. */
   readonly endpoints: DataStoreEndpoints;
 }
 
@@ -64,7 +72,7 @@ export class Workloads extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Workloads", name, {}, opts);
-    const s = args.settings;
+    const s = args.options;
 
     // An explicit provider: objects go to this stack's cluster, never to the ambient kubectl context.
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig }, { parent: this });
@@ -93,7 +101,7 @@ export class Workloads extends pulumi.ComponentResource {
       image: apiImage,
       roleArn: args.roles.api,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
       dependsOn: [controller],
     }, children);
 
@@ -102,7 +110,7 @@ export class Workloads extends pulumi.ComponentResource {
       image: apiImage,
       roleArn: args.roles.worker,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
       dependsOn: [controller, api.workload],
     }, children);
 
@@ -113,7 +121,7 @@ export class Workloads extends pulumi.ComponentResource {
     const ingress = new ApiIngress(`${name}-ingress`, {
       namespace: serving.metadata.name,
       serviceName: api.serviceName,
-      settings: s.ingress,
+      options: s.ingress,
       certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
       dependsOn: [controller],
     }, children);
@@ -123,10 +131,10 @@ export class Workloads extends pulumi.ComponentResource {
       image: args.images.trainer,
       roleArn: args.roles.trainer,
       endpoints: args.endpoints,
-      settings: s,
+      options: s,
     }, children);
 
-    const monitoring = new Monitoring(`${name}-monitoring`, { settings: s, servingNamespace: serving.metadata.name }, children);
+    const monitoring = new Monitoring(`${name}-monitoring`, { options: s, servingNamespace: serving.metadata.name }, children);
 
     new NetworkPolicies(`${name}-netpol`, {
       ...args.network,

@@ -14,12 +14,12 @@ import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
-import { ACCOUNT } from "../testing/fake-state";
-import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../../app/src/config/deploy-contract";
-import { parseWorkloadSettings, type WorkloadSettings } from "../../stacks/workloads";
-import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../testing/harness";
-import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject } from "./names";
-import { containerSecurityContext, podSecurityContext } from "./pod";
+import { ACCOUNT } from "../infra/testing/fake-state";
+import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../app/src/config/deploy-contract";
+import { parseWorkloadSettings, type WorkloadSettings } from "./workloads";
+import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../infra/testing/harness";
+import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject } from "../infra/workloads/names";
+import { containerSecurityContext, podSecurityContext } from "../infra/workloads/pod";
 
 type Obj = Record<string, any> & { apiVersion: string; kind: string; metadata: Record<string, any> };
 

@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { loadSettings } from "../stacks/settings";
-import { Deployer } from "./deployer/deployer";
-import { AppImages, DOCKERFILES } from "./images/app-images";
-import { deployerName } from "./naming";
-import { stackOutputs, type StackOutputs } from "./outputs";
-import { Platform } from "./platform";
-import { workloadsArgs } from "./workloads/from-platform";
-import { Workloads } from "./workloads/workloads";
+import { loadSettings } from "./settings";
+import { Deployer } from "../infra/deployer/deployer";
+import { AppImages, DOCKERFILES } from "../infra/images/app-images";
+import { deployerName } from "../infra/naming";
+import { stackOutputs, type StackOutputs } from "../infra/outputs";
+import { Platform } from "../infra/platform";
+import { workloadsArgs } from "./workloads-args";
+import { Workloads } from "../infra/workloads/workloads";
 
 /** The repository root: the images' build context. */
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -29,7 +29,16 @@ function sourceCommit(): string | undefined {
  */
 export async function program(): Promise<StackOutputs> {
   const settings = loadSettings();
-  const platform = new Platform(settings.project, { settings });
+  const platform = new Platform(settings.project, {
+    project: settings.project,
+    stack: settings.stack,
+    logRetentionDays: settings.logs.retentionDays,
+    network: { cidr: settings.network.vpcCidr, azCount: settings.network.azCount, natGateways: settings.network.natGateways, interfaceEndpointAzs: settings.network.interfaceEndpointAzs },
+    cluster: settings.cluster,
+    streaming: settings.streaming,
+    cache: settings.cache,
+    database: settings.database,
+  });
   const p = platform.exports;
   const deployer = new Deployer("deployer", {
     ...settings.deployer,

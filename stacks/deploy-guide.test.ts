@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { loadSettings, PROJECT } from "../stacks/settings";
-import { ConfigError, SettingsReader } from "../stacks/validate";
-import { deployerName } from "./naming";
-import { ROOT, runStack, stackConfig, type StackRun } from "./testing/harness";
+import { loadSettings, PROJECT } from "./settings";
+import { ConfigError, SettingsReader } from "./validate";
+import { deployerName } from "../infra/naming";
+import { ROOT, runStack, stackConfig, type StackRun } from "../infra/testing/harness";
 
 const guide = fs.readFileSync(path.join(ROOT, "docs", "deploy.md"), "utf8");
 const workflowText = (f: string) => fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8");

@@ -1,11 +1,11 @@
-import type { WorkloadSettings } from "../../stacks/workloads";
-import type { PlatformExports } from "../platform";
-import type { WorkloadsArgs } from "./workloads";
+import type { WorkloadSettings } from "./workloads";
+import type { PlatformExports } from "../infra/platform";
+import type { WorkloadsArgs } from "../infra/workloads/workloads";
 
 /** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
 export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, images: WorkloadsArgs["images"]): WorkloadsArgs {
   return {
-    settings,
+    options: settings,
     kubeconfig: p.cluster.kubeconfig,
     cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer, nodeSecurityGroupId: p.cluster.nodeSecurityGroupId },
     vpcId: p.vpcId,
