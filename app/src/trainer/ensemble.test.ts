@@ -42,7 +42,8 @@ describe("averageBoosters", () => {
     }
     expect(differs).toBeGreaterThan(100); // the members disagree, so the mean is not one of them
     expect(JSON.parse(averaged).learner.gradient_booster.model.trees).toHaveLength(55);
-  });
+    // three CLI runs (two fits, one prediction): seconds on a loaded machine, past the 5 s default
+  }, 30_000);
 
   it("returns one member unchanged, and refuses members of different shapes", async () => {
     const train = data(500, 3);
