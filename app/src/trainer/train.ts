@@ -200,7 +200,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     { name: "Logistic baseline", metrics: baseline.metrics, curves: baseline.curves, color: COLORS.baseline },
   ];
   if (championEval && champion) models.push({ name: `Production ${champion.version}`, metrics: championEval.metrics, curves: championEval.curves, color: COLORS.champion });
-  const report = renderReport({
+  const report = await renderReport({
     title: `Fraud model ${version}`,
     version,
     facts: [
