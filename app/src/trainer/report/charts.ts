@@ -135,6 +135,8 @@ export function scoreDistributionSpec(scores: ArrayLike<number>, labels: ArrayLi
       x: unit("x0", "Score"),
       x2: { field: "x1" },
       y: { field: "share", type: "quantitative", title: "Share of class", axis: { format: ".0%" } },
+      // a bar with an x range is not stacked from zero by default
+      y2: { datum: 0 },
       color: { field: "cls", type: "nominal", title: "Class", scale: { domain: ["Genuine", "Fraud"], range: [COLORS.baseline, COLORS.boosting] } },
     },
   };
@@ -143,7 +145,7 @@ export function scoreDistributionSpec(scores: ArrayLike<number>, labels: ArrayLi
 /** `items` in the order drawn, top first (importanceShares sorts them by share). */
 export function importanceSpec(items: readonly { feature: string; share: number }[], what: string): TopLevelSpec {
   const bar = {
-    x: { field: "share", type: "quantitative", title: `Share of ${what}`, axis: { format: ".0%" } },
+    x: { field: "share", type: "quantitative", title: `Share of ${what}`, axis: { format: ".0%", tickCount: 6 } },
     y: { field: "feature", type: "nominal", title: null, sort: null },
   } as const;
   return {

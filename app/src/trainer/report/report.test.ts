@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { curves } from "../metrics";
-import { rocSpec, thin } from "./charts";
+import { rocSpec, scoreDistributionSpec, thin } from "./charts";
 import { renderReport, type ReportInput } from "./html";
 import { renderSvg } from "./svg";
 
@@ -79,6 +79,13 @@ describe("HTML report", () => {
     // the models' own colours draw their curves
     expect(svg("roc.svg")).toContain('stroke="#d62728"');
     expect(svg("roc.svg")).toContain('stroke="#1f77b4"');
+  });
+
+  it("stands the score distribution's bars on zero, a whole class in one bin the full plot high", async () => {
+    const svg = await renderSvg(scoreDistributionSpec([0.01, 0.99], [0, 1]));
+    // Vega draws a bar as "M x,y h width v height h -width Z"; the plot is 360 high
+    expect(svg).toMatch(/d="M0,0h[\d.]+v360h-[\d.]+Z" fill="#1f77b4"/);
+    expect(svg).toMatch(/d="M[\d.]+,0h[\d.]+v360h-[\d.]+Z" fill="#d62728"/);
   });
 
   it("renders the same bytes every time", async () => {
