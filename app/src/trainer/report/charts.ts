@@ -43,17 +43,29 @@ export function thin(xs: ArrayLike<number>, ys: ArrayLike<number>, step = 0.001)
   return out;
 }
 
-function modelColors(series: readonly Series[]) {
-  return { field: "model", type: "nominal", title: "Model", scale: { domain: series.map((s) => s.name), range: series.map((s) => s.color) } } as const;
+/** What every chart shares: its title, plot size and fonts. */
+function frame(title: string, height: number | { step: number } = HEIGHT) {
+  return { title, width: WIDTH, height, config: CONFIG };
+}
+
+/** One row per kept point of each model's curve, numbered in drawing order. */
+function curveRows(series: readonly Series[], xy: (c: Curves) => readonly [ArrayLike<number>, ArrayLike<number>]) {
+  return series.flatMap((s) => thin(...xy(s.curves)).map((p, order) => ({ model: s.name, order, ...p })));
+}
+
+/** A curve per model in the model's own colour, with a legend of model names. */
+function curveEncoding(series: readonly Series[], xTitle: string, yTitle: string) {
+  return {
+    x: unit("x", xTitle),
+    y: unit("y", yTitle),
+    color: { field: "model", type: "nominal", title: "Model", scale: { domain: series.map((s) => s.name), range: series.map((s) => s.color) } },
+    order: { field: "order", type: "quantitative" },
+  } as const;
 }
 
 export function rocSpec(series: readonly Series[]): TopLevelSpec {
-  const points = series.flatMap((s) => thin(s.curves.fpr, s.curves.tpr).map((p, order) => ({ model: s.name, order, ...p })));
   return {
-    title: "ROC curve",
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame("ROC curve"),
     layer: [
       {
         data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
@@ -61,39 +73,23 @@ export function rocSpec(series: readonly Series[]): TopLevelSpec {
         encoding: { x: unit("x"), y: unit("y") },
       },
       {
-        data: { values: points },
+        data: { values: curveRows(series, (c) => [c.fpr, c.tpr]) },
         mark: { type: "line", strokeWidth: 2 },
-        encoding: {
-          x: unit("x", "False positive rate"),
-          y: unit("y", "True positive rate"),
-          color: modelColors(series),
-          order: { field: "order", type: "quantitative" },
-        },
+        encoding: curveEncoding(series, "False positive rate", "True positive rate"),
       },
     ],
   };
 }
 
 export function precisionRecallSpec(series: readonly Series[]): TopLevelSpec {
-  const points = series.flatMap((s) => {
-    // starts at recall 0 with the first precision, as average precision integrates it
-    const curve = thin([0, ...s.curves.recall], [s.curves.precision[0] ?? 1, ...s.curves.precision]);
-    return curve.map((p, order) => ({ model: s.name, order, ...p }));
-  });
+  // starts at recall 0 with the first precision, as average precision integrates it
+  const points = curveRows(series, (c) => [[0, ...c.recall], [c.precision[0] ?? 1, ...c.precision]]);
   return {
-    title: "Precision-recall curve",
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame("Precision-recall curve"),
     data: { values: points },
     // step-before: between two recalls the precision is the later point's, the average-precision sum
     mark: { type: "line", interpolate: "step-before", strokeWidth: 2 },
-    encoding: {
-      x: unit("x", "Recall"),
-      y: unit("y", "Precision"),
-      color: modelColors(series),
-      order: { field: "order", type: "quantitative" },
-    },
+    encoding: curveEncoding(series, "Recall", "Precision"),
   };
 }
 
@@ -125,10 +121,7 @@ export function scoreDistributionSpec(scores: ArrayLike<number>, labels: ArrayLi
     ...h.fraud.map((share, b) => ({ cls: "Fraud", x0: (b + 0.5) / bins, x1: (b + 1) / bins, share })),
   ];
   return {
-    title: "Score distribution (share of class)",
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame("Score distribution (share of class)"),
     data: { values: bars },
     mark: { type: "bar", binSpacing: 0 },
     encoding: {
@@ -149,10 +142,7 @@ export function importanceSpec(items: readonly { feature: string; share: number 
     y: { field: "feature", type: "nominal", title: null, sort: null },
   } as const;
   return {
-    title: `Feature importance (${what})`,
-    width: WIDTH,
-    height: { step: 20 },
-    config: CONFIG,
+    ...frame(`Feature importance (${what})`, { step: 20 }),
     data: { values: items.map((i) => ({ feature: i.feature, share: i.share })) },
     layer: [
       { mark: { type: "bar", color: COLORS.boosting }, encoding: bar },
