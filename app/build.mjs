@@ -5,6 +5,7 @@
 // decision log is PostgreSQL.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,7 +44,13 @@ await build({
   // @platformatic/kafka's compression and CRC code reads native.wasm beside its own file, a path
   // that does not exist once bundled; the package's "bundled" entry has the same exports with the
   // wasm inlined, so the bundle stays one file.
-  alias: { "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled" },
+  // vega-canvas (Vega's canvas lookup) awaits an optional `import("canvas")` at its top level,
+  // which a CommonJS bundle cannot hold; its browser build is the same module without that lookup,
+  // and the report renders SVG with renderer "none", which never draws on a canvas.
+  alias: {
+    "@platformatic/wasm-utils": "@platformatic/wasm-utils/bundled",
+    "vega-canvas": join(dirname(createRequire(import.meta.url).resolve("vega-canvas")), "vega-canvas.browser.js"),
+  },
   // ESM dependencies call createRequire(import.meta.url), which esbuild leaves as `{}.url` in a
   // CommonJS bundle (createRequire(undefined) throws on load): give them the bundle's own URL.
   define: { "import.meta.url": "__bundle_url" },

@@ -282,5 +282,7 @@ describeWithXgboost("the trainer bundle", (xgboostBin) => {
     expect(train.code, train.err).toBe(0);
     expect(JSON.parse(train.out)).toMatchObject({ version: "bundled", promoted: true });
     expect(JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8")).production).toBe("bundled");
+    // the report's charts render inside the bundle (Vega, loaded by import(), without a canvas)
+    expect(readFileSync(join(registry, "models", "bundled", "report", "index.html"), "utf8").match(/<svg /g)).toHaveLength(4);
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  * Layout (same on disk and in S3, under the registry root):
  *   models/<version>/model.json       XGBoost JSON model
  *   models/<version>/metadata.json    ModelMetadata
- *   models/<version>/report/...       evaluation report (HTML, PNG)
+ *   models/<version>/report/...       evaluation report (HTML, SVG)
  *   manifest.json                     { production, history[] }
  *
  * A version becomes visible (listVersions, getModel) only once its metadata.json exists, and

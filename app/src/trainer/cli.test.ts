@@ -54,7 +54,7 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(out.baselineMetrics.auc).toBeGreaterThan(0.5);
     const v1 = join(registry, "models", "v1");
     expect(readdirSync(v1).sort()).toEqual(["metadata.json", "model.json", "report", "training.json"]);
-    expect(readdirSync(join(v1, "report")).sort()).toEqual(["feature-importance.png", "index.html", "precision-recall.png", "roc.png", "score-distribution.png"]);
+    expect(readdirSync(join(v1, "report")).sort()).toEqual(["feature-importance.svg", "index.html", "precision-recall.svg", "roc.svg", "score-distribution.svg"]);
     const meta = parseMetadata(readFileSync(join(v1, "metadata.json"), "utf8"), "v1");
     expect(meta.featureNames).toEqual([...FEATURE_NAMES]);
     expect(meta.dataWindow).toEqual({ trainStart: "2018-05-01", trainEnd: "2018-05-14", testStart: "2018-05-22", testEnd: "2018-05-31" });

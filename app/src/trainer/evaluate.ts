@@ -70,7 +70,7 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   } else {
     notes.push(`no logistic baseline: the model's train window (${meta.dataWindow.trainStart}..${meta.dataWindow.trainEnd}) has no usable rows in this data`);
   }
-  const report = renderReport({
+  const report = await renderReport({
     title: `Evaluation of fraud model ${o.version}`,
     version: o.version,
     facts: [

@@ -16,6 +16,7 @@ import { fitLogistic, predictLogistic } from "./logistic";
 import { computeMetrics, thresholdAtFpr, type Curves } from "./metrics";
 import { buildWindows, assertUsable, type WindowData } from "./windows";
 import { COLORS, renderReport, type ReportModel } from "./report/html";
+import { preloadCharts } from "./report/svg";
 import { describeSplit, formatDay, resolveSplit, type SplitArgs, type TimeSplit } from "./split";
 import { averageBoosters } from "./ensemble";
 import { blankColumns, DEFAULT_TUNING, tuneBooster, type TrialResult, type TuningConfig } from "./tuning";
@@ -118,6 +119,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   assertUsable(tr, "train", split);
   assertUsable(te, "test", split);
 
+  preloadCharts(); // the report's charting library loads while XGBoost's child processes tune
   const tuning = await tuneBooster(tr, FEATURE_COUNT, FEATURE_NAMES, split.trainEnd, o.tuning ?? DEFAULT_TUNING);
   const cfg = o.tuning ?? DEFAULT_TUNING;
   const describeTrial = (t: TrialResult): string =>
@@ -200,7 +202,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     { name: "Logistic baseline", metrics: baseline.metrics, curves: baseline.curves, color: COLORS.baseline },
   ];
   if (championEval && champion) models.push({ name: `Production ${champion.version}`, metrics: championEval.metrics, curves: championEval.curves, color: COLORS.champion });
-  const report = renderReport({
+  const report = await renderReport({
     title: `Fraud model ${version}`,
     version,
     facts: [

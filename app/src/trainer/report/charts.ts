@@ -1,85 +1,96 @@
-/** The report's charts as PNGs: ROC, precision-recall, score distribution, feature importance. */
+/**
+ * The report's charts as Vega-Lite specifications: ROC, precision-recall, score distribution and
+ * feature importance. Building a spec is pure (data in, JSON out); `svg.ts` renders it.
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { PositionFieldDef } from "vega-lite/types_unstable/channeldef.js";
 import type { Curves } from "../metrics";
-import { Canvas, type Rgb } from "./png";
+
+/** A CSS colour (`#rrggbb`). */
+export type Color = string;
 
 export interface Series {
   readonly name: string;
-  readonly color: Rgb;
+  readonly color: Color;
   readonly curves: Curves;
 }
 
-const W = 640;
-const H = 480;
-const PLOT = { left: 80, right: 24, top: 48, bottom: 64 } as const;
-const AXIS: Rgb = [60, 60, 60];
-const GRID: Rgb = [228, 228, 228];
-const INK: Rgb = [30, 30, 30];
-export const COLORS = { boosting: [214, 39, 40] as Rgb, baseline: [31, 119, 180] as Rgb, champion: [44, 160, 44] as Rgb };
+/** Category10's red, blue and green, so a model keeps its colour from report to report. */
+export const COLORS = { boosting: "#d62728", baseline: "#1f77b4", champion: "#2ca02c" } as const satisfies Record<string, Color>;
 
-interface Frame {
-  readonly canvas: Canvas;
-  readonly x: (v: number) => number;
-  readonly y: (v: number) => number;
+const WIDTH = 520;
+const HEIGHT = 360;
+
+/** A position channel over [0, 1] whatever the data, so charts of different runs compare. */
+function unit(field: string, title?: string): PositionFieldDef<string> {
+  return { field, type: "quantitative", scale: { domain: [0, 1] }, ...(title ? { title } : {}) };
 }
+/** No animation or interaction in a static page; the same font stack as the page around it. */
+const CONFIG = { font: "system-ui, sans-serif", title: { fontSize: 15 }, axis: { titleFontSize: 13, labelFontSize: 11 } } as const;
 
-function frame(title: string, xTitle: string, yTitle: string, yMax = 1): Frame {
-  const canvas = new Canvas(W, H);
-  const pw = W - PLOT.left - PLOT.right;
-  const ph = H - PLOT.top - PLOT.bottom;
-  const x = (v: number): number => PLOT.left + v * pw;
-  const y = (v: number): number => PLOT.top + ph - (v / yMax) * ph;
-  for (let t = 0; t <= 5; t++) {
-    const v = t / 5;
-    canvas.line(x(v), PLOT.top, x(v), PLOT.top + ph, GRID);
-    canvas.line(PLOT.left, y(v * yMax), PLOT.left + pw, y(v * yMax), GRID);
-    const xl = v.toFixed(1);
-    canvas.text(x(v) - Canvas.textWidth(xl) / 2, PLOT.top + ph + 8, xl, AXIS);
-    const yl = (v * yMax).toFixed(yMax < 1 ? 2 : 1);
-    canvas.text(PLOT.left - 8 - Canvas.textWidth(yl), y(v * yMax) - 7, yl, AXIS);
+/**
+ * Drops the points of a curve that move less than `step` (a share of the unit square) on both axes
+ * from the last point kept, always keeping the first and the last: a test window has one point per
+ * distinct score, far more than the chart has pixels, and each would be inlined into the page.
+ */
+export function thin(xs: ArrayLike<number>, ys: ArrayLike<number>, step = 0.001): { x: number; y: number }[] {
+  const out: { x: number; y: number }[] = [];
+  const n = Math.min(xs.length, ys.length);
+  for (let i = 0; i < n; i++) {
+    const last = out[out.length - 1];
+    if (!last || i === n - 1 || Math.abs(xs[i]! - last.x) >= step || Math.abs(ys[i]! - last.y) >= step) out.push({ x: xs[i]!, y: ys[i]! });
   }
-  canvas.line(PLOT.left, PLOT.top, PLOT.left, PLOT.top + ph, AXIS, 2);
-  canvas.line(PLOT.left, PLOT.top + ph, PLOT.left + pw, PLOT.top + ph, AXIS, 2);
-  canvas.text((W - Canvas.textWidth(title))/2, 14, title, INK);
-  canvas.text(PLOT.left + (pw - Canvas.textWidth(xTitle)) / 2, H - 26, xTitle, INK);
-  canvas.textVertical(8, PLOT.top + (ph + Canvas.textWidth(yTitle)) / 2, yTitle, INK);
-  return { canvas, x, y };
+  return out;
 }
 
-function legend(c: Canvas, entries: readonly { name: string; color: Rgb }[], x: number, y: number): void {
-  entries.forEach((e, i) => {
-    c.fillRect(x, y + i * 20 + 3, 16, 8, e.color);
-    c.text(x + 22, y + i * 20, e.name, INK);
-  });
+/** What every chart shares: its title, plot size and fonts. */
+function frame(title: string, height: number | { step: number } = HEIGHT) {
+  return { title, width: WIDTH, height, config: CONFIG };
 }
 
-export function rocChart(series: readonly Series[]): Buffer {
-  const f = frame("ROC CURVE", "FALSE POSITIVE RATE", "TRUE POSITIVE RATE");
-  f.canvas.line(f.x(0), f.y(0), f.x(1), f.y(1), [150, 150, 150], 1, 6);
-  for (const s of series) {
-    f.canvas.polyline(
-      Array.from(s.curves.fpr, f.x),
-      Array.from(s.curves.tpr, f.y),
-      s.color,
-    );
-  }
-  legend(f.canvas, series, f.x(0.45), f.y(0.3));
-  return f.canvas.png();
+/** One row per kept point of each model's curve, numbered in drawing order. */
+function curveRows(series: readonly Series[], xy: (c: Curves) => readonly [ArrayLike<number>, ArrayLike<number>]) {
+  return series.flatMap((s) => thin(...xy(s.curves)).map((p, order) => ({ model: s.name, order, ...p })));
 }
 
-export function precisionRecallChart(series: readonly Series[]): Buffer {
-  const f = frame("PRECISION-RECALL CURVE", "RECALL", "PRECISION");
-  for (const s of series) {
-    // a step curve, as average precision integrates it
-    const xs: number[] = [f.x(0)];
-    const ys: number[] = [f.y(s.curves.precision[0] ?? 1)];
-    for (let i = 0; i < s.curves.recall.length; i++) {
-      xs.push(f.x(s.curves.recall[i]!));
-      ys.push(f.y(s.curves.precision[i]!));
-    }
-    f.canvas.polyline(xs, ys, s.color);
-  }
-  legend(f.canvas, series, f.x(0.05), f.y(0.3));
-  return f.canvas.png();
+/** A curve per model in the model's own colour, with a legend of model names. */
+function curveEncoding(series: readonly Series[], xTitle: string, yTitle: string) {
+  return {
+    x: unit("x", xTitle),
+    y: unit("y", yTitle),
+    color: { field: "model", type: "nominal", title: "Model", scale: { domain: series.map((s) => s.name), range: series.map((s) => s.color) } },
+    order: { field: "order", type: "quantitative" },
+  } as const;
+}
+
+export function rocSpec(series: readonly Series[]): TopLevelSpec {
+  return {
+    ...frame("ROC curve"),
+    layer: [
+      {
+        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        mark: { type: "line", color: "#999", strokeDash: [6, 4], strokeWidth: 1 },
+        encoding: { x: unit("x"), y: unit("y") },
+      },
+      {
+        data: { values: curveRows(series, (c) => [c.fpr, c.tpr]) },
+        mark: { type: "line", strokeWidth: 2 },
+        encoding: curveEncoding(series, "False positive rate", "True positive rate"),
+      },
+    ],
+  };
+}
+
+export function precisionRecallSpec(series: readonly Series[]): TopLevelSpec {
+  // starts at recall 0 with the first precision, as average precision integrates it
+  const points = curveRows(series, (c) => [[0, ...c.recall], [c.precision[0] ?? 1, ...c.precision]]);
+  return {
+    ...frame("Precision-recall curve"),
+    data: { values: points },
+    // step-before: between two recalls the precision is the later point's, the average-precision sum
+    mark: { type: "line", interpolate: "step-before", strokeWidth: 2 },
+    encoding: curveEncoding(series, "Recall", "Precision"),
+  };
 }
 
 /** Per-class histograms of scores (each class normalised to its own total), 40 bins over [0, 1]. */
@@ -101,45 +112,41 @@ export function scoreHistograms(scores: ArrayLike<number>, labels: ArrayLike<num
   return { legit: legit.map((v) => v / Math.max(1, nl)), fraud: fraud.map((v) => v / Math.max(1, nf)) };
 }
 
-export function scoreDistributionChart(scores: ArrayLike<number>, labels: ArrayLike<number>): Buffer {
+export function scoreDistributionSpec(scores: ArrayLike<number>, labels: ArrayLike<number>): TopLevelSpec {
   const h = scoreHistograms(scores, labels);
-  const peak = Math.max(...h.legit, ...h.fraud, 1e-9);
-  const yMax = Math.min(1, Math.ceil(peak * 10) / 10);
-  const f = frame("SCORE DISTRIBUTION (SHARE OF CLASS)", "SCORE", "SHARE", yMax);
   const bins = h.legit.length;
-  const bw = (f.x(1) - f.x(0)) / bins;
-  for (let b = 0; b < bins; b++) {
-    const x0 = f.x(b / bins);
-    f.canvas.fillRect(x0 + 1, f.y(h.legit[b]!), bw / 2 - 1, f.y(0) - f.y(h.legit[b]!), COLORS.baseline);
-    f.canvas.fillRect(x0 + bw / 2, f.y(h.fraud[b]!), bw / 2 - 1, f.y(0) - f.y(h.fraud[b]!), COLORS.boosting);
-  }
-  legend(
-    f.canvas,
-    [
-      { name: "GENUINE", color: COLORS.baseline },
-      { name: "FRAUD", color: COLORS.boosting },
-    ],
-    f.x(0.4),
-    f.y(yMax * 0.95),
-  );
-  return f.canvas.png();
+  // each bin split in two side-by-side bars, genuine left and fraud right
+  const bars = [
+    ...h.legit.map((share, b) => ({ cls: "Genuine", x0: b / bins, x1: (b + 0.5) / bins, share })),
+    ...h.fraud.map((share, b) => ({ cls: "Fraud", x0: (b + 0.5) / bins, x1: (b + 1) / bins, share })),
+  ];
+  return {
+    ...frame("Score distribution (share of class)"),
+    data: { values: bars },
+    mark: { type: "bar", binSpacing: 0 },
+    encoding: {
+      x: unit("x0", "Score"),
+      x2: { field: "x1" },
+      y: { field: "share", type: "quantitative", title: "Share of class", axis: { format: ".0%" } },
+      // a bar with an x range is not stacked from zero by default
+      y2: { datum: 0 },
+      color: { field: "cls", type: "nominal", title: "Class", scale: { domain: ["Genuine", "Fraud"], range: [COLORS.baseline, COLORS.boosting] } },
+    },
+  };
 }
 
-export function importanceChart(items: readonly { feature: string; share: number }[], what: string): Buffer {
-  const rowH = 22;
-  const height = 70 + items.length * rowH;
-  const canvas = new Canvas(W, height);
-  const title = `FEATURE IMPORTANCE (${what})`;
-  canvas.text((W - Canvas.textWidth(title)) / 2, 14, title, INK);
-  const labelW = Math.max(...items.map((i) => Canvas.textWidth(i.feature)), 0) + 12;
-  const maxShare = Math.max(...items.map((i) => i.share), 1e-9);
-  const barMax = W - labelW - 90;
-  items.forEach((item, k) => {
-    const y = 48 + k * rowH;
-    canvas.text(labelW - 6 - Canvas.textWidth(item.feature), y + 3, item.feature, INK);
-    const w = (item.share / maxShare) * barMax;
-    canvas.fillRect(labelW, y, Math.max(1, w), rowH - 6, COLORS.boosting);
-    canvas.text(labelW + w + 6, y + 3, `${(100 * item.share).toFixed(1)}%`, AXIS);
-  });
-  return canvas.png();
+/** `items` in the order drawn, top first (importanceShares sorts them by share). */
+export function importanceSpec(items: readonly { feature: string; share: number }[], what: string): TopLevelSpec {
+  const bar = {
+    x: { field: "share", type: "quantitative", title: `Share of ${what}`, axis: { format: ".0%", tickCount: 6 } },
+    y: { field: "feature", type: "nominal", title: null, sort: null },
+  } as const;
+  return {
+    ...frame(`Feature importance (${what})`, { step: 20 }),
+    data: { values: items.map((i) => ({ feature: i.feature, share: i.share })) },
+    layer: [
+      { mark: { type: "bar", color: COLORS.boosting }, encoding: bar },
+      { mark: { type: "text", align: "left", dx: 4 }, encoding: { ...bar, text: { field: "share", type: "quantitative", format: ".1%" } } },
+    ],
+  };
 }

@@ -1,18 +1,18 @@
 /**
- * The evaluation report: one self-contained HTML page (charts embedded as PNG data URIs, so it
- * opens the same from a local directory or a presigned S3 link) plus the same PNGs as files.
+ * The evaluation report: one self-contained HTML page (charts inlined as SVG, so it opens the same
+ * offline, from a local directory or a presigned S3 link) plus the same charts as SVG files.
  */
 import type { FeatureImportance } from "../../model/xgboost-model";
 import type { EvaluationMetrics } from "../../registry/metadata";
 import type { Curves } from "../metrics";
-import { COLORS, importanceChart, precisionRecallChart, rocChart, scoreDistributionChart, type Series } from "./charts";
-import type { Rgb } from "./png";
+import { COLORS, importanceSpec, precisionRecallSpec, rocSpec, scoreDistributionSpec, type Color, type Series } from "./charts";
+import { renderSvg } from "./svg";
 
 export interface ReportModel {
   readonly name: string;
   readonly metrics: EvaluationMetrics;
   readonly curves: Curves;
-  readonly color: Rgb;
+  readonly color: Color;
 }
 
 export interface ReportInput {
@@ -31,7 +31,7 @@ export interface ReportInput {
 }
 
 export interface RenderedReport {
-  /** Paths relative to the report directory: index.html and the PNGs. */
+  /** Paths relative to the report directory: index.html and the charts as SVG files. */
   readonly files: Readonly<Record<string, Buffer>>;
 }
 
@@ -61,17 +61,19 @@ export function importanceShares(importance: readonly FeatureImportance[]): { fe
     .sort((a, b) => b.share - a.share);
 }
 
-export function renderReport(input: ReportInput): RenderedReport {
+export async function renderReport(input: ReportInput): Promise<RenderedReport> {
   const series: Series[] = input.models.map((m) => ({ name: m.name, color: m.color, curves: m.curves }));
   const shares = importanceShares(input.importance);
-  const pngs: Record<string, Buffer> = {
-    "roc.png": rocChart(series),
-    "precision-recall.png": precisionRecallChart(series),
-    "score-distribution.png": scoreDistributionChart(input.scores, input.labels),
-    "feature-importance.png": importanceChart(shares, shares[0]?.by === "splits" ? "SPLITS" : "TOTAL GAIN"),
+  const specs = {
+    "roc.svg": rocSpec(series),
+    "precision-recall.svg": precisionRecallSpec(series),
+    "score-distribution.svg": scoreDistributionSpec(input.scores, input.labels),
+    "feature-importance.svg": importanceSpec(shares, shares[0]?.by === "splits" ? "splits" : "total gain"),
   };
+  const svgs: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(specs)) svgs[name] = await renderSvg(spec);
   const img = (name: string, alt: string): string =>
-    `<figure><img alt="${esc(alt)}" src="data:image/png;base64,${pngs[name]!.toString("base64")}"><figcaption><a href="${name}">${name}</a></figcaption></figure>`;
+    `<figure role="img" aria-label="${esc(alt)}">${svgs[name]!}<figcaption><a href="${name}">${name}</a></figcaption></figure>`;
   const head = input.models.map((m) => `<th>${esc(m.name)}</th>`).join("");
   const rows = METRIC_ROWS.map(
     ([key, label, help]) =>
@@ -94,7 +96,7 @@ body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1340px;paddi
 h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0} th,td{padding:.3rem .7rem;border-bottom:1px solid #eee;text-align:left}
 td{font-variant-numeric:tabular-nums} .help{color:#777;font-size:.85rem} .facts th{color:#555;font-weight:600}
-.charts{display:flex;flex-wrap:wrap;gap:1rem} figure{margin:0} img{max-width:100%;border:1px solid #eee}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} figure{margin:0} figure svg{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.8rem;color:#777} .notes li{margin:.2rem 0}
 </style></head><body>
 <h1>${esc(input.title)}</h1>
@@ -107,15 +109,17 @@ ${counts}
 ${input.notes.length ? `<ul class="notes">${input.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
 <h2>Curves and scores</h2>
 <div class="charts">
-${img("roc.png", "ROC curves")}
-${img("precision-recall.png", "Precision-recall curves")}
-${img("score-distribution.png", "Score distribution by class")}
+${img("roc.svg", "ROC curves")}
+${img("precision-recall.svg", "Precision-recall curves")}
+${img("score-distribution.svg", "Score distribution by class")}
 </div>
 <h2>Feature importance (${esc(input.models[0]?.name ?? "model")})</h2>
-<div class="charts">${img("feature-importance.png", "Feature importance")}
+<div class="charts">${img("feature-importance.svg", "Feature importance")}
 <table><tr><th>Feature</th><th>Share</th><th>Gain</th><th>Cover</th><th>Splits</th></tr>
 ${importanceRows}</table></div>
 </body></html>
 `;
-  return { files: { "index.html": Buffer.from(html), ...pngs } };
+  const files: Record<string, Buffer> = { "index.html": Buffer.from(html) };
+  for (const [name, svg] of Object.entries(svgs)) files[name] = Buffer.from(svg);
+  return { files };
 }
