@@ -82,6 +82,8 @@ export interface PlatformExports {
     readonly databaseTrainer: pulumi.Output<string>;
     readonly connection: pulumi.Output<string>;
   };
+  /** Changes with the workload roles' passwords (DatabaseRoleSecrets.revision). */
+  readonly databaseRolesRevision: pulumi.Output<string>;
   readonly keyArns: Keys["arns"];
 }
 
@@ -193,6 +195,7 @@ export class Platform extends pulumi.ComponentResource {
         databaseTrainer: dbRoles.trainerArn,
         connection: secrets.connectionArn,
       },
+      databaseRolesRevision: dbRoles.revision,
       keyArns: keys.arns,
     };
     this.registerOutputs({ clusterName: cluster.clusterName, vpcId: network.vpcId });

@@ -28,6 +28,7 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, im
         databaseApi: p.secretArns.databaseApi,
         databaseTrainer: p.secretArns.databaseTrainer,
       },
+      databaseRolesRevision: p.databaseRolesRevision,
     },
   };
 }

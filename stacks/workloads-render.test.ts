@@ -17,9 +17,10 @@ import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.c
 import { ACCOUNT } from "../infra/testing/fake-state";
 import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../app/src/config/deploy-contract";
 import { parseWorkloadSettings, type WorkloadSettings } from "./workloads";
-import { ROOT, SECRET, UNKNOWN, byType, runStack, type RecordedResource, type StackName, type StackRun } from "../infra/testing/harness";
+import { ROOT, SECRET, UNKNOWN, byType, one, runStack, type RecordedResource, type StackName, type StackRun } from "../infra/testing/harness";
 import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject } from "../infra/workloads/names";
 import { containerSecurityContext, podSecurityContext } from "../infra/workloads/pod";
+import { DATABASE_ROLES_REVISION_ANNOTATION } from "../infra/workloads/api";
 
 type Obj = Record<string, any> & { apiVersion: string; kind: string; metadata: Record<string, any> };
 
@@ -199,6 +200,13 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const delay = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(attributes)![1]);
     expect(sleep).toBeGreaterThan(delay);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sleep + API_DRAIN_SECONDS);
+  });
+
+  it("rolls the API (whose migration sets the workload roles' passwords) when a role's password changes, not the worker", () => {
+    const version = (name: string) => one(run(), "aws:secretsmanager/secretVersion:SecretVersion", name).state.versionId;
+    const annotations = (name: string) => find("Deployment", name).spec.template.metadata.annotations ?? {};
+    expect(annotations("fraud-api")[DATABASE_ROLES_REVISION_ANNOTATION]).toBe(`${version("db-roles-api")},${version("db-roles-trainer")}`);
+    expect(annotations("fraud-worker")[DATABASE_ROLES_REVISION_ANNOTATION]).toBeUndefined();
   });
 
   it("autoscales each Deployment and protects it with a disruption budget", () => {

@@ -56,7 +56,7 @@ export class Cache extends pulumi.ComponentResource {
 
     // ElastiCache AUTH tokens allow printable ASCII except / " @; alphanumerics avoid every escaping issue.
     const token = new random.RandomPassword(`${name}-auth`, { length: 64, special: false }, parent);
-    this.authSecretArn = storedSecret(`${name}-auth`, { secretName: args.authSecretName, description: "Redis AUTH token", value: token.result, kmsKeyArn: args.secretsKeyArn }, parent);
+    this.authSecretArn = storedSecret(`${name}-auth`, { secretName: args.authSecretName, description: "Redis AUTH token", value: token.result, kmsKeyArn: args.secretsKeyArn }, parent).arn;
 
     const sg = serviceSecurityGroup(`${name}-redis`, { vpcId: args.vpcId, port: REDIS_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "Redis: TLS clients from workload nodes only" }, parent);
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);

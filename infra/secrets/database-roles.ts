@@ -17,12 +17,16 @@ export interface DatabaseRoleSecretsArgs {
  * encrypted with the secrets key), in the shape of the RDS-managed master secret so every process
  * reads its own the same way. The API and stream worker log in as `fraud_api`, the trainer as
  * `fraud_trainer`; only the migration uses the master secret. Rotating one: a new password here
- * (`pulumi up --replace` of its RandomPassword), then the next API rollout's migration sets it in
- * PostgreSQL and the running pods re-read the secret when the old password is refused.
+ * (`pulumi up --replace` of its RandomPassword) changes `revision`, which the API's pod template
+ * carries, so the same `up` rolls the API out: its migration (an init container) sets the new
+ * password in PostgreSQL before the new pods start, and the running ones re-read the secret when
+ * the old password is refused.
  */
 export class DatabaseRoleSecrets extends pulumi.ComponentResource {
   readonly apiArn: pulumi.Output<string>;
   readonly trainerArn: pulumi.Output<string>;
+  /** Changes whenever a role's password does (the secrets' version ids): a pod annotation that rolls the migration out. */
+  readonly revision: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseRoleSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:secrets:DatabaseRoleSecrets", name, {}, opts);
@@ -40,8 +44,11 @@ export class DatabaseRoleSecrets extends pulumi.ComponentResource {
         parent,
       );
     };
-    this.apiArn = secret("api");
-    this.trainerArn = secret("trainer");
-    this.registerOutputs({ apiArn: this.apiArn, trainerArn: this.trainerArn });
+    const api = secret("api");
+    const trainer = secret("trainer");
+    this.apiArn = api.arn;
+    this.trainerArn = trainer.arn;
+    this.revision = pulumi.interpolate`${api.versionId},${trainer.versionId}`;
+    this.registerOutputs({ apiArn: this.apiArn, trainerArn: this.trainerArn, revision: this.revision });
   }
 }

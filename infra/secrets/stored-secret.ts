@@ -12,13 +12,19 @@ export interface StoredSecretArgs {
   readonly recoveryWindowDays?: number;
 }
 
-/** A Secrets Manager secret encrypted with our key, and its current value. Returns the secret ARN. */
-export function storedSecret(name: string, args: StoredSecretArgs, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+export interface StoredSecretRefs {
+  readonly arn: pulumi.Output<string>;
+  /** The current value's version: it changes with the value, and only then. */
+  readonly versionId: pulumi.Output<string>;
+}
+
+/** A Secrets Manager secret encrypted with our key, and its current value. */
+export function storedSecret(name: string, args: StoredSecretArgs, opts: pulumi.CustomResourceOptions): StoredSecretRefs {
   const secret = new aws.secretsmanager.Secret(
     name,
     { name: args.secretName, description: args.description, kmsKeyId: args.kmsKeyArn, recoveryWindowInDays: args.recoveryWindowDays ?? 30 },
     opts,
   );
-  new aws.secretsmanager.SecretVersion(name, { secretId: secret.id, secretString: pulumi.secret(args.value) }, opts);
-  return secret.arn;
+  const version = new aws.secretsmanager.SecretVersion(name, { secretId: secret.id, secretString: pulumi.secret(args.value) }, opts);
+  return { arn: secret.arn, versionId: version.versionId };
 }

@@ -33,6 +33,9 @@ export interface FraudApiArgs extends WorkloadArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** Pod-template annotation holding the workload roles' secret versions. */
+export const DATABASE_ROLES_REVISION_ANNOTATION = "fraud-platform/database-roles-revision";
+
 /** The API container's ports and probes; exported for the worker, which serves the same health endpoints. */
 export function servingPorts(): k8s.types.input.core.v1.ContainerPort[] {
   return [
@@ -110,6 +113,8 @@ export class FraudApi extends pulumi.ComponentResource {
       component: "api",
       scaling: s.api,
       zoneSpread: s.zoneSpread,
+      // a rotated role password rolls the pods, so the migration sets it before they start
+      podAnnotations: args.endpoints.databaseRolesRevision ? { [DATABASE_ROLES_REVISION_ANNOTATION]: args.endpoints.databaseRolesRevision } : undefined,
       podSpec: hardenedPodSpec({
         serviceAccountName: SERVICE_ACCOUNTS.api.name,
         initContainers: [migrate],

@@ -42,6 +42,11 @@ export interface DataStoreEndpoints {
     /** The trainer's own database role. */
     readonly databaseTrainer: pulumi.Input<string>;
   };
+  /**
+   * Changes when a workload role's password does: the API pods carry it, so a new password rolls
+   * out the migration that sets it. Absent: no such annotation.
+   */
+  readonly databaseRolesRevision?: pulumi.Input<string>;
 }
 
 /** Prefix of the registry inside the bucket; the trainer writes and the API reads the same place. */
