@@ -5,7 +5,7 @@ import type { Workloads } from "./workloads/workloads";
 
 /**
  * The stack outputs: the one place they are declared. CI reads them with
- * `pulumi stack output --json` (README, section infra); renaming one is a breaking change.
+ * `pulumi stack output --json` (README and docs/infra.md); renaming one is a breaking change.
  */
 export interface StackOutputs {
   readonly region: pulumi.Output<string>;

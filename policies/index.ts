@@ -1,5 +1,5 @@
-// The fraud-platform policy pack: `pulumi preview --policy-pack policies` (see the README section
-// "Policy pack and CI"). Constructing the PolicyPack serves it to the Pulumi engine.
+// The fraud-platform policy pack: `pulumi preview --policy-pack policies` (see docs/ci.md).
+// Constructing the PolicyPack serves it to the Pulumi engine.
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./rules";
 

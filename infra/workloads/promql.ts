@@ -1,6 +1,6 @@
 /**
  * The PromQL behind the alerts and the dashboard, in one place so a panel shows exactly what an
- * alert fires on. Metric names are the app's (app-api section of the README).
+ * alert fires on. Metric names are the app's (docs/api.md).
  */
 import { NAMESPACES, WORKLOAD_NAMES } from "./names";
 

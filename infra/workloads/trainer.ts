@@ -14,7 +14,7 @@ export function trainerArgs(registry: pulumi.Input<string>): pulumi.Input<string
   return ["--registry", registry, "--source", "postgres"];
 }
 
-/** The command that starts a run now, outside the schedule (documented in the README). */
+/** The command that starts a run now, outside the schedule (documented in docs/infra.md). */
 export function runNowCommand(): string {
   const t = WORKLOAD_NAMES.trainer;
   return `kubectl -n ${NAMESPACES.training} create job --from=cronjob/${t} ${t}-manual-$(date +%s)`;
