@@ -10,7 +10,11 @@ import tseslint from "typescript-eslint";
 const LAYERS = [
   { layer: "serving", forbidden: ["api", "worker", "trainer"], why: "serving is shared by the API and the worker and sits below both" },
   { layer: "worker", forbidden: ["api", "trainer"], why: "the worker reaches scoring through serving/" },
-  { layer: "api", forbidden: ["worker", "trainer"], why: "the API reaches scoring through serving/; its entry point injects the trainer's bootstrap" },
+  {
+    layer: "api",
+    forbidden: ["worker", "trainer"],
+    why: "the API reaches scoring through serving/; its entry point injects the trainer's bootstrap",
+  },
   ...["features", "store", "registry", "config"].map((layer) => ({
     layer,
     forbidden: ["serving", "api", "worker", "trainer"],
@@ -18,7 +22,11 @@ const LAYERS = [
   })),
   // registry/ loads models (it checks the model.json it stores), so model/ must not know the registry
   { layer: "model", forbidden: ["registry", "serving", "api", "worker", "trainer"], why: "model/ is below registry/" },
-  { layer: "domain", forbidden: ["features", "model", "store", "registry", "config", "serving", "api", "worker", "trainer"], why: "domain/ holds shared words and imports nothing of the app" },
+  {
+    layer: "domain",
+    forbidden: ["features", "model", "store", "registry", "config", "serving", "api", "worker", "trainer"],
+    why: "domain/ holds shared words and imports nothing of the app",
+  },
 ];
 
 const importDirection = LAYERS.map(({ layer, forbidden, why }) => ({

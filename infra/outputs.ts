@@ -61,7 +61,12 @@ export function stackOutputs(platform: Platform, deployer: Deployer, deployed?: 
     secretArns: pulumi.output(p.secretArns),
     roleArns: pulumi.output(p.roleArns),
     ...(deployed
-      ? { apiImage: deployed.images.api, trainerImage: deployed.images.trainer, apiUrl: deployed.workloads.apiUrl, apiCertificatePem: deployed.workloads.apiCertificatePem }
+      ? {
+          apiImage: deployed.images.api,
+          trainerImage: deployed.images.trainer,
+          apiUrl: deployed.workloads.apiUrl,
+          apiCertificatePem: deployed.workloads.apiCertificatePem,
+        }
       : {}),
   };
 }

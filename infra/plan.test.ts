@@ -17,7 +17,9 @@ describe("offline plan", () => {
     const db = entries.find((e) => e.type === "aws:rds/instance:Instance")!;
     expect(db.inputs.kmsKeyId).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
     expect(entries.find((e) => e.type === "aws:elasticache/replicationGroup:ReplicationGroup")!.inputs.authToken).toBe(SECRET);
-    expect(entries.find((e) => e.type === "aws:eks/nodeGroup:NodeGroup")!.parent).toBe(entries.find((e) => e.type === "fraud-platform:cluster:Cluster")!.urn);
+    expect(entries.find((e) => e.type === "aws:eks/nodeGroup:NodeGroup")!.parent).toBe(
+      entries.find((e) => e.type === "fraud-platform:cluster:Cluster")!.urn,
+    );
   });
 
   it("text: resources grouped under their components", () => {
@@ -27,7 +29,11 @@ describe("offline plan", () => {
     const block = db.slice(0, db.indexOf("\n  fraud-platform:", 3));
     const database = run.resources.find((r) => r.type === "fraud-platform:data:Database")!;
     expect(block).toContain(`(${run.resources.filter((r) => r.parent === database.urn && r.custom).length} resources)`);
-    for (const child of ["aws:rds/instance:Instance db-postgres", "aws:ec2/securityGroup:SecurityGroup db-postgres", "aws:rds/parameterGroup:ParameterGroup db-params"]) {
+    for (const child of [
+      "aws:rds/instance:Instance db-postgres",
+      "aws:ec2/securityGroup:SecurityGroup db-postgres",
+      "aws:rds/parameterGroup:ParameterGroup db-params",
+    ]) {
       expect(block).toContain(`\n    + ${child}\n`);
     }
   });
@@ -45,4 +51,3 @@ describe("offline plan", () => {
     expect(planText("dev", run.resources)).not.toContain(UNKNOWN);
   });
 });
-

@@ -51,7 +51,8 @@ export function planText(stack: string, resources: readonly RecordedResource[], 
       walk(r.urn, depth + 1);
     }
   };
-  const countUnder = (urn: string): number => (children.get(urn) ?? []).reduce((n, c) => n + (c.custom || c.remote ? 1 : 0) + countUnder(c.urn), 0);
+  const countUnder = (urn: string): number =>
+    (children.get(urn) ?? []).reduce((n, c) => n + (c.custom || c.remote ? 1 : 0) + countUnder(c.urn), 0);
   walk(undefined, 0);
   const custom = resources.filter((r) => r.custom || r.remote).length;
   const mode = preview ? "offline preview: ids and computed outputs [unknown]" : "offline: mocked provider outputs";
@@ -68,7 +69,8 @@ export const PLAN_USAGE = `usage: npm run plan -- [--stack dev|prod] [--json] [-
              yet and show as "[unknown]" (names the providers generate are known)
   --help     this text`;
 
-export type PlanArgs = { readonly help: true } | { readonly help: false; readonly stack: StackName; readonly json: boolean; readonly preview: boolean };
+export type PlanArgs =
+  { readonly help: true } | { readonly help: false; readonly stack: StackName; readonly json: boolean; readonly preview: boolean };
 
 export class PlanUsageError extends Error {}
 
@@ -78,7 +80,12 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { stack: { type: "string" }, json: { type: "boolean" }, preview: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        stack: { type: "string" },
+        json: { type: "boolean" },
+        preview: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -87,7 +94,8 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs {
   }
   if (values.help) return { help: true };
   const stack = values.stack ?? "dev";
-  if (stack !== "dev" && stack !== "prod") throw new PlanUsageError(`--stack ${stack}: expected dev or prod (a Pulumi.<stack>.yaml of this repository)`);
+  if (stack !== "dev" && stack !== "prod")
+    throw new PlanUsageError(`--stack ${stack}: expected dev or prod (a Pulumi.<stack>.yaml of this repository)`);
   return { help: false, stack, json: values.json === true, preview: values.preview === true };
 }
 
@@ -98,7 +106,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const run = await runStack(args.stack, { preview: args.preview });
-  process.stdout.write(args.json ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(args.stack, run.resources, args.preview));
+  process.stdout.write(
+    args.json ? `${JSON.stringify(planEntries(run.resources), null, 2)}\n` : planText(args.stack, run.resources, args.preview),
+  );
 }
 
 if (require.main === module) {

@@ -68,7 +68,9 @@ describe("network", () => {
     const endpoints = byType(prod(), "aws:ec2/vpcEndpoint:VpcEndpoint");
     const services = endpoints.map((e) => `${e.inputs.vpcEndpointType}:${e.inputs.serviceName}`).sort();
     expect(services).toEqual(
-      ["Gateway:s3", "Interface:ecr.api", "Interface:ecr.dkr", "Interface:secretsmanager", "Interface:sts"].map((s) => s.replace(":", ":com.amazonaws.us-east-1.")).sort(),
+      ["Gateway:s3", "Interface:ecr.api", "Interface:ecr.dkr", "Interface:secretsmanager", "Interface:sts"]
+        .map((s) => s.replace(":", ":com.amazonaws.us-east-1."))
+        .sort(),
     );
     expect(endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface").every((e) => e.inputs.privateDnsEnabled === true)).toBe(true);
     // dev pays for the interface endpoints in one AZ only
@@ -80,18 +82,24 @@ describe("network", () => {
     for (const run of both()) {
       const flow = one(run, "aws:ec2/flowLog:FlowLog");
       expect(flow.inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
-      expect(run.resources.find((r) => r.type === T.logGroup && r.state.arn === flow.inputs.logDestination)?.inputs.kmsKeyId).toBe(keyArn(run, "logs"));
+      expect(run.resources.find((r) => r.type === T.logGroup && r.state.arn === flow.inputs.logDestination)?.inputs.kmsKeyId).toBe(
+        keyArn(run, "logs"),
+      );
     }
   });
 });
 
 describe("encryption and keys", () => {
   it("every key rotates, and every log group is encrypted and retained per settings", () => {
-    for (const [run, days] of [[dev(), 14], [prod(), 365]] as const) {
+    for (const [run, days] of [
+      [dev(), 14],
+      [prod(), 365],
+    ] as const) {
       expect(byType(run, T.key).map((k) => k.inputs.enableKeyRotation)).toEqual([true, true, true, true, true]);
       const groups = byType(run, T.logGroup);
       expect(groups.length).toBeGreaterThanOrEqual(3);
-      for (const g of groups) expect([g.inputs.name, g.inputs.kmsKeyId, g.inputs.retentionInDays]).toEqual([g.inputs.name, keyArn(run, "logs"), days]);
+      for (const g of groups)
+        expect([g.inputs.name, g.inputs.kmsKeyId, g.inputs.retentionInDays]).toEqual([g.inputs.name, keyArn(run, "logs"), days]);
     }
   });
 
@@ -99,10 +107,20 @@ describe("encryption and keys", () => {
     const run = prod();
     const data = keyArn(run, "data");
     const db = one(run, T.db).inputs;
-    expect([db.storageEncrypted, db.kmsKeyId, db.performanceInsightsEnabled, db.performanceInsightsKmsKeyId]).toEqual([true, data, true, data]);
+    expect([db.storageEncrypted, db.kmsKeyId, db.performanceInsightsEnabled, db.performanceInsightsKmsKeyId]).toEqual([
+      true,
+      data,
+      true,
+      data,
+    ]);
     expect(db.masterUserSecretKmsKeyId).toBe(keyArn(run, "secrets"));
     const redis = one(run, T.redis).inputs;
-    expect([redis.atRestEncryptionEnabled, redis.transitEncryptionEnabled, redis.transitEncryptionMode, redis.kmsKeyId]).toEqual([true, true, "required", data]);
+    expect([redis.atRestEncryptionEnabled, redis.transitEncryptionEnabled, redis.transitEncryptionMode, redis.kmsKeyId]).toEqual([
+      true,
+      true,
+      "required",
+      data,
+    ]);
     const msk = one(run, T.msk).inputs;
     expect(msk.encryptionInfo).toEqual({ encryptionAtRestKmsKeyArn: data, encryptionInTransit: { clientBroker: "TLS", inCluster: true } });
     for (const s of byType(run, T.secret)) expect(s.inputs.kmsKeyId).toBe(keyArn(run, "secrets"));
@@ -120,9 +138,20 @@ describe("encryption and keys", () => {
 
 describe("data stores", () => {
   it("PostgreSQL: private, TLS-only, Multi-AZ + deletion protection + 30-day backups in prod", () => {
-    for (const [run, ha, days] of [[dev(), false, 1], [prod(), true, 30]] as const) {
+    for (const [run, ha, days] of [
+      [dev(), false, 1],
+      [prod(), true, 30],
+    ] as const) {
       const db = one(run, T.db).inputs;
-      expect(db).toMatchObject({ engine: "postgres", publiclyAccessible: false, multiAz: ha, deletionProtection: ha, backupRetentionPeriod: days, skipFinalSnapshot: false, manageMasterUserPassword: true });
+      expect(db).toMatchObject({
+        engine: "postgres",
+        publiclyAccessible: false,
+        multiAz: ha,
+        deletionProtection: ha,
+        backupRetentionPeriod: days,
+        skipFinalSnapshot: false,
+        manageMasterUserPassword: true,
+      });
       expect(db.finalSnapshotIdentifier).toMatch(/-postgres-final-[a-z0-9]{6}$/);
       expect(db.password).toBeUndefined();
       // exported logs land in groups we created (encrypted, retained), not ones RDS would make
@@ -132,7 +161,9 @@ describe("data stores", () => {
       expect(params.family).toBe("postgres16");
       expect(params.parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
       const subnets = run.resources.find((r) => r.type === "aws:rds/subnetGroup:SubnetGroup")!.inputs.subnetIds;
-      const isolated = byType(run, "aws:ec2/subnet:Subnet").filter((s) => s.inputs.tags.tier === "isolated").map((s) => s.id);
+      const isolated = byType(run, "aws:ec2/subnet:Subnet")
+        .filter((s) => s.inputs.tags.tier === "isolated")
+        .map((s) => s.id);
       expect(subnets).toEqual(isolated);
     }
   });
@@ -143,7 +174,10 @@ describe("data stores", () => {
   });
 
   it("Redis: its own parameter group evicts nearest-expiry keys, alarms fire before memory is full, dev keeps a daily snapshot", () => {
-    for (const [run, nodes] of [[dev(), 1], [prod(), 3]] as const) {
+    for (const [run, nodes] of [
+      [dev(), 1],
+      [prod(), 3],
+    ] as const) {
       const group = one(run, T.redis);
       const params = one(run, "aws:elasticache/parameterGroup:ParameterGroup");
       expect(group.inputs.parameterGroupName).toBe(params.state.name);
@@ -155,13 +189,17 @@ describe("data stores", () => {
       const on = (metric: string) => alarms.filter((a) => a.inputs.metricName === metric);
       expect(on("DatabaseMemoryUsagePercentage").map((a) => a.inputs.dimensions.CacheClusterId)).toEqual(nodeIds);
       expect(on("Evictions").map((a) => a.inputs.dimensions.CacheClusterId)).toEqual(nodeIds);
-      for (const a of on("DatabaseMemoryUsagePercentage")) expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 80 });
+      for (const a of on("DatabaseMemoryUsagePercentage"))
+        expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanOrEqualToThreshold", threshold: 80 });
       for (const a of on("Evictions")) expect(a.inputs).toMatchObject({ comparisonOperator: "GreaterThanThreshold", threshold: 0 });
     }
   });
 
   it("MSK: IAM auth only, brokers a multiple of the AZs, broker logs on", () => {
-    for (const [run, brokers] of [[dev(), 2], [prod(), 3]] as const) {
+    for (const [run, brokers] of [
+      [dev(), 2],
+      [prod(), 3],
+    ] as const) {
       const msk = one(run, T.msk).inputs;
       expect(msk.numberOfBrokerNodes).toBe(brokers);
       expect(msk.brokerNodeGroupInfo.clientSubnets).toHaveLength(brokers);
@@ -175,10 +213,20 @@ describe("data stores", () => {
     for (const run of both()) {
       const nodeSg = one(run, T.sg, "-workload-nodes").id;
       const rules = byType(run, T.ingress);
-      const storePorts = rules.filter((r) => r.name.endsWith("-from-nodes")).map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId]);
-      expect(storePorts.sort()).toEqual([[5432, 5432, nodeSg], [6379, 6379, nodeSg], [9098, 9098, nodeSg]].sort());
+      const storePorts = rules
+        .filter((r) => r.name.endsWith("-from-nodes"))
+        .map((r) => [r.inputs.fromPort, r.inputs.toPort, r.inputs.referencedSecurityGroupId]);
+      expect(storePorts.sort()).toEqual(
+        [
+          [5432, 5432, nodeSg],
+          [6379, 6379, nodeSg],
+          [9098, 9098, nodeSg],
+        ].sort(),
+      );
       const cidrRules = rules.filter((r) => r.inputs.cidrIpv4 !== undefined);
-      expect(cidrRules.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort])).toEqual([[run === dev() ? "10.40.0.0/16" : "10.50.0.0/16", 443]]);
+      expect(cidrRules.map((r) => [r.inputs.cidrIpv4, r.inputs.fromPort])).toEqual([
+        [run === dev() ? "10.40.0.0/16" : "10.50.0.0/16", 443],
+      ]);
       for (const sg of byType(run, T.sg)) expect(sg.inputs.ingress ?? []).toEqual([]);
     }
   });
@@ -187,7 +235,14 @@ describe("data stores", () => {
 describe("cluster", () => {
   it("EKS: pinned version, API access entries, all control-plane logs, OIDC, private endpoint in prod", () => {
     const p = one(prod(), T.eks).inputs;
-    expect(p).toMatchObject({ version: "1.33", authenticationMode: "API", createOidcProvider: true, endpointPrivateAccess: true, endpointPublicAccess: false, skipDefaultNodeGroup: true });
+    expect(p).toMatchObject({
+      version: "1.33",
+      authenticationMode: "API",
+      createOidcProvider: true,
+      endpointPrivateAccess: true,
+      endpointPublicAccess: false,
+      skipDefaultNodeGroup: true,
+    });
     expect(p.enabledClusterLogTypes).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
     expect(p.publicAccessCidrs).toBeUndefined();
     const d = one(dev(), T.eks).inputs;
@@ -199,7 +254,11 @@ describe("cluster", () => {
     expect(lt.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
     expect(lt.blockDeviceMappings[0].ebs).toMatchObject({ encrypted: "true", volumeType: "gp3" });
     const ng = one(prod(), "aws:eks/nodeGroup:NodeGroup").inputs;
-    expect(ng).toMatchObject({ amiType: "AL2023_x86_64_STANDARD", capacityType: "ON_DEMAND", scalingConfig: { minSize: 3, desiredSize: 3, maxSize: 9 } });
+    expect(ng).toMatchObject({
+      amiType: "AL2023_x86_64_STANDARD",
+      capacityType: "ON_DEMAND",
+      scalingConfig: { minSize: 3, desiredSize: 3, maxSize: 9 },
+    });
     expect(ng.launchTemplate.id).toBe(one(prod(), "aws:ec2/launchTemplate:LaunchTemplate").id);
     expect(one(dev(), "aws:eks/nodeGroup:NodeGroup").inputs.capacityType).toBe("SPOT");
   });
@@ -209,18 +268,37 @@ describe("storage and registry", () => {
   it("model bucket: versioned, SSE-KMS with the objects key, public access blocked, TLS-only, old versions expire", () => {
     const run = prod();
     const bucket = one(run, "aws:s3/bucket:Bucket").state.bucket;
-    expect(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs).toMatchObject({ bucket, versioningConfiguration: { status: "Enabled" } });
-    expect(one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0].applyServerSideEncryptionByDefault).toEqual({ sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn(run, "objects") });
-    expect(one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs).toMatchObject({
+      bucket,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    expect(
+      one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0]
+        .applyServerSideEncryptionByDefault,
+    ).toEqual({ sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn(run, "objects") });
+    expect(one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     const policy = JSON.parse(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-    expect(one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].noncurrentVersionExpiration.noncurrentDays).toBe(90);
+    expect(
+      one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].noncurrentVersionExpiration
+        .noncurrentDays,
+    ).toBe(90);
   });
 
   it("ECR: api and trainer, immutable tags, scan on push, KMS", () => {
     const repos = byType(prod(), "aws:ecr/repository:Repository");
     expect(repos.map((r) => r.inputs.name).sort()).toEqual(["fraud-platform-prod/api", "fraud-platform-prod/trainer"]);
-    for (const r of repos) expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn(prod(), "objects") }] });
+    for (const r of repos)
+      expect(r.inputs).toMatchObject({
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn(prod(), "objects") }],
+      });
   });
 });
 
@@ -231,7 +309,11 @@ describe("identity", () => {
   it("IRSA roles trust the cluster's OIDC provider and one service account each", () => {
     const run = prod();
     const eks = one(run, T.eks).state;
-    for (const [w, sa] of [["api", "fraud-serving:fraud-api"], ["worker", "fraud-serving:fraud-worker"], ["trainer", "fraud-training:fraud-trainer"]]) {
+    for (const [w, sa] of [
+      ["api", "fraud-serving:fraud-api"],
+      ["worker", "fraud-serving:fraud-worker"],
+      ["trainer", "fraud-training:fraud-trainer"],
+    ]) {
       const trust = JSON.parse(roleFor(run, w).inputs.assumeRolePolicy).Statement[0];
       expect(trust.Principal.Federated).toBe(eks.oidcProviderArn);
       expect(trust.Condition.StringEquals[`${eks.oidcIssuer}:sub`]).toBe(`system:serviceaccount:${sa}`);
@@ -302,8 +384,20 @@ describe("stack outputs", () => {
 
 describe("bad configuration", () => {
   it("fails before any AWS resource with the key, the value and what is allowed", async () => {
-    const run = runStack("prod", { configOverrides: { "fraud-platform:database": JSON.stringify({ engineVersion: "16", instanceClass: "db.r7g.large", allocatedStorageGiB: 100, maxAllocatedStorageGiB: 500, multiAz: true, deletionProtection: true, backupRetentionDays: 90 }) } });
-    await expect(run).rejects.toThrow('fraud-platform:database.backupRetentionDays = 90: expected an integer from 1 to 35');
+    const run = runStack("prod", {
+      configOverrides: {
+        "fraud-platform:database": JSON.stringify({
+          engineVersion: "16",
+          instanceClass: "db.r7g.large",
+          allocatedStorageGiB: 100,
+          maxAllocatedStorageGiB: 500,
+          multiAz: true,
+          deletionProtection: true,
+          backupRetentionDays: 90,
+        }),
+      },
+    });
+    await expect(run).rejects.toThrow("fraud-platform:database.backupRetentionDays = 90: expected an integer from 1 to 35");
   });
 
   it("a preview run completes with unknown outputs", async () => {

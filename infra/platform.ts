@@ -14,7 +14,16 @@ import { ModelBucket } from "./storage/model-bucket";
 import { ImageRegistry } from "./storage/registry";
 
 /** Fields a component gets from other components or from the platform itself, not from its caller. */
-type Wired = "vpcId" | "subnetIds" | "privateSubnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix";
+type Wired =
+  | "vpcId"
+  | "subnetIds"
+  | "privateSubnetIds"
+  | "clientSecurityGroupId"
+  | "dataKeyArn"
+  | "secretsKeyArn"
+  | "logsKeyArn"
+  | "logRetentionDays"
+  | "namePrefix";
 
 export interface PlatformArgs {
   /** Project name: the first part of every physical name (`<project>-<stack>-...`). */
@@ -65,7 +74,11 @@ export interface PlatformExports {
     readonly clusterSecurityGroupId: pulumi.Output<string>;
   };
   /** IRSA role ARNs by workload; annotate the matching service account (SERVICE_ACCOUNTS) with them. */
-  readonly roleArns: { readonly api: pulumi.Output<string>; readonly worker: pulumi.Output<string>; readonly trainer: pulumi.Output<string> };
+  readonly roleArns: {
+    readonly api: pulumi.Output<string>;
+    readonly worker: pulumi.Output<string>;
+    readonly trainer: pulumi.Output<string>;
+  };
   readonly images: { readonly api: pulumi.Output<string>; readonly trainer: pulumi.Output<string> };
   readonly modelBucket: { readonly name: pulumi.Output<string>; readonly arn: pulumi.Output<string> };
   readonly kafka: { readonly bootstrapBrokersIam: pulumi.Output<string>; readonly clusterArn: pulumi.Output<string> };
@@ -98,11 +111,7 @@ export class Platform extends pulumi.ComponentResource {
     const logs = args.logRetentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
-    const network = new Network(
-      "net",
-      { ...args.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix },
-      parent,
-    );
+    const network = new Network("net", { ...args.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix }, parent);
     const cluster = new Cluster(
       "eks",
       {
@@ -119,21 +128,52 @@ export class Platform extends pulumi.ComponentResource {
     const clients = cluster.nodeSecurityGroupId;
     const streaming = new Streaming(
       "streaming",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.streaming, dataKeyArn: keys.arns.data, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      {
+        vpcId: network.vpcId,
+        subnetIds: network.isolatedSubnetIds,
+        clientSecurityGroupId: clients,
+        ...args.streaming,
+        dataKeyArn: keys.arns.data,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: logs,
+        namePrefix: prefix,
+      },
       parent,
     );
     const cache = new Cache(
       "cache",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.cache, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, authSecretName: secretName(args.project, args.stack, "redis-auth") },
+      {
+        vpcId: network.vpcId,
+        subnetIds: network.isolatedSubnetIds,
+        clientSecurityGroupId: clients,
+        ...args.cache,
+        dataKeyArn: keys.arns.data,
+        secretsKeyArn: keys.arns.secrets,
+        authSecretName: secretName(args.project, args.stack, "redis-auth"),
+      },
       parent,
     );
     const database = new Database(
       "db",
-      { vpcId: network.vpcId, subnetIds: network.isolatedSubnetIds, clientSecurityGroupId: clients, ...args.database, dataKeyArn: keys.arns.data, secretsKeyArn: keys.arns.secrets, logsKeyArn: keys.arns.logs, logRetentionDays: logs, namePrefix: prefix },
+      {
+        vpcId: network.vpcId,
+        subnetIds: network.isolatedSubnetIds,
+        clientSecurityGroupId: clients,
+        ...args.database,
+        dataKeyArn: keys.arns.data,
+        secretsKeyArn: keys.arns.secrets,
+        logsKeyArn: keys.arns.logs,
+        logRetentionDays: logs,
+        namePrefix: prefix,
+      },
       parent,
     );
     const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);
-    const registry = new ImageRegistry("images", { repositories: ["api", "trainer"], namePrefix: prefix, kmsKeyArn: keys.arns.objects }, parent);
+    const registry = new ImageRegistry(
+      "images",
+      { repositories: ["api", "trainer"], namePrefix: prefix, kmsKeyArn: keys.arns.objects },
+      parent,
+    );
     const secrets = new AppSecrets(
       "app",
       {
@@ -141,14 +181,24 @@ export class Platform extends pulumi.ComponentResource {
         secretName: (purpose) => secretName(args.project, args.stack, purpose),
         connection: {
           redis: { host: cache.primaryEndpoint, port: cache.port, tls: true, authSecretArn: cache.authSecretArn },
-          database: { host: database.address, port: database.port, name: database.databaseName, tls: true, secretArn: database.masterSecretArn },
+          database: {
+            host: database.address,
+            port: database.port,
+            name: database.databaseName,
+            tls: true,
+            secretArn: database.masterSecretArn,
+          },
           kafka: { bootstrapBrokers: streaming.bootstrapBrokersIam, auth: "AWS_MSK_IAM" },
           modelRegistry: pulumi.interpolate`s3://${bucket.bucketName}/models`,
         },
       },
       parent,
     );
-    const dbRoles = new DatabaseRoleSecrets("db-roles", { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(args.project, args.stack, purpose) }, parent);
+    const dbRoles = new DatabaseRoleSecrets(
+      "db-roles",
+      { kmsKeyArn: keys.arns.secrets, secretName: (purpose) => secretName(args.project, args.stack, purpose) },
+      parent,
+    );
     const roles = new WorkloadRoles(
       "irsa",
       {
@@ -158,7 +208,13 @@ export class Platform extends pulumi.ComponentResource {
         objectsKeyArn: keys.arns.objects,
         secretsKeyArn: keys.arns.secrets,
         kafkaClusterArn: streaming.clusterArn,
-        secretArns: { apiKeys: secrets.apiKeysArn, redisAuth: cache.authSecretArn, database: database.masterSecretArn, databaseApi: dbRoles.apiArn, databaseTrainer: dbRoles.trainerArn },
+        secretArns: {
+          apiKeys: secrets.apiKeysArn,
+          redisAuth: cache.authSecretArn,
+          database: database.masterSecretArn,
+          databaseApi: dbRoles.apiArn,
+          databaseTrainer: dbRoles.trainerArn,
+        },
       },
       parent,
     );

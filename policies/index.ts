@@ -4,7 +4,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./rules";
 
 new PolicyPack("fraud-platform", {
-  description: "fraud-platform guardrails: encryption at rest and in transit, private data stores, production resilience, Kubernetes hardening.",
+  description:
+    "fraud-platform guardrails: encryption at rest and in transit, private data stores, production resilience, Kubernetes hardening.",
   enforcementLevel: "mandatory",
   policies,
 });

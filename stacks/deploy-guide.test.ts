@@ -67,7 +67,16 @@ describe("docs/deploy.md", () => {
 
   it("every config key it names is a setting of the program", () => {
     const keys = guideConfigKeys();
-    expect(keys).toEqual(expect.arrayContaining(["deployer.githubRepository", "deployer.connectionArn", "workloads.enabled", "workloads.ingress.certificateArn", "cluster.adminRoleArns", "aws:region"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "deployer.githubRepository",
+        "deployer.connectionArn",
+        "workloads.enabled",
+        "workloads.ingress.certificateArn",
+        "cluster.adminRoleArns",
+        "aws:region",
+      ]),
+    );
     for (const key of keys) {
       if (key.includes(":")) expect(Object.keys(stackConfig("prod").config), key).toContain(key);
       else expect(unknownKey(key), key).toBe(false);
@@ -87,13 +96,19 @@ describe("docs/deploy.md", () => {
     }
     expect(guide).toContain(`\`${project}-<stack>-deployer\``);
     const label = (workflow("deploy-stack.yml").jobs.deploy["runs-on"] as string)
-      .replace("${{ inputs.stack }}", "<stack>").replace("${{ github.run_id }}", "<run id>").replace("${{ github.run_attempt }}", "<attempt>");
+      .replace("${{ inputs.stack }}", "<stack>")
+      .replace("${{ github.run_id }}", "<run id>")
+      .replace("${{ github.run_attempt }}", "<attempt>");
     expect(guide).toContain(`runs-on: ${label}`);
     expect(guide).toContain(`/aws/codebuild/${project}-<stack>-deployer`);
   });
 
   it("lists exactly the GitHub variables and secrets the workflows read", () => {
-    const used = new Set(["checks.yml", "deploy-stack.yml", "deploy.yml", "pull-request.yml"].flatMap((f) => [...workflowText(f).matchAll(/\b(?:vars|secrets)\.([A-Z_]+)/g)].map((m) => m[1]!)));
+    const used = new Set(
+      ["checks.yml", "deploy-stack.yml", "deploy.yml", "pull-request.yml"].flatMap((f) =>
+        [...workflowText(f).matchAll(/\b(?:vars|secrets)\.([A-Z_]+)/g)].map((m) => m[1]!),
+      ),
+    );
     const paragraph = guide.slice(guide.indexOf("**In GitHub**"), guide.indexOf("\n\n", guide.indexOf("**In GitHub**")));
     const named = new Set([...paragraph.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]!));
     expect([...named].sort()).toEqual([...used].sort());

@@ -33,7 +33,12 @@ export async function program(): Promise<StackOutputs> {
     project: settings.project,
     stack: settings.stack,
     logRetentionDays: settings.logs.retentionDays,
-    network: { cidr: settings.network.vpcCidr, azCount: settings.network.azCount, natGateways: settings.network.natGateways, interfaceEndpointAzs: settings.network.interfaceEndpointAzs },
+    network: {
+      cidr: settings.network.vpcCidr,
+      azCount: settings.network.azCount,
+      natGateways: settings.network.natGateways,
+      interfaceEndpointAzs: settings.network.interfaceEndpointAzs,
+    },
     cluster: settings.cluster,
     streaming: settings.streaming,
     cache: settings.cache,
@@ -62,7 +67,11 @@ export async function program(): Promise<StackOutputs> {
         architecture: settings.cluster.nodes.architecture,
         images: {
           api: { repositoryUrl: p.images.api, dockerfile: DOCKERFILES.api },
-          trainer: { repositoryUrl: p.images.trainer, dockerfile: DOCKERFILES.trainer, buildArgs: commit ? { GIT_COMMIT: commit } : undefined },
+          trainer: {
+            repositoryUrl: p.images.trainer,
+            dockerfile: DOCKERFILES.trainer,
+            buildArgs: commit ? { GIT_COMMIT: commit } : undefined,
+          },
         },
       }).refs;
   const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images));

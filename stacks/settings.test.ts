@@ -30,9 +30,22 @@ function problems(stack: StackName, changes: Record<string, unknown>): ConfigErr
 
 describe("stack settings", () => {
   it("the deployer needs a GitHub repository and a CodeConnections connection; the rest has defaults", () => {
-    expect(load("prod").deployer).toEqual({ githubRepository: "example-org/fraud-platform", connectionArn: expect.stringMatching(/^arn:aws:codeconnections:/), computeType: "BUILD_GENERAL1_MEDIUM", timeoutMinutes: 120 });
-    const found = problems("dev", { "deployer.githubRepository": "https://github.com/a/b", "deployer.connectionArn": undefined, "deployer.computeType": "HUGE" }).map((p) => p.key);
-    expect(found).toEqual(["fraud-platform:deployer.githubRepository", "fraud-platform:deployer.connectionArn", "fraud-platform:deployer.computeType"]);
+    expect(load("prod").deployer).toEqual({
+      githubRepository: "example-org/fraud-platform",
+      connectionArn: expect.stringMatching(/^arn:aws:codeconnections:/),
+      computeType: "BUILD_GENERAL1_MEDIUM",
+      timeoutMinutes: 120,
+    });
+    const found = problems("dev", {
+      "deployer.githubRepository": "https://github.com/a/b",
+      "deployer.connectionArn": undefined,
+      "deployer.computeType": "HUGE",
+    }).map((p) => p.key);
+    expect(found).toEqual([
+      "fraud-platform:deployer.githubRepository",
+      "fraud-platform:deployer.connectionArn",
+      "fraud-platform:deployer.computeType",
+    ]);
     expect(load("dev", { "workloads.enabled": false }).workloads.enabled).toBe(false);
     expect(load("dev").workloads.enabled).toBe(true);
   });
@@ -50,12 +63,18 @@ describe("stack settings", () => {
 
   it("names the key, the value and what is allowed", () => {
     expect(() => load("prod", { "cluster.kubernetesVersion": "1.20" })).toThrow(ConfigError);
-    expect(() => load("prod", { "cluster.kubernetesVersion": "1.20" })).toThrow('fraud-platform:cluster.kubernetesVersion = "1.20": expected one of "1.31", "1.32", "1.33"');
+    expect(() => load("prod", { "cluster.kubernetesVersion": "1.20" })).toThrow(
+      'fraud-platform:cluster.kubernetesVersion = "1.20": expected one of "1.31", "1.32", "1.33"',
+    );
   });
 
   it("reports every problem at once", () => {
     const found = problems("dev", { "network.azCount": 5, "database.backupRetentionDays": 0, "logs.retentionDays": 15 });
-    expect(found.map((p) => p.key).sort()).toEqual(["fraud-platform:database.backupRetentionDays", "fraud-platform:logs.retentionDays", "fraud-platform:network.azCount"]);
+    expect(found.map((p) => p.key).sort()).toEqual([
+      "fraud-platform:database.backupRetentionDays",
+      "fraud-platform:logs.retentionDays",
+      "fraud-platform:network.azCount",
+    ]);
     expect(found.find((p) => p.key.endsWith("azCount"))).toMatchObject({ value: 5, allowed: "an integer from 2 to 3" });
   });
 
@@ -79,7 +98,10 @@ describe("stack settings", () => {
   });
 
   it("accepts numbers and booleans set as strings by `pulumi config set --path`", () => {
-    expect(load("dev", { "network.azCount": "3", "database.multiAz": "true" })).toMatchObject({ network: { azCount: 3 }, database: { multiAz: true } });
+    expect(load("dev", { "network.azCount": "3", "database.multiAz": "true" })).toMatchObject({
+      network: { azCount: 3 },
+      database: { multiAz: true },
+    });
   });
 
   it("tells Graviton instance types apart", () => {

@@ -16,11 +16,15 @@ import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
 export const PROJECT = "fraud-platform";
 
 /** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 /** EKS versions this program is tested against; raising it is a deliberate change. */
 export const KUBERNETES_VERSIONS = ["1.31", "1.32", "1.33"] as const;
 /** Performance Insights retention: 7 days is free, longer is billed by the month (31-day steps). */
-export const PI_RETENTION_DAYS = [7, 31, 62, 93, 124, 155, 186, 217, 248, 279, 310, 341, 372, 403, 434, 465, 496, 527, 558, 589, 620, 651, 682, 713, 731] as const;
+export const PI_RETENTION_DAYS = [
+  7, 31, 62, 93, 124, 155, 186, 217, 248, 279, 310, 341, 372, 403, 434, 465, 496, 527, 558, 589, 620, 651, 682, 713, 731,
+] as const;
 
 export interface NetworkSettings {
   /** The VPC's IPv4 range, /16 to /20. */
@@ -55,7 +59,12 @@ export type StreamingSettings = Required<Pick<StreamingArgs, "kafkaVersion" | "b
 
 export type CacheSettings = Required<Pick<CacheArgs, "engineVersion" | "nodeType" | "nodes" | "multiAz" | "snapshotRetentionDays">>;
 
-export type DatabaseSettings = Required<Omit<DatabaseArgs, "vpcId" | "subnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix">>;
+export type DatabaseSettings = Required<
+  Omit<
+    DatabaseArgs,
+    "vpcId" | "subnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix"
+  >
+>;
 
 /**
  * The deployer: a CodeBuild project inside the VPC that serves as the GitHub Actions runner of the
@@ -88,7 +97,11 @@ function network(s: SectionReader): NetworkSettings {
   const vpcCidr = s.string("vpcCidr", { describe: `an IPv4 CIDR from /${VPC_PREFIX_RANGE.min} to /${VPC_PREFIX_RANGE.max}` });
   const parsed = parseCidr(vpcCidr);
   if (vpcCidr && (typeof parsed === "string" || parsed.prefix < VPC_PREFIX_RANGE.min || parsed.prefix > VPC_PREFIX_RANGE.max)) {
-    s.problem("vpcCidr", vpcCidr, typeof parsed === "string" ? parsed : `a prefix from /${VPC_PREFIX_RANGE.min} to /${VPC_PREFIX_RANGE.max}`);
+    s.problem(
+      "vpcCidr",
+      vpcCidr,
+      typeof parsed === "string" ? parsed : `a prefix from /${VPC_PREFIX_RANGE.min} to /${VPC_PREFIX_RANGE.max}`,
+    );
   }
   const azCount = s.int("azCount", { min: 2, max: MAX_AZS });
   const natGateways = s.oneOf("natGateways", ["single", "perAz"] as const);
@@ -101,7 +114,12 @@ function nodes(s: SectionReader): NodeGroupSettings {
   const architecture = s.oneOf("architecture", ["x86_64", "arm64"] as const, NODE_GROUP_DEFAULTS.architecture);
   const instanceTypes = s.stringList("instanceTypes", {
     minItems: 1,
-    item: (t) => (!INSTANCE_TYPE.test(t) ? "an EC2 instance type such as m7i.large" : isGraviton(t) !== (architecture === "arm64") ? `an ${architecture} instance type (architecture is ${architecture})` : undefined),
+    item: (t) =>
+      !INSTANCE_TYPE.test(t)
+        ? "an EC2 instance type such as m7i.large"
+        : isGraviton(t) !== (architecture === "arm64")
+          ? `an ${architecture} instance type (architecture is ${architecture})`
+          : undefined,
   });
   const minSize = s.int("minSize", { min: 0, max: 100 });
   const desiredSize = s.int("desiredSize", { min: 1, max: 100 });
@@ -128,7 +146,11 @@ function cluster(s: SectionReader): ClusterSettings {
   const endpointPublicAccess = s.bool("endpointPublicAccess", false);
   const publicAccessCidrs = s.stringList("publicAccessCidrs", { default: [], item: cidrItem });
   if (endpointPublicAccess && publicAccessCidrs.length === 0) {
-    s.problem("publicAccessCidrs", publicAccessCidrs, "at least one CIDR when endpointPublicAccess is true (the endpoint is never open to the internet)");
+    s.problem(
+      "publicAccessCidrs",
+      publicAccessCidrs,
+      "at least one CIDR when endpointPublicAccess is true (the endpoint is never open to the internet)",
+    );
   }
   if (!endpointPublicAccess && publicAccessCidrs.length > 0) {
     s.problem("publicAccessCidrs", publicAccessCidrs, "an empty list when endpointPublicAccess is false");
@@ -137,7 +159,10 @@ function cluster(s: SectionReader): ClusterSettings {
     kubernetesVersion: s.oneOf("kubernetesVersion", KUBERNETES_VERSIONS),
     endpointPublicAccess,
     publicAccessCidrs,
-    adminRoleArns: s.stringList("adminRoleArns", { default: [], item: (v) => (ROLE_ARN.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)") }),
+    adminRoleArns: s.stringList("adminRoleArns", {
+      default: [],
+      item: (v) => (ROLE_ARN.test(v) ? undefined : "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+    }),
     nodes: nodes(s.section("nodes")),
   };
 }
@@ -145,7 +170,10 @@ function cluster(s: SectionReader): ClusterSettings {
 function streaming(s: SectionReader): StreamingSettings {
   return {
     kafkaVersion: s.string("kafkaVersion", { pattern: /^\d+\.\d+\.(\d+|x)$/, describe: "an MSK Kafka version such as 3.8.x" }),
-    brokerInstanceType: s.string("brokerInstanceType", { pattern: /^kafka\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an MSK broker type such as kafka.m7g.large" }),
+    brokerInstanceType: s.string("brokerInstanceType", {
+      pattern: /^kafka\.[a-z0-9]+\.[a-z0-9]+$/,
+      describe: "an MSK broker type such as kafka.m7g.large",
+    }),
     brokersPerAz: s.int("brokersPerAz", { min: 1, max: 10, default: STREAMING_DEFAULTS.brokersPerAz }),
     brokerStorageGiB: s.int("brokerStorageGiB", { min: 1, max: 16384 }),
   };
@@ -156,8 +184,15 @@ function cache(s: SectionReader): CacheSettings {
   const multiAz = s.bool("multiAz");
   if (multiAz && nodes < 2) s.problem("nodes", nodes, "at least 2 when multiAz is true (failover needs a replica)");
   return {
-    engineVersion: s.string("engineVersion", { default: CACHE_DEFAULTS.engineVersion, pattern: /^\d+\.\d+$/, describe: "a Redis OSS major.minor version such as 7.1" }),
-    nodeType: s.string("nodeType", { pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an ElastiCache node type such as cache.r7g.large" }),
+    engineVersion: s.string("engineVersion", {
+      default: CACHE_DEFAULTS.engineVersion,
+      pattern: /^\d+\.\d+$/,
+      describe: "a Redis OSS major.minor version such as 7.1",
+    }),
+    nodeType: s.string("nodeType", {
+      pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
+      describe: "an ElastiCache node type such as cache.r7g.large",
+    }),
     nodes,
     multiAz,
     snapshotRetentionDays: s.int("snapshotRetentionDays", { min: 0, max: 35, default: CACHE_DEFAULTS.snapshotRetentionDays }),
@@ -167,17 +202,28 @@ function cache(s: SectionReader): CacheSettings {
 function database(s: SectionReader): DatabaseSettings {
   const allocatedStorageGiB = s.int("allocatedStorageGiB", { min: 20, max: 65536 });
   const maxAllocatedStorageGiB = s.int("maxAllocatedStorageGiB", { min: 20, max: 65536 });
-  if (maxAllocatedStorageGiB < allocatedStorageGiB) s.problem("maxAllocatedStorageGiB", maxAllocatedStorageGiB, `at least allocatedStorageGiB (${allocatedStorageGiB})`);
+  if (maxAllocatedStorageGiB < allocatedStorageGiB)
+    s.problem("maxAllocatedStorageGiB", maxAllocatedStorageGiB, `at least allocatedStorageGiB (${allocatedStorageGiB})`);
   return {
-    engineVersion: s.string("engineVersion", { pattern: /^1[4-9](\.\d+)?$/, describe: "a PostgreSQL version from 14 to 19, e.g. 16 or 16.4" }),
-    instanceClass: s.string("instanceClass", { pattern: /^db\.[a-z0-9]+\.[a-z0-9]+$/, describe: "an RDS instance class such as db.r7g.large" }),
+    engineVersion: s.string("engineVersion", {
+      pattern: /^1[4-9](\.\d+)?$/,
+      describe: "a PostgreSQL version from 14 to 19, e.g. 16 or 16.4",
+    }),
+    instanceClass: s.string("instanceClass", {
+      pattern: /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+      describe: "an RDS instance class such as db.r7g.large",
+    }),
     allocatedStorageGiB,
     maxAllocatedStorageGiB,
     multiAz: s.bool("multiAz"),
     deletionProtection: s.bool("deletionProtection"),
     // 0 would disable automated backups (and point-in-time recovery): never allowed.
     backupRetentionDays: s.int("backupRetentionDays", { min: 1, max: 35 }),
-    performanceInsightsRetentionDays: s.intOneOf("performanceInsightsRetentionDays", PI_RETENTION_DAYS, DATABASE_DEFAULTS.performanceInsightsRetentionDays),
+    performanceInsightsRetentionDays: s.intOneOf(
+      "performanceInsightsRetentionDays",
+      PI_RETENTION_DAYS,
+      DATABASE_DEFAULTS.performanceInsightsRetentionDays,
+    ),
   };
 }
 
@@ -187,8 +233,15 @@ const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[
 function deployer(s: SectionReader): DeployerSettings {
   return {
     githubRepository: s.string("githubRepository", { pattern: GITHUB_REPOSITORY, describe: "a GitHub repository as owner/name" }),
-    connectionArn: s.string("connectionArn", { pattern: CONNECTION_ARN, describe: "a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)" }),
-    computeType: s.oneOf("computeType", ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const, DEPLOYER_DEFAULTS.computeType),
+    connectionArn: s.string("connectionArn", {
+      pattern: CONNECTION_ARN,
+      describe: "a CodeConnections connection ARN (arn:aws:codeconnections:REGION:ACCOUNT:connection/ID)",
+    }),
+    computeType: s.oneOf(
+      "computeType",
+      ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const,
+      DEPLOYER_DEFAULTS.computeType,
+    ),
     timeoutMinutes: s.int("timeoutMinutes", { min: 30, max: 480, default: DEPLOYER_DEFAULTS.timeoutMinutes }),
   };
 }

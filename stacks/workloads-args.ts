@@ -7,9 +7,19 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, im
   return {
     options: settings,
     kubeconfig: p.cluster.kubeconfig,
-    cluster: { name: p.cluster.name, oidcProviderArn: p.cluster.oidcProviderArn, oidcIssuer: p.cluster.oidcIssuer, nodeSecurityGroupId: p.cluster.nodeSecurityGroupId },
+    cluster: {
+      name: p.cluster.name,
+      oidcProviderArn: p.cluster.oidcProviderArn,
+      oidcIssuer: p.cluster.oidcIssuer,
+      nodeSecurityGroupId: p.cluster.nodeSecurityGroupId,
+    },
     vpcId: p.vpcId,
-    network: { vpcCidr: p.vpcCidr, privateSubnetCidrs: p.privateSubnetCidrs, endpointSubnetCidrs: p.endpointSubnetCidrs, s3Cidrs: p.s3Cidrs },
+    network: {
+      vpcCidr: p.vpcCidr,
+      privateSubnetCidrs: p.privateSubnetCidrs,
+      endpointSubnetCidrs: p.endpointSubnetCidrs,
+      s3Cidrs: p.s3Cidrs,
+    },
     images,
     roles: p.roleArns,
     endpoints: {

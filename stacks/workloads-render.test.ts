@@ -17,7 +17,17 @@ import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.c
 import { ACCOUNT } from "../infra/testing/fake-state";
 import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../app/src/config/deploy-contract";
 import { parseWorkloadSettings, type WorkloadSettings } from "./workloads";
-import { ROOT, SECRET, UNKNOWN, byType, one, runStack, type RecordedResource, type StackName, type StackRun } from "../infra/testing/harness";
+import {
+  ROOT,
+  SECRET,
+  UNKNOWN,
+  byType,
+  one,
+  runStack,
+  type RecordedResource,
+  type StackName,
+  type StackRun,
+} from "../infra/testing/harness";
 import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject } from "../infra/workloads/names";
 import { containerSecurityContext, podSecurityContext } from "../infra/workloads/pod";
 import { DATABASE_ROLES_REVISION_ANNOTATION } from "../infra/workloads/api";
@@ -73,7 +83,9 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   const run = () => runs[stack];
   const objects = () => kubernetesObjects(run());
   const find = (kind: string, name: string, namespace?: string): Obj => {
-    const o = objects().find((x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace));
+    const o = objects().find(
+      (x) => x.kind === kind && x.metadata.name === name && (namespace === undefined || x.metadata.namespace === namespace),
+    );
     if (!o) throw new Error(`no ${kind} ${name}`);
     return o;
   };
@@ -82,7 +94,20 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   it("renders objects that the Kubernetes (and Prometheus Operator) schemas accept", () => {
     const all = objects();
     const kinds = new Set(all.map((o) => o.kind));
-    for (const k of ["Namespace", "ServiceAccount", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "NetworkPolicy", "CronJob", "ConfigMap", "ServiceMonitor", "PrometheusRule"]) {
+    for (const k of [
+      "Namespace",
+      "ServiceAccount",
+      "Deployment",
+      "Service",
+      "HorizontalPodAutoscaler",
+      "PodDisruptionBudget",
+      "Ingress",
+      "NetworkPolicy",
+      "CronJob",
+      "ConfigMap",
+      "ServiceMonitor",
+      "PrometheusRule",
+    ]) {
       expect(kinds, k).toContain(k);
     }
     for (const o of all) validate(o);
@@ -105,7 +130,9 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   });
 
   it("hardens every container of every pod, init containers included", () => {
-    const pods = objects().map(podTemplate).filter((p) => p !== undefined);
+    const pods = objects()
+      .map(podTemplate)
+      .filter((p) => p !== undefined);
     expect(pods.length).toBe(3);
     for (const pod of pods) {
       expect(pod.spec.securityContext).toEqual(podSecurityContext());
@@ -123,7 +150,9 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
 
   it("sets only environment variables of the deploy contract, as plain non-secret values", () => {
     const known = new Set<string>(ALL_ENV_NAMES);
-    for (const pod of objects().map(podTemplate).filter((p) => p !== undefined)) {
+    for (const pod of objects()
+      .map(podTemplate)
+      .filter((p) => p !== undefined)) {
       for (const c of allContainers(pod)) {
         expect(c.envFrom).toBeUndefined();
         for (const e of c.env) {
@@ -145,10 +174,13 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(env[ENV.redisUrl]).toBe(`rediss://${outputs.redisEndpoint}`);
     expect(`${env[ENV.databaseHost]}:${env[ENV.databasePort]}`).toBe(outputs.databaseEndpoint);
     expect(env[ENV.modelRegistry]).toBe(`s3://${outputs.modelBucketName}/models`);
-    for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn]) expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
+    for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn])
+      expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
     // The API is not a Kafka client; the worker is, and serves no API keys.
     expect(Object.keys(env).filter((k) => k.startsWith("KAFKA_"))).toEqual([]);
-    const worker = Object.fromEntries(find("Deployment", "fraud-worker").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    const worker = Object.fromEntries(
+      find("Deployment", "fraud-worker").spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]),
+    );
     expect(worker[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
     expect(worker[ENV.kafkaIamAuth]).toBe("true");
     expect(worker[ENV.apiKeysSecretArn]).toBeUndefined();
@@ -177,7 +209,10 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   it("probes, rolls out and terminates the API and the worker safely", () => {
     // The API is probed where it serves traffic, with the readiness that survives a data-store
     // outage; the worker serves its probes on the metrics port only (app/src/worker/main.ts).
-    const probed = { "fraud-api": ["http", PORTS.http, HTTP_PATHS.servingReadiness], "fraud-worker": ["metrics", PORTS.metrics, HTTP_PATHS.readiness] } as const;
+    const probed = {
+      "fraud-api": ["http", PORTS.http, HTTP_PATHS.servingReadiness],
+      "fraud-worker": ["metrics", PORTS.metrics, HTTP_PATHS.readiness],
+    } as const;
     for (const [name, [port, containerPort, readiness]] of Object.entries(probed)) {
       const d = find("Deployment", name);
       const pod = d.spec.template.spec;
@@ -185,10 +220,17 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       expect(c.livenessProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port });
       expect(c.startupProbe.httpGet).toEqual({ path: HTTP_PATHS.liveness, port });
       expect(c.readinessProbe.httpGet).toEqual({ path: readiness, port });
-      expect(c.ports).toEqual(name === "fraud-api" ? expect.arrayContaining([{ name: port, containerPort, protocol: "TCP" }]) : [{ name: port, containerPort, protocol: "TCP" }]);
+      expect(c.ports).toEqual(
+        name === "fraud-api"
+          ? expect.arrayContaining([{ name: port, containerPort, protocol: "TCP" }])
+          : [{ name: port, containerPort, protocol: "TCP" }],
+      );
       expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(API_DRAIN_SECONDS);
-      expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: settings.zoneSpread });
+      expect(pod.topologySpreadConstraints[0]).toMatchObject({
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: settings.zoneSpread,
+      });
       expect(find("Deployment", "fraud-worker").spec.template.spec.containers[0].command).toEqual(COMMANDS.worker);
     }
   });
@@ -240,8 +282,11 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const lbcRole = roles.find((r) => r.state.arn === lbc!.inputs.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"]);
     expect(lbcRole!.inputs.assumeRolePolicy).toContain(`"${serviceAccountSubject(SERVICE_ACCOUNTS.loadBalancerController)}"`);
     // Its policy names the account the stack runs in, and the nodes' group as the only untagged one it may open.
-    const lbcPolicy = byType(run(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === lbcRole!.state.name)!.inputs.policy as string;
-    const arns = JSON.parse(lbcPolicy).Statement.flatMap((st: any) => [st.Resource].flat()).filter((r: string) => r !== "*");
+    const lbcPolicy = byType(run(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === lbcRole!.state.name)!.inputs
+      .policy as string;
+    const arns = JSON.parse(lbcPolicy)
+      .Statement.flatMap((st: any) => [st.Resource].flat())
+      .filter((r: string) => r !== "*");
     expect(arns.filter((a: string) => a.split(":")[4] !== ACCOUNT)).toEqual([]);
     const nodeSg = run().resources.find((r) => r.name === "cache-redis-from-nodes")!.inputs.referencedSecurityGroupId;
     expect(lbcPolicy).toContain(`security-group/${nodeSg}"`);
@@ -278,7 +323,9 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
 
   it("denies by default and opens only the documented paths", () => {
     const policies = objects().filter((o) => o.kind === "NetworkPolicy");
-    const namespaces = objects().filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
+    const namespaces = objects()
+      .filter((o) => o.kind === "Namespace")
+      .map((o) => o.metadata.name);
     expect(namespaces.length).toBe(settings.monitoring.prometheus === "install" ? 3 : 2);
     for (const ns of namespaces) {
       const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
@@ -288,8 +335,14 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const lb = policies.find((p) => p.metadata.name === "api-from-load-balancer")!;
     expect(lb.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: vpcCidr } }]);
     // HTTPS leaves only for the interface endpoints' subnets and the S3 gateway endpoint's ranges.
-    const endpointSubnets = new Set(byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").filter((e) => e.inputs.vpcEndpointType === "Interface").flatMap((e) => e.inputs.subnetIds));
-    const endpointCidrs = byType(run(), "aws:ec2/subnet:Subnet").filter((sn) => endpointSubnets.has(sn.id)).map((sn) => sn.inputs.cidrBlock);
+    const endpointSubnets = new Set(
+      byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint")
+        .filter((e) => e.inputs.vpcEndpointType === "Interface")
+        .flatMap((e) => e.inputs.subnetIds),
+    );
+    const endpointCidrs = byType(run(), "aws:ec2/subnet:Subnet")
+      .filter((sn) => endpointSubnets.has(sn.id))
+      .map((sn) => sn.inputs.cidrBlock);
     const s3Cidrs = byType(run(), "aws:ec2/vpcEndpoint:VpcEndpoint").find((e) => e.inputs.vpcEndpointType === "Gateway")!.state.cidrBlocks;
     for (const name of ["serving-to-data-stores", "trainer-to-data-stores"]) {
       const https = policies.find((p) => p.metadata.name === name)!.spec.egress.find((r: any) => r.ports.some((x: any) => x.port === 443));
@@ -306,7 +359,10 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       successfulJobsHistoryLimit: settings.trainer.successfulJobsHistoryLimit,
       failedJobsHistoryLimit: settings.trainer.failedJobsHistoryLimit,
     });
-    expect(cj.spec.jobTemplate.spec).toMatchObject({ activeDeadlineSeconds: settings.trainer.activeDeadlineSeconds, backoffLimit: settings.trainer.backoffLimit });
+    expect(cj.spec.jobTemplate.spec).toMatchObject({
+      activeDeadlineSeconds: settings.trainer.activeDeadlineSeconds,
+      backoffLimit: settings.trainer.backoffLimit,
+    });
     const c = cj.spec.jobTemplate.spec.template.spec.containers[0];
     expect(c.command).toEqual(COMMANDS.trainer);
     expect(c.args).toEqual(["--registry", `s3://${run().outputs.modelBucketName}/models`, "--source", "postgres"]);
@@ -317,14 +373,32 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   });
 
   it("ships monitoring: kube-prometheus-stack when asked, the ServiceMonitor, alerts and the dashboard", () => {
-    const releases = byType(run(), HELM_RELEASE).map((r) => r.inputs.chart).sort();
-    expect(releases).toEqual(settings.monitoring.prometheus === "install" ? ["aws-load-balancer-controller", "kube-prometheus-stack"] : ["aws-load-balancer-controller"]);
+    const releases = byType(run(), HELM_RELEASE)
+      .map((r) => r.inputs.chart)
+      .sort();
+    expect(releases).toEqual(
+      settings.monitoring.prometheus === "install"
+        ? ["aws-load-balancer-controller", "kube-prometheus-stack"]
+        : ["aws-load-balancer-controller"],
+    );
     const sm = find("ServiceMonitor", "fraud-platform");
     expect(sm.spec.endpoints[0]).toMatchObject({ port: "metrics", path: HTTP_PATHS.metrics });
-    const scraped = objects().filter((o) => o.kind === "Service" && o.metadata.labels?.["fraud-platform/metrics"] === "true").map((s) => s.metadata.name).sort();
+    const scraped = objects()
+      .filter((o) => o.kind === "Service" && o.metadata.labels?.["fraud-platform/metrics"] === "true")
+      .map((s) => s.metadata.name)
+      .sort();
     expect(scraped).toEqual(["fraud-api", "fraud-worker-metrics"]);
     const alerts = find("PrometheusRule", "fraud-platform-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-    expect(alerts).toEqual(expect.arrayContaining(["FraudApiHighErrorRate", "FraudApiHighLatencyP99", "FraudModelNotLoaded", "FraudFeatureStoreDegraded", "FraudTrainerFailed", "FraudTrainerLate"]));
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        "FraudApiHighErrorRate",
+        "FraudApiHighLatencyP99",
+        "FraudModelNotLoaded",
+        "FraudFeatureStoreDegraded",
+        "FraudTrainerFailed",
+        "FraudTrainerLate",
+      ]),
+    );
     const dash = find("ConfigMap", "fraud-platform-dashboard");
     expect(dash.metadata.labels.grafana_dashboard).toBe("1");
     expect(JSON.parse(dash.data["fraud-platform.json"]).panels.length).toBeGreaterThanOrEqual(10);
@@ -333,7 +407,11 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
   it("gives Grafana a generated admin password from a Secret, never a literal in the chart values", () => {
     if (settings.monitoring.prometheus !== "install") return;
     const release = byType(run(), HELM_RELEASE).find((r) => r.inputs.chart === "kube-prometheus-stack")!;
-    expect(release.inputs.values.grafana.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    expect(release.inputs.values.grafana.admin).toEqual({
+      existingSecret: "grafana-admin",
+      userKey: "admin-user",
+      passwordKey: "admin-password",
+    });
     expect(release.inputs.values.grafana.adminPassword).toBeUndefined();
     // The port the monitoring namespace's network policy opens to the control plane.
     expect(release.inputs.values.prometheusOperator.tls.internalPort).toBe(10250);
@@ -354,7 +432,11 @@ function stackConfigValue(stack: StackName, key: string): string {
 describe("workloads under `pulumi preview`", () => {
   it("declare the same Kubernetes objects while platform outputs are still unknown", async () => {
     const preview = await runStack("prod", { preview: true });
-    const names = (run: StackRun) => run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => `${r.type} ${r.name}`).sort();
+    const names = (run: StackRun) =>
+      run.resources
+        .filter((r) => r.type.startsWith("kubernetes:"))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort();
     expect(names(preview)).toEqual(names(runs.prod));
   }, 60_000);
 });

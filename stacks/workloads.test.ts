@@ -34,24 +34,47 @@ describe("workload settings", () => {
   it("names the key, the value and what is allowed", () => {
     expect(problems({ imageTag: "latest" })).toMatch(/fraud-platform:workloads\.imageTag = "latest": expected .*not "latest"/);
     expect(workloadSettings({}).imageTag).toBeUndefined(); // the program derives one from the sources
-    const ref = (repo: string, hex: string) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-platform-dev/${repo}@sha256:${hex.repeat(64)}`;
-    expect(workloadSettings({ prebuiltImages: { api: ref("api", "a"), trainer: ref("trainer", "b") } }).prebuiltImages).toEqual({ api: ref("api", "a"), trainer: ref("trainer", "b") });
-    expect(problems({ prebuiltImages: { api: ref("api", "a") } })).toMatch(/workloads\.prebuiltImages\.trainer = \(not set\): expected set as well/);
-    expect(problems({ prebuiltImages: { api: "fraud/api:latest", trainer: ref("trainer", "b") } })).toMatch(/prebuiltImages\.api = "fraud\/api:latest": expected an ECR image by digest/);
-    expect(problems({ imageTag: "a", api: { minReplicas: 0 } })).toMatch(/workloads\.api\.minReplicas = 0: expected an integer from 1 to 100/);
-    expect(problems({ imageTag: "a", trainer: { schedule: "weekly" } })).toMatch(/workloads\.trainer\.schedule = "weekly": expected a 5-field cron/);
+    const ref = (repo: string, hex: string) =>
+      `123456789012.dkr.ecr.us-east-1.amazonaws.com/fraud-platform-dev/${repo}@sha256:${hex.repeat(64)}`;
+    expect(workloadSettings({ prebuiltImages: { api: ref("api", "a"), trainer: ref("trainer", "b") } }).prebuiltImages).toEqual({
+      api: ref("api", "a"),
+      trainer: ref("trainer", "b"),
+    });
+    expect(problems({ prebuiltImages: { api: ref("api", "a") } })).toMatch(
+      /workloads\.prebuiltImages\.trainer = \(not set\): expected set as well/,
+    );
+    expect(problems({ prebuiltImages: { api: "fraud/api:latest", trainer: ref("trainer", "b") } })).toMatch(
+      /prebuiltImages\.api = "fraud\/api:latest": expected an ECR image by digest/,
+    );
+    expect(problems({ imageTag: "a", api: { minReplicas: 0 } })).toMatch(
+      /workloads\.api\.minReplicas = 0: expected an integer from 1 to 100/,
+    );
+    expect(problems({ imageTag: "a", trainer: { schedule: "weekly" } })).toMatch(
+      /workloads\.trainer\.schedule = "weekly": expected a 5-field cron/,
+    );
     expect(problems({ imageTag: "a", ingress: { allowedCidrs: ["10.0.0.1/8"] } })).toMatch(/allowedCidrs\[0\] = "10.0.0.1\/8"/);
-    expect(problems({ imageTag: "a", features: { timezone: "Mars/Olympus" } })).toMatch(/features\.timezone = "Mars\/Olympus": expected an IANA time zone/);
-    expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(/monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/);
-    expect(problems({ imageTag: "a", monitoring: { clientNamespaces: ["Bad_NS"] } })).toMatch(/monitoring\.clientNamespaces\[0\] = "Bad_NS": expected a Kubernetes namespace name/);
+    expect(problems({ imageTag: "a", features: { timezone: "Mars/Olympus" } })).toMatch(
+      /features\.timezone = "Mars\/Olympus": expected an IANA time zone/,
+    );
+    expect(problems({ imageTag: "a", monitoring: { prometheus: "yes" } })).toMatch(
+      /monitoring\.prometheus = "yes": expected one of "install", "existing", "none"/,
+    );
+    expect(problems({ imageTag: "a", monitoring: { clientNamespaces: ["Bad_NS"] } })).toMatch(
+      /monitoring\.clientNamespaces\[0\] = "Bad_NS": expected a Kubernetes namespace name/,
+    );
     expect(workloadSettings({ imageTag: "a" }).monitoring.clientNamespaces).toEqual([]);
   });
 
   it("checks fields against each other", () => {
-    expect(problems({ imageTag: "a", api: { minReplicas: 5, maxReplicas: 2 } })).toMatch(/api\.maxReplicas = 2: expected at least minReplicas \(5\)/);
-    expect(problems({ imageTag: "a", worker: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } }))
-      .toMatch(/worker\.resources\.requests\.memory = "2Gi": expected at most the limit \(1Gi\)/);
-    expect(problems({ imageTag: "a", ingress: { requireCertificateArn: true } })).toMatch(/ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireCertificateArn is true/);
+    expect(problems({ imageTag: "a", api: { minReplicas: 5, maxReplicas: 2 } })).toMatch(
+      /api\.maxReplicas = 2: expected at least minReplicas \(5\)/,
+    );
+    expect(problems({ imageTag: "a", worker: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } })).toMatch(
+      /worker\.resources\.requests\.memory = "2Gi": expected at most the limit \(1Gi\)/,
+    );
+    expect(problems({ imageTag: "a", ingress: { requireCertificateArn: true } })).toMatch(
+      /ingress\.certificateArn = \(not set\): expected an ACM certificate ARN because requireCertificateArn is true/,
+    );
   });
 
   it("reports every problem at once, typos included", () => {

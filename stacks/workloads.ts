@@ -115,7 +115,13 @@ function autoscaled(s: SectionReader, def: AutoscalingOptions): AutoscalingOptio
 function trainer(s: SectionReader): TrainerOptions {
   const d = WORKLOAD_DEFAULTS.trainer;
   const schedule = s.string("schedule", { default: d.schedule, pattern: CRON, describe: 'a 5-field cron expression such as "0 3 * * 0"' });
-  if (!schedule.trim().split(/\s+/).every((f) => CRON_FIELD.test(f))) s.problem("schedule", schedule, 'a 5-field cron expression such as "0 3 * * 0"');
+  if (
+    !schedule
+      .trim()
+      .split(/\s+/)
+      .every((f) => CRON_FIELD.test(f))
+  )
+    s.problem("schedule", schedule, 'a 5-field cron expression such as "0 3 * * 0"');
   return {
     schedule,
     activeDeadlineSeconds: s.int("activeDeadlineSeconds", { min: 60, max: 86_400, default: d.activeDeadlineSeconds }),
@@ -146,10 +152,18 @@ function features(s: SectionReader): FeatureOptions {
 
 function ingress(s: SectionReader): IngressOptions {
   const d = WORKLOAD_DEFAULTS.ingress;
-  const certificateArn = s.string("certificateArn", { default: "", pattern: ACM_ARN, describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)" });
+  const certificateArn = s.string("certificateArn", {
+    default: "",
+    pattern: ACM_ARN,
+    describe: "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+  });
   const requireCertificateArn = s.bool("requireCertificateArn", d.requireCertificateArn);
   if (requireCertificateArn && certificateArn === "") {
-    s.problem("certificateArn", undefined, "an ACM certificate ARN because requireCertificateArn is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)");
+    s.problem(
+      "certificateArn",
+      undefined,
+      "an ACM certificate ARN because requireCertificateArn is true (pulumi config set --path workloads.ingress.certificateArn arn:aws:acm:...)",
+    );
   }
   const host = s.string("host", { default: "", pattern: HOSTNAME, describe: "a lower-case DNS name such as fraud.example.com" });
   return {
@@ -159,7 +173,10 @@ function ingress(s: SectionReader): IngressOptions {
     allowedCidrs: s.stringList("allowedCidrs", {
       default: d.allowedCidrs,
       minItems: 1,
-      item: (v) => { const c = parseCidr(v); return typeof c === "string" ? c : undefined; },
+      item: (v) => {
+        const c = parseCidr(v);
+        return typeof c === "string" ? c : undefined;
+      },
     }),
     host: host || undefined,
     deletionProtection: s.bool("deletionProtection", d.deletionProtection),
@@ -171,18 +188,35 @@ function monitoring(s: SectionReader): MonitoringOptions {
   return {
     prometheus: s.oneOf("prometheus", ["install", "existing", "none"] as const, d.prometheus),
     namespace: s.string("namespace", { default: d.namespace, pattern: DNS_LABEL, describe: "a Kubernetes namespace name" }),
-    clientNamespaces: s.stringList("clientNamespaces", { default: d.clientNamespaces, item: (v) => (DNS_LABEL.test(v) ? undefined : "a Kubernetes namespace name") }),
+    clientNamespaces: s.stringList("clientNamespaces", {
+      default: d.clientNamespaces,
+      item: (v) => (DNS_LABEL.test(v) ? undefined : "a Kubernetes namespace name"),
+    }),
     p99LatencyThresholdMs: s.int("p99LatencyThresholdMs", { min: 1, max: 60_000, default: d.p99LatencyThresholdMs }),
-    prometheusRetention: s.string("prometheusRetention", { default: d.prometheusRetention, pattern: DURATION, describe: 'a Prometheus retention such as "15d"' }),
-    kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", { default: d.kubePrometheusStackVersion, pattern: SEMVER, describe: "a chart version such as 75.15.0" }),
+    prometheusRetention: s.string("prometheusRetention", {
+      default: d.prometheusRetention,
+      pattern: DURATION,
+      describe: 'a Prometheus retention such as "15d"',
+    }),
+    kubePrometheusStackVersion: s.string("kubePrometheusStackVersion", {
+      default: d.kubePrometheusStackVersion,
+      pattern: SEMVER,
+      describe: "a chart version such as 75.15.0",
+    }),
   };
 }
 
 function prebuiltImages(s: SectionReader): PrebuiltImages | undefined {
-  const ref = (key: string) => s.string(key, { default: "", pattern: ECR_DIGEST_REF, describe: "an ECR image by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>)" });
+  const ref = (key: string) =>
+    s.string(key, {
+      default: "",
+      pattern: ECR_DIGEST_REF,
+      describe: "an ECR image by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<64 hex>)",
+    });
   const api = ref("api");
   const trainer = ref("trainer");
-  if ((api === "") !== (trainer === "")) s.problem(api === "" ? "api" : "trainer", undefined, "set as well: prebuilt images are given both or not at all");
+  if ((api === "") !== (trainer === ""))
+    s.problem(api === "" ? "api" : "trainer", undefined, "set as well: prebuilt images are given both or not at all");
   return api && trainer ? { api, trainer } : undefined;
 }
 
@@ -196,7 +230,12 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
   const api = s.section("api");
   return {
     enabled: s.bool("enabled", true),
-    imageTag: s.string("imageTag", { default: "", pattern: IMAGE_TAG, describe: 'an image tag (letters, digits, "_", ".", "-"; not "latest"), such as the commit SHA' }) || undefined,
+    imageTag:
+      s.string("imageTag", {
+        default: "",
+        pattern: IMAGE_TAG,
+        describe: 'an image tag (letters, digits, "_", ".", "-"; not "latest"), such as the commit SHA',
+      }) || undefined,
     prebuiltImages: prebuiltImages(s.section("prebuiltImages")),
     logLevel: s.oneOf("logLevel", ["debug", "info", "warn", "error"] as const, d.logLevel),
     zoneSpread: s.oneOf("zoneSpread", ["DoNotSchedule", "ScheduleAnyway"] as const, d.zoneSpread),
@@ -210,13 +249,19 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
     trainer: trainer(s.section("trainer")),
     ingress: ingress(s.section("ingress")),
     monitoring: monitoring(s.section("monitoring")),
-    loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", { default: d.loadBalancerControllerVersion, pattern: SEMVER, describe: "a chart version such as 1.14.0" }),
+    loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", {
+      default: d.loadBalancerControllerVersion,
+      pattern: SEMVER,
+      describe: "a chart version such as 1.14.0",
+    }),
   };
 }
 
 /** Validates a plain `workloads` object (tests, tools); throws one ConfigError listing every problem. */
 export function parseWorkloadSettings(workloads: unknown): WorkloadSettings {
-  const reader = new SettingsReader("fraud-platform", (k) => (k === "workloads" && workloads !== undefined ? JSON.stringify(workloads) : undefined));
+  const reader = new SettingsReader("fraud-platform", (k) =>
+    k === "workloads" && workloads !== undefined ? JSON.stringify(workloads) : undefined,
+  );
   const settings = loadWorkloadSettings(reader);
   reader.finish();
   return settings;

@@ -59,11 +59,15 @@ function start(image: Image, argv: readonly string[], env: Record<string, string
       .filter(([k, v]) => k !== "NODE_EXTRA_CA_CERTS" && !v.includes("${"))
       .map(([k, v]) => [k, inImage(image, v)]),
   );
-  const child = spawn(process.execPath, argv.slice(1).map((a) => inImage(image, a)), {
-    cwd: inImage(image, spec.workdir),
-    env: { PATH: process.env.PATH ?? "", ...imageEnv, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    argv.slice(1).map((a) => inImage(image, a)),
+    {
+      cwd: inImage(image, spec.workdir),
+      env: { PATH: process.env.PATH ?? "", ...imageEnv, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -97,7 +101,13 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 }
 
 /** Polls until `ok` holds for an answer; fails with the process's log if it exits first. */
-async function waitFor(p: Started, port: number, path: string, ok: (r: { status: number; body: string }) => boolean, ms = 20_000): Promise<string> {
+async function waitFor(
+  p: Started,
+  port: number,
+  path: string,
+  ok: (r: { status: number; body: string }) => boolean,
+  ms = 20_000,
+): Promise<string> {
   let exited: Exit | undefined;
   p.exited.then(
     (e) => (exited = e),
@@ -145,7 +155,11 @@ async function registryWithModel(): Promise<string> {
 async function build(image: Image): Promise<void> {
   const [node, ...args] = IMAGES[image].build;
   expect(node, "the images bundle with node").toBe("node");
-  const child = spawn(process.execPath, args.map((a) => inImage(image, a)), { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    args.map((a) => inImage(image, a)),
+    { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let err = "";
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => child.on("close", r));
@@ -169,7 +183,10 @@ describe("the images' command lines", () => {
   it("are the deploy contract's COMMANDS, and each names a bundle its image builds", () => {
     expect([...IMAGES.api.entrypoint, ...IMAGES.api.cmd]).toEqual(COMMANDS.api);
     expect([...IMAGES.trainer.entrypoint, ...IMAGES.trainer.cmd]).toEqual(COMMANDS.trainer);
-    for (const [image, names] of [["api", ["api", "worker", "migrate", "replay-decisions"]], ["trainer", ["trainer"]]] as const) {
+    for (const [image, names] of [
+      ["api", ["api", "worker", "migrate", "replay-decisions"]],
+      ["trainer", ["trainer"]],
+    ] as const) {
       for (const name of names) {
         const script = COMMANDS[name][1];
         expect(script, `${name} runs from its image's /app/dist`).toBe(`/app/dist/${name}.js`);
@@ -179,7 +196,13 @@ describe("the images' command lines", () => {
   });
 
   it("produce bundles with no import.meta left empty (the worker crashed on load with Invalid URL)", () => {
-    for (const [image, name] of [["api", "worker"], ["api", "api"], ["api", "migrate"], ["api", "replay-decisions"], ["trainer", "trainer"]] as const) {
+    for (const [image, name] of [
+      ["api", "worker"],
+      ["api", "api"],
+      ["api", "migrate"],
+      ["api", "replay-decisions"],
+      ["trainer", "trainer"],
+    ] as const) {
       expect(readFileSync(inImage(image, `/app/dist/${name}.js`), "utf8"), name).not.toMatch(/import_meta\d* = \{\}/);
     }
   });
@@ -194,7 +217,10 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [schema]);
+      const tables = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+        [schema],
+      );
       expect(tables.rows.map((t) => t.table_name)).toEqual(expect.arrayContaining(["decisions", "schema_migrations"]));
     } finally {
       await client.end();
@@ -205,7 +231,18 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
     const schema = await freshSchema("bundle_replay");
     const env = { [ENV.databaseUrl]: withSchema(databaseUrl, schema) };
     expect((await run("api", COMMANDS.migrate, env)).code).toBe(0);
-    const decision = { transactionId: "b-1", occurredAt: 1_709_294_400_000, cardId: "c", merchantId: "m", amount: 1.5, score: 0.1, decision: "approve", modelVersion: "v1", degraded: false, reasons: [] };
+    const decision = {
+      transactionId: "b-1",
+      occurredAt: 1_709_294_400_000,
+      cardId: "c",
+      merchantId: "m",
+      amount: 1.5,
+      score: 0.1,
+      decision: "approve",
+      modelVersion: "v1",
+      degraded: false,
+      reasons: [],
+    };
     const file = join(scratch, "pod.log");
     writeFileSync(file, `${JSON.stringify({ level: "error", msg: "decision not written", decision })}\nother\n`);
     const counts = { lines: 2, ignored: 1, malformed: 0, refused: 0 };
@@ -255,7 +292,12 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
         const body = await waitFor(worker, port, HTTP_PATHS.readiness, (r) => r.status === 503 && r.body.includes("ECONNREFUSED"));
         expect(JSON.parse(body)).toMatchObject({
           status: "not ready",
-          checks: { model: "ok (v1)", postgres: "ok", redis: "ok", kafka: expect.stringMatching(/ECONNREFUSED 127\.0\.0\.1:1.*reconnecting/) },
+          checks: {
+            model: "ok (v1)",
+            postgres: "ok",
+            redis: "ok",
+            kafka: expect.stringMatching(/ECONNREFUSED 127\.0\.0\.1:1.*reconnecting/),
+          },
         });
         expect(worker.log()).toMatch(/"msg":"stream: Kafka failed; reconnecting".*"causes":\[.*ECONNREFUSED/);
       } finally {
@@ -275,10 +317,43 @@ describeWithXgboost("the trainer bundle", (xgboostBin) => {
     const entry = IMAGES.trainer.entrypoint;
     // the image has Debian's xgboost on PATH; here it may live elsewhere
     const env = { XGBOOST_BIN: xgboostBin, TMPDIR: dir };
-    const sim = await run("trainer", [...entry, "simulate", "--days", "61", "--cards", "600", "--merchants", "1200", "--seed", "5", "--out", data], env);
+    const sim = await run(
+      "trainer",
+      [...entry, "simulate", "--days", "61", "--cards", "600", "--merchants", "1200", "--seed", "5", "--out", data],
+      env,
+    );
     expect(sim.code, sim.err).toBe(0);
-    const dates = ["--train-start", "2018-05-01", "--train-end", "2018-05-14", "--delay-days", "7", "--test-start", "2018-05-22", "--test-end", "2018-05-31"];
-    const train = await run("trainer", [...COMMANDS.trainer, "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "20", "--version", "bundled", "--json"], env);
+    const dates = [
+      "--train-start",
+      "2018-05-01",
+      "--train-end",
+      "2018-05-14",
+      "--delay-days",
+      "7",
+      "--test-start",
+      "2018-05-22",
+      "--test-end",
+      "2018-05-31",
+    ];
+    const train = await run(
+      "trainer",
+      [
+        ...COMMANDS.trainer,
+        "--data",
+        data,
+        "--registry",
+        registry,
+        ...dates,
+        "--tuning",
+        "quick",
+        "--rounds",
+        "20",
+        "--version",
+        "bundled",
+        "--json",
+      ],
+      env,
+    );
     expect(train.code, train.err).toBe(0);
     expect(JSON.parse(train.out)).toMatchObject({ version: "bundled", promoted: true });
     expect(JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8")).production).toBe("bundled");

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   try {
     const result = await migrate(sql);
     log.info(result.applied.length ? "migrations applied" : "schema up to date", { applied: result.applied, version: result.current });
-    const roles = await ensureRoles(sql, { api: await credentials(readSecret, roleArns.api), trainer: await credentials(readSecret, roleArns.trainer) });
+    const roles = await ensureRoles(sql, {
+      api: await credentials(readSecret, roleArns.api),
+      trainer: await credentials(readSecret, roleArns.trainer),
+    });
     if (roles.length) log.info("database roles up to date", { roles });
   } finally {
     await sql.close();

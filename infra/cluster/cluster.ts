@@ -22,7 +22,11 @@ export interface NodeGroupArgs {
 }
 
 /** The defaults of `NodeGroupArgs`. */
-export const NODE_GROUP_DEFAULTS = { capacityType: "ON_DEMAND", architecture: "x86_64", diskGiB: 50 } as const satisfies Partial<NodeGroupArgs>;
+export const NODE_GROUP_DEFAULTS = {
+  capacityType: "ON_DEMAND",
+  architecture: "x86_64",
+  diskGiB: 50,
+} as const satisfies Partial<NodeGroupArgs>;
 
 export interface ClusterArgs {
   /** The EKS cluster name (fixed: CI and kubectl refer to it). */
@@ -72,11 +76,20 @@ export class Cluster extends pulumi.ComponentResource {
     super("fraud-platform:cluster:Cluster", name, {}, opts);
     const parent = { parent: this };
     const d = NODE_GROUP_DEFAULTS;
-    const nodes = { ...args.nodes, capacityType: args.nodes.capacityType ?? d.capacityType, architecture: args.nodes.architecture ?? d.architecture, diskGiB: args.nodes.diskGiB ?? d.diskGiB };
+    const nodes = {
+      ...args.nodes,
+      capacityType: args.nodes.capacityType ?? d.capacityType,
+      architecture: args.nodes.architecture ?? d.architecture,
+      diskGiB: args.nodes.diskGiB ?? d.diskGiB,
+    };
     const access = endpointAccess(args.endpointPublicAccess ?? false, args.publicAccessCidrs ?? []);
 
     // EKS writes to this fixed name; creating it first lets us set retention and encryption.
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
+      parent,
+    );
 
     const cluster = new eks.Cluster(
       `${name}-eks`,
@@ -92,7 +105,15 @@ export class Cluster extends pulumi.ComponentResource {
         accessEntries: Object.fromEntries(
           (args.adminRoleArns ?? []).map((arn, i) => [
             `admin-${i}`,
-            { principalArn: arn, accessPolicies: { admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } } } },
+            {
+              principalArn: arn,
+              accessPolicies: {
+                admin: {
+                  policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                  accessScope: { type: "cluster" },
+                },
+              },
+            },
           ]),
         ),
         createOidcProvider: true,
@@ -108,14 +129,33 @@ export class Cluster extends pulumi.ComponentResource {
 
     // No rules on purpose: membership is the credential the data stores' security groups check.
     // Node-to-node and control-plane traffic flows through the EKS cluster security group.
-    const nodeSg = new aws.ec2.SecurityGroup(`${name}-workload-nodes`, { vpcId: args.vpcId, description: "EKS workload nodes: admitted by data stores" }, parent);
+    const nodeSg = new aws.ec2.SecurityGroup(
+      `${name}-workload-nodes`,
+      { vpcId: args.vpcId, description: "EKS workload nodes: admitted by data stores" },
+      parent,
+    );
 
     const nodeRole = new aws.iam.Role(
       `${name}-node`,
-      { assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }) },
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
       parent,
     );
-    const attachments = NODE_ROLE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy.split("/").pop()}`, { role: nodeRole.name, policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, parent).partition}:iam::aws:policy/${policy}` }, parent));
+    const attachments = NODE_ROLE_POLICIES.map(
+      (policy) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-node-${policy.split("/").pop()}`,
+          {
+            role: nodeRole.name,
+            policyArn: pulumi.interpolate`arn:${aws.getPartitionOutput({}, parent).partition}:iam::aws:policy/${policy}`,
+          },
+          parent,
+        ),
+    );
 
     const clusterSgId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
     const template = new aws.ec2.LaunchTemplate(
@@ -123,7 +163,12 @@ export class Cluster extends pulumi.ComponentResource {
       {
         description: "EKS workload nodes: IMDSv2 only, encrypted gp3 root volume",
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
-        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: nodes.diskGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: { volumeSize: nodes.diskGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+          },
+        ],
         // Naming security groups here replaces the default, so the cluster group is listed explicitly.
         vpcSecurityGroupIds: [clusterSgId, nodeSg.id],
         updateDefaultVersion: true,
@@ -156,6 +201,10 @@ export class Cluster extends pulumi.ComponentResource {
     this.nodeSecurityGroupId = nodeSg.id;
     this.clusterSecurityGroupId = clusterSgId;
     this.nodeRoleArn = nodeRole.arn;
-    this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn, nodeSecurityGroupId: this.nodeSecurityGroupId });
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      oidcProviderArn: this.oidcProviderArn,
+      nodeSecurityGroupId: this.nodeSecurityGroupId,
+    });
   }
 }

@@ -56,15 +56,36 @@ export class Cache extends pulumi.ComponentResource {
 
     // ElastiCache AUTH tokens allow printable ASCII except / " @; alphanumerics avoid every escaping issue.
     const token = new random.RandomPassword(`${name}-auth`, { length: 64, special: false }, parent);
-    this.authSecretArn = storedSecret(`${name}-auth`, { secretName: args.authSecretName, description: "Redis AUTH token", value: token.result, kmsKeyArn: args.secretsKeyArn }, parent).arn;
+    this.authSecretArn = storedSecret(
+      `${name}-auth`,
+      { secretName: args.authSecretName, description: "Redis AUTH token", value: token.result, kmsKeyArn: args.secretsKeyArn },
+      parent,
+    ).arn;
 
-    const sg = serviceSecurityGroup(`${name}-redis`, { vpcId: args.vpcId, port: REDIS_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "Redis: TLS clients from workload nodes only" }, parent);
-    const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);
-    const parameters = new aws.elasticache.ParameterGroup(`${name}-params`, {
-      family: parameterGroupFamily(engineVersion),
-      description: `fraud-platform feature cache: maxmemory-policy ${MAXMEMORY_POLICY}`,
-      parameters: [{ name: "maxmemory-policy", value: MAXMEMORY_POLICY }],
-    }, parent);
+    const sg = serviceSecurityGroup(
+      `${name}-redis`,
+      {
+        vpcId: args.vpcId,
+        port: REDIS_PORT,
+        clientSecurityGroupId: args.clientSecurityGroupId,
+        description: "Redis: TLS clients from workload nodes only",
+      },
+      parent,
+    );
+    const subnets = new aws.elasticache.SubnetGroup(
+      `${name}-subnets`,
+      { subnetIds: args.subnetIds, description: "isolated data subnets" },
+      parent,
+    );
+    const parameters = new aws.elasticache.ParameterGroup(
+      `${name}-params`,
+      {
+        family: parameterGroupFamily(engineVersion),
+        description: `fraud-platform feature cache: maxmemory-policy ${MAXMEMORY_POLICY}`,
+        parameters: [{ name: "maxmemory-policy", value: MAXMEMORY_POLICY }],
+      },
+      parent,
+    );
     const group = new aws.elasticache.ReplicationGroup(
       `${name}-redis`,
       {
@@ -95,7 +116,17 @@ export class Cache extends pulumi.ComponentResource {
     for (let i = 0; i < args.nodes; i++) {
       const node = group.id.apply((id) => memberClusterIds(id, args.nodes)[i]);
       const alarm = (suffix: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, "namespace" | "dimensions" | "alarmActions" | "okActions">) =>
-        new aws.cloudwatch.MetricAlarm(`${name}-${suffix}-${i + 1}`, { ...a, namespace: "AWS/ElastiCache", dimensions: { CacheClusterId: node }, alarmActions: args.alarmActions ?? [], okActions: args.alarmActions ?? [] }, parent);
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${suffix}-${i + 1}`,
+          {
+            ...a,
+            namespace: "AWS/ElastiCache",
+            dimensions: { CacheClusterId: node },
+            alarmActions: args.alarmActions ?? [],
+            okActions: args.alarmActions ?? [],
+          },
+          parent,
+        );
       alarm("memory", {
         alarmDescription: `Redis memory at ${MEMORY_ALARM_PERCENT}% of maxmemory: eviction (${MAXMEMORY_POLICY}) starts at 100%. Scale the node type up.`,
         metricName: "DatabaseMemoryUsagePercentage",
@@ -107,7 +138,8 @@ export class Cache extends pulumi.ComponentResource {
         treatMissingData: "notBreaching",
       });
       alarm("evictions", {
-        alarmDescription: "Redis evicted keys: memory is full, features and idempotency keys closest to expiry are being dropped. Scale the node type up.",
+        alarmDescription:
+          "Redis evicted keys: memory is full, features and idempotency keys closest to expiry are being dropped. Scale the node type up.",
         metricName: "Evictions",
         statistic: "Sum",
         period: 60,

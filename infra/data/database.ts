@@ -62,7 +62,16 @@ export class Database extends pulumi.ComponentResource {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:data:Database", name, {}, opts);
     const parent = { parent: this };
-    const sg = serviceSecurityGroup(`${name}-postgres`, { vpcId: args.vpcId, port: POSTGRES_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "PostgreSQL: TLS clients from workload nodes only" }, parent);
+    const sg = serviceSecurityGroup(
+      `${name}-postgres`,
+      {
+        vpcId: args.vpcId,
+        port: POSTGRES_PORT,
+        clientSecurityGroupId: args.clientSecurityGroupId,
+        description: "PostgreSQL: TLS clients from workload nodes only",
+      },
+      parent,
+    );
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, description: "isolated data subnets" }, parent);
     const family = postgresFamily(args.engineVersion);
     const params = new aws.rds.ParameterGroup(
@@ -73,7 +82,12 @@ export class Database extends pulumi.ComponentResource {
     const identifier = `${args.namePrefix}-postgres`;
     // RDS exports to these fixed names and would create them unencrypted with no expiry; ours come first.
     const logGroups = POSTGRES_LOG_EXPORTS.map(
-      (log) => new aws.cloudwatch.LogGroup(`${name}-${log}-logs`, { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent),
+      (log) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${log}-logs`,
+          { name: `/aws/rds/instance/${identifier}/${log}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
+          parent,
+        ),
     );
     const snapshotSuffix = new random.RandomString(`${name}-final-snapshot-suffix`, { length: 6, special: false, upper: false }, parent);
     const db = new aws.rds.Instance(

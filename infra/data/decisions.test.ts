@@ -30,7 +30,11 @@ describe("sizing and engine decisions", () => {
 
   it("keeps the private endpoint always and the public one only behind CIDRs", () => {
     expect(endpointAccess(false, [])).toEqual({ endpointPrivateAccess: true, endpointPublicAccess: false });
-    expect(endpointAccess(true, ["203.0.113.0/24"])).toEqual({ endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] });
+    expect(endpointAccess(true, ["203.0.113.0/24"])).toEqual({
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ["203.0.113.0/24"],
+    });
     expect(() => endpointAccess(true, [])).toThrow(/at least one/);
     expect(() => endpointAccess(true, ["0.0.0.0/0"])).toThrow(/0\.0\.0\.0\/0/);
   });

@@ -3,7 +3,8 @@
 /** The parameter group family of a version: `16` and `16.4` give `postgres16`. */
 export function postgresFamily(engineVersion: string): string {
   const major = /^(\d+)(\.\d+)?$/.exec(engineVersion)?.[1];
-  if (!major || Number(major) < 10) throw new Error(`PostgreSQL version ${JSON.stringify(engineVersion)}: expected a major (16) or major.minor (16.4) of 10 or later`);
+  if (!major || Number(major) < 10)
+    throw new Error(`PostgreSQL version ${JSON.stringify(engineVersion)}: expected a major (16) or major.minor (16.4) of 10 or later`);
   return `postgres${major}`;
 }
 

@@ -49,9 +49,26 @@ export class Streaming extends pulumi.ComponentResource {
     const brokers = brokerCount(args.brokersPerAz ?? STREAMING_DEFAULTS.brokersPerAz, args.subnetIds.length);
     this.clusterName = `${args.namePrefix}-kafka`;
 
-    const sg = serviceSecurityGroup(`${name}-brokers`, { vpcId: args.vpcId, port: MSK_IAM_PORT, clientSecurityGroupId: args.clientSecurityGroupId, description: "MSK brokers: IAM/TLS clients from workload nodes only" }, parent);
-    const config = new aws.msk.Configuration(`${name}-config`, { name: `${this.clusterName}-config`, kafkaVersions: [args.kafkaVersion], serverProperties: kafkaServerProperties(brokers) }, parent);
-    const logs = new aws.cloudwatch.LogGroup(`${name}-broker-logs`, { name: `/${args.namePrefix}/msk/brokers`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent);
+    const sg = serviceSecurityGroup(
+      `${name}-brokers`,
+      {
+        vpcId: args.vpcId,
+        port: MSK_IAM_PORT,
+        clientSecurityGroupId: args.clientSecurityGroupId,
+        description: "MSK brokers: IAM/TLS clients from workload nodes only",
+      },
+      parent,
+    );
+    const config = new aws.msk.Configuration(
+      `${name}-config`,
+      { name: `${this.clusterName}-config`, kafkaVersions: [args.kafkaVersion], serverProperties: kafkaServerProperties(brokers) },
+      parent,
+    );
+    const logs = new aws.cloudwatch.LogGroup(
+      `${name}-broker-logs`,
+      { name: `/${args.namePrefix}/msk/brokers`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
+      parent,
+    );
 
     const cluster = new aws.msk.Cluster(
       `${name}-kafka`,

@@ -55,31 +55,66 @@ export class Deployer extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent).partition;
     const region = aws.getRegionOutput({}, parent).region;
 
-    const sg = new aws.ec2.SecurityGroup(`${name}-runner`, { vpcId: args.vpcId, description: "Deploy runner (CodeBuild): egress only" }, parent);
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-runner`,
+      { vpcId: args.vpcId, description: "Deploy runner (CodeBuild): egress only" },
+      parent,
+    );
     // HTTPS to GitHub, the Pulumi backend, AWS APIs, registries and the EKS endpoint; HTTP for the
     // Debian mirror the trainer image installs XGBoost from.
     for (const port of [443, 80]) {
-      new aws.vpc.SecurityGroupEgressRule(`${name}-runner-out-${port}`, { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `runner egress ${port}` }, parent);
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-runner-out-${port}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: "0.0.0.0/0",
+          description: `runner egress ${port}`,
+        },
+        parent,
+      );
     }
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-runner-to-eks`,
-      { securityGroupId: args.cluster.securityGroupId, ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: sg.id, description: "deploy runner to the EKS API" },
+      {
+        securityGroupId: args.cluster.securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        referencedSecurityGroupId: sg.id,
+        description: "deploy runner to the EKS API",
+      },
       parent,
     );
 
-    const role = new aws.iam.Role(`${name}-role`, { name: args.name, assumeRolePolicy: identity.accountId.apply((account) => JSON.stringify(serviceTrust("codebuild.amazonaws.com", account))) }, parent);
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        name: args.name,
+        assumeRolePolicy: identity.accountId.apply((account) => JSON.stringify(serviceTrust("codebuild.amazonaws.com", account))),
+      },
+      parent,
+    );
     new aws.iam.RolePolicy(
       `${name}-up`,
       {
         role: role.name,
         policy: pulumi
           .all([partition, identity.accountId, region, role.arn])
-          .apply(([p, accountId, r, roleArn]) => JSON.stringify(deployerPolicy({ partition: p, accountId, region: r, roleArn, connectionArn: args.connectionArn }))),
+          .apply(([p, accountId, r, roleArn]) =>
+            JSON.stringify(deployerPolicy({ partition: p, accountId, region: r, roleArn, connectionArn: args.connectionArn })),
+          ),
       },
       parent,
     );
 
-    const logs = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/codebuild/${args.name}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn }, parent);
+    const logs = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/codebuild/${args.name}`, retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
+      parent,
+    );
     const project = new aws.codebuild.Project(
       `${name}-project`,
       {
@@ -88,8 +123,18 @@ export class Deployer extends pulumi.ComponentResource {
         serviceRole: role.arn,
         buildTimeout: args.timeoutMinutes ?? DEPLOYER_DEFAULTS.timeoutMinutes,
         artifacts: { type: "NO_ARTIFACTS" },
-        source: { type: "GITHUB", location: `https://github.com/${args.githubRepository}.git`, auth: { type: "CODECONNECTIONS", resource: args.connectionArn } },
-        environment: { type: "LINUX_CONTAINER", computeType: args.computeType ?? DEPLOYER_DEFAULTS.computeType, image: RUNNER_IMAGE, imagePullCredentialsType: "CODEBUILD", privilegedMode: true },
+        source: {
+          type: "GITHUB",
+          location: `https://github.com/${args.githubRepository}.git`,
+          auth: { type: "CODECONNECTIONS", resource: args.connectionArn },
+        },
+        environment: {
+          type: "LINUX_CONTAINER",
+          computeType: args.computeType ?? DEPLOYER_DEFAULTS.computeType,
+          image: RUNNER_IMAGE,
+          imagePullCredentialsType: "CODEBUILD",
+          privilegedMode: true,
+        },
         vpcConfig: { vpcId: args.vpcId, subnets: args.privateSubnetIds, securityGroupIds: [sg.id] },
         logsConfig: { cloudwatchLogs: { status: "ENABLED", groupName: logs.name }, s3Logs: { status: "DISABLED" } },
       },
@@ -97,12 +142,25 @@ export class Deployer extends pulumi.ComponentResource {
     );
     // Every queued workflow job of the repository reaches CodeBuild; CodeBuild starts a runner only
     // for jobs whose `runs-on` label names this project.
-    new aws.codebuild.Webhook(`${name}-webhook`, { projectName: project.name, buildType: "BUILD", filterGroups: [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }] }, parent);
+    new aws.codebuild.Webhook(
+      `${name}-webhook`,
+      { projectName: project.name, buildType: "BUILD", filterGroups: [{ filters: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }] },
+      parent,
+    );
 
-    const entry = new aws.eks.AccessEntry(`${name}-access`, { clusterName: args.cluster.name, principalArn: role.arn, type: "STANDARD" }, parent);
+    const entry = new aws.eks.AccessEntry(
+      `${name}-access`,
+      { clusterName: args.cluster.name, principalArn: role.arn, type: "STANDARD" },
+      parent,
+    );
     new aws.eks.AccessPolicyAssociation(
       `${name}-admin`,
-      { clusterName: args.cluster.name, principalArn: role.arn, policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`, accessScope: { type: "cluster" } },
+      {
+        clusterName: args.cluster.name,
+        principalArn: role.arn,
+        policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        accessScope: { type: "cluster" },
+      },
       { parent: this, dependsOn: [entry] },
     );
 

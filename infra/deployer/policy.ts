@@ -6,8 +6,22 @@ import { policy, type PolicyDocument } from "../identity/documents";
  * service; what it does not list (other regions, IAM users, Organizations, billing...) stays out.
  */
 export const DEPLOYER_REGIONAL_ACTIONS = [
-  "ec2:*", "eks:*", "kafka:*", "elasticache:*", "rds:*", "s3:*", "kms:*", "secretsmanager:*", "ecr:*", "logs:*",
-  "codebuild:*", "ssm:GetParameter", "ssm:GetParameters", "acm:DescribeCertificate", "acm:ListCertificates", "sts:GetCallerIdentity",
+  "ec2:*",
+  "eks:*",
+  "kafka:*",
+  "elasticache:*",
+  "rds:*",
+  "s3:*",
+  "kms:*",
+  "secretsmanager:*",
+  "ecr:*",
+  "logs:*",
+  "codebuild:*",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "acm:DescribeCertificate",
+  "acm:ListCertificates",
+  "sts:GetCallerIdentity",
 ] as const;
 
 export interface DeployerPolicyArgs {
@@ -29,14 +43,44 @@ export interface DeployerPolicyArgs {
 export function deployerPolicy(a: DeployerPolicyArgs): PolicyDocument {
   const iam = (kind: string) => `arn:${a.partition}:iam::${a.accountId}:${kind}/*`;
   return policy(
-    { Sid: "PlatformServices", Effect: "Allow", Action: [...DEPLOYER_REGIONAL_ACTIONS], Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": a.region } } },
+    {
+      Sid: "PlatformServices",
+      Effect: "Allow",
+      Action: [...DEPLOYER_REGIONAL_ACTIONS],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": a.region } },
+    },
     {
       Sid: "PlatformRoles",
       Effect: "Allow",
-      Action: ["iam:*Role*", "iam:*Policy*", "iam:*PolicyVersion*", "iam:*InstanceProfile*", "iam:*OpenIDConnectProvider*", "iam:PassRole", "iam:CreateServiceLinkedRole", "iam:Get*", "iam:List*", "iam:Tag*", "iam:Untag*"],
+      Action: [
+        "iam:*Role*",
+        "iam:*Policy*",
+        "iam:*PolicyVersion*",
+        "iam:*InstanceProfile*",
+        "iam:*OpenIDConnectProvider*",
+        "iam:PassRole",
+        "iam:CreateServiceLinkedRole",
+        "iam:Get*",
+        "iam:List*",
+        "iam:Tag*",
+        "iam:Untag*",
+      ],
       Resource: [iam("role"), iam("policy"), iam("instance-profile"), iam("oidc-provider")],
     },
-    { Sid: "GitHubConnection", Effect: "Allow", Action: ["codeconnections:UseConnection", "codeconnections:GetConnection", "codeconnections:GetConnectionToken", "codestar-connections:UseConnection", "codestar-connections:GetConnection", "codestar-connections:GetConnectionToken"], Resource: a.connectionArn },
+    {
+      Sid: "GitHubConnection",
+      Effect: "Allow",
+      Action: [
+        "codeconnections:UseConnection",
+        "codeconnections:GetConnection",
+        "codeconnections:GetConnectionToken",
+        "codestar-connections:UseConnection",
+        "codestar-connections:GetConnection",
+        "codestar-connections:GetConnectionToken",
+      ],
+      Resource: a.connectionArn,
+    },
     {
       Sid: "NotItsOwnRole",
       Effect: "Deny",

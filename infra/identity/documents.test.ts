@@ -14,8 +14,10 @@ const ARNS: WorkloadArns = {
   kafka: kafkaArns(CLUSTER, ["transactions", "decisions"], ["fraud-*"]),
 };
 
-const resources = (doc: { Statement: { Resource?: string | string[] }[] }) => doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-const actions = (doc: { Statement: { Action: string | string[] }[] }) => doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const resources = (doc: { Statement: { Resource?: string | string[] }[] }) =>
+  doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+const actions = (doc: { Statement: { Action: string | string[] }[] }) =>
+  doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe("IRSA trust policy", () => {
   it("admits exactly the named service accounts of this issuer, with the STS audience", () => {
@@ -36,7 +38,9 @@ describe("IRSA trust policy", () => {
   });
 
   it("refuses a provider of another issuer and an empty subject list", () => {
-    expect(() => irsaTrustPolicy(PROVIDER, "oidc.eks.us-east-1.amazonaws.com/id/OTHER", [{ namespace: "a", name: "b" }])).toThrow(/does not belong/);
+    expect(() => irsaTrustPolicy(PROVIDER, "oidc.eks.us-east-1.amazonaws.com/id/OTHER", [{ namespace: "a", name: "b" }])).toThrow(
+      /does not belong/,
+    );
     expect(() => irsaTrustPolicy(PROVIDER, ISSUER, [])).toThrow(/at least one/);
   });
 });
@@ -67,7 +71,9 @@ describe("workload grants", () => {
     const doc = workerPolicy(ARNS, ["arn:secret:redis", "arn:secret:db"]);
     expect(resources(doc)).not.toContain("*");
     expect(actions(doc).some((a) => a.endsWith("*"))).toBe(false);
-    expect(resources(doc)).toEqual(expect.arrayContaining([CLUSTER, ...ARNS.kafka.topics, ...ARNS.kafka.groups, "arn:secret:redis", "arn:secret:db"]));
+    expect(resources(doc)).toEqual(
+      expect.arrayContaining([CLUSTER, ...ARNS.kafka.topics, ...ARNS.kafka.groups, "arn:secret:redis", "arn:secret:db"]),
+    );
     expect(resources(doc)).not.toContain("arn:secret:api-keys");
     expect(actions(doc)).toEqual(expect.arrayContaining(["kafka-cluster:ReadData", "kafka-cluster:WriteData"]));
     expect(actions(doc)).not.toContain("s3:PutObject");
@@ -83,7 +89,12 @@ describe("workload grants", () => {
 
 describe("resource policies", () => {
   it("the bucket denies every non-TLS request", () => {
-    expect(tlsOnlyBucketPolicy("arn:aws:s3:::b").Statement[0]).toMatchObject({ Effect: "Deny", Principal: "*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(tlsOnlyBucketPolicy("arn:aws:s3:::b").Statement[0]).toMatchObject({
+      Effect: "Deny",
+      Principal: "*",
+      Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
   });
 
   it("the logs key admits CloudWatch Logs of this account and region only", () => {

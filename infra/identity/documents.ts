@@ -43,7 +43,11 @@ export interface ServiceAccountRef {
  * @param oidcProviderArn `arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<ID>`
  * @param oidcIssuer the issuer without `https://` (`oidc.eks.<region>.amazonaws.com/id/<ID>`)
  */
-export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, serviceAccounts: readonly ServiceAccountRef[]): PolicyDocument {
+export function irsaTrustPolicy(
+  oidcProviderArn: string,
+  oidcIssuer: string,
+  serviceAccounts: readonly ServiceAccountRef[],
+): PolicyDocument {
   if (serviceAccounts.length === 0) throw new Error("an IRSA role needs at least one service account");
   const issuer = oidcIssuer.replace(/^https:\/\//, "");
   if (!oidcProviderArn.endsWith(`:oidc-provider/${issuer}`)) {

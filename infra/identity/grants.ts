@@ -25,13 +25,24 @@ function readModels(a: WorkloadArns): Statement[] {
 
 function keyUse(sid: string, keyArn: string, service: string, region: string, actions: string[]): Statement {
   // kms:ViaService: the key is usable only through that service, never by a direct KMS call.
-  return { Sid: sid, Effect: "Allow", Action: actions, Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } } };
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions,
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
+  };
 }
 
 function readSecrets(a: WorkloadArns, secretArns: readonly string[]): Statement[] {
   if (secretArns.length === 0) return [];
   return [
-    { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: [...secretArns] },
+    {
+      Sid: "ReadOwnSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: [...secretArns],
+    },
     keyUse("DecryptOwnSecrets", a.secretsKeyArn, "secretsmanager", a.region, ["kms:Decrypt"]),
   ];
 }
@@ -46,7 +57,12 @@ function useTopics(k: KafkaArns): Statement[] {
       Action: ["kafka-cluster:DescribeTopic", "kafka-cluster:CreateTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData"],
       Resource: k.topics,
     },
-    { Sid: "UseOwnConsumerGroups", Effect: "Allow", Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"], Resource: k.groups },
+    {
+      Sid: "UseOwnConsumerGroups",
+      Effect: "Allow",
+      Action: ["kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"],
+      Resource: k.groups,
+    },
   ];
 }
 
@@ -64,7 +80,12 @@ export function apiPolicy(a: WorkloadArns, secretArns: readonly string[]): Polic
  * serves no HTTP clients) and produce to and consume from the fraud topics.
  */
 export function workerPolicy(a: WorkloadArns, secretArns: readonly string[]): PolicyDocument {
-  return policy(...readModels(a), keyUse("DecryptModels", a.objectsKeyArn, "s3", a.region, ["kms:Decrypt"]), ...readSecrets(a, secretArns), ...useTopics(a.kafka));
+  return policy(
+    ...readModels(a),
+    keyUse("DecryptModels", a.objectsKeyArn, "s3", a.region, ["kms:Decrypt"]),
+    ...readSecrets(a, secretArns),
+    ...useTopics(a.kafka),
+  );
 }
 
 /** The trainer: read and write models, read its database role secret. No Kafka. */

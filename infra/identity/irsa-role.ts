@@ -30,14 +30,20 @@ export class IrsaRole extends pulumi.ComponentResource {
     const trust = pulumi
       .all([args.oidcProviderArn, args.oidcIssuer])
       .apply(([arn, issuer]) => JSON.stringify(irsaTrustPolicy(arn, issuer, args.serviceAccounts)));
-    const role = new aws.iam.Role(`${name}-role`, { assumeRolePolicy: trust, description: args.description, maxSessionDuration: 3600 }, { parent: this });
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: trust, description: args.description, maxSessionDuration: 3600 },
+      { parent: this },
+    );
     // Resolves only once the permissions are attached, so pods never start with a half-made role.
     const attached: pulumi.CustomResource[] = [];
     if (args.policy !== undefined) {
       const doc = pulumi.output(args.policy).apply((p) => (typeof p === "string" ? p : JSON.stringify(p)));
       attached.push(new aws.iam.RolePolicy(`${name}-policy`, { role: role.name, policy: doc }, { parent: this }));
     }
-    (args.managedPolicyArns ?? []).forEach((arn, i) => attached.push(new aws.iam.RolePolicyAttachment(`${name}-managed-${i}`, { role: role.name, policyArn: arn }, { parent: this })));
+    (args.managedPolicyArns ?? []).forEach((arn, i) =>
+      attached.push(new aws.iam.RolePolicyAttachment(`${name}-managed-${i}`, { role: role.name, policyArn: arn }, { parent: this })),
+    );
     this.roleArn = pulumi.all(attached.map((r) => r.id)).apply(() => role.arn);
     this.roleName = role.name;
     this.registerOutputs({ roleArn: this.roleArn });

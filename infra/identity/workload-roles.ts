@@ -66,10 +66,19 @@ export class WorkloadRoles extends pulumi.ComponentResource {
     const worker = pulumi.all([arns, s.redisAuth, s.databaseApi]).apply(([a, ...secrets]) => workerPolicy(a, secrets));
     const training = pulumi.all([arns, s.databaseTrainer]).apply(([a, db]) => trainerPolicy(a, [db]));
     const role = (id: string, sa: { namespace: string; name: string }, policy: pulumi.Output<PolicyDocument>, description: string) =>
-      new IrsaRole(`${name}-${id}`, { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description }, { parent: this }).roleArn;
+      new IrsaRole(
+        `${name}-${id}`,
+        { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, serviceAccounts: [sa], policy, description },
+        { parent: this },
+      ).roleArn;
 
     this.api = role("api", SERVICE_ACCOUNTS.api, api, "fraud API and its migration: read models and its secrets; no Kafka");
-    this.worker = role("worker", SERVICE_ACCOUNTS.worker, worker, "stream worker: read models and its secrets, use the fraud topics; not the API keys");
+    this.worker = role(
+      "worker",
+      SERVICE_ACCOUNTS.worker,
+      worker,
+      "stream worker: read models and its secrets, use the fraud topics; not the API keys",
+    );
     this.trainer = role("trainer", SERVICE_ACCOUNTS.trainer, training, "trainer: read and write models, read its database role's secret");
     this.registerOutputs({ api: this.api, worker: this.worker, trainer: this.trainer });
   }

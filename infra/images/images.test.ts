@@ -24,7 +24,9 @@ const PREBUILT = {
 beforeAll(async () => {
   runs.prod = await runStack("prod");
   const workloads = JSON.parse(stackConfig("prod").config["fraud-platform:workloads"]!);
-  runs.prebuilt = await runStack("prod", { configOverrides: { "fraud-platform:workloads": JSON.stringify({ ...workloads, prebuiltImages: PREBUILT }) } });
+  runs.prebuilt = await runStack("prod", {
+    configOverrides: { "fraud-platform:workloads": JSON.stringify({ ...workloads, prebuiltImages: PREBUILT }) },
+  });
 }, 90_000);
 
 const containerImages = (r: RecordedResource): string[] => {
@@ -37,11 +39,20 @@ describe("images built by the program", () => {
     const run = runs.prod!;
     const images = byType(run, IMAGE);
     expect(images.map((i) => i.name).sort()).toEqual(["app-api", "app-trainer"]);
-    for (const [key, image] of [["api", one(run, IMAGE, "-api")], ["trainer", one(run, IMAGE, "-trainer")]] as const) {
+    for (const [key, image] of [
+      ["api", one(run, IMAGE, "-api")],
+      ["trainer", one(run, IMAGE, "-trainer")],
+    ] as const) {
       const repo = one(run, REPO, `-${key}`);
       expect(byUrn(run, image.parent)?.type).toBe("fraud-platform:images:AppImages");
       // paths relative to the project directory: the same in every checkout, so no rebuild from where it runs
-      expect(image.inputs).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"], context: { location: "." }, dockerfile: { location: `app/Dockerfile.${key}` } });
+      expect(image.inputs).toMatchObject({
+        push: true,
+        buildOnPreview: false,
+        platforms: ["linux/amd64"],
+        context: { location: "." },
+        dockerfile: { location: `app/Dockerfile.${key}` },
+      });
       expect(image.inputs.tags).toEqual([expect.stringMatching(new RegExp(`^${repo.state.repositoryUrl}:src-[0-9a-f]{16}$`))]);
       // pushed only once its repository exists, with the account's ECR token (kept secret)
       expect(image.dependencies).toContain(repo.urn);
@@ -65,7 +76,8 @@ describe("images built by the program", () => {
     const run = runs.prebuilt!;
     expect(byType(run, IMAGE)).toEqual([]);
     expect(byType(run, "fraud-platform:images:AppImages")).toEqual([]);
-    for (const d of byType(run, DEPLOYMENT).filter((x) => /-(api|worker)-/.test(x.name))) expect(new Set(containerImages(d))).toEqual(new Set([PREBUILT.api]));
+    for (const d of byType(run, DEPLOYMENT).filter((x) => /-(api|worker)-/.test(x.name)))
+      expect(new Set(containerImages(d))).toEqual(new Set([PREBUILT.api]));
     expect(new Set(containerImages(one(run, CRONJOB)))).toEqual(new Set([PREBUILT.trainer]));
     expect(run.outputs).toMatchObject({ apiImage: PREBUILT.api, trainerImage: PREBUILT.trainer });
   });
@@ -75,10 +87,18 @@ describe("the build context", () => {
   it("holds the Dockerfiles and every source they copy; .dockerignore keeps the rest out", () => {
     for (const f of [...Object.values(DOCKERFILES), ...BUILD_SOURCES]) expect(fs.existsSync(path.join(ROOT, f)), f).toBe(true);
     for (const d of Object.values(DOCKERFILES)) {
-      const copied = [...fs.readFileSync(path.join(ROOT, d), "utf8").matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
-      expect(copied.every((c) => (BUILD_SOURCES as readonly string[]).includes(c)), `${d} copies ${copied.join(" ")}`).toBe(true);
+      const copied = [...fs.readFileSync(path.join(ROOT, d), "utf8").matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) =>
+        m[1]!.split(/\s+/),
+      );
+      expect(
+        copied.every((c) => (BUILD_SOURCES as readonly string[]).includes(c)),
+        `${d} copies ${copied.join(" ")}`,
+      ).toBe(true);
     }
-    const ignored = fs.readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+    const ignored = fs
+      .readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".git", ".pulumi"]));
     expect(ignored.filter((l) => BUILD_SOURCES.some((s) => l === s || l === `${s}/`))).toEqual([]);
   });

@@ -53,7 +53,9 @@ export class Keys extends pulumi.ComponentResource {
           // through IAM), which is what every purpose except logs needs.
           policy:
             purpose === "logs"
-              ? pulumi.all([identity.accountId, region.region, partition.partition]).apply(([account, r, p]) => JSON.stringify(logsKeyPolicy(account, r, p)))
+              ? pulumi
+                  .all([identity.accountId, region.region, partition.partition])
+                  .apply(([account, r, p]) => JSON.stringify(logsKeyPolicy(account, r, p)))
               : undefined,
         },
         { parent: this },

@@ -25,7 +25,8 @@ export function parseCidr(text: string): Cidr | string {
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255) || prefix > 32) return "an IPv4 CIDR with octets 0-255 and prefix 0-32";
   const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  if (base % 2 ** (32 - prefix) !== 0) return `a network address (host bits zero), e.g. ${formatCidr({ base: base - (base % 2 ** (32 - prefix)), prefix })}`;
+  if (base % 2 ** (32 - prefix) !== 0)
+    return `a network address (host bits zero), e.g. ${formatCidr({ base: base - (base % 2 ** (32 - prefix)), prefix })}`;
   return { base, prefix };
 }
 
@@ -73,10 +74,9 @@ export function subnetLayout(vpcCidr: string, azCount: number): SubnetLayout {
   }
   if (!Number.isInteger(azCount) || azCount < 1 || azCount > MAX_AZS) throw new Error(`azCount ${azCount}: expected 1 to ${MAX_AZS}`);
   const n = vpc.prefix;
-  const blocks = allocate(vpc, [
-    ...Array.from({ length: azCount }, () => n + 2),
-    ...Array.from({ length: 2 * azCount }, () => n + 5),
-  ]).map(formatCidr);
+  const blocks = allocate(vpc, [...Array.from({ length: azCount }, () => n + 2), ...Array.from({ length: 2 * azCount }, () => n + 5)]).map(
+    formatCidr,
+  );
   return {
     private: blocks.slice(0, azCount),
     public: blocks.slice(azCount, 2 * azCount),

@@ -15,11 +15,22 @@ export interface ServiceSecurityGroupArgs {
  * no egress (data stores never open connections). Rules are separate resources so a reviewer
  * sees each one in the plan and a policy can judge it alone; no CIDR ingress exists at all.
  */
-export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArgs, opts: pulumi.CustomResourceOptions): aws.ec2.SecurityGroup {
+export function serviceSecurityGroup(
+  name: string,
+  args: ServiceSecurityGroupArgs,
+  opts: pulumi.CustomResourceOptions,
+): aws.ec2.SecurityGroup {
   const sg = new aws.ec2.SecurityGroup(name, { vpcId: args.vpcId, description: args.description }, opts);
   new aws.vpc.SecurityGroupIngressRule(
     `${name}-from-nodes`,
-    { securityGroupId: sg.id, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, referencedSecurityGroupId: args.clientSecurityGroupId, description: `workload nodes to port ${args.port}` },
+    {
+      securityGroupId: sg.id,
+      ipProtocol: "tcp",
+      fromPort: args.port,
+      toPort: args.port,
+      referencedSecurityGroupId: args.clientSecurityGroupId,
+      description: `workload nodes to port ${args.port}`,
+    },
     opts,
   );
   return sg;

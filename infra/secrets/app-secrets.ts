@@ -24,11 +24,28 @@ export class AppSecrets extends pulumi.ComponentResource {
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:secrets:AppSecrets", name, {}, opts);
     const parent = { parent: this };
-    const keys = Array.from({ length: args.apiKeyCount ?? 2 }, (_, i) => new random.RandomPassword(`${name}-api-key-${i}`, { length: 40, special: false }, parent).result);
-    this.apiKeysArn = storedSecret(`${name}-api-keys`, { secretName: args.secretName("api-keys"), description: "fraud API keys, comma-separated", value: pulumi.all(keys).apply((k) => k.join(",")), kmsKeyArn: args.kmsKeyArn }, parent).arn;
+    const keys = Array.from(
+      { length: args.apiKeyCount ?? 2 },
+      (_, i) => new random.RandomPassword(`${name}-api-key-${i}`, { length: 40, special: false }, parent).result,
+    );
+    this.apiKeysArn = storedSecret(
+      `${name}-api-keys`,
+      {
+        secretName: args.secretName("api-keys"),
+        description: "fraud API keys, comma-separated",
+        value: pulumi.all(keys).apply((k) => k.join(",")),
+        kmsKeyArn: args.kmsKeyArn,
+      },
+      parent,
+    ).arn;
     this.connectionArn = storedSecret(
       `${name}-connection`,
-      { secretName: args.secretName("connection"), description: "data store endpoints (no credentials)", value: pulumi.output(args.connection).apply((c) => JSON.stringify(c)), kmsKeyArn: args.kmsKeyArn },
+      {
+        secretName: args.secretName("connection"),
+        description: "data store endpoints (no credentials)",
+        value: pulumi.output(args.connection).apply((c) => JSON.stringify(c)),
+        kmsKeyArn: args.kmsKeyArn,
+      },
       parent,
     ).arn;
     this.registerOutputs({ apiKeysArn: this.apiKeysArn, connectionArn: this.connectionArn });

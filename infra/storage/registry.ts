@@ -39,7 +39,19 @@ export class ImageRegistry extends pulumi.ComponentResource {
         {
           repository: r.name,
           policy: JSON.stringify({
-            rules: [{ rulePriority: 1, description: "expire untagged images", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: args.untaggedExpiryDays ?? 14 }, action: { type: "expire" } }],
+            rules: [
+              {
+                rulePriority: 1,
+                description: "expire untagged images",
+                selection: {
+                  tagStatus: "untagged",
+                  countType: "sinceImagePushed",
+                  countUnit: "days",
+                  countNumber: args.untaggedExpiryDays ?? 14,
+                },
+                action: { type: "expire" },
+              },
+            ],
           }),
         },
         { parent: this },

@@ -76,7 +76,10 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
     // What the provider reports after a push: the manifest digest and `<first tag>@<digest>`.
     const digest = `sha256:${token(`${name}/${JSON.stringify(inputs.tags ?? [])}`, 64)}`;
     const tag = String(inputs.tags?.[0] ?? "");
-    return { id: `${name}-${t}`, state: { ...state, digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: token(`${name}/context`, 64) } };
+    return {
+      id: `${name}-${t}`,
+      state: { ...state, digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}`, contextHash: token(`${name}/context`, 64) },
+    };
   }
 
   const prefix = ID_PREFIX[type];
@@ -115,12 +118,24 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
       break;
     case "aws:ecr/repository:Repository":
       id = inputs.name ?? physical;
-      Object.assign(state, { name: id, arn: arn("ecr", `repository/${id}`), repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${id}`, registryId: ACCOUNT });
+      Object.assign(state, {
+        name: id,
+        arn: arn("ecr", `repository/${id}`),
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${id}`,
+        registryId: ACCOUNT,
+      });
       break;
     case "aws:msk/cluster:Cluster": {
       const cluster = inputs.clusterName ?? physical;
-      const brokers = Array.from({ length: inputs.numberOfBrokerNodes ?? 1 }, (_, i) => `b-${i + 1}.${cluster}.${t.slice(0, 6)}.c2.kafka.${region}.amazonaws.com:9098`).join(",");
-      Object.assign(state, { arn: arn("kafka", `cluster/${cluster}/${t}-${token(name, 4)}-${token(type, 4)}-1`), bootstrapBrokersSaslIam: brokers, currentVersion: "K1" });
+      const brokers = Array.from(
+        { length: inputs.numberOfBrokerNodes ?? 1 },
+        (_, i) => `b-${i + 1}.${cluster}.${t.slice(0, 6)}.c2.kafka.${region}.amazonaws.com:9098`,
+      ).join(",");
+      Object.assign(state, {
+        arn: arn("kafka", `cluster/${cluster}/${t}-${token(name, 4)}-${token(type, 4)}-1`),
+        bootstrapBrokersSaslIam: brokers,
+        currentVersion: "K1",
+      });
       id = state.arn;
       break;
     }
@@ -130,20 +145,41 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
       break;
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       id = inputs.replicationGroupId ?? physical;
-      Object.assign(state, { primaryEndpointAddress: `master.${id}.${t.slice(0, 6)}.use1.cache.amazonaws.com`, readerEndpointAddress: `replica.${id}.${t.slice(0, 6)}.use1.cache.amazonaws.com`, port: inputs.port ?? 6379, arn: arn("elasticache", `replicationgroup:${id}`) });
+      Object.assign(state, {
+        primaryEndpointAddress: `master.${id}.${t.slice(0, 6)}.use1.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${id}.${t.slice(0, 6)}.use1.cache.amazonaws.com`,
+        port: inputs.port ?? 6379,
+        arn: arn("elasticache", `replicationgroup:${id}`),
+      });
       break;
     case "aws:rds/instance:Instance": {
       id = inputs.identifier ?? physical;
       const address = `${id}.${t}.${region}.rds.amazonaws.com`;
       const port = inputs.port ?? 5432;
       Object.assign(state, {
-        identifier: id, address, port, endpoint: `${address}:${port}`, arn: arn("rds", `db:${id}`), resourceId: `db-${t.toUpperCase()}`,
-        masterUserSecrets: inputs.manageMasterUserPassword ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${t}-${token(name, 6)}`), kmsKeyId: inputs.masterUserSecretKmsKeyId, secretStatus: "active" }] : [],
+        identifier: id,
+        address,
+        port,
+        endpoint: `${address}:${port}`,
+        arn: arn("rds", `db:${id}`),
+        resourceId: `db-${t.toUpperCase()}`,
+        masterUserSecrets: inputs.manageMasterUserPassword
+          ? [
+              {
+                secretArn: arn("secretsmanager", `secret:rds!db-${t}-${token(name, 6)}`),
+                kmsKeyId: inputs.masterUserSecretKmsKeyId,
+                secretStatus: "active",
+              },
+            ]
+          : [],
       });
       break;
     }
     case "tls:index/privateKey:PrivateKey":
-      Object.assign(state, { privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nfake${t}\n-----END RSA PRIVATE KEY-----\n`, publicKeyPem: `-----BEGIN PUBLIC KEY-----\nfake${t}\n-----END PUBLIC KEY-----\n` });
+      Object.assign(state, {
+        privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\nfake${t}\n-----END RSA PRIVATE KEY-----\n`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\nfake${t}\n-----END PUBLIC KEY-----\n`,
+      });
       break;
     case "tls:index/selfSignedCert:SelfSignedCert":
       state.certPem = `-----BEGIN CERTIFICATE-----\nfake${t}\n-----END CERTIFICATE-----\n`;
@@ -154,13 +190,21 @@ export function fakeState({ type, name, inputs, region }: FakeInput): { id: stri
       break;
     case "aws:ec2/vpcEndpoint:VpcEndpoint":
       // A gateway endpoint exposes its service's prefix list (here: S3 in us-east-1's published ranges).
-      if (inputs.vpcEndpointType === "Gateway") Object.assign(state, { prefixListId: "pl-63a5400a", cidrBlocks: ["54.231.0.0/16", "52.216.0.0/15", "3.5.0.0/19", "16.182.0.0/16"] });
+      if (inputs.vpcEndpointType === "Gateway")
+        Object.assign(state, {
+          prefixListId: "pl-63a5400a",
+          cidrBlocks: ["54.231.0.0/16", "52.216.0.0/15", "3.5.0.0/19", "16.182.0.0/16"],
+        });
       break;
     case "aws:ec2/launchTemplate:LaunchTemplate":
       Object.assign(state, { latestVersion: 1, defaultVersion: 1 });
       break;
     case "aws:eks/nodeGroup:NodeGroup":
-      Object.assign(state, { arn: arn("eks", `nodegroup/${inputs.clusterName}/${physical}/${t}`), nodeGroupName: inputs.nodeGroupName ?? physical, status: "ACTIVE" });
+      Object.assign(state, {
+        arn: arn("eks", `nodegroup/${inputs.clusterName}/${physical}/${t}`),
+        nodeGroupName: inputs.nodeGroupName ?? physical,
+        status: "ACTIVE",
+      });
       break;
     case "aws:ec2/eip:Eip":
       state.publicIp = `198.51.100.${parseInt(t.slice(0, 2), 16) % 250}`;
@@ -189,16 +233,36 @@ function eksCluster(name: string, inputs: Record<string, any>, region: string): 
     clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" } }],
     contexts: [{ name: "aws", context: { cluster: clusterName, user: "aws" } }],
     "current-context": "aws",
-    users: [{ name: "aws", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"] } } }],
+    users: [
+      {
+        name: "aws",
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--output", "json"],
+          },
+        },
+      },
+    ],
   };
   const clusterSg = `sg-0${token(clusterName + "cluster", 16)}`;
   return {
     kubeconfig,
     kubeconfigJson: JSON.stringify(kubeconfig),
     eksCluster: {
-      id: clusterName, name: clusterName, arn: `arn:aws:eks:${region}:${ACCOUNT}:cluster/${clusterName}`, endpoint, version: inputs.version,
+      id: clusterName,
+      name: clusterName,
+      arn: `arn:aws:eks:${region}:${ACCOUNT}:cluster/${clusterName}`,
+      endpoint,
+      version: inputs.version,
       certificateAuthority: { data: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t" },
-      vpcConfig: { clusterSecurityGroupId: clusterSg, vpcId: inputs.vpcId, endpointPrivateAccess: inputs.endpointPrivateAccess, endpointPublicAccess: inputs.endpointPublicAccess },
+      vpcConfig: {
+        clusterSecurityGroupId: clusterSg,
+        vpcId: inputs.vpcId,
+        endpointPrivateAccess: inputs.endpointPrivateAccess,
+        endpointPublicAccess: inputs.endpointPublicAccess,
+      },
       identities: [{ oidcs: [{ issuer: `https://${issuer}` }] }],
     },
     // With skipDefaultSecurityGroups, @pulumi/eks reports the EKS-created cluster security group here.

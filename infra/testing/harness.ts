@@ -86,13 +86,24 @@ export interface RunOptions {
 function invoke(token: string, args: Record<string, any>, region: string): Record<string, any> | undefined {
   switch (token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: ["a", "b", "c", "d", "f"].map((z) => `${region}${z}`), zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6", "use1-az5"], id: region };
+      return {
+        names: ["a", "b", "c", "d", "f"].map((z) => `${region}${z}`),
+        zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az6", "use1-az5"],
+        id: region,
+      };
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/ci`, userId: "AIDAEXAMPLE", id: ACCOUNT };
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
     case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-      return { authorizationToken: "QVdTOmZha2U=", userName: "AWS", password: "fake-ecr-password", proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2099-01-01T00:00:00Z", id: region };
+      return {
+        authorizationToken: "QVdTOmZha2U=",
+        userName: "AWS",
+        password: "fake-ecr-password",
+        proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${region}.amazonaws.com`,
+        expiresAt: "2099-01-01T00:00:00Z",
+        id: region,
+      };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     default:
@@ -102,7 +113,10 @@ function invoke(token: string, args: Record<string, any>, region: string): Recor
 }
 
 /** Reads the project name and the stack's config as the CLI would hand it to the program. */
-export function stackConfig(stack: StackName, overrides: Readonly<Record<string, string>> = {}): { project: string; config: Record<string, string>; secretKeys: string[] } {
+export function stackConfig(
+  stack: StackName,
+  overrides: Readonly<Record<string, string>> = {},
+): { project: string; config: Record<string, string>; secretKeys: string[] } {
   const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")).name as string;
   const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
   const config: Record<string, string> = {};
@@ -216,7 +230,8 @@ export function normalize(value: any): any {
     const sig = value[rpc.specialSigKey];
     if (sig === rpc.specialSecretSig) return SECRET;
     if (sig === rpc.specialResourceSig) return value.urn;
-    if (sig === rpc.specialOutputValueSig) return "secret" in value && value.secret ? SECRET : "value" in value ? normalize(value.value) : UNKNOWN;
+    if (sig === rpc.specialOutputValueSig)
+      return "secret" in value && value.secret ? SECRET : "value" in value ? normalize(value.value) : UNKNOWN;
     if (sig !== undefined) return `[${String(sig).slice(0, 8)}]`;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
   }

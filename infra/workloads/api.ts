@@ -49,7 +49,10 @@ export function servingPorts(): k8s.types.input.core.v1.ContainerPort[] {
  * traffic readiness (HTTP_PATHS.servingReadiness); the stream worker has no traffic port and answers
  * on its metrics port, where its readiness includes Redis and PostgreSQL.
  */
-export function servingProbes(port: string, readinessPath: string): Pick<ContainerSpec, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+export function servingProbes(
+  port: string,
+  readinessPath: string,
+): Pick<ContainerSpec, "livenessProbe" | "readinessProbe" | "startupProbe"> {
   return {
     // Loading the model from S3 can take a while on a cold start: up to 2 minutes before liveness applies.
     startupProbe: httpProbe(HTTP_PATHS.liveness, port, { periodSeconds: 2, failureThreshold: 60 }),
@@ -85,7 +88,9 @@ export class FraudApi extends pulumi.ComponentResource {
     const appName = WORKLOAD_NAMES.api;
     const s = args.options;
 
-    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.api, namespace: args.namespace }, args.roleArn, "api", { parent: this });
+    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.api, namespace: args.namespace }, args.roleArn, "api", {
+      parent: this,
+    });
 
     const migrate = hardenedContainer({
       name: "migrate",
@@ -107,34 +112,48 @@ export class FraudApi extends pulumi.ComponentResource {
       lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
     });
 
-    this.workload = new ScaledDeployment(`${name}-workload`, {
-      namespace: args.namespace,
-      name: appName,
-      component: "api",
-      scaling: s.api,
-      zoneSpread: s.zoneSpread,
-      // a rotated role password rolls the pods, so the migration sets it before they start
-      podAnnotations: args.endpoints.databaseRolesRevision ? { [DATABASE_ROLES_REVISION_ANNOTATION]: args.endpoints.databaseRolesRevision } : undefined,
-      podSpec: hardenedPodSpec({
-        serviceAccountName: SERVICE_ACCOUNTS.api.name,
-        initContainers: [migrate],
-        containers: [api],
-        terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-      }),
-      dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
-    }, { parent: this });
-
-    this.service = new k8s.core.v1.Service(`${name}-service`, {
-      metadata: { name: appName, namespace: args.namespace, labels: { ...workloadLabels(appName, "api"), "fraud-platform/metrics": "true" } },
-      spec: {
-        type: "ClusterIP",
-        selector: selectorOf(appName),
-        ports: [
-          { name: PORT_NAMES.http, port: 80, targetPort: PORT_NAMES.http, protocol: "TCP" },
-          { name: PORT_NAMES.metrics, port: PORTS.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" },
-        ],
+    this.workload = new ScaledDeployment(
+      `${name}-workload`,
+      {
+        namespace: args.namespace,
+        name: appName,
+        component: "api",
+        scaling: s.api,
+        zoneSpread: s.zoneSpread,
+        // a rotated role password rolls the pods, so the migration sets it before they start
+        podAnnotations: args.endpoints.databaseRolesRevision
+          ? { [DATABASE_ROLES_REVISION_ANNOTATION]: args.endpoints.databaseRolesRevision }
+          : undefined,
+        podSpec: hardenedPodSpec({
+          serviceAccountName: SERVICE_ACCOUNTS.api.name,
+          initContainers: [migrate],
+          containers: [api],
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+        }),
+        dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
       },
-    }, { parent: this });
+      { parent: this },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: {
+          name: appName,
+          namespace: args.namespace,
+          labels: { ...workloadLabels(appName, "api"), "fraud-platform/metrics": "true" },
+        },
+        spec: {
+          type: "ClusterIP",
+          selector: selectorOf(appName),
+          ports: [
+            { name: PORT_NAMES.http, port: 80, targetPort: PORT_NAMES.http, protocol: "TCP" },
+            { name: PORT_NAMES.metrics, port: PORTS.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" },
+          ],
+        },
+      },
+      { parent: this },
+    );
     this.serviceName = this.service.metadata.name;
 
     this.registerOutputs({ serviceName: this.serviceName });

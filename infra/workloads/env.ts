@@ -52,8 +52,7 @@ export interface DataStoreEndpoints {
 /** Prefix of the registry inside the bucket; the trainer writes and the API reads the same place. */
 export const MODEL_PREFIX = "models";
 
-export const modelRegistryUrl = (bucket: pulumi.Input<string>): pulumi.Output<string> =>
-  pulumi.interpolate`s3://${bucket}/${MODEL_PREFIX}`;
+export const modelRegistryUrl = (bucket: pulumi.Input<string>): pulumi.Output<string> => pulumi.interpolate`s3://${bucket}/${MODEL_PREFIX}`;
 
 /** What every process needs to reach PostgreSQL: TLS on, logging in as the role in `secretArn`. */
 function databaseEnv(d: DataStoreEndpoints, secretArn: pulumi.Input<string>): EnvValues {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { ALL_ENV_NAMES, ENV, type EnvName } from "../../app/src/config/deploy-contract";
 import { workloadOptions } from "../testing/workload-options";
-import { containerSecurityContext, envList, hardenedContainer, hardenedPodSpec, podSecurityContext, resourceRequirements, spreadAcrossZones } from "./pod";
+import {
+  containerSecurityContext,
+  envList,
+  hardenedContainer,
+  hardenedPodSpec,
+  podSecurityContext,
+  resourceRequirements,
+  spreadAcrossZones,
+} from "./pod";
 import { hpaSpec, pdbSpec, scalingRules } from "./scaling";
 
 const settings = workloadOptions({
@@ -32,10 +40,19 @@ describe("container hardening", () => {
   });
 
   it("gives every container the hardening, a writable /tmp and sorted plain env", () => {
-    const c = hardenedContainer({ name: "x", image: "img:1", command: ["node", "x.js"], env: { [ENV.port]: "8080", [ENV.awsRegion]: "eu-west-1" }, resources: settings.api.resources });
+    const c = hardenedContainer({
+      name: "x",
+      image: "img:1",
+      command: ["node", "x.js"],
+      env: { [ENV.port]: "8080", [ENV.awsRegion]: "eu-west-1" },
+      resources: settings.api.resources,
+    });
     expect(c.securityContext).toEqual(containerSecurityContext());
     expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
-    expect(c.env).toEqual([{ name: "AWS_REGION", value: "eu-west-1" }, { name: "PORT", value: "8080" }]);
+    expect(c.env).toEqual([
+      { name: "AWS_REGION", value: "eu-west-1" },
+      { name: "PORT", value: "8080" },
+    ]);
     const pod = hardenedPodSpec({ serviceAccountName: "sa", containers: [c] });
     expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -47,12 +64,20 @@ describe("container hardening", () => {
   });
 
   it("takes requests and limits from settings", () => {
-    expect(resourceRequirements(settings.api.resources)).toEqual({ requests: { cpu: "300m", memory: "300Mi" }, limits: { cpu: "2", memory: "600Mi" } });
+    expect(resourceRequirements(settings.api.resources)).toEqual({
+      requests: { cpu: "300m", memory: "300Mi" },
+      limits: { cpu: "2", memory: "600Mi" },
+    });
   });
 
   it("spreads across zones as the setting says, and softly across nodes", () => {
     const [zone, host] = spreadAcrossZones({ app: "a" }, "DoNotSchedule");
-    expect(zone).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", maxSkew: 1, labelSelector: { matchLabels: { app: "a" } } });
+    expect(zone).toMatchObject({
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "DoNotSchedule",
+      maxSkew: 1,
+      labelSelector: { matchLabels: { app: "a" } },
+    });
     expect(host).toMatchObject({ topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" });
   });
 });
@@ -70,11 +95,18 @@ describe("autoscaling", () => {
     expect(scalingRules(settings.api.scaleDown)).toEqual({
       stabilizationWindowSeconds: 600,
       selectPolicy: "Max",
-      policies: [{ type: "Percent", value: 20, periodSeconds: 120 }, { type: "Pods", value: 1, periodSeconds: 120 }],
+      policies: [
+        { type: "Percent", value: 20, periodSeconds: 120 },
+        { type: "Pods", value: 1, periodSeconds: 120 },
+      ],
     });
   });
 
   it("lets one pod be disrupted at a time, never blocking drains on a crash-looping pod", () => {
-    expect(pdbSpec({ app: "a" })).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: "a" } }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+    expect(pdbSpec({ app: "a" })).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { app: "a" } },
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    });
   });
 });

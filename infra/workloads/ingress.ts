@@ -72,27 +72,37 @@ export class ApiIngress extends pulumi.ComponentResource {
 
   constructor(name: string, args: ApiIngressArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:ApiIngress", name, {}, opts);
-    this.ingress = new k8s.networking.v1.Ingress(`${name}-ingress`, {
-      metadata: {
-        name: WORKLOAD_NAMES.api,
-        namespace: args.namespace,
-        labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
-        annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.options, arn)),
+    this.ingress = new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata: {
+          name: WORKLOAD_NAMES.api,
+          namespace: args.namespace,
+          labels: workloadLabels(WORKLOAD_NAMES.api, "api"),
+          annotations: pulumi.output(args.certificateArn).apply((arn) => albAnnotations(args.options, arn)),
+        },
+        spec: {
+          ingressClassName: "alb",
+          rules: [
+            {
+              host: args.options.host,
+              http: {
+                paths: [
+                  // The app also answers /metrics on its main port; the load balancer never forwards it.
+                  {
+                    path: HTTP_PATHS.metrics,
+                    pathType: "Prefix",
+                    backend: { service: { name: BLOCK_METRICS_ACTION, port: { name: "use-annotation" } } },
+                  },
+                  { path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: PORT_NAMES.http } } } },
+                ],
+              },
+            },
+          ],
+        },
       },
-      spec: {
-        ingressClassName: "alb",
-        rules: [{
-          host: args.options.host,
-          http: {
-            paths: [
-              // The app also answers /metrics on its main port; the load balancer never forwards it.
-              { path: HTTP_PATHS.metrics, pathType: "Prefix", backend: { service: { name: BLOCK_METRICS_ACTION, port: { name: "use-annotation" } } } },
-              { path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { name: PORT_NAMES.http } } } },
-            ],
-          },
-        }],
-      },
-    }, { parent: this, dependsOn: args.dependsOn });
+      { parent: this, dependsOn: args.dependsOn },
+    );
     this.url = this.ingress.status.apply((st) => apiUrl(args.options, st?.loadBalancer?.ingress?.[0]?.hostname));
     this.registerOutputs({ url: this.url });
   }

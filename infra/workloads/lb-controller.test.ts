@@ -6,7 +6,14 @@ import { loadBalancerControllerValues } from "./lb-controller";
 import { selfSignedNames } from "./self-signed-certificate";
 import { CLUSTER_TAG, loadBalancerControllerPolicy } from "./lb-controller-policy";
 
-const doc = loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", clusterName: "fraud-prod", vpcId: "vpc-123", nodeSecurityGroupId: "sg-nodes" });
+const doc = loadBalancerControllerPolicy({
+  partition: "aws",
+  region: "eu-west-1",
+  accountId: "123456789012",
+  clusterName: "fraud-prod",
+  vpcId: "vpc-123",
+  nodeSecurityGroupId: "sg-nodes",
+});
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 describe("load balancer controller IAM policy", () => {
@@ -19,12 +26,24 @@ describe("load balancer controller IAM policy", () => {
   });
 
   it("ties every create, modify and delete of load balancers and security groups to this cluster's tag, VPC or node group", () => {
-    const mutating = doc.Statement.filter((s) => list(s.Action).some((a) => /:(Create(LoadBalancer|TargetGroup)|Delete(LoadBalancer|TargetGroup|SecurityGroup)|Modify(LoadBalancer|TargetGroup)|SetSecurityGroups|AuthorizeSecurityGroupIngress)/.test(a)));
+    const mutating = doc.Statement.filter((s) =>
+      list(s.Action).some((a) =>
+        /:(Create(LoadBalancer|TargetGroup)|Delete(LoadBalancer|TargetGroup|SecurityGroup)|Modify(LoadBalancer|TargetGroup)|SetSecurityGroups|AuthorizeSecurityGroupIngress)/.test(
+          a,
+        ),
+      ),
+    );
     expect(mutating.length).toBeGreaterThan(3);
     for (const st of mutating) {
       const conditions = JSON.stringify(st.Condition ?? {});
       const onNodeGroupOnly = JSON.stringify(st.Resource) === JSON.stringify("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes");
-      expect(onNodeGroupOnly || new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:123456789012:vpc\\/vpc-123"`).test(conditions), st.Sid).toBe(true);
+      expect(
+        onNodeGroupOnly ||
+          new RegExp(`${CLUSTER_TAG.replace("/", "\\/")}":"fraud-prod"|ec2:Vpc":"arn:aws:ec2:eu-west-1:123456789012:vpc\\/vpc-123"`).test(
+            conditions,
+          ),
+        st.Sid,
+      ).toBe(true);
     }
   });
 
@@ -32,20 +51,40 @@ describe("load balancer controller IAM policy", () => {
     const sgIngress = doc.Statement.filter((s) => list(s.Action).some((a) => /SecurityGroupIngress$/.test(a)));
     expect(sgIngress.map((s) => s.Sid).sort()).toEqual(["IngressRulesOnNodeSecurityGroup", "IngressRulesOnOwnSecurityGroups"]);
     for (const st of sgIngress) {
-      const scoped = st.Condition?.StringEquals?.[`aws:ResourceTag/${CLUSTER_TAG}`] === "fraud-prod" || st.Resource === "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes";
+      const scoped =
+        st.Condition?.StringEquals?.[`aws:ResourceTag/${CLUSTER_TAG}`] === "fraud-prod" ||
+        st.Resource === "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-nodes";
       expect(scoped, st.Sid).toBe(true);
     }
-    expect(() => loadBalancerControllerPolicy({ partition: "aws", region: "eu-west-1", accountId: "*", clusterName: "c", vpcId: "v", nodeSecurityGroupId: "sg" })).toThrow(/12 digits/);
+    expect(() =>
+      loadBalancerControllerPolicy({
+        partition: "aws",
+        region: "eu-west-1",
+        accountId: "*",
+        clusterName: "c",
+        vpcId: "v",
+        nodeSecurityGroupId: "sg",
+      }),
+    ).toThrow(/12 digits/);
   });
 
   it("scopes ARNs to the stack's partition, region and account and leaves WAF, Shield and Cognito out", () => {
     const arns = doc.Statement.flatMap((s) => list(s.Resource)).filter((r) => r !== "*");
-    expect(arns.every((a) => a.startsWith("arn:aws:ec2:eu-west-1:123456789012:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:"))).toBe(true);
+    expect(
+      arns.every(
+        (a) => a.startsWith("arn:aws:ec2:eu-west-1:123456789012:") || a.startsWith("arn:aws:elasticloadbalancing:eu-west-1:123456789012:"),
+      ),
+    ).toBe(true);
     expect(arns.filter((a) => a.split(":")[4] === "*")).toEqual([]);
     const actions = doc.Statement.flatMap((s) => list(s.Action));
     expect(actions.filter((a) => /^(waf|wafv2|waf-regional|shield|cognito-idp):/.test(a))).toEqual([]);
     const values = loadBalancerControllerValues({ clusterName: "c", vpcId: "v", region: "r", roleArn: "arn:role" });
-    expect(values).toMatchObject({ enableShield: false, enableWaf: false, enableWafv2: false, serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:role" } } });
+    expect(values).toMatchObject({
+      enableShield: false,
+      enableWaf: false,
+      enableWafv2: false,
+      serviceAccount: { annotations: { "eks.amazonaws.com/role-arn": "arn:role" } },
+    });
   });
 });
 
@@ -60,7 +99,9 @@ describe("ingress", () => {
     expect(a).not.toHaveProperty("alb.ingress.kubernetes.io/ssl-redirect");
     expect(a["alb.ingress.kubernetes.io/ssl-policy"]).toBe(SSL_POLICY);
     expect(a["alb.ingress.kubernetes.io/inbound-cidrs"]).toBe("198.51.100.0/24");
-    expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(`deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`);
+    expect(a["alb.ingress.kubernetes.io/target-group-attributes"]).toBe(
+      `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
+    );
     expect(apiUrl(s.ingress, "k8s-x.elb.amazonaws.com")).toBe("https://k8s-x.elb.amazonaws.com");
     expect(JSON.parse(a[`alb.ingress.kubernetes.io/actions.${BLOCK_METRICS_ACTION}`])).toEqual({
       type: "fixed-response",

@@ -29,7 +29,12 @@ export interface LoadBalancerControllerArgs {
  * creation), the IRSA-annotated service account, and the WAF/Shield integrations off, which is
  * what lets the IAM policy leave their permissions out.
  */
-export function loadBalancerControllerValues(i: { clusterName: string; vpcId: string; region: string; roleArn: string }): Record<string, unknown> {
+export function loadBalancerControllerValues(i: {
+  clusterName: string;
+  vpcId: string;
+  region: string;
+  roleArn: string;
+}): Record<string, unknown> {
   return {
     clusterName: i.clusterName,
     region: i.region,
@@ -44,7 +49,14 @@ export function loadBalancerControllerValues(i: { clusterName: string; vpcId: st
     enableWaf: false,
     enableWafv2: false,
     podDisruptionBudget: { maxUnavailable: 1 },
-    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "aws-load-balancer-controller" } } }],
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { "app.kubernetes.io/name": "aws-load-balancer-controller" } },
+      },
+    ],
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     defaultTargetType: "ip",
   };
@@ -65,28 +77,40 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
-    this.role = new IrsaRole(`${name}-irsa`, {
-      oidcProviderArn: args.oidcProviderArn,
-      oidcIssuer: args.oidcIssuer,
-      serviceAccounts: [sa],
-      policy: pulumi.all([args.clusterName, args.vpcId, args.region, partition, accountId, args.nodeSecurityGroupId]).apply(([clusterName, vpcId, region, p, account, nodeSg]) =>
-        loadBalancerControllerPolicy({ partition: p, region, accountId: account, clusterName, vpcId, nodeSecurityGroupId: nodeSg })),
-      description: "AWS Load Balancer Controller: manage this cluster's ALBs",
-    }, { parent: this });
+    this.role = new IrsaRole(
+      `${name}-irsa`,
+      {
+        oidcProviderArn: args.oidcProviderArn,
+        oidcIssuer: args.oidcIssuer,
+        serviceAccounts: [sa],
+        policy: pulumi
+          .all([args.clusterName, args.vpcId, args.region, partition, accountId, args.nodeSecurityGroupId])
+          .apply(([clusterName, vpcId, region, p, account, nodeSg]) =>
+            loadBalancerControllerPolicy({ partition: p, region, accountId: account, clusterName, vpcId, nodeSecurityGroupId: nodeSg }),
+          ),
+        description: "AWS Load Balancer Controller: manage this cluster's ALBs",
+      },
+      { parent: this },
+    );
 
-    this.release = new k8s.helm.v3.Release(`${name}-release`, {
-      name: "aws-load-balancer-controller",
-      namespace: sa.namespace,
-      chart: "aws-load-balancer-controller",
-      version: args.chartVersion,
-      repositoryOpts: { repo: EKS_CHARTS_REPO },
-      // roleArn resolves once the policy is attached, so the controller never starts powerless.
-      values: pulumi.all([args.clusterName, args.vpcId, args.region, this.role.roleArn]).apply(([clusterName, vpcId, region, roleArn]) =>
-        loadBalancerControllerValues({ clusterName, vpcId, region, roleArn })),
-      // Wait for the webhook to be ready: Ingresses and pods created before it would be rejected or miss the readiness gate.
-      skipAwait: false,
-      atomic: true,
-    }, { parent: this });
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: "aws-load-balancer-controller",
+        namespace: sa.namespace,
+        chart: "aws-load-balancer-controller",
+        version: args.chartVersion,
+        repositoryOpts: { repo: EKS_CHARTS_REPO },
+        // roleArn resolves once the policy is attached, so the controller never starts powerless.
+        values: pulumi
+          .all([args.clusterName, args.vpcId, args.region, this.role.roleArn])
+          .apply(([clusterName, vpcId, region, roleArn]) => loadBalancerControllerValues({ clusterName, vpcId, region, roleArn })),
+        // Wait for the webhook to be ready: Ingresses and pods created before it would be rejected or miss the readiness gate.
+        skipAwait: false,
+        atomic: true,
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ roleArn: this.role.roleArn });
   }

@@ -15,9 +15,17 @@ const byName = (alert: string) => {
 
 /** The metric names the API publishes (agreed with the app-api owner). */
 const APP_METRICS = [
-  "http_requests_total", "http_request_duration_seconds_bucket", "fraud_decisions_total", "fraud_score_bucket",
-  "fraud_model_info", "fraud_model_loaded", "fraud_feature_store_errors_total", "fraud_degraded_total",
-  "fraud_model_load_failures_total", "fraud_decision_buffer_size", "fraud_feature_backfill_size",
+  "http_requests_total",
+  "http_request_duration_seconds_bucket",
+  "fraud_decisions_total",
+  "fraud_score_bucket",
+  "fraud_model_info",
+  "fraud_model_loaded",
+  "fraud_feature_store_errors_total",
+  "fraud_degraded_total",
+  "fraud_model_load_failures_total",
+  "fraud_decision_buffer_size",
+  "fraud_feature_backfill_size",
 ];
 
 describe("alert rules", () => {
@@ -26,17 +34,26 @@ describe("alert rules", () => {
     expect(byName("FraudApiHighLatencyP99").expr).toMatch(/^\(histogram_quantile\(0\.99, [^]*\) > 0\.3$/);
     expect(byName("FraudModelNotLoaded").expr).toMatch(/fraud_model_loaded[^]*== 0$/);
     expect(byName("FraudFeatureStoreDegraded").expr).toMatch(/fraud_feature_store_errors_total[^]*fraud_degraded_total/);
-    expect(byName("FraudFeatureBackfillDropped").expr).toMatch(/^\(sum\(increase\(fraud_feature_backfill_dropped_total\{namespace="fraud-serving"\}\[15m\]\)\)\) > 0$/);
-    expect(byName("FraudTrainerFailed").expr).toMatch(/kube_job_status_failed\{namespace="fraud-training", job_name=~"fraud-trainer-\.\*"\} > 0/);
+    expect(byName("FraudFeatureBackfillDropped").expr).toMatch(
+      /^\(sum\(increase\(fraud_feature_backfill_dropped_total\{namespace="fraud-serving"\}\[15m\]\)\)\) > 0$/,
+    );
+    expect(byName("FraudTrainerFailed").expr).toMatch(
+      /kube_job_status_failed\{namespace="fraud-training", job_name=~"fraud-trainer-\.\*"\} > 0/,
+    );
     expect(byName("FraudTrainerLate").expr).toMatch(/kube_cronjob_status_last_successful_time[^]*> 720000/);
     for (const r of rules) expect(["critical", "warning"]).toContain(r.labels.severity);
   });
 
   it("fire on decisions answered but not in the decisions table: dead-lettered, refused everywhere, unwritten at shutdown", () => {
-    expect(byName("FraudDecisionsDeadLettered").expr).toBe('(sum(increase(fraud_decisions_dead_lettered_total{namespace="fraud-serving", to="table"}[15m]))) > 0');
-    expect(byName("FraudDecisionsDeadLetterRefused")).toMatchObject({ expr: expect.stringContaining('to="log"'), labels: { severity: "critical" } });
+    expect(byName("FraudDecisionsDeadLettered").expr).toBe(
+      '(sum(increase(fraud_decisions_dead_lettered_total{namespace="fraud-serving", to="table"}[15m]))) > 0',
+    );
+    expect(byName("FraudDecisionsDeadLetterRefused")).toMatchObject({
+      expr: expect.stringContaining('to="log"'),
+      labels: { severity: "critical" },
+    });
     const unwritten = byName("FraudDecisionsUnwritten");
-    expect(unwritten.expr).toContain("increase(fraud_decisions_unwritten_total{namespace=\"fraud-serving\"}[1h])");
+    expect(unwritten.expr).toContain('increase(fraud_decisions_unwritten_total{namespace="fraud-serving"}[1h])');
     expect(unwritten.expr).toContain("and on (namespace, pod) kube_pod_deletion_timestamp");
     expect(unwritten.labels.severity).toBe("critical");
   });
@@ -44,7 +61,8 @@ describe("alert rules", () => {
   it("use only fraud_* metrics the app registers", async () => {
     const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
     for (const r of rules) {
-      for (const name of r.expr.match(/fraud_[a-z_]+/g) ?? []) expect(registered.has(name.replace(/_bucket$/, "")), `${r.alert}: ${name}`).toBe(true);
+      for (const name of r.expr.match(/fraud_[a-z_]+/g) ?? [])
+        expect(registered.has(name.replace(/_bucket$/, "")), `${r.alert}: ${name}`).toBe(true);
     }
   });
 
@@ -58,7 +76,11 @@ describe("Grafana dashboard", () => {
   const exprs = dash.panels.flatMap((p) => p.targets.map((t: any) => t.expr as string));
 
   it("charts every fraud metric the API publishes", () => {
-    for (const m of APP_METRICS) expect(exprs.some((e) => e.includes(m)), m).toBe(true);
+    for (const m of APP_METRICS)
+      expect(
+        exprs.some((e) => e.includes(m)),
+        m,
+      ).toBe(true);
   });
 
   it("has unique panel ids and non-overlapping positions on the 24-column grid", () => {
@@ -66,10 +88,11 @@ describe("Grafana dashboard", () => {
     const cells = new Set<string>();
     for (const { gridPos: g } of dash.panels) {
       expect(g.x + g.w).toBeLessThanOrEqual(24);
-      for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
-        expect(cells.has(`${x},${y}`)).toBe(false);
-        cells.add(`${x},${y}`);
-      }
+      for (let x = g.x; x < g.x + g.w; x++)
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(cells.has(`${x},${y}`)).toBe(false);
+          cells.add(`${x},${y}`);
+        }
     }
   });
 

@@ -42,7 +42,11 @@ export function kubePrometheusStackValues(s: WorkloadOptions): Record<string, un
       },
     },
     grafana: {
-      admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
+      admin: {
+        existingSecret: GRAFANA_ADMIN_SECRET.name,
+        userKey: GRAFANA_ADMIN_SECRET.userKey,
+        passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+      },
       sidecar: { dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: "1", searchNamespace: "ALL" } },
     },
   };
@@ -67,64 +71,88 @@ export class Monitoring extends pulumi.ComponentResource {
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
 
     if (mode === "install") {
-      const ns = (this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-        metadata: {
-          name: s.monitoring.namespace,
-          labels: {
-            ...labels,
-            // node-exporter needs the host's network, PID namespace and /proc: it cannot run under
-            // `restricted` or `baseline`. Warnings still flag anything beyond baseline.
-            "pod-security.kubernetes.io/enforce": "privileged",
-            "pod-security.kubernetes.io/warn": "baseline",
-            "pod-security.kubernetes.io/audit": "baseline",
+      const ns = (this.namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+          metadata: {
+            name: s.monitoring.namespace,
+            labels: {
+              ...labels,
+              // node-exporter needs the host's network, PID namespace and /proc: it cannot run under
+              // `restricted` or `baseline`. Warnings still flag anything beyond baseline.
+              "pod-security.kubernetes.io/enforce": "privileged",
+              "pod-security.kubernetes.io/warn": "baseline",
+              "pod-security.kubernetes.io/audit": "baseline",
+            },
           },
         },
-      }, { parent: this }));
+        { parent: this },
+      ));
       // Read it with: kubectl -n <monitoring namespace> get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d
       const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
-      const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-        metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns.metadata.name, labels },
-        type: "Opaque",
-        stringData: { [GRAFANA_ADMIN_SECRET.userKey]: "admin", [GRAFANA_ADMIN_SECRET.passwordKey]: password.result },
-      }, { parent: this });
-      this.release = new k8s.helm.v3.Release(`${name}-prometheus`, {
-        name: PROMETHEUS_RELEASE,
-        namespace: ns.metadata.name,
-        chart: "kube-prometheus-stack",
-        version: s.monitoring.kubePrometheusStackVersion,
-        repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
-        values: kubePrometheusStackValues(s),
-        // The CRDs must be served before our ServiceMonitor and PrometheusRule are created.
-        skipAwait: false,
-        // A first install pulls a dozen images and waits for every component: often past Helm's 300 s.
-        timeout: 900,
-      }, { parent: this, dependsOn: [adminSecret] });
+      const adminSecret = new k8s.core.v1.Secret(
+        `${name}-grafana-admin`,
+        {
+          metadata: { name: GRAFANA_ADMIN_SECRET.name, namespace: ns.metadata.name, labels },
+          type: "Opaque",
+          stringData: { [GRAFANA_ADMIN_SECRET.userKey]: "admin", [GRAFANA_ADMIN_SECRET.passwordKey]: password.result },
+        },
+        { parent: this },
+      );
+      this.release = new k8s.helm.v3.Release(
+        `${name}-prometheus`,
+        {
+          name: PROMETHEUS_RELEASE,
+          namespace: ns.metadata.name,
+          chart: "kube-prometheus-stack",
+          version: s.monitoring.kubePrometheusStackVersion,
+          repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+          values: kubePrometheusStackValues(s),
+          // The CRDs must be served before our ServiceMonitor and PrometheusRule are created.
+          skipAwait: false,
+          // A first install pulls a dozen images and waits for every component: often past Helm's 300 s.
+          timeout: 900,
+        },
+        { parent: this, dependsOn: [adminSecret] },
+      );
     }
 
     if (mode !== "none") {
       const crOpts = { parent: this, dependsOn: this.release ? [this.release] : [] };
-      this.serviceMonitor = new k8s.apiextensions.CustomResource(`${name}-servicemonitor`, {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "ServiceMonitor",
-        metadata: { name: "fraud-platform", namespace: args.servingNamespace, labels: { ...labels, release: PROMETHEUS_RELEASE } },
-        spec: {
-          selector: { matchLabels: METRICS_LABEL },
-          namespaceSelector: { matchNames: [NAMESPACES.serving] },
-          endpoints: [{ port: PORT_NAMES.metrics, path: HTTP_PATHS.metrics, interval: "30s", scrapeTimeout: "10s" }],
+      this.serviceMonitor = new k8s.apiextensions.CustomResource(
+        `${name}-servicemonitor`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "ServiceMonitor",
+          metadata: { name: "fraud-platform", namespace: args.servingNamespace, labels: { ...labels, release: PROMETHEUS_RELEASE } },
+          spec: {
+            selector: { matchLabels: METRICS_LABEL },
+            namespaceSelector: { matchNames: [NAMESPACES.serving] },
+            endpoints: [{ port: PORT_NAMES.metrics, path: HTTP_PATHS.metrics, interval: "30s", scrapeTimeout: "10s" }],
+          },
         },
-      }, crOpts);
-      this.rules = new k8s.apiextensions.CustomResource(`${name}-rules`, {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: { name: "fraud-platform-alerts", namespace: args.servingNamespace, labels: { ...labels, release: PROMETHEUS_RELEASE } },
-        spec: { groups: alertRuleGroups(s) },
-      }, crOpts);
+        crOpts,
+      );
+      this.rules = new k8s.apiextensions.CustomResource(
+        `${name}-rules`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: { name: "fraud-platform-alerts", namespace: args.servingNamespace, labels: { ...labels, release: PROMETHEUS_RELEASE } },
+          spec: { groups: alertRuleGroups(s) },
+        },
+        crOpts,
+      );
     }
 
-    this.dashboard = new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
-      metadata: { name: "fraud-platform-dashboard", namespace: args.servingNamespace, labels: { ...labels, ...DASHBOARD_LABEL } },
-      data: { "fraud-platform.json": JSON.stringify(fraudDashboard(s)) },
-    }, { parent: this });
+    this.dashboard = new k8s.core.v1.ConfigMap(
+      `${name}-dashboard`,
+      {
+        metadata: { name: "fraud-platform-dashboard", namespace: args.servingNamespace, labels: { ...labels, ...DASHBOARD_LABEL } },
+        data: { "fraud-platform.json": JSON.stringify(fraudDashboard(s)) },
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({});
   }

@@ -12,11 +12,25 @@ export function restrictedPodSecurityLabels(): Record<string, string> {
 }
 
 /** A namespace of ours: restricted pods only, plus any extra labels (e.g. the ALB readiness gate). */
-export function restrictedNamespace(name: string, nsName: string, extraLabels: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(name, {
-    metadata: {
-      name: nsName,
-      labels: { ...restrictedPodSecurityLabels(), "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi", ...extraLabels },
+export function restrictedNamespace(
+  name: string,
+  nsName: string,
+  extraLabels: Record<string, string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    name,
+    {
+      metadata: {
+        name: nsName,
+        labels: {
+          ...restrictedPodSecurityLabels(),
+          "app.kubernetes.io/part-of": "fraud-platform",
+          "app.kubernetes.io/managed-by": "pulumi",
+          ...extraLabels,
+        },
+      },
     },
-  }, opts);
+    opts,
+  );
 }

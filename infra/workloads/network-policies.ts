@@ -48,10 +48,12 @@ function allowDns(namespace: string): NamedPolicy {
     spec: {
       podSelector: {},
       policyTypes: ["Egress"],
-      egress: [{
-        to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
-      }],
+      egress: [
+        {
+          to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
+        },
+      ],
     },
   };
 }
@@ -88,12 +90,20 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
       // and kubelets probe from the nodes: both inside the VPC.
       name: "api-from-load-balancer",
       namespace: serving,
-      spec: { podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.api) }, policyTypes: ["Ingress"], ingress: [{ from: vpc, ports: [tcp(PORTS.http)] }] },
+      spec: {
+        podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.api) },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: vpc, ports: [tcp(PORTS.http)] }],
+      },
     },
     {
       name: "worker-from-kubelet",
       namespace: serving,
-      spec: { podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.worker) }, policyTypes: ["Ingress"], ingress: [{ from: vpc, ports: [tcp(PORTS.http)] }] },
+      spec: {
+        podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.worker) },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: vpc, ports: [tcp(PORTS.http)] }],
+      },
     },
     {
       name: "metrics-from-prometheus",
@@ -101,10 +111,17 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
       spec: {
         podSelector: { matchLabels: { "app.kubernetes.io/part-of": "fraud-platform" } },
         policyTypes: ["Ingress"],
-        ingress: [{
-          from: [{ namespaceSelector: nsSelector(i.monitoringNamespace), podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
-          ports: [tcp(PORTS.metrics)],
-        }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: nsSelector(i.monitoringNamespace),
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+              },
+            ],
+            ports: [tcp(PORTS.metrics)],
+          },
+        ],
       },
     },
     {
@@ -114,10 +131,7 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
       spec: {
         podSelector: { matchLabels: { "app.kubernetes.io/part-of": "fraud-platform" } },
         policyTypes: ["Egress"],
-        egress: [
-          { to: vpc, ports: [tcp(DATA_STORE_PORTS.redis), tcp(DATA_STORE_PORTS.postgres), tcp(DATA_STORE_PORTS.mskIam)] },
-          awsApis,
-        ],
+        egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.redis), tcp(DATA_STORE_PORTS.postgres), tcp(DATA_STORE_PORTS.mskIam)] }, awsApis],
       },
     },
     defaultDeny(training),
@@ -184,10 +198,21 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     // Which policies exist does not depend on S3's ranges, only their specs do.
     const layout = networkPolicies({ ...args, s3Cidrs: [] });
     const specs = pulumi.output(args.s3Cidrs).apply((s3Cidrs) => networkPolicies({ ...args, s3Cidrs }).map((p) => p.spec));
-    this.policies = layout.map((p, idx) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.namespace}-${p.name}`, {
-      metadata: { name: p.name, namespace: args.namespaces[p.namespace] ?? p.namespace, labels: { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" } },
-      spec: specs.apply((all) => all[idx]),
-    }, { parent: this }));
+    this.policies = layout.map(
+      (p, idx) =>
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${p.namespace}-${p.name}`,
+          {
+            metadata: {
+              name: p.name,
+              namespace: args.namespaces[p.namespace] ?? p.namespace,
+              labels: { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+            spec: specs.apply((all) => all[idx]),
+          },
+          { parent: this },
+        ),
+    );
     this.registerOutputs({});
   }
 }

@@ -142,6 +142,10 @@ export function spreadAcrossZones(
 }
 
 /** HTTP probe on a named container port. */
-export function httpProbe(path: string, port: string, overrides: Partial<k8s.types.input.core.v1.Probe> = {}): k8s.types.input.core.v1.Probe {
+export function httpProbe(
+  path: string,
+  port: string,
+  overrides: Partial<k8s.types.input.core.v1.Probe> = {},
+): k8s.types.input.core.v1.Probe {
   return { httpGet: { path, port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, ...overrides };
 }

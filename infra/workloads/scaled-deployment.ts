@@ -39,39 +39,51 @@ export class ScaledDeployment extends pulumi.ComponentResource {
     const selector = selectorOf(args.name);
     const metadata = { name: args.name, namespace: args.namespace, labels };
 
-    this.deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata,
-      spec: {
-        // Created at the HPA floor; afterwards the HPA owns the count (see ignoreChanges below).
-        replicas: args.scaling.minReplicas,
-        revisionHistoryLimit: 5,
-        minReadySeconds: 5,
-        progressDeadlineSeconds: 600,
-        selector: { matchLabels: selector },
-        // A new pod must be Ready before an old one goes: capacity never drops during a rollout.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: {
-          metadata: { labels, annotations: args.podAnnotations },
-          spec: { ...args.podSpec, topologySpreadConstraints: spreadAcrossZones(selector, args.zoneSpread) },
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata,
+        spec: {
+          // Created at the HPA floor; afterwards the HPA owns the count (see ignoreChanges below).
+          replicas: args.scaling.minReplicas,
+          revisionHistoryLimit: 5,
+          minReadySeconds: 5,
+          progressDeadlineSeconds: 600,
+          selector: { matchLabels: selector },
+          // A new pod must be Ready before an old one goes: capacity never drops during a rollout.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: { labels, annotations: args.podAnnotations },
+            spec: { ...args.podSpec, topologySpreadConstraints: spreadAcrossZones(selector, args.zoneSpread) },
+          },
         },
       },
-    }, {
-      parent: this,
-      dependsOn: args.dependsOn,
-      // The HPA changes spec.replicas at run time; re-applying the floor on every `pulumi up` would
-      // scale a busy service down to minReplicas in the middle of traffic.
-      ignoreChanges: ["spec.replicas"],
-    });
+      {
+        parent: this,
+        dependsOn: args.dependsOn,
+        // The HPA changes spec.replicas at run time; re-applying the floor on every `pulumi up` would
+        // scale a busy service down to minReplicas in the middle of traffic.
+        ignoreChanges: ["spec.replicas"],
+      },
+    );
 
-    this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-      metadata,
-      spec: hpaSpec(args.name, args.scaling),
-    }, { parent: this, dependsOn: [this.deployment] });
+    this.autoscaler = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-hpa`,
+      {
+        metadata,
+        spec: hpaSpec(args.name, args.scaling),
+      },
+      { parent: this, dependsOn: [this.deployment] },
+    );
 
-    this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-      metadata,
-      spec: pdbSpec(selector),
-    }, { parent: this });
+    this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata,
+        spec: pdbSpec(selector),
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ deploymentName: this.deployment.metadata.name });
   }

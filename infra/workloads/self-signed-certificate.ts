@@ -37,15 +37,23 @@ export class SelfSignedCertificate extends pulumi.ComponentResource {
     const parent = { parent: this };
     // RSA 2048: what ALB listeners accept for imported certificates without restriction.
     const key = new tls.PrivateKey(`${name}-key`, { algorithm: "RSA", rsaBits: 2048 }, parent);
-    const cert = new tls.SelfSignedCert(`${name}-cert`, {
-      privateKeyPem: key.privateKeyPem,
-      subject: { commonName: args.host ?? "fraud-platform-api", organization: "fraud-platform" },
-      dnsNames: pulumi.output(args.region).apply((r) => selfSignedNames(r, args.host)),
-      validityPeriodHours: VALIDITY_HOURS,
-      earlyRenewalHours: EARLY_RENEWAL_HOURS,
-      allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
-    }, parent);
-    const imported = new aws.acm.Certificate(`${name}-acm`, { privateKey: key.privateKeyPem, certificateBody: cert.certPem }, { parent: this });
+    const cert = new tls.SelfSignedCert(
+      `${name}-cert`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: args.host ?? "fraud-platform-api", organization: "fraud-platform" },
+        dnsNames: pulumi.output(args.region).apply((r) => selfSignedNames(r, args.host)),
+        validityPeriodHours: VALIDITY_HOURS,
+        earlyRenewalHours: EARLY_RENEWAL_HOURS,
+        allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+      },
+      parent,
+    );
+    const imported = new aws.acm.Certificate(
+      `${name}-acm`,
+      { privateKey: key.privateKeyPem, certificateBody: cert.certPem },
+      { parent: this },
+    );
     this.certificateArn = imported.arn;
     this.certificatePem = cert.certPem;
     this.registerOutputs({ certificateArn: this.certificateArn, certificatePem: this.certificatePem });

@@ -13,18 +13,22 @@ export function irsaServiceAccount(
   component: string,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.ServiceAccount {
-  return new k8s.core.v1.ServiceAccount(name, {
-    metadata: {
-      name: sa.name,
-      namespace: sa.namespace,
-      labels: workloadLabels(sa.name, component),
-      annotations: {
-        "eks.amazonaws.com/role-arn": roleArn,
-        // Regional STS (reached through the VPC endpoint) instead of the global endpoint.
-        "eks.amazonaws.com/sts-regional-endpoints": "true",
+  return new k8s.core.v1.ServiceAccount(
+    name,
+    {
+      metadata: {
+        name: sa.name,
+        namespace: sa.namespace,
+        labels: workloadLabels(sa.name, component),
+        annotations: {
+          "eks.amazonaws.com/role-arn": roleArn,
+          // Regional STS (reached through the VPC endpoint) instead of the global endpoint.
+          "eks.amazonaws.com/sts-regional-endpoints": "true",
+        },
       },
+      // No workload calls the Kubernetes API.
+      automountServiceAccountToken: false,
     },
-    // No workload calls the Kubernetes API.
-    automountServiceAccountToken: false,
-  }, opts);
+    opts,
+  );
 }

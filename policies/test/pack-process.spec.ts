@@ -32,11 +32,16 @@ async function analyze(r: EngineResource, stack: string): Promise<Array<[string,
   q.setProperties(Struct.fromJavaScript(r.inputs as never));
   q.setOptions(new apb.AnalyzerResourceOptions());
   const res = await rpc<apb.AnalyzeRequest, apb.AnalyzeResponse>(client.analyze, q);
-  return res.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getEnforcementlevel() === apb.EnforcementLevel.MANDATORY ? "mandatory" : "advisory"]);
+  return res
+    .getDiagnosticsList()
+    .map((d) => [d.getPolicyname(), d.getEnforcementlevel() === apb.EnforcementLevel.MANDATORY ? "mandatory" : "advisory"]);
 }
 
 beforeAll(async () => {
-  pack = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "pipe"] });
+  pack = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:0", "."], {
+    cwd: PACK_DIR,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   pack.stderr!.on("data", (d) => (stderr += d));
   const port = await new Promise<number>((resolve, reject) => {
@@ -74,8 +79,14 @@ describe("the pack under the CLI's runner", () => {
 
   it("defaults: baseline rules mandatory everywhere, production rules strict in prod only", async () => {
     const db = mutate(mutate(rdsInstance(), "multiAz", false), "storageEncrypted", false);
-    expect(await analyze(db, "prod")).toEqual([["aws-rds-storage-encrypted", "mandatory"], ["aws-rds-multi-az", "mandatory"]]);
-    expect(await analyze(db, "dev")).toEqual([["aws-rds-storage-encrypted", "mandatory"], ["aws-rds-multi-az", "advisory"]]);
+    expect(await analyze(db, "prod")).toEqual([
+      ["aws-rds-storage-encrypted", "mandatory"],
+      ["aws-rds-multi-az", "mandatory"],
+    ]);
+    expect(await analyze(db, "dev")).toEqual([
+      ["aws-rds-storage-encrypted", "mandatory"],
+      ["aws-rds-multi-az", "advisory"],
+    ]);
   });
 
   it("--policy-pack-config: levels and strictStacks per policy", async () => {

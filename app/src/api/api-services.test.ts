@@ -68,7 +68,10 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
     });
 
     it("is ready with both servers reachable", async () => {
-      expect((await a.request("GET", "/readyz")).json).toEqual({ status: "ready", checks: { model: "ok (v1)", postgres: "ok", redis: "ok" } });
+      expect((await a.request("GET", "/readyz")).json).toEqual({
+        status: "ready",
+        checks: { model: "ok (v1)", postgres: "ok", redis: "ok" },
+      });
     });
 
     it("computes history features from Redis on whichever replica scores", async () => {
@@ -79,20 +82,27 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       expect(r.json).toMatchObject({ decision: "decline", degraded: false });
       expect(r.json.score).toBeCloseTo(sigmoid(3), 12);
       expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5 });
-      await until(async () => (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [r.json.transactionId])).rows.length === 1);
+      await until(
+        async () =>
+          (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [r.json.transactionId])).rows.length === 1,
+      );
     });
 
     it("scores a transactionId once when two replicas race on it", async () => {
-      const before = (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
+      const before =
+        (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
       const t = tx({ amount: 20 });
       const replies = await Promise.all([a, b, a, b, a, b].map((h) => h.request("POST", "/v1/score", t)));
       for (const r of replies) {
         expect(r.status).toBe(200);
         expect(r.json).toEqual(replies[0].json);
       }
-      const after = (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
+      const after =
+        (await a.metric('fraud_decisions_total{decision="approve"}')) + (await b.metric('fraud_decisions_total{decision="approve"}'));
       expect(after - before).toBe(1);
-      await until(async () => (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [t.transactionId])).rows.length === 1);
+      await until(
+        async () => (await sql.query(`SELECT 1 FROM "${schema}".decisions WHERE transaction_id = $1`, [t.transactionId])).rows.length === 1,
+      );
       // once written and out of both buffers, the stored decision still comes back
       expect((await b.request("POST", "/v1/score", t)).json).toEqual(replies[0].json);
       expect((await b.request("GET", `/v1/decisions/${t.transactionId}`)).json).toMatchObject(replies[0].json);
@@ -101,7 +111,8 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
     it("answers a repeat with its stored decision after Redis lost its keys, and counts it once", async () => {
       const counted = async () => {
         let n = 0;
-        for (const h of [a, b]) for (const d of ["approve", "review", "decline"]) n += await h.metric(`fraud_decisions_total{decision="${d}"}`);
+        for (const h of [a, b])
+          for (const d of ["approve", "review", "decline"]) n += await h.metric(`fraud_decisions_total{decision="${d}"}`);
         return n;
       };
       const card = `card-${Date.now()}`;
@@ -125,7 +136,11 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
     it("records a fraud label in Redis: the merchant's hour and day buckets and the label standing", async () => {
       const t = tx({ merchantId: `m-${Date.now()}` });
       await a.request("POST", "/v1/score", t);
-      const r = await b.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+      const r = await b.request("POST", "/v1/feedback", {
+        transactionId: t.transactionId,
+        label: "fraud",
+        reportedAt: "2024-03-06T00:00:00Z",
+      });
       expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
       const hour = Math.floor(Date.parse(String(t.timestamp)) / 3_600_000);
       const day = Math.floor(hour / 24);
@@ -180,7 +195,10 @@ describeWithPostgres("fraud API with Redis unreachable", (databaseUrl) => {
   let h: Harness;
   beforeAll(async () => {
     // a port nothing listens on
-    h = await startHarness({ env: { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", FEATURE_STORE_TIMEOUT_MS: "100" }, schema });
+    h = await startHarness({
+      env: { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", FEATURE_STORE_TIMEOUT_MS: "100" },
+      schema,
+    });
   }, START_TIMEOUT_MS);
   afterAll(async () => {
     await h?.close();
@@ -234,7 +252,12 @@ describeWithPostgres("fraud API with Redis cut and restored", (databaseUrl) => {
     beforeAll(async () => {
       await proxy.start();
       // a cut connection fails at once (no offline queue), so a generous deadline costs the outage nothing
-      const env = { DATABASE_URL: databaseUrl, REDIS_URL: proxy.proxied(redisUrl), FEATURE_STORE_TIMEOUT_MS: "2000", RATE_LIMIT_PER_MINUTE: "0" };
+      const env = {
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: proxy.proxied(redisUrl),
+        FEATURE_STORE_TIMEOUT_MS: "2000",
+        RATE_LIMIT_PER_MINUTE: "0",
+      };
       h = await startHarness({ env, schema, redisKeyPrefix: prefix });
       redis = new Redis(redisUrl);
     }, START_TIMEOUT_MS);

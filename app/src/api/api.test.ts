@@ -27,7 +27,9 @@ describe("fraud API on embedded defaults", () => {
     expect(ready.json).toEqual({ status: "ready", checks: { model: "ok (v1)", postgres: "ok" } });
     const spec = (await h.request("GET", "/openapi.json")).json;
     expect(spec.openapi).toBe("3.1.0");
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(["/v1/score", "/v1/score/batch", "/v1/feedback", "/v1/decisions/{transactionId}"]));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(["/v1/score", "/v1/score/batch", "/v1/feedback", "/v1/decisions/{transactionId}"]),
+    );
     expect(spec.paths["/v1/score/batch"].post.requestBody.content["application/json"].schema.properties.transactions.maxItems).toBe(5);
     const docs = await h.request("GET", "/docs");
     expect(docs.headers.get("content-type")).toMatch(/text\/html/);
@@ -58,7 +60,23 @@ describe("fraud API on embedded defaults", () => {
     const twice = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const body = JSON.stringify(tx());
       const req = httpRequest(
-        { port: h.api.port, method: "POST", path: "/v1/score", headers: ["Host", "localhost", "Content-Type", "application/json", "X-API-Key", OTHER_KEY, "x-api-key", TEST_KEY, "Content-Length", String(Buffer.byteLength(body))] },
+        {
+          port: h.api.port,
+          method: "POST",
+          path: "/v1/score",
+          headers: [
+            "Host",
+            "localhost",
+            "Content-Type",
+            "application/json",
+            "X-API-Key",
+            OTHER_KEY,
+            "x-api-key",
+            TEST_KEY,
+            "Content-Length",
+            String(Buffer.byteLength(body)),
+          ],
+        },
         (res) => {
           let text = "";
           res.on("data", (c: Buffer) => (text += c));
@@ -97,7 +115,9 @@ describe("fraud API on embedded defaults", () => {
     expect(big.status).toBe(413);
     const batch = await h.request("POST", "/v1/score/batch", { transactions: Array.from({ length: 6 }, () => tx()) });
     expect(batch.status).toBe(400);
-    expect(batch.json.problems).toEqual([{ path: "transactions", message: "holds 6 transactions; the maximum per batch is 5 (BATCH_MAX)" }]);
+    expect(batch.json.problems).toEqual([
+      { path: "transactions", message: "holds 6 transactions; the maximum per batch is 5 (BATCH_MAX)" },
+    ]);
     const badItem = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx({ amount: 0 })] });
     expect(badItem.json.problems).toEqual([{ path: "transactions[1].amount", message: "must be at least 0.01, got 0" }]);
     expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(before);
@@ -107,7 +127,11 @@ describe("fraud API on embedded defaults", () => {
     const before = await h.metric('fraud_decisions_total{decision="approve"}');
     const expectProblem = (r: { status: number; json: any }, path: string, message: string | RegExp) => {
       expect(r.status).toBe(400);
-      expect(r.json).toEqual({ error: "invalid_request", message: expect.any(String), problems: [{ path, message: expect.stringMatching(message) }] });
+      expect(r.json).toEqual({
+        error: "invalid_request",
+        message: expect.any(String),
+        problems: [{ path, message: expect.stringMatching(message) }],
+      });
     };
     const poisoned: string[] = [];
     const score = (over: Record<string, unknown>) => {
@@ -124,7 +148,11 @@ describe("fraud API on embedded defaults", () => {
     const badBatch = await h.request("POST", "/v1/score/batch", { transactions: [tx(), tx({ timestamp: "0000-01-01T00:00:00Z" })] });
     expectProblem(badBatch, "transactions[1].timestamp", /^is before/);
     // a label at a time PostgreSQL refuses: 400 (it was a 503 with Retry-After, retried forever)
-    const label = await h.request("POST", "/v1/feedback", { transactionId: "fb-year-0", label: "fraud", reportedAt: "0000-01-01T00:00:00Z" });
+    const label = await h.request("POST", "/v1/feedback", {
+      transactionId: "fb-year-0",
+      label: "fraud",
+      reportedAt: "0000-01-01T00:00:00Z",
+    });
     expectProblem(label, "reportedAt", /^is before 2000-01-01T00:00:00Z/);
     expect(label.headers.get("retry-after")).toBeNull();
     // a key twice: refused rather than the last one silently taken
@@ -195,7 +223,11 @@ describe("fraud API on embedded defaults", () => {
     const r = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
     expect(r.json.decision).toBe("decline");
     expect(r.json.score).toBeCloseTo(sigmoid(3), 12);
-    expect(r.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5, description: "amount is 7.5x the card's mean over the last 30 days" });
+    expect(r.json.reasons[0]).toMatchObject({
+      feature: "amount_to_card_mean_30d",
+      value: 7.5,
+      description: "amount is 7.5x the card's mean over the last 30 days",
+    });
     // 40 days later the window is empty again: ratio missing, amount >= 1000 -> the middle leaf
     const later = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-05-01T10:00:00Z" }));
     expect(later.json).toMatchObject({ decision: "review", score: 0.5 });
@@ -203,7 +235,10 @@ describe("fraud API on embedded defaults", () => {
 
   it("scores a batch in order, same card seeing the earlier one", async () => {
     const card = `batch-card-${Date.now()}`;
-    const txs = [tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }), tx({ cardId: card, amount: 900, timestamp: "2024-03-01T11:00:00Z" })];
+    const txs = [
+      tx({ cardId: card, amount: 100, timestamp: "2024-03-01T10:00:00Z" }),
+      tx({ cardId: card, amount: 900, timestamp: "2024-03-01T11:00:00Z" }),
+    ];
     const r = await h.request("POST", "/v1/score/batch", { transactions: txs });
     expect(r.status).toBe(200);
     expect(r.json.decisions.map((d: { transactionId: string; decision: string }) => [d.transactionId, d.decision])).toEqual([
@@ -215,14 +250,20 @@ describe("fraud API on embedded defaults", () => {
   it("stores feedback; a fraud label reaches the feature store's delayed merchant windows", async () => {
     const t = tx({ merchantId: `m-${Date.now()}` });
     await h.request("POST", "/v1/score", t);
-    const r = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+    const r = await h.request("POST", "/v1/feedback", {
+      transactionId: t.transactionId,
+      label: "fraud",
+      reportedAt: "2024-03-06T00:00:00Z",
+    });
     expect(r.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
     const unknown = await h.request("POST", "/v1/feedback", { transactionId: "never-scored", label: "fraud" });
     expect(unknown.json).toMatchObject({ stored: true, featuresUpdated: false });
     expect((await h.request("POST", "/v1/feedback", { transactionId: "x", label: "maybe" })).json.problems).toEqual([
       { path: "label", message: 'must be one of fraud, legit, got "maybe"' },
     ]);
-    const { rows } = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
+    const { rows } = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [
+      t.transactionId,
+    ]);
     expect(rows).toEqual([{ label: "fraud" }]);
     // a transaction at the merchant 8 days on, its delayed windows reaching the labelled day:
     // 1 known fraud among 1 transaction
@@ -232,19 +273,27 @@ describe("fraud API on embedded defaults", () => {
     // reversed: a legit label replaces the stored one and withdraws the fraud from the features
     const legit = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "legit" });
     expect(legit.json).toEqual({ transactionId: t.transactionId, stored: true, featuresUpdated: true });
-    const relabelled = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId]);
+    const relabelled = await h.api.runtime.sql.query<{ label: string }>("SELECT label FROM feedback WHERE transaction_id = $1", [
+      t.transactionId,
+    ]);
     expect(relabelled.rows).toEqual([{ label: "legit" }]);
     const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T01:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
     expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
     // the fraud report retried after its reversal: superseded, in the table and in the features
-    const retried = await h.request("POST", "/v1/feedback", { transactionId: t.transactionId, label: "fraud", reportedAt: "2024-03-06T00:00:00Z" });
+    const retried = await h.request("POST", "/v1/feedback", {
+      transactionId: t.transactionId,
+      label: "fraud",
+      reportedAt: "2024-03-06T00:00:00Z",
+    });
     expect(retried.json).toEqual({
       transactionId: t.transactionId,
       stored: false,
       featuresUpdated: false,
       note: expect.stringMatching(/^superseded: the legit label reported at \d{4}-.*Z stands$/),
     });
-    expect((await h.api.runtime.sql.query("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId])).rows).toEqual([{ label: "legit" }]);
+    expect((await h.api.runtime.sql.query("SELECT label FROM feedback WHERE transaction_id = $1", [t.transactionId])).rows).toEqual([
+      { label: "legit" },
+    ]);
     const after = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T02:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
     expect((await h.api.runtime.featureStore.observe(after)).snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
   });

@@ -86,7 +86,10 @@ async function firstModel(cfg: ApiConfig, runtime: Runtime, opts: StartOptions):
     });
     return;
   }
-  opts.log.info("no production model in the local registry: bootstrapping one, once (simulate + train with the xgboost CLI, else the bundled seed model)", { registry: cfg.modelRegistry });
+  opts.log.info(
+    "no production model in the local registry: bootstrapping one, once (simulate + train with the xgboost CLI, else the bundled seed model)",
+    { registry: cfg.modelRegistry },
+  );
   await opts.bootstrap(cfg.modelRegistry, (msg) => opts.log.info(msg));
   await runtime.models.poll();
 }
@@ -151,20 +154,29 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     else res.writeHead(404).end();
   });
   const metricsPort = separateMetrics ? await listen(metricsServer, cfg.metricsPort) : port;
-  log.info("fraud API listening", { port, metricsPort, model: runtime.models.current?.version ?? null, docs: `http://localhost:${port}/docs` });
+  log.info("fraud API listening", {
+    port,
+    metricsPort,
+    model: runtime.models.current?.version ?? null,
+    docs: `http://localhost:${port}/docs`,
+  });
 
   let stopping: Promise<number> | undefined;
   const shutdown = (): Promise<number> =>
     (stopping ??= (async () => {
       const deadline = Date.now() + cfg.shutdownDrainMs;
-      log.info("shutting down: draining in-flight requests and the decision buffer", { inflight: api.inflight, buffered: runtime.decisions.buffered });
+      log.info("shutting down: draining in-flight requests and the decision buffer", {
+        inflight: api.inflight,
+        buffered: runtime.decisions.buffered,
+      });
       api.draining = true;
       if (keyTimer) clearInterval(keyTimer);
       // The listener stays open until requests stop arriving: a load balancer still routing here
       // (deregistration not finished) would otherwise get connections refused. Responses now say
       // Connection: close, so clients reconnect and land elsewhere once this target is out.
       const quietBy = Date.now() + cfg.shutdownDrainMs / 2;
-      while ((api.inflight > 0 || performance.now() - api.lastRequestAt < SHUTDOWN_QUIET_MS) && Date.now() < quietBy) await new Promise((r) => setTimeout(r, 20));
+      while ((api.inflight > 0 || performance.now() - api.lastRequestAt < SHUTDOWN_QUIET_MS) && Date.now() < quietBy)
+        await new Promise((r) => setTimeout(r, 20));
       const closed = closeServer(server);
       while (api.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       const left = await runtime.drain(deadline);

@@ -86,7 +86,12 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
             transactionId: ID,
             score: { type: "number", minimum: 0, maximum: 1 },
             decision: { type: "string", enum: [...DECISIONS] },
-            reasons: { type: "array", maxItems: 3, items: { $ref: "#/components/schemas/Reason" }, description: "Features that raised the score most." },
+            reasons: {
+              type: "array",
+              maxItems: 3,
+              items: { $ref: "#/components/schemas/Reason" },
+              description: "Features that raised the score most.",
+            },
             modelVersion: { type: "string" },
             degraded: { type: "boolean", description: "True when scored without the feature store." },
           },
@@ -122,8 +127,15 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
         post: {
           summary: "Score one transaction",
           security: [{ apiKey: [] }],
-          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/Transaction" }, example: exampleTx } } },
-          responses: { "200": { description: "The decision.", content: { "application/json": { schema: { $ref: "#/components/schemas/Decision" } } } }, ...bodyErrors, ...common },
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Transaction" }, example: exampleTx } },
+          },
+          responses: {
+            "200": { description: "The decision.", content: { "application/json": { schema: { $ref: "#/components/schemas/Decision" } } } },
+            ...bodyErrors,
+            ...common,
+          },
         },
       },
       "/v1/score/batch": {
@@ -138,7 +150,14 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
                   type: "object",
                   additionalProperties: false,
                   required: ["transactions"],
-                  properties: { transactions: { type: "array", minItems: 1, maxItems: opts.batchMax, items: { $ref: "#/components/schemas/Transaction" } } },
+                  properties: {
+                    transactions: {
+                      type: "array",
+                      minItems: 1,
+                      maxItems: opts.batchMax,
+                      items: { $ref: "#/components/schemas/Transaction" },
+                    },
+                  },
                 },
                 example: { transactions: [exampleTx, { ...exampleTx, transactionId: "tx-0002", amount: 15 }] },
               },
@@ -147,7 +166,14 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
           responses: {
             "200": {
               description: "Decisions in request order.",
-              content: { "application/json": { schema: { type: "object", properties: { decisions: { type: "array", items: { $ref: "#/components/schemas/Decision" } } } } } },
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    properties: { decisions: { type: "array", items: { $ref: "#/components/schemas/Decision" } } },
+                  },
+                },
+              },
             },
             ...bodyErrors,
             ...common,
@@ -170,7 +196,12 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
                 "application/json": {
                   schema: {
                     type: "object",
-                    properties: { transactionId: ID, stored: { type: "boolean" }, featuresUpdated: { type: "boolean" }, note: { type: "string" } },
+                    properties: {
+                      transactionId: ID,
+                      stored: { type: "boolean" },
+                      featuresUpdated: { type: "boolean" },
+                      note: { type: "string" },
+                    },
                   },
                 },
               },
@@ -202,7 +233,8 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
               in: "query",
               required: false,
               schema: { type: "string", enum: ["report"] },
-              description: "`report`: Redis and PostgreSQL are reported but do not fail the check (for probes: the API keeps scoring through their outages).",
+              description:
+                "`report`: Redis and PostgreSQL are reported but do not fail the check (for probes: the API keeps scoring through their outages).",
             },
           ],
           responses: { "200": { description: "Ready." }, "503": { description: "Not ready; `checks` says why." } },

@@ -21,7 +21,14 @@ import type { ModelHolder } from "../serving/model-holder";
 import type { RateLimiter } from "../serving/rate-limit";
 import type { ReadinessCheck } from "../serving/runtime";
 import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
-import { checkTransactionId, parseBatch, parseFeedback, parseJson as parseJsonText, parseTransaction, ValidationError } from "../serving/validate";
+import {
+  checkTransactionId,
+  parseBatch,
+  parseFeedback,
+  parseJson as parseJsonText,
+  parseTransaction,
+  ValidationError,
+} from "../serving/validate";
 
 export interface ApiDeps {
   readonly keys: ApiKeys;
@@ -100,7 +107,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(header(req, "content-length"));
   if (declared > limit) {
     // close rather than read (and discard) a body this large to keep the connection
-    return Promise.reject(new HttpError(413, "payload_too_large", `body is ${declared} bytes; the limit is ${limit}`, { Connection: "close" }));
+    return Promise.reject(
+      new HttpError(413, "payload_too_large", `body is ${declared} bytes; the limit is ${limit}`, { Connection: "close" }),
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -220,7 +229,12 @@ export class Api {
       return;
     }
     const known = CLIENT_ERRORS[err.code ?? ""];
-    const [status, reason, code, message] = known ?? [400, "Bad Request", "bad_request", `malformed HTTP request: ${err.message.slice(0, 200)}`];
+    const [status, reason, code, message] = known ?? [
+      400,
+      "Bad Request",
+      "bad_request",
+      `malformed HTTP request: ${err.message.slice(0, 200)}`,
+    ];
     const body = errorBody(code, message);
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -244,7 +258,9 @@ export class Api {
       const wait = typeof limited === "number" ? limited : await limited;
       if (wait > 0) {
         this.d.metrics.rateLimited.inc();
-        throw new HttpError(429, "rate_limited", `rate limit exceeded for this API key; retry in ${wait} s`, { "Retry-After": String(wait) });
+        throw new HttpError(429, "rate_limited", `rate limit exceeded for this API key; retry in ${wait} s`, {
+          "Retry-After": String(wait),
+        });
       }
     }
     switch (route) {
@@ -299,13 +315,23 @@ export class Api {
     });
     if (standing.label !== fb.label || standing.reportedAt !== fb.reportedAt) {
       const at = new Date(standing.reportedAt).toISOString();
-      return { transactionId: fb.transactionId, stored: false, featuresUpdated: false, note: `superseded: the ${standing.label} label reported at ${at} stands` };
+      return {
+        transactionId: fb.transactionId,
+        stored: false,
+        featuresUpdated: false,
+        note: `superseded: the ${standing.label} label reported at ${at} stands`,
+      };
     }
     const decision = await this.d.decisions.getEventually(fb.transactionId, LABEL_LOOKUP_WAIT_MS).catch(() => undefined);
     if (!decision) {
       return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
     }
-    const label = { transactionId: fb.transactionId, merchantId: decision.merchantId, timestamp: decision.occurredAt, knownAt: fb.reportedAt };
+    const label = {
+      transactionId: fb.transactionId,
+      merchantId: decision.merchantId,
+      timestamp: decision.occurredAt,
+      knownAt: fb.reportedAt,
+    };
     const store = this.d.featureStore;
     try {
       await withTimeout(

@@ -80,7 +80,11 @@ describeWithPostgres("fraud API graceful shutdown", (databaseUrl) => {
     await proxy.cut();
     const txs = Array.from({ length: 20 }, () => tx());
     for (const t of txs) {
-      const r = await fetch(`${base}/v1/score`, { method: "POST", headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" }, body: JSON.stringify(t) });
+      const r = await fetch(`${base}/v1/score`, {
+        method: "POST",
+        headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
+        body: JSON.stringify(t),
+      });
       expect(r.status).toBe(200);
     }
     // A request in flight across the signal: half its body before SIGTERM, the rest after.

@@ -22,8 +22,7 @@ export interface PostgresSettings {
 
 export type DatabaseSettings =
   /** Embedded PGlite in `dir`: local runs with no server. */
-  | { readonly kind: "embedded"; readonly dir: string }
-  | PostgresSettings;
+  { readonly kind: "embedded"; readonly dir: string } | PostgresSettings;
 
 /** The PostgreSQL settings in the environment, or undefined when neither form is set. Problems go to `r`. */
 export function readPostgresSettings(r: EnvReader): PostgresSettings | undefined {
@@ -122,7 +121,10 @@ export const INVALID_PASSWORD = "28P01";
  * Pool settings as `pgConnectionConfig`, with the password re-read from the secret as `SecretPassword`
  * does: `credentials` is to be told of every refused password.
  */
-export async function rotatingConnectionConfig(db: PostgresSettings, readSecret: SecretReader): Promise<{ config: ClientConfig; credentials?: SecretPassword }> {
+export async function rotatingConnectionConfig(
+  db: PostgresSettings,
+  readSecret: SecretReader,
+): Promise<{ config: ClientConfig; credentials?: SecretPassword }> {
   if (!db.secretArn) return { config: await pgConnectionConfig(db, readSecret) };
   const arn = db.secretArn;
   const credentials = await SecretPassword.open(() => readSecret(arn));

@@ -9,7 +9,10 @@ export function secretsManagerReader(region?: string): SecretReader {
   return async (arn) => {
     client ??= import("@aws-sdk/client-secrets-manager").then(({ SecretsManagerClient, GetSecretValueCommand }) => {
       const c = new SecretsManagerClient(region ? { region } : {});
-      return { send: (cmd: unknown) => c.send(cmd as InstanceType<typeof GetSecretValueCommand>), cmd: (id: string) => new GetSecretValueCommand({ SecretId: id }) };
+      return {
+        send: (cmd: unknown) => c.send(cmd as InstanceType<typeof GetSecretValueCommand>),
+        cmd: (id: string) => new GetSecretValueCommand({ SecretId: id }),
+      };
     });
     const c = await client;
     const out = await c.send(c.cmd(arn));

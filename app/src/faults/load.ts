@@ -31,7 +31,19 @@ export interface PhaseCounts {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export function emptyCounts(): PhaseCounts {
-  return { requests: 0, ok: 0, client: 0, server: 0, unavailable: 0, repeatsUnavailable: 0, failed: 0, repeats: 0, repeatsConsistent: 0, answered: [], problems: [] };
+  return {
+    requests: 0,
+    ok: 0,
+    client: 0,
+    server: 0,
+    unavailable: 0,
+    repeatsUnavailable: 0,
+    failed: 0,
+    repeats: 0,
+    repeatsConsistent: 0,
+    answered: [],
+    problems: [],
+  };
 }
 
 let sequence = 0;
@@ -103,7 +115,10 @@ export class Load {
   }
 
   private async one(): Promise<void> {
-    const repeatOf = this.answeredIds.length > 0 && ++this.sent % 10 === 0 ? this.answeredIds[Math.floor(Math.random() * this.answeredIds.length)] : undefined;
+    const repeatOf =
+      this.answeredIds.length > 0 && ++this.sent % 10 === 0
+        ? this.answeredIds[Math.floor(Math.random() * this.answeredIds.length)]
+        : undefined;
     const body = repeatOf ? this.answers.get(repeatOf)!.body : transaction();
     const c = this.counts;
     c.requests++;
@@ -120,8 +135,7 @@ export class Load {
     else if (status === 503) {
       c.unavailable++;
       if (repeatOf) c.repeatsUnavailable++;
-    }
-    else if (status >= 500) c.server++;
+    } else if (status >= 500) c.server++;
     else c.client++;
     // a repeat's 503 is the documented answer while its decision cannot be read
     if (status >= 300 && !(status === 503 && repeatOf) && c.problems.length < 5) c.problems.push(`${status}: ${text.slice(0, 200)}`);

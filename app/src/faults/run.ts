@@ -141,7 +141,10 @@ async function main(): Promise<void> {
     const sql = postgresClient({ connectionString: pg.url, max: 1 });
     try {
       for (const row of rows) {
-        const { rows: found } = await sql.query<{ n: string }>("SELECT count(*) AS n FROM decisions WHERE transaction_id = ANY($1::text[])", [row.counts.answered]);
+        const { rows: found } = await sql.query<{ n: string }>(
+          "SELECT count(*) AS n FROM decisions WHERE transaction_id = ANY($1::text[])",
+          [row.counts.answered],
+        );
         row.inPostgres = Number(found[0].n);
       }
     } finally {
@@ -156,10 +159,30 @@ async function main(): Promise<void> {
     rmSync(registryDir, { recursive: true, force: true });
   }
 
-  const header = ["fault", "requests", "2xx", "4xx", "other 5xx", "503 (of them repeats)", "no answer", "answered in PG", "repeats consistent"];
+  const header = [
+    "fault",
+    "requests",
+    "2xx",
+    "4xx",
+    "other 5xx",
+    "503 (of them repeats)",
+    "no answer",
+    "answered in PG",
+    "repeats consistent",
+  ];
   const table = rows.map((r) => {
     const c = r.counts;
-    return [r.fault, c.requests, c.ok, c.client, c.server, `${c.unavailable} (${c.repeatsUnavailable})`, c.failed, `${r.inPostgres ?? "?"}/${c.answered.length}`, `${c.repeatsConsistent}/${c.repeats}`].map(String);
+    return [
+      r.fault,
+      c.requests,
+      c.ok,
+      c.client,
+      c.server,
+      `${c.unavailable} (${c.repeatsUnavailable})`,
+      c.failed,
+      `${r.inPostgres ?? "?"}/${c.answered.length}`,
+      `${c.repeatsConsistent}/${c.repeats}`,
+    ].map(String);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
@@ -169,13 +192,20 @@ async function main(): Promise<void> {
   for (const t of table) console.log(line(t));
   for (const r of rows) {
     const c = r.counts;
-    const bad = c.server + c.unavailable - c.repeatsUnavailable + c.failed + (c.repeats - c.repeatsConsistent) + (c.answered.length - (r.inPostgres ?? -1));
+    const bad =
+      c.server +
+      c.unavailable -
+      c.repeatsUnavailable +
+      c.failed +
+      (c.repeats - c.repeatsConsistent) +
+      (c.answered.length - (r.inPostgres ?? -1));
     if (bad > 0 || c.client > 0) {
       failed = true;
       console.error(`${r.fault}: ${c.problems.join("; ") || "decisions answered but not in PostgreSQL"}`);
     }
   }
-  if (failed) for (const line of apis.flatMap((a) => a.log.filter((l) => l.includes('"msg":"request failed"'))).slice(0, 5)) console.error(line);
+  if (failed)
+    for (const line of apis.flatMap((a) => a.log.filter((l) => l.includes('"msg":"request failed"'))).slice(0, 5)) console.error(line);
   process.exit(failed ? 1 : 0);
 }
 

@@ -49,7 +49,6 @@ export const newSnapshot = (): SnapshotBuffer => ({
   merchantRecentFrauds: [0, 0],
 });
 
-
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 /** Windows of the card and merchant counts, in days (1 is read on the finer grid). */
@@ -139,7 +138,8 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
   const previousFloor = t - PREVIOUS_WITHIN_MS;
   let ownTs = own?.sameCard ? own.ts : Number.NaN;
   const ownCents = own?.sameCard ? own.cents : Number.NaN;
-  let n1 = 0, c1 = 0;
+  let n1 = 0,
+    c1 = 0;
   let previous = Number.NaN;
   for (let i = 0; i < c.recentTs.length; i++) {
     const ts = c.recentTs[i]!;
@@ -157,7 +157,10 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
   }
   const d = dayOf(t);
   const floor = Math.max(d, dayOf(c.newest)) - (CARD_DAYS - 1);
-  let n7 = 0, c7 = 0, n30 = 0, c30 = 0;
+  let n7 = 0,
+    c7 = 0,
+    n30 = 0,
+    c30 = 0;
   const ownDay = own?.sameCard ? dayOf(own.ts) : Number.NaN;
   for (let i = c.days.length - 1; i >= 0; i--) {
     const day = c.days[i]!;
@@ -200,7 +203,8 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   const split = 24 * Math.floor((end - 24) / 24);
   const newestHour = m.hours.length > 0 ? m.hours[m.hours.length - 1]! : h;
   const hourFloor = Math.max(h, newestHour) - (merchantHours(lagDays) - 1);
-  let m1 = 0, f1 = 0;
+  let m1 = 0,
+    f1 = 0;
   // each record is added to the smallest delayed window holding it; the sums over windows follow
   let w = 0;
   for (let i = m.hours.length - 1; i >= 0; i--) {
@@ -226,7 +230,9 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   const newestDay = m.days.length > 0 ? m.days[m.days.length - 1]! : d;
   const floor = Math.max(d, newestDay) - (merchantDays(lagDays) - 1);
   const lastRiskDay = split / 24 - 1;
-  let m7 = 0, m30 = 0, f7 = 0;
+  let m7 = 0,
+    m30 = 0,
+    f7 = 0;
   for (let i = m.days.length - 1; i >= 0; i--) {
     const day = m.days[i]!;
     if (day > d) continue;

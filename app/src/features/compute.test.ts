@@ -31,15 +31,31 @@ describe("computeFeatures", () => {
     const f = named(computeFeatures(tx(), empty, defaultFeatureConfig));
     expect(f).toEqual({
       amount: 50,
-      card_tx_count_1d: 0, card_tx_count_7d: 0, card_tx_count_30d: 0,
-      card_mean_amount_1d: 0, card_mean_amount_7d: 0, card_mean_amount_30d: 0,
-      amount_to_card_mean_1d: NaN, amount_to_card_mean_7d: NaN, amount_to_card_mean_30d: NaN, amount_to_card_mean_8_30d: NaN,
+      card_tx_count_1d: 0,
+      card_tx_count_7d: 0,
+      card_tx_count_30d: 0,
+      card_mean_amount_1d: 0,
+      card_mean_amount_7d: 0,
+      card_mean_amount_30d: 0,
+      amount_to_card_mean_1d: NaN,
+      amount_to_card_mean_7d: NaN,
+      amount_to_card_mean_30d: NaN,
+      amount_to_card_mean_8_30d: NaN,
       seconds_since_prev_card_tx: NaN,
-      merchant_tx_count_1d: 0, merchant_tx_count_7d: 0, merchant_tx_count_30d: 0,
-      merchant_fraud_risk_1d: 0, merchant_fraud_risk_7d: 0, merchant_fraud_risk_14d: 0, merchant_fraud_risk_30d: 0,
-      merchant_delayed_tx_count_1d: 0, merchant_delayed_tx_count_7d: 0, merchant_delayed_tx_count_30d: 0,
-      merchant_recent_fraud_risk_1d: 0, merchant_recent_fraud_risk_7d: 0,
-      is_night: 0, is_weekend: 0,
+      merchant_tx_count_1d: 0,
+      merchant_tx_count_7d: 0,
+      merchant_tx_count_30d: 0,
+      merchant_fraud_risk_1d: 0,
+      merchant_fraud_risk_7d: 0,
+      merchant_fraud_risk_14d: 0,
+      merchant_fraud_risk_30d: 0,
+      merchant_delayed_tx_count_1d: 0,
+      merchant_delayed_tx_count_7d: 0,
+      merchant_delayed_tx_count_30d: 0,
+      merchant_recent_fraud_risk_1d: 0,
+      merchant_recent_fraud_risk_7d: 0,
+      is_night: 0,
+      is_weekend: 0,
     });
   });
 
@@ -61,7 +77,9 @@ describe("computeFeatures", () => {
     expect(f.amount_to_card_mean_8_30d).toBe(4);
     expect(f.seconds_since_prev_card_tx).toBe(7200);
     expect([f.merchant_tx_count_1d, f.merchant_tx_count_7d, f.merchant_tx_count_30d]).toEqual([4, 10, 40]);
-    expect([f.merchant_fraud_risk_1d, f.merchant_fraud_risk_7d, f.merchant_fraud_risk_14d, f.merchant_fraud_risk_30d]).toEqual([0.5, 0.1, 0.1, 0.08]);
+    expect([f.merchant_fraud_risk_1d, f.merchant_fraud_risk_7d, f.merchant_fraud_risk_14d, f.merchant_fraud_risk_30d]).toEqual([
+      0.5, 0.1, 0.1, 0.08,
+    ]);
     expect([f.merchant_delayed_tx_count_1d, f.merchant_delayed_tx_count_7d, f.merchant_delayed_tx_count_30d]).toEqual([2, 10, 50]);
     expect([f.merchant_recent_fraud_risk_1d, f.merchant_recent_fraud_risk_7d]).toEqual([0.25, 0.2]);
   });
@@ -71,7 +89,9 @@ describe("computeFeatures", () => {
     // Saturday 2024-01-13 04:30 UTC = 23:30 Friday in New York
     const sat = Date.UTC(2024, 0, 13, 4, 30);
     const utc = named(computeFeatures(tx({ timestamp: sat }), s, defaultFeatureConfig));
-    expect([utc.merchant_fraud_risk_1d, utc.merchant_fraud_risk_7d, utc.merchant_fraud_risk_14d, utc.merchant_fraud_risk_30d]).toEqual([1, 1, 0, 0]);
+    expect([utc.merchant_fraud_risk_1d, utc.merchant_fraud_risk_7d, utc.merchant_fraud_risk_14d, utc.merchant_fraud_risk_30d]).toEqual([
+      1, 1, 0, 0,
+    ]);
     expect([utc.is_night, utc.is_weekend]).toEqual([1, 1]);
     const ny = named(computeFeatures(tx({ timestamp: sat }), s, featureConfig({ timezone: "America/New_York" })));
     expect([ny.is_night, ny.is_weekend]).toEqual([0, 0]);
@@ -87,9 +107,20 @@ describe("computeFeatures", () => {
 });
 
 describe("timezone cache", () => {
-  const zones = ["Europe/Brussels", "America/New_York", "America/St_Johns", "Australia/Lord_Howe", "Asia/Kathmandu", "Asia/Kolkata", "Pacific/Chatham", "UTC"];
+  const zones = [
+    "Europe/Brussels",
+    "America/New_York",
+    "America/St_Johns",
+    "Australia/Lord_Howe",
+    "Asia/Kathmandu",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "UTC",
+  ];
   // Hour and weekday straight from Intl, the reference the cache must reproduce.
-  const formats = new Map(zones.map((zone) => [zone, new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "numeric", weekday: "short" })]));
+  const formats = new Map(
+    zones.map((zone) => [zone, new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", hour: "numeric", weekday: "short" })]),
+  );
   const reference = (zone: string, ms: number) => {
     const parts = formats.get(zone)!.formatToParts(ms);
     const hour = Number(parts.find((p) => p.type === "hour")!.value);
@@ -140,7 +171,9 @@ describe("reason texts", () => {
     x[FEATURE_INDEX.is_night] = 1;
     expect(describeFeature("amount_to_card_mean_30d", x)).toBe("amount is 8.2x the card's mean over the last 30 days");
     expect(describeFeature("seconds_since_prev_card_tx", x)).toBe("95 seconds since the card's previous transaction");
-    expect(describeFeature("merchant_fraud_risk_7d", x)).toBe("12.5% of the merchant's transactions over 7 days before the label delay are known fraud");
+    expect(describeFeature("merchant_fraud_risk_7d", x)).toBe(
+      "12.5% of the merchant's transactions over 7 days before the label delay are known fraud",
+    );
     expect(describeFeature("card_tx_count_1d", x)).toBe("1 earlier card transaction in the last day");
     expect(describeFeature("is_night", x)).toBe("night-time transaction (before 06:00 local time)");
     x[FEATURE_INDEX.amount_to_card_mean_30d] = NaN;

@@ -46,7 +46,9 @@ export function computeFeaturesInto(out: Float64Array, offset: number, tx: Trans
   const t = tx.timestamp;
   const [n1, n7, n30] = s.cardCounts;
   const [c1, c7, c30] = s.cardCents;
-  const mean1 = mean(c1, n1), mean7 = mean(c7, n7), mean30 = mean(c30, n30);
+  const mean1 = mean(c1, n1),
+    mean7 = mean(c7, n7),
+    mean30 = mean(c30, n30);
   const [m1, m7, m30] = s.merchantCounts;
   const counts = s.merchantDelayedCounts;
   const frauds = s.merchantDelayedFrauds;

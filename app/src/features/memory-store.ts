@@ -163,7 +163,8 @@ export class MemoryFeatureStore implements FeatureStore {
   }
 
   stats(): MemoryStoreStats {
-    let cardEntries = 0, merchantEntries = 0;
+    let cardEntries = 0,
+      merchantEntries = 0;
     for (const c of this.cards.values()) cardEntries += c.recentTs.length + c.days.length;
     for (const m of this.merchants.values()) merchantEntries += m.hours.length + m.days.length;
     return {
@@ -179,7 +180,8 @@ export class MemoryFeatureStore implements FeatureStore {
   /** A fraud or legit label report, in knownAt order as the Redis store's label script. */
   private applyLabel(label: FraudLabel, legit: boolean): void {
     const standing = this.labels.get(label.transactionId);
-    const m = (): MerchantBuckets => this.merchants.get(label.merchantId) ?? this.newEntity(this.merchants, label.merchantId, emptyMerchant);
+    const m = (): MerchantBuckets =>
+      this.merchants.get(label.merchantId) ?? this.newEntity(this.merchants, label.merchantId, emptyMerchant);
     if (standing) {
       if (label.knownAt < standing.knownAt || (label.knownAt === standing.knownAt && (legit === standing.legit || !legit))) return;
       if (!standing.legit) addFraud(m(), standing.ts, -1, this.lagDays);
@@ -188,7 +190,13 @@ export class MemoryFeatureStore implements FeatureStore {
     if (!legit) addFraud(m(), label.timestamp, 1, this.lagDays);
   }
 
-  private snapshot(into: SnapshotBuffer, t: number, card: CardBuckets | undefined, m: MerchantBuckets | undefined, own: OwnTransaction | undefined): HistorySnapshot {
+  private snapshot(
+    into: SnapshotBuffer,
+    t: number,
+    card: CardBuckets | undefined,
+    m: MerchantBuckets | undefined,
+    own: OwnTransaction | undefined,
+  ): HistorySnapshot {
     readCard(into, t, card ?? EMPTY_CARD, own);
     readMerchant(into, t, m ?? EMPTY_MERCHANT, this.lagDays, own);
     return into;

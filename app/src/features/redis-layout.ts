@@ -6,7 +6,14 @@
 import type { CardBuckets, MerchantBuckets } from "./buckets";
 
 /** Size in bytes of each record of layout.md. */
-export const RECORD_SIZES = { CARD_HEADER: 12, CARD_RECENT: 16, CARD_DAY: 16, MERCHANT_HEADER: 4, MERCHANT_HOUR: 12, MERCHANT_DAY: 12 } as const;
+export const RECORD_SIZES = {
+  CARD_HEADER: 12,
+  CARD_RECENT: 16,
+  CARD_DAY: 16,
+  MERCHANT_HEADER: 4,
+  MERCHANT_HOUR: 12,
+  MERCHANT_DAY: 12,
+} as const;
 const { CARD_HEADER, CARD_RECENT, CARD_DAY, MERCHANT_HEADER, MERCHANT_HOUR, MERCHANT_DAY } = RECORD_SIZES;
 
 /** Bytes before the card string in a transaction's reply: fresh (1 byte), two int32 lengths. */

@@ -10,7 +10,20 @@
  * mode (ElastiCache with cluster mode disabled, which is what infra/ provisions).
  */
 import Redis, { type RedisOptions } from "ioredis";
-import { CARD_DAYS, CARD_RECENT_MS, DAY_MS, dayOf, hourOf, merchantDays, merchantHours, newSnapshot, type OwnTransaction, readCard, readMerchant, riskLagDays } from "./buckets";
+import {
+  CARD_DAYS,
+  CARD_RECENT_MS,
+  DAY_MS,
+  dayOf,
+  hourOf,
+  merchantDays,
+  merchantHours,
+  newSnapshot,
+  type OwnTransaction,
+  readCard,
+  readMerchant,
+  riskLagDays,
+} from "./buckets";
 import { amountToCents } from "./compute";
 import { LABEL_LUA, OBSERVE_LUA } from "../redis/scripts";
 import { decodeCard, decodeMerchant, decodeTxValue, REPLY_HEADER } from "./redis-layout";
@@ -113,7 +126,13 @@ function decodeObserveReply(r: Buffer, args: ObserveArgs, lagDays: number): Obse
   let own: OwnTransaction | undefined;
   if (duplicate) {
     const first = decodeTxValue(r.subarray(merchantEnd));
-    if (first) own = { ts: first.ts, cents: first.cents, sameCard: first.cardKey === args.keys[1], sameMerchant: first.merchantKey === args.keys[2] };
+    if (first)
+      own = {
+        ts: first.ts,
+        cents: first.cents,
+        sameCard: first.cardKey === args.keys[1],
+        sameMerchant: first.merchantKey === args.keys[2],
+      };
   }
   const snapshot = newSnapshot();
   readCard(snapshot, args.t, decodeCard(r.subarray(REPLY_HEADER, cardEnd)), own);

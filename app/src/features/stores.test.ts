@@ -98,7 +98,12 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       const who = ids();
       const bad = tx({ ...who, timestamp: T0 + 12 * HOUR });
       await store.observe(bad);
-      const label: FraudLabel = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: bad.timestamp, knownAt: T0 + DAY_MS };
+      const label: FraudLabel = {
+        transactionId: bad.transactionId,
+        merchantId: who.merchantId,
+        timestamp: bad.timestamp,
+        knownAt: T0 + DAY_MS,
+      };
       await store.recordFraudLabel(label);
       await store.recordFraudLabel(label); // idempotent
       const at = (ms: number) => tx({ ...who, cardId: "other", timestamp: T0 + ms });
@@ -128,7 +133,14 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
         { legit: true, knownAt: T0 + 3 * HOUR },
         { legit: false, knownAt: T0 + 5 * HOUR },
       ];
-      const orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+      const orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+      ];
       for (const order of orders) {
         const who = ids();
         const bad = tx({ ...who, timestamp: T0 });
@@ -139,7 +151,8 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
         }
         // the fraud report at 5h stands (the legit one at 3h undid the one at 2h)
         const read = async (minute: number) =>
-          (await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * DAY_MS + HOUR + minute * 60_000 }))).snapshot.merchantDelayedFrauds;
+          (await store.observe(tx({ ...who, cardId: "other", timestamp: T0 + 7 * DAY_MS + HOUR + minute * 60_000 }))).snapshot
+            .merchantDelayedFrauds;
         expect(await read(1), `order ${order}`).toEqual([1, 1, 1, 1]);
         // a legit label at the same time as the standing fraud one stands; the fraud one again does not undo it
         const tie = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 5 * HOUR };
@@ -155,13 +168,24 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       const also = tx({ ...who, cardId: "other", timestamp: T0 + HOUR });
       await store.observe(bad);
       await store.observe(also);
-      for (const t of [bad, also]) await store.recordFraudLabel({ transactionId: t.transactionId, merchantId: who.merchantId, timestamp: t.timestamp, knownAt: T0 + 2 * HOUR });
+      for (const t of [bad, also])
+        await store.recordFraudLabel({
+          transactionId: t.transactionId,
+          merchantId: who.merchantId,
+          timestamp: t.timestamp,
+          knownAt: T0 + 2 * HOUR,
+        });
       const at = (n: number) => tx({ ...who, cardId: `c${n}`, timestamp: T0 + 7 * DAY_MS + 2 * HOUR + n * 60_000 });
       expect((await store.observe(at(1))).snapshot.merchantDelayedFrauds).toEqual([2, 2, 2, 2]);
       const legit = { transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 3 * HOUR };
       await store.retractFraudLabel(legit);
       await store.retractFraudLabel(legit);
-      await store.retractFraudLabel({ transactionId: "never-labelled", merchantId: who.merchantId, timestamp: T0 + HOUR, knownAt: T0 + 3 * HOUR });
+      await store.retractFraudLabel({
+        transactionId: "never-labelled",
+        merchantId: who.merchantId,
+        timestamp: T0 + HOUR,
+        knownAt: T0 + 3 * HOUR,
+      });
       expect((await store.observe(at(2))).snapshot.merchantDelayedFrauds).toEqual([1, 1, 1, 1]);
       // labelled again later: counts again
       await store.recordFraudLabel({ transactionId: bad.transactionId, merchantId: who.merchantId, timestamp: T0, knownAt: T0 + 6 * HOUR });
@@ -186,8 +210,18 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       const who = ids();
       await store.observe(tx({ ...who, timestamp: T0 + 40 * DAY_MS }));
       // day 2 is more than 37 days behind day 40: out of every window a transaction reads
-      await store.recordFraudLabel({ transactionId: "old-fraud", merchantId: who.merchantId, timestamp: T0 + 2 * DAY_MS, knownAt: T0 + 41 * DAY_MS });
-      await store.recordFraudLabel({ transactionId: "new-fraud", merchantId: who.merchantId, timestamp: T0 + 15 * DAY_MS, knownAt: T0 + 41 * DAY_MS });
+      await store.recordFraudLabel({
+        transactionId: "old-fraud",
+        merchantId: who.merchantId,
+        timestamp: T0 + 2 * DAY_MS,
+        knownAt: T0 + 41 * DAY_MS,
+      });
+      await store.recordFraudLabel({
+        transactionId: "new-fraud",
+        merchantId: who.merchantId,
+        timestamp: T0 + 15 * DAY_MS,
+        knownAt: T0 + 41 * DAY_MS,
+      });
       // late, on day 30: the delayed windows end on day 22
       const late = await store.observe(tx({ ...who, timestamp: T0 + 30 * DAY_MS }));
       expect(late.snapshot.merchantDelayedFrauds).toEqual([0, 0, 1, 1]);
@@ -221,7 +255,13 @@ describe("memory store bounds", () => {
       const timestamp = T0 + Math.floor((i / 200) * DAY_MS);
       // cards and merchants rotate: old ones go idle and must be swept
       const day = Math.floor(i / 200);
-      store.observeSync({ transactionId: `b${i}`, timestamp, cardId: `c${(i % 50) + day * 50}`, merchantId: `m${i % 7}-${Math.floor(day / 10)}`, amount: 1 });
+      store.observeSync({
+        transactionId: `b${i}`,
+        timestamp,
+        cardId: `c${(i % 50) + day * 50}`,
+        merchantId: `m${i % 7}-${Math.floor(day / 10)}`,
+        amount: 1,
+      });
     }
     const s = store.stats();
     // 200 tx/day on 50 new cards a day: ~32 days of cards (a day bucket and 4 records each), ~31 days of ids
@@ -274,7 +314,9 @@ describeWithRedis("redis store", (redisUrl) => {
   });
 
   it("fails fast with a clear error when Redis is not there", async () => {
-    await expect(RedisFeatureStore.connect("redis://127.0.0.1:1", { connectTimeoutMs: 300 })).rejects.toThrow(/Redis not ready after 300 ms/);
+    await expect(RedisFeatureStore.connect("redis://127.0.0.1:1", { connectTimeoutMs: 300 })).rejects.toThrow(
+      /Redis not ready after 300 ms/,
+    );
   });
 
   describe("replay equivalence with the in-memory store", () => {
@@ -308,7 +350,12 @@ describeWithRedis("redis store", (redisUrl) => {
         if (rand() < 0.08) {
           // labelled fraud, known at report time or after the replay delay
           const delay = rand() < 0.5 ? defaultFeatureConfig.labelDelayMs : Math.floor(rand() * 10 * DAY_MS);
-          const label = { transactionId: next.transactionId, merchantId: next.merchantId, timestamp: next.timestamp, knownAt: next.timestamp + delay };
+          const label = {
+            transactionId: next.transactionId,
+            merchantId: next.merchantId,
+            timestamp: next.timestamp,
+            knownAt: next.timestamp + delay,
+          };
           events.push({ kind: "label", label });
           if (rand() < 0.2) events.push({ kind: "label", label: { ...label, knownAt: label.knownAt - HOUR } });
         }
@@ -328,7 +375,10 @@ describeWithRedis("redis store", (redisUrl) => {
       const memory = new MemoryFeatureStore();
       const redis = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}eq${seed}:` });
       const cfg = featureConfig({ timezone: "Europe/Brussels" });
-      let compared = 0, duplicates = 0, nans = 0, frauds = 0;
+      let compared = 0,
+        duplicates = 0,
+        nans = 0,
+        frauds = 0;
       const group: Transaction[] = [];
       const flush = async () => {
         const txs = group.splice(0);

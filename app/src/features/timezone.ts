@@ -52,15 +52,32 @@ export class TimezoneClock {
   /** Offset (local - UTC) in ms at instant `ms`, straight from Intl (the reference). */
   intlOffsetMs(ms: number): number {
     if (!this.format) return 0;
-    let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    let y = 0,
+      mo = 0,
+      d = 0,
+      h = 0,
+      mi = 0,
+      s = 0;
     for (const p of this.format.formatToParts(ms)) {
       switch (p.type) {
-        case "year": y = Number(p.value); break;
-        case "month": mo = Number(p.value); break;
-        case "day": d = Number(p.value); break;
-        case "hour": h = Number(p.value); break;
-        case "minute": mi = Number(p.value); break;
-        case "second": s = Number(p.value); break;
+        case "year":
+          y = Number(p.value);
+          break;
+        case "month":
+          mo = Number(p.value);
+          break;
+        case "day":
+          d = Number(p.value);
+          break;
+        case "hour":
+          h = Number(p.value);
+          break;
+        case "minute":
+          mi = Number(p.value);
+          break;
+        case "second":
+          s = Number(p.value);
+          break;
       }
     }
     const wallAsUtc = Date.UTC(y, mo - 1, d, h, mi, s);

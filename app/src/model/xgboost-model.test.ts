@@ -75,10 +75,19 @@ describeWithXgboost("XGBoostModel against the XGBoost CLI", (xgboost) => {
       writeFileSync(join(dir, "test.csv"), csv(all, labels));
       execFileSync(
         xgboost,
-        [conf, "task=pred", `model_in=${join(dir, `${method}.json`)}`, `test:data=${join(dir, "test.csv")}?format=csv&label_column=0`, `name_pred=${join(dir, `${method}.pred`)}`],
+        [
+          conf,
+          "task=pred",
+          `model_in=${join(dir, `${method}.json`)}`,
+          `test:data=${join(dir, "test.csv")}?format=csv&label_column=0`,
+          `name_pred=${join(dir, `${method}.pred`)}`,
+        ],
         { stdio: "pipe" },
       );
-      const expected = readFileSync(join(dir, `${method}.pred`), "utf8").trim().split("\n").map(Number);
+      const expected = readFileSync(join(dir, `${method}.pred`), "utf8")
+        .trim()
+        .split("\n")
+        .map(Number);
       expect(expected).toHaveLength(all.length);
       trained[method] = { model, rows: all, expected };
     }
@@ -138,8 +147,14 @@ describeWithXgboost("XGBoostModel against the XGBoost CLI", (xgboost) => {
 
 /** (feature, threshold) of every split in a model JSON. */
 function thresholdsOf(json: string): [number, number][] {
-  const trees = JSON.parse(json).learner.gradient_booster.model.trees as { left_children: number[]; split_indices: number[]; split_conditions: number[] }[];
-  return trees.flatMap((t) => t.left_children.flatMap((l, i) => (l === -1 ? [] : [[t.split_indices[i], t.split_conditions[i]] as [number, number]])));
+  const trees = JSON.parse(json).learner.gradient_booster.model.trees as {
+    left_children: number[];
+    split_indices: number[];
+    split_conditions: number[];
+  }[];
+  return trees.flatMap((t) =>
+    t.left_children.flatMap((l, i) => (l === -1 ? [] : [[t.split_indices[i], t.split_conditions[i]] as [number, number]])),
+  );
 }
 
 /** A hand-written model: one tree, root splits feature 0 at 1.5 (missing -> right), leaves -1 / +2. */
@@ -193,9 +208,14 @@ describe("XGBoostModel on a hand-written tree", () => {
   });
 
   it("refuses a model that does not fit, with the reason", () => {
-    const bad = (json: unknown, names = ["a", "b"]) => () => XGBoostModel.fromJson(json, names);
+    const bad =
+      (json: unknown, names = ["a", "b"]) =>
+      () =>
+        XGBoostModel.fromJson(json, names);
     expect(bad(tinyModel(), ["a"])).toThrow(/model has 2 features, metadata lists 1/);
-    expect(bad({ ...tinyModel(), learner: { ...tinyModel().learner, objective: { name: "reg:squarederror" } } })).toThrow(/binary:logistic/);
+    expect(bad({ ...tinyModel(), learner: { ...tinyModel().learner, objective: { name: "reg:squarederror" } } })).toThrow(
+      /binary:logistic/,
+    );
     expect(bad(tinyModel({ left_children: [1, -1] }))).toThrow(/left_children: expected an array of 3 numbers/);
     expect(bad(tinyModel({ left_children: [0, -1, -1] }))).toThrow(/node 0 has an invalid child 0/);
     expect(bad(tinyModel({ split_indices: [5, 0, 0] }))).toThrow(/splits on feature 5, the model has 2/);
@@ -208,10 +228,14 @@ describe("XGBoostModel on a hand-written tree", () => {
   it("serves only models trained on this build's feature set and features, in order", () => {
     const ok = { featureNames: FEATURE_NAMES, featureSetVersion: FEATURE_SET_VERSION };
     expect(() => assertServingFeatures(ok)).not.toThrow();
-    expect(() => assertServingFeatures({ ...ok, featureNames: [...FEATURE_NAMES].reverse() })).toThrow(/model feature 0 is "is_weekend" but this build computes "amount"/);
+    expect(() => assertServingFeatures({ ...ok, featureNames: [...FEATURE_NAMES].reverse() })).toThrow(
+      /model feature 0 is "is_weekend" but this build computes "amount"/,
+    );
     expect(() => assertServingFeatures({ ...ok, featureNames: FEATURE_NAMES.slice(0, 3) })).toThrow(/model feature 3 is null/);
     // same names, other definitions: refused
-    expect(() => assertServingFeatures({ ...ok, featureSetVersion: "2" })).toThrow(/trained for feature set "2" but this build computes feature set "3": retrain it/);
+    expect(() => assertServingFeatures({ ...ok, featureSetVersion: "2" })).toThrow(
+      /trained for feature set "2" but this build computes feature set "3": retrain it/,
+    );
     expect(() => assertServingFeatures({ featureNames: FEATURE_NAMES })).toThrow(/none recorded/);
   });
 });

@@ -42,7 +42,9 @@ function obj(v: unknown, where: string): Json {
 
 function numArray(v: unknown, where: string, length: number): number[] {
   if (!Array.isArray(v) || v.length !== length) {
-    throw new ModelValidationError(`${where}: expected an array of ${length} numbers, got ${Array.isArray(v) ? `${v.length} items` : typeof v}`);
+    throw new ModelValidationError(
+      `${where}: expected an array of ${length} numbers, got ${Array.isArray(v) ? `${v.length} items` : typeof v}`,
+    );
   }
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
@@ -136,15 +138,20 @@ export class XGBoostModel {
       throw new ModelValidationError(`model has ${param.num_feature} features, metadata lists ${featureNames.length}`);
     }
     const numClass = Number(param.num_class ?? 0);
-    if (numClass > 1 || Number(param.num_target ?? 1) !== 1) throw new ModelValidationError("only single-target binary models are supported");
+    if (numClass > 1 || Number(param.num_target ?? 1) !== 1)
+      throw new ModelValidationError("only single-target binary models are supported");
     const baseScore = Number(param.base_score);
-    if (!(baseScore > 0 && baseScore < 1)) throw new ModelValidationError(`base_score must be a probability in (0, 1), got ${param.base_score}`);
+    if (!(baseScore > 0 && baseScore < 1))
+      throw new ModelValidationError(`base_score must be a probability in (0, 1), got ${param.base_score}`);
     const booster = obj(learner.gradient_booster, "learner.gradient_booster");
-    if (booster.name !== "gbtree") throw new ModelValidationError(`gradient_booster.name: expected "gbtree", got ${JSON.stringify(booster.name)}`);
+    if (booster.name !== "gbtree")
+      throw new ModelValidationError(`gradient_booster.name: expected "gbtree", got ${JSON.stringify(booster.name)}`);
     const model = obj(booster.model, "gradient_booster.model");
-    if (!Array.isArray(model.trees) || model.trees.length === 0) throw new ModelValidationError("gradient_booster.model.trees: expected a non-empty array");
+    if (!Array.isArray(model.trees) || model.trees.length === 0)
+      throw new ModelValidationError("gradient_booster.model.trees: expected a non-empty array");
     const declared = Number(obj(model.gbtree_model_param, "gbtree_model_param").num_trees);
-    if (declared !== model.trees.length) throw new ModelValidationError(`num_trees is ${declared} but ${model.trees.length} trees are present`);
+    if (declared !== model.trees.length)
+      throw new ModelValidationError(`num_trees is ${declared} but ${model.trees.length} trees are present`);
     const trees = model.trees.map((t, i) => parseTree(t, `trees[${i}]`, numFeature));
     return new XGBoostModel([...featureNames], trees, baseScore);
   }
@@ -198,7 +205,8 @@ export class XGBoostModel {
    */
   explainInto(x: ArrayLike<number>, contributions: Float64Array): number {
     this.checkWidth(x);
-    if (contributions.length !== this.featureNames.length) throw new RangeError(`expected ${this.featureNames.length} contribution slots, got ${contributions.length}`);
+    if (contributions.length !== this.featureNames.length)
+      throw new RangeError(`expected ${this.featureNames.length} contribution slots, got ${contributions.length}`);
     contributions.fill(0);
     const { left, right, feature, value, defaultLeft, roots, nodeMean } = this;
     let sum = this.baseMargin;
@@ -250,9 +258,12 @@ export class XGBoostModel {
       if (this.left[n] === -1) {
         this.nodeMean[n] = this.value[n];
       } else {
-        const l = this.left[n], r = this.right[n];
-        const hl = this.cover[l], hr = this.cover[r];
-        this.nodeMean[n] = hl + hr > 0 ? (hl * this.nodeMean[l] + hr * this.nodeMean[r]) / (hl + hr) : (this.nodeMean[l] + this.nodeMean[r]) / 2;
+        const l = this.left[n],
+          r = this.right[n];
+        const hl = this.cover[l],
+          hr = this.cover[r];
+        this.nodeMean[n] =
+          hl + hr > 0 ? (hl * this.nodeMean[l] + hr * this.nodeMean[r]) / (hl + hr) : (this.nodeMean[l] + this.nodeMean[r]) / 2;
       }
     }
   }
@@ -271,7 +282,8 @@ interface ParsedTree {
 function parseTree(raw: unknown, where: string, numFeature: number): ParsedTree {
   const t = obj(raw, where);
   const numNodes = Number(obj(t.tree_param, `${where}.tree_param`).num_nodes);
-  if (!Number.isInteger(numNodes) || numNodes < 1) throw new ModelValidationError(`${where}.tree_param.num_nodes: expected a positive integer`);
+  if (!Number.isInteger(numNodes) || numNodes < 1)
+    throw new ModelValidationError(`${where}.tree_param.num_nodes: expected a positive integer`);
   const left = numArray(t.left_children, `${where}.left_children`, numNodes);
   const right = numArray(t.right_children, `${where}.right_children`, numNodes);
   const split = numArray(t.split_indices, `${where}.split_indices`, numNodes);
@@ -289,7 +301,8 @@ function parseTree(raw: unknown, where: string, numFeature: number): ParsedTree 
   const stack = [0];
   while (stack.length > 0) {
     const i = stack.pop()!;
-    const l = left[i], r = right[i];
+    const l = left[i],
+      r = right[i];
     if (l === -1 && r === -1) {
       if (!Number.isFinite(condition[i])) throw new ModelValidationError(`${where}: leaf ${i} has no finite value`);
       continue;

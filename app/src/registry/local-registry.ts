@@ -92,7 +92,10 @@ export class LocalRegistry implements ModelRegistry {
   async getModel(version: string): Promise<StoredModel> {
     const dir = this.versionDir(version);
     try {
-      const [metadataJson, modelJson] = await Promise.all([readFile(join(dir, "metadata.json"), "utf8"), readFile(join(dir, "model.json"), "utf8")]);
+      const [metadataJson, modelJson] = await Promise.all([
+        readFile(join(dir, "metadata.json"), "utf8"),
+        readFile(join(dir, "model.json"), "utf8"),
+      ]);
       return { version, modelJson, metadata: parseMetadata(metadataJson, version) };
     } catch (err) {
       if (isCode(err, "ENOENT")) throw new VersionNotFoundError(version, this.uri);
@@ -179,7 +182,10 @@ export class LocalRegistry implements ModelRegistry {
       } catch (err) {
         if (!isCode(err, "EEXIST")) throw err;
       }
-      const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(path).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > LOCK_STALE_MS) {
         await unlink(path).catch(() => undefined);
         continue;

@@ -55,7 +55,9 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 /** Versions name directories and S3 keys: letters, digits, '.', '_', '-'; no '..' tricks. */
 export function assertVersionName(version: string): void {
   if (typeof version !== "string" || !VERSION_RE.test(version) || version.includes("..")) {
-    throw new MetadataError(`invalid model version ${JSON.stringify(version)}: use 1-128 of [A-Za-z0-9._-], starting with a letter or digit`);
+    throw new MetadataError(
+      `invalid model version ${JSON.stringify(version)}: use 1-128 of [A-Za-z0-9._-], starting with a letter or digit`,
+    );
   }
 }
 
@@ -137,7 +139,8 @@ export function parseMetadata(json: string | unknown, expectedVersion?: string):
   if (Number.isNaN(Date.parse(trainedAt))) fail("trainedAt", "an ISO 8601 timestamp", trainedAt);
   const fc = record(field(o, "featureConfig", ""), "featureConfig");
   const featureSet = o.featureSetVersion;
-  if (featureSet !== undefined && (typeof featureSet !== "string" || featureSet === "")) fail("featureSetVersion", "a non-empty string", featureSet);
+  if (featureSet !== undefined && (typeof featureSet !== "string" || featureSet === ""))
+    fail("featureSetVersion", "a non-empty string", featureSet);
   return {
     version,
     featureNames: names as string[],

@@ -11,6 +11,7 @@ export interface OpenRegistryOptions {
 /** `s3://bucket/prefix` opens the S3 registry; anything else is a local directory path. */
 export function openRegistry(uri: string, options: OpenRegistryOptions = {}): ModelRegistry {
   if (uri.startsWith("s3://")) return new S3Registry(uri, options.s3Client);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) throw new Error(`unsupported model registry URI ${JSON.stringify(uri)}: use s3://bucket/prefix or a directory path`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri))
+    throw new Error(`unsupported model registry URI ${JSON.stringify(uri)}: use s3://bucket/prefix or a directory path`);
   return new LocalRegistry(uri);
 }

@@ -43,7 +43,9 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
 
     it("refuses incomplete or inconsistent versions before writing anything", async () => {
       await expect(registry.putVersion("v2", { "model.json": testModelJson() })).rejects.toThrow(/missing metadata.json/);
-      await expect(registry.putVersion("v2", testVersionFiles("v3"))).rejects.toThrow(/metadata.version is "v3" but the model is stored as "v2"/);
+      await expect(registry.putVersion("v2", testVersionFiles("v3"))).rejects.toThrow(
+        /metadata.version is "v3" but the model is stored as "v2"/,
+      );
       await expect(registry.putVersion("v2", testVersionFiles("v2", {}, "{}"))).rejects.toThrow(/learner/);
       await expect(registry.putVersion("../x", testVersionFiles("../x"))).rejects.toThrow(/invalid model version/);
       await expect(registry.putVersion("v2", { ...testVersionFiles("v2"), "../escape": "x" })).rejects.toThrow(/invalid file path/);
@@ -65,7 +67,13 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
       // a second rollback goes further back instead of flipping to v3
       const m = await registry.rollback("v2 too");
       expect(m.production).toBe("v1");
-      expect(m.history.map((e) => `${e.action}:${e.version}`)).toEqual(["promote:v1", "promote:v2", "promote:v3", "rollback:v2", "rollback:v1"]);
+      expect(m.history.map((e) => `${e.action}:${e.version}`)).toEqual([
+        "promote:v1",
+        "promote:v2",
+        "promote:v3",
+        "rollback:v2",
+        "rollback:v1",
+      ]);
       expect(m.history[3].reason).toBe("v3 misbehaves");
       await expect(registry.rollback()).rejects.toThrow(RegistryError);
       expect(await registry.listVersions()).toEqual(["v1", "v2", "v3"]);
@@ -92,7 +100,12 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
       await Promise.all(versions.map((v, i) => registry.promote(v, `racer ${i}`)));
       const m = await registry.readManifest();
       expect(m.history.length).toBe(before + versions.length);
-      expect(m.history.slice(before).map((e) => e.reason).sort()).toEqual(versions.map((_, i) => `racer ${i}`));
+      expect(
+        m.history
+          .slice(before)
+          .map((e) => e.reason)
+          .sort(),
+      ).toEqual(versions.map((_, i) => `racer ${i}`));
       expect(m.production).toBe(m.history[m.history.length - 1].version);
     });
   });
@@ -161,7 +174,13 @@ describe("S3 registry (in-process fake S3)", () => {
     await registry.putVersion("a", testVersionFiles("a"));
     await registry.putVersion("b", testVersionFiles("b"));
     await registry.promote("a", "first");
-    const theirs = { production: "a", history: [...(await registry.readManifest()).history, { action: "promote", version: "a", at: new Date().toISOString(), reason: "theirs" }] };
+    const theirs = {
+      production: "a",
+      history: [
+        ...(await registry.readManifest()).history,
+        { action: "promote", version: "a", at: new Date().toISOString(), reason: "theirs" },
+      ],
+    };
     interfere = JSON.stringify(theirs);
     const conflictsBefore = s3.stats.get("PUT 412") ?? 0;
     const m = await registry.promote("b", "ours");
@@ -201,7 +220,9 @@ describe("manifest and metadata rules", () => {
   });
 
   it("round-trips metadata, NaN metrics as null", () => {
-    const files = testVersionFiles("m1", { metrics: { auc: NaN, averagePrecision: 0, cardPrecisionAt100: 0, recallAt1PctFpr: 0, rows: 10, frauds: 0 } });
+    const files = testVersionFiles("m1", {
+      metrics: { auc: NaN, averagePrecision: 0, cardPrecisionAt100: 0, recallAt1PctFpr: 0, rows: 10, frauds: 0 },
+    });
     const text = files["metadata.json"] as string;
     expect(text).toContain('"auc": null');
     const parsed = parseMetadata(text, "m1");
@@ -211,8 +232,12 @@ describe("manifest and metadata rules", () => {
 
   it("names the bad field", () => {
     const good = JSON.parse(testVersionFiles("m1")["metadata.json"] as string);
-    expect(() => parseMetadata({ ...good, thresholds: { review: 0.9, decline: 0.5 } })).toThrow(/review \(0.9\) must not exceed decline \(0.5\)/);
-    expect(() => parseMetadata({ ...good, dataWindow: { ...good.dataWindow, testEnd: "next week" } })).toThrow(/dataWindow.testEnd: expected a YYYY-MM-DD date/);
+    expect(() => parseMetadata({ ...good, thresholds: { review: 0.9, decline: 0.5 } })).toThrow(
+      /review \(0.9\) must not exceed decline \(0.5\)/,
+    );
+    expect(() => parseMetadata({ ...good, dataWindow: { ...good.dataWindow, testEnd: "next week" } })).toThrow(
+      /dataWindow.testEnd: expected a YYYY-MM-DD date/,
+    );
     expect(() => parseMetadata({ ...good, metrics: { ...good.metrics, auc: 2 } })).toThrow(/metrics.auc: expected a number in \[0, 1\]/);
     const { gitCommit: _drop, ...noCommit } = good;
     expect(() => parseMetadata(noCommit)).toThrow(/metadata.gitCommit: missing/);

@@ -73,14 +73,20 @@ export class RegistryError extends Error {
 
 export class VersionExistsError extends RegistryError {
   override readonly name = "VersionExistsError";
-  constructor(readonly version: string, where: string) {
+  constructor(
+    readonly version: string,
+    where: string,
+  ) {
     super(`model version ${version} already exists in ${where}: versions are immutable, choose a new one`);
   }
 }
 
 export class VersionNotFoundError extends RegistryError {
   override readonly name = "VersionNotFoundError";
-  constructor(readonly version: string, where: string) {
+  constructor(
+    readonly version: string,
+    where: string,
+  ) {
     super(`model version ${version} not found in ${where}`);
   }
 }
@@ -115,7 +121,10 @@ export function checkVersionFiles(version: string, files: VersionFiles): [string
   paths.forEach(assertFilePath);
   const metadata = parseMetadata(text(files["metadata.json"]), version);
   XGBoostModel.fromJson(text(files["model.json"]), metadata.featureNames);
-  return [...paths.filter((p) => p !== "metadata.json").map((p): [string, string | Uint8Array] => [p, files[p]]), ["metadata.json", files["metadata.json"]]];
+  return [
+    ...paths.filter((p) => p !== "metadata.json").map((p): [string, string | Uint8Array] => [p, files[p]]),
+    ["metadata.json", files["metadata.json"]],
+  ];
 }
 
 /** Parses manifest.json, failing loudly: a corrupt manifest must not read as "no production". */
@@ -128,7 +137,8 @@ export function parseManifest(json: string, where: string): Manifest {
   }
   const m = doc as Partial<Manifest>;
   if (
-    typeof m !== "object" || m === null ||
+    typeof m !== "object" ||
+    m === null ||
     !(m.production === null || typeof m.production === "string") ||
     !Array.isArray(m.history) ||
     m.history.some((e) => typeof e?.version !== "string" || (e.action !== "promote" && e.action !== "rollback"))

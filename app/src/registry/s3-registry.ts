@@ -131,7 +131,10 @@ export class S3Registry implements ModelRegistry {
 
   async getModel(version: string): Promise<StoredModel> {
     try {
-      const [metadata, model] = await Promise.all([this.getText(this.key(version, "metadata.json")), this.getText(this.key(version, "model.json"))]);
+      const [metadata, model] = await Promise.all([
+        this.getText(this.key(version, "metadata.json")),
+        this.getText(this.key(version, "model.json")),
+      ]);
       return { version, modelJson: model.text, metadata: parseMetadata(metadata.text, version) };
     } catch (err) {
       if (isNotFound(err)) throw new VersionNotFoundError(version, this.uri);

@@ -39,7 +39,10 @@ describe("FeatureBackfill", () => {
     expect(b.size).toBe(3);
     store.fail = false;
     expect(await b.flush()).toBe(true);
-    expect(store.calls).toEqual([["t0", "t1", "t2"], ["t0", "t1", "t2"]]);
+    expect(store.calls).toEqual([
+      ["t0", "t1", "t2"],
+      ["t0", "t1", "t2"],
+    ]);
   });
 
   it("drops the oldest past its capacity, and counts them", async () => {

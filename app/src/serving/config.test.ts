@@ -4,11 +4,17 @@ import { ConfigError } from "../config/env-reader";
 import { thrownProblems } from "../testing/thrown-problems";
 import { loadApiConfig } from "./config";
 
-
 describe("configuration from the environment", () => {
   it("runs on embedded defaults with no variables", () => {
     const cfg = loadApiConfig({});
-    expect(cfg).toMatchObject({ port: 8080, metricsPort: 9464, redis: undefined, database: { kind: "embedded" }, modelRegistry: "./registry", batchMax: 1000 });
+    expect(cfg).toMatchObject({
+      port: 8080,
+      metricsPort: 9464,
+      redis: undefined,
+      database: { kind: "embedded" },
+      modelRegistry: "./registry",
+      batchMax: 1000,
+    });
     expect(cfg.thresholds).toEqual({});
     expect(cfg.features).toEqual({ timezone: "UTC", labelDelayMs: 7 * 86_400_000 });
   });
@@ -26,7 +32,15 @@ describe("configuration from the environment", () => {
       BATCH_MAX: "10",
     });
     expect(cfg.redis).toEqual({ url: "rediss://cache:6379", tls: true, authSecretArn: "arn:redis" });
-    expect(cfg.database).toEqual({ kind: "postgres", url: undefined, host: "db.internal", port: 5432, database: "fraud", tls: true, secretArn: "arn:db" });
+    expect(cfg.database).toEqual({
+      kind: "postgres",
+      url: undefined,
+      host: "db.internal",
+      port: 5432,
+      database: "fraud",
+      tls: true,
+      secretArn: "arn:db",
+    });
     expect(cfg.thresholds).toEqual({ review: 0.3 });
     expect(cfg.maxBodyBytes).toBe(10 * 2048 + 4096);
   });
@@ -34,7 +48,15 @@ describe("configuration from the environment", () => {
   it("lists every problem at once, naming the variable", () => {
     expect(
       thrownProblems(ConfigError, () =>
-        loadApiConfig({ PORT: "http", API_KEYS: "short", DECISION_THRESHOLD_REVIEW: "0.9", DECISION_THRESHOLD_DECLINE: "0.5", FEATURE_TIMEZONE: "Mars/Base", REDIS_TLS: "maybe", REDIS_URL: "redis://x" }),
+        loadApiConfig({
+          PORT: "http",
+          API_KEYS: "short",
+          DECISION_THRESHOLD_REVIEW: "0.9",
+          DECISION_THRESHOLD_DECLINE: "0.5",
+          FEATURE_TIMEZONE: "Mars/Base",
+          REDIS_TLS: "maybe",
+          REDIS_URL: "redis://x",
+        }),
       ),
     ).toEqual([
       'FEATURE_TIMEZONE="Mars/Base": not an IANA timezone',

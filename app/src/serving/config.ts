@@ -64,7 +64,8 @@ function validTimezone(tz: string): boolean {
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const logLevel = (r.str(ENV.logLevel) ?? "info") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`${ENV.logLevel}=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(", ")}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    r.problems.push(`${ENV.logLevel}=${JSON.stringify(logLevel)}: expected one of ${LOG_LEVELS.join(", ")}`);
 
   const timezone = r.str(ENV.featureTimezone) ?? "UTC";
   if (!validTimezone(timezone)) r.problems.push(`${ENV.featureTimezone}=${JSON.stringify(timezone)}: not an IANA timezone`);
@@ -97,7 +98,10 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     metricsPort: r.int(ENV.metricsPort, PORTS.metrics, 0, 65535),
     logLevel,
     awsRegion: r.str(ENV.awsRegion),
-    apiKeys: (r.str(ENV.apiKeys) ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    apiKeys: (r.str(ENV.apiKeys) ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean),
     apiKeysSecretArn: r.str(ENV.apiKeysSecretArn),
     redis,
     database,

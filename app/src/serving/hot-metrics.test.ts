@@ -13,7 +13,13 @@ describe("hot metrics", () => {
       ['/a"b\\c', "500", 0.2], // label values escaped alike
     ];
     const reference = new Registry();
-    const refHist = new Histogram({ name: "lat_seconds", help: "Latency.", labelNames: ["route", "status"], buckets, registers: [reference] });
+    const refHist = new Histogram({
+      name: "lat_seconds",
+      help: "Latency.",
+      labelNames: ["route", "status"],
+      buckets,
+      registers: [reference],
+    });
     const refCount = new Counter({ name: "req_total", help: "Requests.", labelNames: ["route", "status"], registers: [reference] });
     const refOutcomes = new Counter({ name: "outcomes_total", help: "Outcomes.", labelNames: ["decision"], registers: [reference] });
     const hot = new Registry();

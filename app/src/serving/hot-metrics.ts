@@ -39,13 +39,20 @@ function labelsOf(names: readonly string[], values: readonly string[]): Labels {
 }
 
 /** A scrape-time view for the registry: prom-client formats what `values` returns. */
-function register(registry: Registry, name: string, help: string, type: "counter" | "histogram", values: () => MetricValue<string>[]): void {
+function register(
+  registry: Registry,
+  name: string,
+  help: string,
+  type: "counter" | "histogram",
+  values: () => MetricValue<string>[],
+): void {
   const metric = {
     name,
     help,
     type,
     aggregator: "sum",
-    get: async (): Promise<MetricObjectWithValues<MetricValue<string>>> => ({ name, help, type, aggregator: "sum", values: values() }) as never,
+    get: async (): Promise<MetricObjectWithValues<MetricValue<string>>> =>
+      ({ name, help, type, aggregator: "sum", values: values() }) as never,
     reset: () => undefined,
   };
   registry.registerMetric(metric as unknown as Metric);

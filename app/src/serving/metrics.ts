@@ -39,14 +39,24 @@ export class Metrics {
     "decision",
     DECISIONS,
   );
-  private readonly score = new HotHistogram(this.registry, "fraud_score", "Distribution of model scores.", [], [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]).series();
+  private readonly score = new HotHistogram(
+    this.registry,
+    "fraud_score",
+    "Distribution of model scores.",
+    [],
+    [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+  ).series();
   readonly modelInfo = new Gauge({
     name: "fraud_model_info",
     help: "The model version being served (value 1).",
     labelNames: ["version"] as const,
     registers: [this.registry],
   });
-  readonly modelLoaded = new Gauge({ name: "fraud_model_loaded", help: "1 when a model is loaded and serving.", registers: [this.registry] });
+  readonly modelLoaded = new Gauge({
+    name: "fraud_model_loaded",
+    help: "1 when a model is loaded and serving.",
+    registers: [this.registry],
+  });
   readonly modelLoadFailures = new Counter({
     name: "fraud_model_load_failures_total",
     help: "Model versions that failed to load or validate (the previous model kept serving).",
@@ -93,7 +103,9 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     this.httpDuration.countAs(this.registry, "http_requests_total", "HTTP requests by route template, method and status code.");
-    sizeGauge(this.registry, "fraud_decision_buffer_size", "Decisions held in memory, not yet written to PostgreSQL.", () => this.sizes.decisionBuffer());
+    sizeGauge(this.registry, "fraud_decision_buffer_size", "Decisions held in memory, not yet written to PostgreSQL.", () =>
+      this.sizes.decisionBuffer(),
+    );
     sizeGauge(
       this.registry,
       "fraud_feature_backfill_size",

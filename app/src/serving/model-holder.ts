@@ -46,7 +46,8 @@ export class PreparedModel {
     this.thresholds = t;
     // A model that cannot score an all-missing vector is broken: find out now, not on traffic.
     const probe = loaded.model.predict(new Float64Array(loaded.model.featureNames.length).fill(Number.NaN));
-    if (!(probe >= 0 && probe <= 1)) throw new Error(`model ${loaded.version} returned ${probe} for a probe vector (expected a probability)`);
+    if (!(probe >= 0 && probe <= 1))
+      throw new Error(`model ${loaded.version} returned ${probe} for a probe vector (expected a probability)`);
   }
 
   get version(): string {

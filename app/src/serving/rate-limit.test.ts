@@ -98,7 +98,12 @@ describeWithRedis("Redis rate limit", (redisUrl) => {
   });
 
   it("falls back to the in-process limit when Redis fails", async () => {
-    const broken = new Redis("redis://127.0.0.1:1", { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const broken = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     broken.on("error", () => undefined);
     const errors: unknown[] = [];
     const rl = new RedisRateLimiter(broken, 1, prefix, new LocalRateLimiter(1), (e) => errors.push(e));

@@ -84,7 +84,6 @@ export class LocalRateLimiter implements RateLimiter {
   }
 }
 
-
 interface Lease {
   window: number;
   remaining: number;
@@ -94,7 +93,15 @@ interface Lease {
 }
 
 interface LeaseCommands {
-  fraudRateLease(current: string, previous: string, want: number, limit: number, ttlMs: number, elapsedMs: number, windowMs: number): Promise<[number, number, number]>;
+  fraudRateLease(
+    current: string,
+    previous: string,
+    want: number,
+    limit: number,
+    ttlMs: number,
+    elapsedMs: number,
+    windowMs: number,
+  ): Promise<[number, number, number]>;
 }
 
 export class RedisRateLimiter implements RateLimiter {

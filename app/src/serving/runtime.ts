@@ -110,7 +110,11 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     onDeadLetter: (decision, err, stored) => {
       metrics.deadLettered.labels(stored ? "table" : "log").inc();
       // not stored anywhere else: logged whole, as the decisions unwritten at shutdown are
-      if (stored) log.error("decision refused by PostgreSQL: set aside in decisions_dead_letter", { transactionId: decision.transactionId, error: errorMessage(err) });
+      if (stored)
+        log.error("decision refused by PostgreSQL: set aside in decisions_dead_letter", {
+          transactionId: decision.transactionId,
+          error: errorMessage(err),
+        });
       else log.error("decision not written", { decision, error: errorMessage(err) });
     },
   });
@@ -122,11 +126,24 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
   if (cfg.redis) {
     const password = cfg.redis.authSecretArn ? secretField(await readSecret(cfg.redis.authSecretArn), "authToken", "password") : undefined;
     // The scorer enforces the per-request deadline; the client's own timeout only has to outlast the largest batch's.
-    redis = createRedisClient(cfg.redis.url, { commandTimeoutMs: batchDeadlineMs(cfg.featureStoreTimeoutMs, cfg.batchMax), tls: cfg.redis.tls, password });
+    redis = createRedisClient(cfg.redis.url, {
+      commandTimeoutMs: batchDeadlineMs(cfg.featureStoreTimeoutMs, cfg.batchMax),
+      tls: cfg.redis.tls,
+      password,
+    });
     redis.on("error", throttled(log, "redis connection error"));
-    featureStore = new RedisFeatureStore(redis, { keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, labelDelayMs: cfg.features.labelDelayMs });
+    featureStore = new RedisFeatureStore(redis, {
+      keyPrefix: opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX,
+      labelDelayMs: cfg.features.labelDelayMs,
+    });
     if (local) {
-      limiter = new RedisRateLimiter(redis, cfg.rateLimitPerMinute, opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX, local, throttled(log, "rate limiter: redis failed, limiting per replica"));
+      limiter = new RedisRateLimiter(
+        redis,
+        cfg.rateLimitPerMinute,
+        opts.redisKeyPrefix ?? DEFAULT_KEY_PREFIX,
+        local,
+        throttled(log, "rate limiter: redis failed, limiting per replica"),
+      );
     }
     log.info("feature store: Redis", { tls: cfg.redis.tls });
   } else {
@@ -145,8 +162,23 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     : undefined;
   metrics.sizesFrom({ decisionBuffer: () => decisions.buffered, featureBackfill: () => backfill?.size ?? 0 });
 
-  const models = new ModelHolder(opts.modelSource ?? registrySource(openRegistry(cfg.modelRegistry)), cfg.thresholds, cfg.features, metrics, log);
-  const scorer = new Scorer({ featureStore, decisions, models, metrics, features: cfg.features, featureStoreTimeoutMs: cfg.featureStoreTimeoutMs, log, backfill });
+  const models = new ModelHolder(
+    opts.modelSource ?? registrySource(openRegistry(cfg.modelRegistry)),
+    cfg.thresholds,
+    cfg.features,
+    metrics,
+    log,
+  );
+  const scorer = new Scorer({
+    featureStore,
+    decisions,
+    models,
+    metrics,
+    features: cfg.features,
+    featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
+    log,
+    backfill,
+  });
 
   const readiness: ReadinessCheck[] = [{ name: "postgres", check: () => decisions.ping() }];
   const r = redis;

@@ -52,7 +52,8 @@ describe("Scorer", () => {
     return {
       query: async (text: string, params: unknown[] = []) => {
         if (text.startsWith("INSERT INTO")) {
-          for (const r of JSON.parse(params[0] as string) as DecisionRow[]) table.set(r.transaction_id, { ...r, occurred_at: new Date(r.occurred_at) });
+          for (const r of JSON.parse(params[0] as string) as DecisionRow[])
+            table.set(r.transaction_id, { ...r, occurred_at: new Date(r.occurred_at) });
         }
         const ids = text.includes("ANY(") ? (params[0] as string[]) : [];
         return { rows: ids.flatMap((id) => table.get(id) ?? []) };
@@ -66,15 +67,35 @@ describe("Scorer", () => {
     const table = new Map<string, DecisionRow>();
     const metrics = new Metrics({ defaultMetrics: false });
     const decisions = new DecisionLog(fakeSql(table), { capacity: 1000, lingerMs: 1 });
-    const model = new PreparedModel({ version: "v1", metadata: testMetadata("v1"), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }, {});
+    const model = new PreparedModel(
+      { version: "v1", metadata: testMetadata("v1"), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) },
+      {},
+    );
     const models = { current: model } as unknown as ModelHolder;
-    const backfill = withBackfill ? new FeatureBackfill(store, { capacity: 100, onDrop: () => undefined, onError: () => undefined }) : undefined;
-    const s = new Scorer({ featureStore: store, decisions, models, metrics, features: defaultFeatureConfig, featureStoreTimeoutMs: 200, log: silentLogger, backfill });
+    const backfill = withBackfill
+      ? new FeatureBackfill(store, { capacity: 100, onDrop: () => undefined, onError: () => undefined })
+      : undefined;
+    const s = new Scorer({
+      featureStore: store,
+      decisions,
+      models,
+      metrics,
+      features: defaultFeatureConfig,
+      featureStoreTimeoutMs: 200,
+      log: silentLogger,
+      backfill,
+    });
     const count = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
     return { s, metrics, decisions, table, backfill, count };
   }
 
-  const tx = (id: string, cardId = "c"): Transaction => ({ transactionId: id, timestamp: Date.UTC(2024, 0, 1), cardId, merchantId: "m", amount: 10 });
+  const tx = (id: string, cardId = "c"): Transaction => ({
+    transactionId: id,
+    timestamp: Date.UTC(2024, 0, 1),
+    cardId,
+    merchantId: "m",
+    amount: 10,
+  });
 
   it("observes the single requests of one event-loop turn in one store call, in call order", async () => {
     const store = new RecordingStore();

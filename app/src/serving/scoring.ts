@@ -238,7 +238,8 @@ export class Scorer {
     if (this.d.backfill?.has(id)) {
       return this.d.decisions.get(id).then(
         (stored) => stored ?? Promise.reject(new UnavailableError("the first decision for this transactionId is not readable yet", 1)),
-        (err: unknown) => Promise.reject(new UnavailableError(`transaction scored before; its decision cannot be read now: ${errorMessage(err)}`, 1)),
+        (err: unknown) =>
+          Promise.reject(new UnavailableError(`transaction scored before; its decision cannot be read now: ${errorMessage(err)}`, 1)),
       );
     }
     return undefined;
@@ -252,7 +253,9 @@ export class Scorer {
   private withDeadline<T>(transactions: number, observing: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.storeDownUntil) return Promise.resolve(undefined);
     // a synchronous throw (a transaction the store refuses outright) is the caller's, not an outage
-    return withTimeout(observing(), batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions), "feature store").catch((err: unknown) => this.storeFailed(err));
+    return withTimeout(observing(), batchDeadlineMs(this.d.featureStoreTimeoutMs, transactions), "feature store").catch((err: unknown) =>
+      this.storeFailed(err),
+    );
   }
 
   private storeFailed(err: unknown): undefined {
@@ -275,7 +278,11 @@ export class Scorer {
       this.d.decisions.release(1);
       // Unreadable (PostgreSQL down or hung): scoring it again could answer differently, and this
       // process cannot tell; the client retries (the stored decision is answered once readable).
-      const lookup = withTimeout(this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS), DUPLICATE_WAIT_MS, "decision log").catch((err: unknown) => {
+      const lookup = withTimeout(
+        this.d.decisions.getEventually(tx.transactionId, DUPLICATE_WAIT_MS),
+        DUPLICATE_WAIT_MS,
+        "decision log",
+      ).catch((err: unknown) => {
         throw new UnavailableError(`transaction scored before; its decision cannot be read now: ${errorMessage(err)}`, 1);
       });
       return lookup.then(

@@ -35,11 +35,21 @@ describe("request validation", () => {
     expect(problems(() => parseTransaction({ ...valid, timestamp: "2024-02-30T10:00:00Z" }, NOW))).toEqual([
       { path: "timestamp", message: 'is not a valid date: "2024-02-30T10:00:00Z"' },
     ]);
-    expect(parseTransaction({ ...valid, timestamp: "2024-02-29T10:00:00.123456Z" }, NOW).timestamp).toBe(Date.parse("2024-02-29T10:00:00.123Z"));
+    expect(parseTransaction({ ...valid, timestamp: "2024-02-29T10:00:00.123456Z" }, NOW).timestamp).toBe(
+      Date.parse("2024-02-29T10:00:00.123Z"),
+    );
     // Gregorian leap years: every 4th, not every 100th, but every 400th
     expect(parseTransaction({ ...valid, timestamp: "2000-02-29T10:00:00Z" }, NOW).timestamp).toBe(Date.UTC(2000, 1, 29, 10));
-    for (const t of ["2023-02-29T10:00:00Z", "1900-02-29T10:00:00Z", "2023-04-31T10:00:00Z", "2023-13-01T10:00:00Z", "2023-00-10T10:00:00Z"]) {
-      expect(problems(() => parseTransaction({ ...valid, timestamp: t }, NOW))).toEqual([{ path: "timestamp", message: `is not a valid date: "${t}"` }]);
+    for (const t of [
+      "2023-02-29T10:00:00Z",
+      "1900-02-29T10:00:00Z",
+      "2023-04-31T10:00:00Z",
+      "2023-13-01T10:00:00Z",
+      "2023-00-10T10:00:00Z",
+    ]) {
+      expect(problems(() => parseTransaction({ ...valid, timestamp: t }, NOW))).toEqual([
+        { path: "timestamp", message: `is not a valid date: "${t}"` },
+      ]);
     }
     expect(problems(() => parseTransaction(null))).toEqual([{ path: "", message: "must be an object, got null" }]);
   });
@@ -54,7 +64,9 @@ describe("request validation", () => {
     expect(parseTransaction({ ...valid, timestamp: "2000-01-01T00:00:00Z" }, NOW).timestamp).toBe(Date.UTC(2000, 0, 1));
     expect(parseTransaction({ ...valid, timestamp: "2000-01-01T01:00:00+01:00" }, NOW).timestamp).toBe(Date.UTC(2000, 0, 1));
     expect(at("9999-12-31T23:59:59Z")).toEqual([{ path: "timestamp", message: "is more than 5 minutes in the future" }]);
-    expect(at("10000-01-01T00:00:00Z")).toEqual([{ path: "timestamp", message: expect.stringMatching(/^must be ISO 8601 with a UTC offset/) }]);
+    expect(at("10000-01-01T00:00:00Z")).toEqual([
+      { path: "timestamp", message: expect.stringMatching(/^must be ISO 8601 with a UTC offset/) },
+    ]);
     const offset = [{ path: "timestamp", message: "has a UTC offset beyond ±14:00" }];
     expect(at("2024-03-05T12:00:00+15:00")).toEqual(offset);
     expect(at("2024-03-05T12:00:00-14:01")).toEqual(offset);
@@ -66,14 +78,18 @@ describe("request validation", () => {
 
   it("refuses amounts under one cent", () => {
     for (const amount of [5e-324, 0.009, 0, -5]) {
-      expect(problems(() => parseTransaction({ ...valid, amount }, NOW))).toEqual([{ path: "amount", message: `must be at least 0.01, got ${amount}` }]);
+      expect(problems(() => parseTransaction({ ...valid, amount }, NOW))).toEqual([
+        { path: "amount", message: `must be at least 0.01, got ${amount}` },
+      ]);
     }
     expect(parseTransaction({ ...valid, amount: 0.01 }, NOW).amount).toBe(0.01);
   });
 
   it("parses JSON refusing a key twice and deep nesting, naming where", () => {
     expect(parseJson('{"a": {"b": [1, {"c": "d"}]}, "e\\"": 2}')).toEqual({ a: { b: [1, { c: "d" }] }, 'e"': 2 });
-    expect(problems(() => parseJson('{"amount": 1, "amount": 2}'))).toEqual([{ path: "amount", message: "appears more than once in its object" }]);
+    expect(problems(() => parseJson('{"amount": 1, "amount": 2}'))).toEqual([
+      { path: "amount", message: "appears more than once in its object" },
+    ]);
     // the same key spelt with an escape, and in the second transaction of a batch
     expect(problems(() => parseJson('{"transactions": [{"amount": 1}, {"amount": 1, "x": "amount", "\\u0061mount": 2}]}'))).toEqual([
       { path: "transactions[1].amount", message: "appears more than once in its object" },
@@ -97,8 +113,12 @@ describe("request validation", () => {
 
   it("bounds batches and caps the number of problems reported", () => {
     expect(parseBatch({ transactions: [valid, { ...valid, transactionId: "t-2" }] }, 2, NOW)).toHaveLength(2);
-    expect(problems(() => parseBatch({ transactions: [] }, 2))).toEqual([{ path: "transactions", message: "must hold at least one transaction" }]);
-    expect(problems(() => parseBatch({ transactions: {} }, 2))).toEqual([{ path: "transactions", message: "must be an array, got object" }]);
+    expect(problems(() => parseBatch({ transactions: [] }, 2))).toEqual([
+      { path: "transactions", message: "must hold at least one transaction" },
+    ]);
+    expect(problems(() => parseBatch({ transactions: {} }, 2))).toEqual([
+      { path: "transactions", message: "must be an array, got object" },
+    ]);
     expect((problems(() => parseBatch({ transactions: Array.from({ length: 50 }, () => ({})) }, 100)) as unknown[]).length).toBe(20);
   });
 

@@ -47,7 +47,17 @@ const MAX_OFFSET_MINUTES = 14 * 60;
 /** Nesting refused beyond this: a valid body nests 3 levels (`{"transactions": [{...}]}`). */
 export const MAX_DEPTH = 16;
 
-const TX_FIELDS = new Set(["transactionId", "timestamp", "cardId", "merchantId", "amount", "currency", "merchantCategory", "country", "channel"]);
+const TX_FIELDS = new Set([
+  "transactionId",
+  "timestamp",
+  "cardId",
+  "merchantId",
+  "amount",
+  "currency",
+  "merchantCategory",
+  "country",
+  "channel",
+]);
 const FEEDBACK_FIELDS = new Set(["transactionId", "label", "reportedAt"]);
 const BATCH_FIELDS = new Set(["transactions"]);
 
@@ -99,11 +109,13 @@ function timestamp(v: unknown, field: string, prefix: string, c: Collector, now:
   }
   const m = typeof v === "string" ? ISO_RE.exec(v) : null;
   if (typeof v !== "string") c.add(prefix + field, `must be an ISO 8601 string, got ${typeName(v)}`);
-  else if (!m) c.add(prefix + field, `must be ISO 8601 with a UTC offset, e.g. 2024-03-01T12:30:00Z (got ${JSON.stringify(v.slice(0, 40))})`);
+  else if (!m)
+    c.add(prefix + field, `must be ISO 8601 with a UTC offset, e.g. 2024-03-01T12:30:00Z (got ${JSON.stringify(v.slice(0, 40))})`);
   else {
     const ms = Date.parse(v);
     if (Number.isNaN(ms) || !realDate(m)) c.add(prefix + field, `is not a valid date: ${JSON.stringify(v)}`);
-    else if (m[7] !== undefined && Number(m[7]) * 60 + Number(m[8]) > MAX_OFFSET_MINUTES) c.add(prefix + field, "has a UTC offset beyond ±14:00");
+    else if (m[7] !== undefined && Number(m[7]) * 60 + Number(m[8]) > MAX_OFFSET_MINUTES)
+      c.add(prefix + field, "has a UTC offset beyond ±14:00");
     else if (ms < MIN_TIMESTAMP_MS) c.add(prefix + field, `is before ${MIN_TIMESTAMP}, the earliest time accepted`);
     else if (ms > now + MAX_FUTURE_MS) c.add(prefix + field, "is more than 5 minutes in the future");
     else return ms;
@@ -115,7 +127,11 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Date.parse rolls 2024-02-30 over to March 1st: check the fields (ISO_RE's groups) are in range. */
 function realDate(m: RegExpExecArray): boolean {
-  const year = Number(m[1]), month = Number(m[2]), day = Number(m[3]), hour = Number(m[4]), minute = Number(m[5]);
+  const year = Number(m[1]),
+    month = Number(m[2]),
+    day = Number(m[3]),
+    hour = Number(m[4]),
+    minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const daysInMonth = month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1];
@@ -156,8 +172,15 @@ function transaction(v: unknown, prefix: string, c: Collector, now: number): Tra
   }
   if (c.problems.length > before) return undefined;
   const tx: {
-    transactionId: string; timestamp: number; cardId: string; merchantId: string; amount: number;
-    currency?: string; merchantCategory?: string; country?: string; channel?: Channel;
+    transactionId: string;
+    timestamp: number;
+    cardId: string;
+    merchantId: string;
+    amount: number;
+    currency?: string;
+    merchantCategory?: string;
+    country?: string;
+    channel?: Channel;
   } = { transactionId, timestamp: ts, cardId, merchantId, amount: amount as number };
   if (currency !== undefined) tx.currency = currency;
   if (merchantCategory !== undefined) tx.merchantCategory = merchantCategory;
@@ -182,8 +205,14 @@ export function parseJson(text: string): unknown {
   return value;
 }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a, COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b, CLOSE_OBJECT = 0x7d, OPEN_ARRAY = 0x5b, CLOSE_ARRAY = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  COLON = 0x3a,
+  COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b,
+  CLOSE_OBJECT = 0x7d,
+  OPEN_ARRAY = 0x5b,
+  CLOSE_ARRAY = 0x5d;
 
 /** The keys in `text` (valid JSON): strings followed by ':'. -1 when it nests deeper than MAX_DEPTH. */
 function keyTokens(text: string): number {
@@ -238,7 +267,8 @@ function checkStructure(text: string): void {
       if (seen.has(key)) throw new ValidationError([{ path: pathText(path), message: "appears more than once in its object" }]);
       seen.add(key);
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (keys.length === MAX_DEPTH) throw new ValidationError([{ path: pathText(path), message: `nests deeper than ${MAX_DEPTH} levels` }]);
+      if (keys.length === MAX_DEPTH)
+        throw new ValidationError([{ path: pathText(path), message: `nests deeper than ${MAX_DEPTH} levels` }]);
       keys.push(c === OPEN_OBJECT ? new Set() : undefined);
       path.push(c === OPEN_OBJECT ? "" : 0);
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -275,7 +305,8 @@ export function parseTransaction(body: unknown, now = Date.now()): Transaction {
 
 export function parseBatch(body: unknown, max: number, now = Date.now()): Transaction[] {
   const c = new Collector();
-  if (!isObject(body)) throw new ValidationError([{ path: "", message: `body must be an object {"transactions": [...]}, got ${typeName(body)}` }]);
+  if (!isObject(body))
+    throw new ValidationError([{ path: "", message: `body must be an object {"transactions": [...]}, got ${typeName(body)}` }]);
   checkUnknown(body, BATCH_FIELDS, "", c);
   const list = body.transactions;
   if (!Array.isArray(list)) c.add("transactions", list === undefined ? "is required" : `must be an array, got ${typeName(list)}`);
@@ -314,6 +345,7 @@ export function parseFeedback(body: unknown, now = Date.now()): Feedback {
 
 /** Path parameter of GET /v1/decisions/:transactionId (already URL-decoded). */
 export function checkTransactionId(value: string): string {
-  if (!ID_RE.test(value)) throw new ValidationError([{ path: "transactionId", message: "must be 1 to 128 printable ASCII characters without spaces" }]);
+  if (!ID_RE.test(value))
+    throw new ValidationError([{ path: "transactionId", message: "must be 1 to 128 printable ASCII characters without spaces" }]);
   return value;
 }

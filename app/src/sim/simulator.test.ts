@@ -106,7 +106,8 @@ describe("simulator (Fraud Detection Handbook scenarios)", () => {
     expect(week.length / (5000 * days)).toBeGreaterThan(1.8);
     expect(week.length / (5000 * days)).toBeLessThan(2.1);
     // each day adds exactly 2 terminals and 3 cards (a compromised one may not transact at once)
-    const distinct = (s: number, key: (t: SimulatedTransaction) => string): number => new Set(week.filter((t) => t.scenario === s).map(key)).size;
+    const distinct = (s: number, key: (t: SimulatedTransaction) => string): number =>
+      new Set(week.filter((t) => t.scenario === s).map(key)).size;
     expect(distinct(2, (t) => t.merchantId)).toBeLessThanOrEqual(2 * days);
     expect(distinct(2, (t) => t.merchantId)).toBeGreaterThan(0);
     expect(distinct(3, (t) => t.cardId)).toBeLessThanOrEqual(3 * days);

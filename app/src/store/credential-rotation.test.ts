@@ -71,7 +71,9 @@ describeWithPostgresBinaries("database password rotated under a running API", ()
   });
 
   const stored = async (ids: string[]) =>
-    Number((await admin.query<{ n: string }>("SELECT count(*) AS n FROM decisions WHERE transaction_id = ANY($1::text[])", [ids])).rows[0].n);
+    Number(
+      (await admin.query<{ n: string }>("SELECT count(*) AS n FROM decisions WHERE transaction_id = ANY($1::text[])", [ids])).rows[0].n,
+    );
 
   it("writes decisions with the new password once the old one is refused, without a restart", async () => {
     const before = [tx(), tx()];

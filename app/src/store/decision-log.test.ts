@@ -6,7 +6,6 @@ import { migrate } from "./migrate";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
 import { TcpProxy } from "./tcp-proxy";
 
-
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -44,22 +43,37 @@ describe("decision log on embedded PGlite", () => {
 
   it("sets aside a decision PostgreSQL refuses and writes the rest of its batch", async () => {
     const refused: string[] = [];
-    const log = new DecisionLog(sql, { capacity: 10, lingerMs: 1, onDeadLetter: (d, _err, stored) => refused.push(`${d.transactionId} ${stored}`) });
+    const log = new DecisionLog(sql, {
+      capacity: 10,
+      lingerMs: 1,
+      onDeadLetter: (d, _err, stored) => refused.push(`${d.transactionId} ${stored}`),
+    });
     log.reserve(10);
     for (let i = 0; i < 10; i++) log.append(decision(`e-dl-${i}`, i === 6 ? { occurredAt: Date.parse("0000-01-01T00:00:00Z") } : {}));
     expect(await log.drain(Date.now() + 5000)).toEqual([]);
     expect(refused).toEqual(["e-dl-6 true"]);
     const { rows } = await sql.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions WHERE transaction_id LIKE 'e-dl-%'");
     expect(rows[0].n).toBe(9);
-    const dead = await sql.query<{ transaction_id: string; sqlstate: string }>("SELECT transaction_id, sqlstate FROM decisions_dead_letter");
+    const dead = await sql.query<{ transaction_id: string; sqlstate: string }>(
+      "SELECT transaction_id, sqlstate FROM decisions_dead_letter",
+    );
     expect(dead.rows).toEqual([{ transaction_id: "e-dl-6", sqlstate: "22008" }]);
   });
 
   it("keeps feedback in report order", async () => {
     const log = new DecisionLog(sql, { capacity: 10 });
-    expect(await log.recordFeedback({ transactionId: "e-f", label: "legit", reportedAt: 2000 })).toEqual({ label: "legit", reportedAt: 2000 });
-    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 1000 })).toEqual({ label: "legit", reportedAt: 2000 });
-    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 3000 })).toEqual({ label: "fraud", reportedAt: 3000 });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "legit", reportedAt: 2000 })).toEqual({
+      label: "legit",
+      reportedAt: 2000,
+    });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 1000 })).toEqual({
+      label: "legit",
+      reportedAt: 2000,
+    });
+    expect(await log.recordFeedback({ transactionId: "e-f", label: "fraud", reportedAt: 3000 })).toEqual({
+      label: "fraud",
+      reportedAt: 3000,
+    });
   });
 
   it("getMany finds the stored ones among many ids, buffered or written, in one query", async () => {
@@ -106,8 +120,21 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
       [schema],
     );
     expect(rows.map((r) => r.column_name)).toEqual([
-      "transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country",
-      "channel", "score", "decision", "model_version", "degraded", "reasons", "created_at",
+      "transaction_id",
+      "occurred_at",
+      "card_id",
+      "merchant_id",
+      "amount",
+      "currency",
+      "merchant_category",
+      "country",
+      "channel",
+      "score",
+      "decision",
+      "model_version",
+      "degraded",
+      "reasons",
+      "created_at",
     ]);
   });
 
@@ -176,19 +203,28 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     const dead = await direct.query<{ transaction_id: string; record: string; error: string; sqlstate: string }>(
       `SELECT transaction_id, record, error, sqlstate FROM "${schema}".decisions_dead_letter`,
     );
-    expect(dead.rows).toEqual([{ transaction_id: "dl-517", record: JSON.stringify(poison), error: expect.stringMatching(/out of range/), sqlstate: "22008" }]);
+    expect(dead.rows).toEqual([
+      { transaction_id: "dl-517", record: JSON.stringify(poison), error: expect.stringMatching(/out of range/), sqlstate: "22008" },
+    ]);
     expect(JSON.parse(dead.rows[0].record)).toEqual(poison);
   });
 
   it("a decision the dead-letter table refuses too is handed to onDeadLetter only, and the rest is written", async () => {
     const refused: string[] = [];
-    const log = new DecisionLog(direct, { schema, capacity: 10, lingerMs: 1, onDeadLetter: (d, _err, stored) => refused.push(`${JSON.stringify(d.transactionId)} ${stored}`) });
+    const log = new DecisionLog(direct, {
+      schema,
+      capacity: 10,
+      lingerMs: 1,
+      onDeadLetter: (d, _err, stored) => refused.push(`${JSON.stringify(d.transactionId)} ${stored}`),
+    });
     log.reserve(3);
     // a NUL: no PostgreSQL text column holds one, the dead letter's neither
     for (const id of ["nul-1", "nul-\u0000", "nul-3"]) log.append(decision(id));
     expect(await log.drain(Date.now() + 5000)).toEqual([]);
     expect(refused).toEqual(['"nul-\\u0000" false']);
-    const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'nul-%' ORDER BY 1`);
+    const { rows } = await direct.query<{ id: string }>(
+      `SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'nul-%' ORDER BY 1`,
+    );
     expect(rows.map((r) => r.id)).toEqual(["nul-1", "nul-3"]);
   });
 
@@ -221,7 +257,9 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     await proxy.restore();
     await until(() => log.buffered === 0);
     expect(states).toEqual([false, true]);
-    const { rows } = await direct.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'p-%' ORDER BY 1`);
+    const { rows } = await direct.query<{ id: string }>(
+      `SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id LIKE 'p-%' ORDER BY 1`,
+    );
     expect(rows.map((r) => r.id)).toEqual(["p-1", "p-2", "p-3"]);
     expect(log.reserve(3)).toBe(true);
   });
@@ -264,21 +302,44 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     log.append(decision("g-2", { decision: "review", score: 0.6 }));
     expect(await log.drain(Date.now() + 5000)).toEqual([]);
     const found = await log.getMany(["g-2", "g-none", "g-1"]);
-    expect(found).toEqual(new Map([["g-1", decision("g-1")], ["g-2", decision("g-2", { decision: "review", score: 0.6 })]]));
+    expect(found).toEqual(
+      new Map([
+        ["g-1", decision("g-1")],
+        ["g-2", decision("g-2", { decision: "review", score: 0.6 })],
+      ]),
+    );
   });
 
   it("stores feedback in report order: a later label replaces an earlier one, an earlier one arriving late does not", async () => {
     const log = new DecisionLog(direct, { schema, capacity: 10 });
     const at = (day: number) => Date.parse(`2024-03-0${day}T00:00:00Z`);
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({ label: "legit", reportedAt: at(2) });
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({
+      label: "legit",
+      reportedAt: at(2),
+    });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({
+      label: "fraud",
+      reportedAt: at(3),
+    });
     // a delayed or retried report from before: the fraud label at day 3 stands
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(2) })).toEqual({
+      label: "fraud",
+      reportedAt: at(3),
+    });
     // the same report again (a retry) is what stands
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "fraud", reportedAt: at(3) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({
+      label: "fraud",
+      reportedAt: at(3),
+    });
     // at equal times legit stands, as in the feature stores
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(3) })).toEqual({ label: "legit", reportedAt: at(3) });
-    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({ label: "legit", reportedAt: at(3) });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "legit", reportedAt: at(3) })).toEqual({
+      label: "legit",
+      reportedAt: at(3),
+    });
+    expect(await log.recordFeedback({ transactionId: "f-1", label: "fraud", reportedAt: at(3) })).toEqual({
+      label: "legit",
+      reportedAt: at(3),
+    });
     const { rows } = await direct.query<{ label: string; reported_at: Date }>(`SELECT label, reported_at FROM "${schema}".feedback`);
     expect(rows).toEqual([{ label: "legit", reported_at: new Date("2024-03-03T00:00:00Z") }]);
     await expect(

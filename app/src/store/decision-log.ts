@@ -104,8 +104,20 @@ function errorText(err: unknown): string {
 
 /** The decisions columns written, in COPY order. */
 const COLUMNS = [
-  "transaction_id", "occurred_at", "card_id", "merchant_id", "amount", "currency", "merchant_category", "country",
-  "channel", "score", "decision", "model_version", "degraded", "reasons",
+  "transaction_id",
+  "occurred_at",
+  "card_id",
+  "merchant_id",
+  "amount",
+  "currency",
+  "merchant_category",
+  "country",
+  "channel",
+  "score",
+  "decision",
+  "model_version",
+  "degraded",
+  "reasons",
 ] as const;
 const UNIQUE_VIOLATION = "23505";
 
@@ -339,7 +351,12 @@ export class DecisionLog {
     let stored = true;
     try {
       // as text, not jsonb: JSON.stringify's output always fits in text, not always in jsonb (\u0000)
-      await this.sql.query(this.deadLetterSql, [d.transactionId, JSON.stringify(d), errorText(cause), (cause as { code?: string }).code ?? null]);
+      await this.sql.query(this.deadLetterSql, [
+        d.transactionId,
+        JSON.stringify(d),
+        errorText(cause),
+        (cause as { code?: string }).code ?? null,
+      ]);
     } catch (err) {
       // unavailable: the batch is retried whole; refused too: only the callback (a log line) keeps it
       if (!refusesValues(err)) throw err;

@@ -33,7 +33,9 @@ export async function migrate(sql: SqlClient, schema?: string, migrations: reado
     await q.query(
       `CREATE TABLE IF NOT EXISTS ${s}schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const done = new Set((await q.query<{ version: number }>(`SELECT version FROM ${s}schema_migrations`)).rows.map((r) => Number(r.version)));
+    const done = new Set(
+      (await q.query<{ version: number }>(`SELECT version FROM ${s}schema_migrations`)).rows.map((r) => Number(r.version)),
+    );
     const applied: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;

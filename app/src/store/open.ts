@@ -1,6 +1,12 @@
 /** Opens the decision database the configuration names: PostgreSQL (RDS) or embedded PGlite. */
 import type { PoolConfig } from "pg";
-import { INVALID_PASSWORD, rotatingConnectionConfig, type DatabaseSettings, type PostgresSettings, type SecretPassword } from "../config/database";
+import {
+  INVALID_PASSWORD,
+  rotatingConnectionConfig,
+  type DatabaseSettings,
+  type PostgresSettings,
+  type SecretPassword,
+} from "../config/database";
 import type { SecretReader } from "../config/secrets";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
 
@@ -10,7 +16,10 @@ export interface OpenLog {
   warn(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export async function poolConfig(db: PostgresSettings, readSecret: SecretReader): Promise<{ config: PoolConfig; credentials?: SecretPassword }> {
+export async function poolConfig(
+  db: PostgresSettings,
+  readSecret: SecretReader,
+): Promise<{ config: PoolConfig; credentials?: SecretPassword }> {
   const { config, credentials } = await rotatingConnectionConfig(db, readSecret);
   return {
     credentials,
@@ -31,10 +40,18 @@ export async function openSql(db: DatabaseSettings, readSecret: SecretReader, lo
     return embeddedClient(db.dir);
   }
   const { config, credentials } = await poolConfig(db, readSecret);
-  log.info("decision log: PostgreSQL", { host: config.host ?? "(from DATABASE_URL)", tls: db.tls, user: config.user ?? "(from DATABASE_URL)" });
-  return postgresClient(config, (err) => log.warn("postgres idle client error", { error: err.message }), (err) => {
-    if ((err as { code?: string }).code !== INVALID_PASSWORD || !credentials) return;
-    log.warn("PostgreSQL refused the password: reading the database secret again (rotated?)", { user: credentials.user });
-    credentials.refused();
+  log.info("decision log: PostgreSQL", {
+    host: config.host ?? "(from DATABASE_URL)",
+    tls: db.tls,
+    user: config.user ?? "(from DATABASE_URL)",
   });
+  return postgresClient(
+    config,
+    (err) => log.warn("postgres idle client error", { error: err.message }),
+    (err) => {
+      if ((err as { code?: string }).code !== INVALID_PASSWORD || !credentials) return;
+      log.warn("PostgreSQL refused the password: reading the database secret again (rotated?)", { user: credentials.user });
+      credentials.refused();
+    },
+  );
 }

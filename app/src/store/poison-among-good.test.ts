@@ -41,15 +41,27 @@ describeWithPostgres("one poison transaction among 999 good ones", (databaseUrl)
   });
 
   const stored = async (ids: readonly string[]) =>
-    (await sql.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id = ANY($1::text[])`, [ids])).rows.map((r) => r.id).sort();
+    (
+      await sql.query<{ id: string }>(`SELECT transaction_id AS id FROM "${schema}".decisions WHERE transaction_id = ANY($1::text[])`, [
+        ids,
+      ])
+    ).rows
+      .map((r) => r.id)
+      .sort();
 
   it("through the HTTP API: 999 answered 200 and in PostgreSQL, the poison 400 and not", async () => {
-    const txs = Array.from({ length: 1000 }, (_, i) => tx({ transactionId: `http-${schema}-${i}`, ...(i === POISON_AT ? { timestamp: POISON_TIME } : {}) }));
+    const txs = Array.from({ length: 1000 }, (_, i) =>
+      tx({ transactionId: `http-${schema}-${i}`, ...(i === POISON_AT ? { timestamp: POISON_TIME } : {}) }),
+    );
     const statuses: number[] = [];
-    for (let i = 0; i < txs.length; i += 50) statuses.push(...(await Promise.all(txs.slice(i, i + 50).map(async (t) => (await h.request("POST", "/v1/score", t)).status))));
+    for (let i = 0; i < txs.length; i += 50)
+      statuses.push(...(await Promise.all(txs.slice(i, i + 50).map(async (t) => (await h.request("POST", "/v1/score", t)).status))));
     expect(statuses.filter((s) => s === 200)).toHaveLength(999);
     expect(statuses[POISON_AT]).toBe(400);
-    const good = txs.filter((_, i) => i !== POISON_AT).map((t) => String(t.transactionId)).sort();
+    const good = txs
+      .filter((_, i) => i !== POISON_AT)
+      .map((t) => String(t.transactionId))
+      .sort();
     await expect.poll(async () => (await stored(good)).length, { timeout: 15_000 }).toBe(999);
     expect(await stored([String(txs[POISON_AT].transactionId)])).toEqual([]);
   }, 60_000);
@@ -57,7 +69,14 @@ describeWithPostgres("one poison transaction among 999 good ones", (databaseUrl)
   it("through the stream worker's pipeline: 999 produced and in PostgreSQL, the poison skipped and committed past", async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     const models = new ModelHolder(
-      { productionVersion: async () => "v1", load: async (version) => ({ version, metadata: testMetadata(version), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }) },
+      {
+        productionVersion: async () => "v1",
+        load: async (version) => ({
+          version,
+          metadata: testMetadata(version),
+          model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES),
+        }),
+      },
       {},
       defaultFeatureConfig,
       metrics,
@@ -65,16 +84,34 @@ describeWithPostgres("one poison transaction among 999 good ones", (databaseUrl)
     );
     await models.poll();
     const decisions = new DecisionLog(postgresClient({ connectionString: databaseUrl, max: 2 }), { schema, capacity: 10_000 });
-    const scorer = new Scorer({ featureStore: new MemoryFeatureStore(), decisions, models, metrics, features: defaultFeatureConfig, featureStoreTimeoutMs: 1000, log: silentLogger });
+    const scorer = new Scorer({
+      featureStore: new MemoryFeatureStore(),
+      decisions,
+      models,
+      metrics,
+      features: defaultFeatureConfig,
+      featureStoreTimeoutMs: 1000,
+      log: silentLogger,
+    });
     const adapter = new FakeAdapter();
-    const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, { maxBatch: 100, lingerMs: 5, retryMs: 5 });
+    const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, {
+      maxBatch: 100,
+      lingerMs: 5,
+      retryMs: 5,
+    });
     const run = pipeline.run();
     const ids = Array.from({ length: 1000 }, (_, i) => `stream-${schema}-${i}`);
     adapter.push(
       ...ids.map((id, i) => ({
         partition: i % 3,
         offset: BigInt(i),
-        value: JSON.stringify({ transactionId: id, timestamp: i === POISON_AT ? POISON_TIME : "2024-03-01T10:00:00Z", cardId: `c${i % 7}`, merchantId: "m", amount: 10 + i }),
+        value: JSON.stringify({
+          transactionId: id,
+          timestamp: i === POISON_AT ? POISON_TIME : "2024-03-01T10:00:00Z",
+          cardId: `c${i % 7}`,
+          merchantId: "m",
+          amount: 10 + i,
+        }),
       })),
     );
     // every partition committed up to its last message (997, 998, 999), the poison's (517 % 3 = 1) included

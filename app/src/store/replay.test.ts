@@ -18,7 +18,7 @@ import { postgresClient, type SqlClient } from "./sql";
 function decision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {
   return testDecision(id, {
     occurredAt: Date.parse("2024-03-01T12:00:00.123Z"),
-    reasons: [{ feature: "amount", value: 12.34, contribution: 0.1, description: "tab\there, quote \" and back\\slash" }],
+    reasons: [{ feature: "amount", value: 12.34, contribution: 0.1, description: 'tab\there, quote " and back\\slash' }],
     ...extra,
   });
 }
@@ -56,7 +56,10 @@ describeWithPostgres("replay-decisions on PostgreSQL", (databaseUrl) => {
     const logged = [decision("r-1"), decision("r-2", { decision: "decline", score: 0.97, degraded: true, country: "FR" }), decision("r-3")];
     for (const d of logged) log.error("decision not written", { decision: d });
     // refused by PostgreSQL too (year 0): logged whole by the dead-letter path, refused again here
-    log.error("decision not written", { decision: decision("r-bad", { occurredAt: Date.parse("0000-01-01T00:00:00Z") }), error: "date out of range" });
+    log.error("decision not written", {
+      decision: decision("r-bad", { occurredAt: Date.parse("0000-01-01T00:00:00Z") }),
+      error: "date out of range",
+    });
     log.error("decision not written", { decision: { transactionId: "r-partial" } });
     // cut by a log collector's line limit: counted as malformed, not skipped as another line
     lines.push("not json at all\n", '{"msg":"decision not written","decision":{"transactionId":"r-cut"\n', "\n");
@@ -75,7 +78,9 @@ describeWithPostgres("replay-decisions on PostgreSQL", (databaseUrl) => {
     expect(JSON.parse(second.out)).toEqual({ lines: 10, ignored: 4, malformed: 2, inserted: 0, alreadyStored: 3, refused: 1 });
 
     expect(await stored.getMany(["r-1", "r-2"])).toEqual(new Map(logged.slice(0, 2).map((d) => [d.transactionId, d])));
-    const { rows } = await sql.query<{ transaction_id: string; score: number }>(`SELECT transaction_id, score FROM "${schema}".decisions ORDER BY 1`);
+    const { rows } = await sql.query<{ transaction_id: string; score: number }>(
+      `SELECT transaction_id, score FROM "${schema}".decisions ORDER BY 1`,
+    );
     expect(rows).toEqual([
       { transaction_id: "r-1", score: 0.25 },
       { transaction_id: "r-2", score: 0.97 },

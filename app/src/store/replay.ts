@@ -42,10 +42,20 @@ export function unwrittenDecision(line: string): DecisionRecord | null | undefin
   const d = (entry as { decision?: unknown }).decision as Record<string, unknown> | undefined;
   if (typeof d !== "object" || d === null) return null;
   const whole =
-    isString(d.transactionId) && Number.isFinite(d.occurredAt) && isString(d.cardId) && isString(d.merchantId) && Number.isFinite(d.amount) &&
-    optionalString(d.currency) && optionalString(d.merchantCategory) && optionalString(d.country) && optionalString(d.channel) &&
-    Number.isFinite(d.score) && (DECISIONS as readonly unknown[]).includes(d.decision) && isString(d.modelVersion) &&
-    typeof d.degraded === "boolean" && Array.isArray(d.reasons);
+    isString(d.transactionId) &&
+    Number.isFinite(d.occurredAt) &&
+    isString(d.cardId) &&
+    isString(d.merchantId) &&
+    Number.isFinite(d.amount) &&
+    optionalString(d.currency) &&
+    optionalString(d.merchantCategory) &&
+    optionalString(d.country) &&
+    optionalString(d.channel) &&
+    Number.isFinite(d.score) &&
+    (DECISIONS as readonly unknown[]).includes(d.decision) &&
+    isString(d.modelVersion) &&
+    typeof d.degraded === "boolean" &&
+    Array.isArray(d.reasons);
   return whole ? (d as unknown as DecisionRecord) : null;
 }
 

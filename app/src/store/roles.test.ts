@@ -28,11 +28,22 @@ describeWithPostgresBinaries("per-workload database roles", () => {
   let admin: SqlClient;
   const clients: SqlClient[] = [];
   const as = (creds: { username: string; password: string }) => {
-    const c = postgresClient({ host: "127.0.0.1", port: server.port, database: "postgres", user: creds.username, password: creds.password, max: 1 });
+    const c = postgresClient({
+      host: "127.0.0.1",
+      port: server.port,
+      database: "postgres",
+      user: creds.username,
+      password: creds.password,
+      max: 1,
+    });
     clients.push(c);
     return c;
   };
-  const sqlstate = (p: Promise<unknown>) => p.then(() => "ok", (err: { code?: string }) => err.code);
+  const sqlstate = (p: Promise<unknown>) =>
+    p.then(
+      () => "ok",
+      (err: { code?: string }) => err.code,
+    );
 
   beforeAll(async () => {
     server = await PostgresServer.start({ passwordUsers: [api.username, trainer.username] });
@@ -54,8 +65,15 @@ describeWithPostgresBinaries("per-workload database roles", () => {
     expect((await log.get("role-1"))?.decision).toBe("approve");
     const fb = { transactionId: "role-1", label: "fraud" as const, reportedAt: Date.parse("2024-03-02T00:00:00Z") };
     expect(await log.recordFeedback(fb)).toEqual({ label: "fraud", reportedAt: fb.reportedAt });
-    expect(await log.recordFeedback({ ...fb, label: "legit", reportedAt: fb.reportedAt + 1 })).toEqual({ label: "legit", reportedAt: fb.reportedAt + 1 });
-    expect(await sqlstate(db.query("INSERT INTO decisions_dead_letter (transaction_id, record, error) VALUES ('dead-2', '{}', 'x') ON CONFLICT DO NOTHING"))).toBe("ok");
+    expect(await log.recordFeedback({ ...fb, label: "legit", reportedAt: fb.reportedAt + 1 })).toEqual({
+      label: "legit",
+      reportedAt: fb.reportedAt + 1,
+    });
+    expect(
+      await sqlstate(
+        db.query("INSERT INTO decisions_dead_letter (transaction_id, record, error) VALUES ('dead-2', '{}', 'x') ON CONFLICT DO NOTHING"),
+      ),
+    ).toBe("ok");
     expect(await migrate(db)).toEqual({ applied: [], current: 2 });
     await log.close();
   });
@@ -82,7 +100,11 @@ describeWithPostgresBinaries("per-workload database roles", () => {
     const db = as(trainer);
     const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM decisions d LEFT JOIN feedback f USING (transaction_id)");
     expect(Number(rows[0].n)).toBeGreaterThan(0);
-    for (const statement of ["INSERT INTO feedback (transaction_id, label, reported_at) VALUES ('t', 'fraud', now())", "DELETE FROM decisions", "SELECT * FROM decisions_dead_letter"]) {
+    for (const statement of [
+      "INSERT INTO feedback (transaction_id, label, reported_at) VALUES ('t', 'fraud', now())",
+      "DELETE FROM decisions",
+      "SELECT * FROM decisions_dead_letter",
+    ]) {
       expect([statement, await sqlstate(db.query(statement))]).toEqual([statement, "42501"]);
     }
   });
@@ -97,15 +119,24 @@ describeWithPostgresBinaries("per-workload database roles", () => {
 
   it("the API logs in as its role from its secret and scores, decisions written", async () => {
     const h = await startHarness({
-      env: { DATABASE_HOST: "127.0.0.1", DATABASE_PORT: String(server.port), DATABASE_NAME: "postgres", DATABASE_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:api-db" },
+      env: {
+        DATABASE_HOST: "127.0.0.1",
+        DATABASE_PORT: String(server.port),
+        DATABASE_NAME: "postgres",
+        DATABASE_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:api-db",
+      },
       readSecret: async () => JSON.stringify(api),
     });
     try {
       const t = tx();
       expect((await h.request("POST", "/v1/score", t)).status).toBe(200);
       const id = String(t.transactionId);
-      await expect.poll(async () => (await admin.query("SELECT 1 FROM decisions WHERE transaction_id = $1", [id])).rows.length, { timeout: 10_000 }).toBe(1);
-      expect((await h.request("POST", "/v1/feedback", { transactionId: id, label: "fraud", reportedAt: new Date().toISOString() })).status).toBe(200);
+      await expect
+        .poll(async () => (await admin.query("SELECT 1 FROM decisions WHERE transaction_id = $1", [id])).rows.length, { timeout: 10_000 })
+        .toBe(1);
+      expect(
+        (await h.request("POST", "/v1/feedback", { transactionId: id, label: "fraud", reportedAt: new Date().toISOString() })).status,
+      ).toBe(200);
     } finally {
       await h.close();
     }

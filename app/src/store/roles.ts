@@ -31,7 +31,8 @@ export function roleGrants(workload: Workload, s: string): string[] {
 }
 
 function ident(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database role name ${JSON.stringify(name)}: lower-case letters, digits and _`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error(`invalid database role name ${JSON.stringify(name)}: lower-case letters, digits and _`);
   return `"${name}"`;
 }
 

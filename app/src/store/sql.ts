@@ -26,7 +26,11 @@ export interface SqlClient extends Queryable {
  * PostgreSQL through a pg Pool. `onError` receives idle-client errors (a restarted server) instead
  * of crashing; `onFailure` every failed query or connection (the caller re-reads a refused password).
  */
-export function postgresClient(config: PoolConfig, onError: (err: Error) => void = () => undefined, onFailure: (err: unknown) => void = () => undefined): SqlClient {
+export function postgresClient(
+  config: PoolConfig,
+  onError: (err: Error) => void = () => undefined,
+  onFailure: (err: unknown) => void = () => undefined,
+): SqlClient {
   const pool = new Pool(config);
   pool.on("error", onError);
   const failed = (err: unknown): never => {
@@ -48,24 +52,27 @@ export function postgresClient(config: PoolConfig, onError: (err: Error) => void
         }
       }),
     copyIn: (statement: string, rows: string, timeoutMs: number) =>
-      withClient(pool, failed, (client) =>
-        new Promise<void>((resolve, reject) => {
-          const stream = client.query(copyFrom(statement));
-          // a COPY has no query_timeout of its own: one stuck on a dead connection must still fail
-          const timer = setTimeout(() => {
-            const err = new Error(`COPY did not finish within ${timeoutMs} ms`);
-            stream.destroy(err);
-            reject(err);
-          }, timeoutMs);
-          const done = (err?: Error) => {
-            clearTimeout(timer);
-            if (err) reject(err);
-            else resolve();
-          };
-          stream.on("finish", () => done());
-          stream.on("error", done);
-          stream.end(rows);
-        }),
+      withClient(
+        pool,
+        failed,
+        (client) =>
+          new Promise<void>((resolve, reject) => {
+            const stream = client.query(copyFrom(statement));
+            // a COPY has no query_timeout of its own: one stuck on a dead connection must still fail
+            const timer = setTimeout(() => {
+              const err = new Error(`COPY did not finish within ${timeoutMs} ms`);
+              stream.destroy(err);
+              reject(err);
+            }, timeoutMs);
+            const done = (err?: Error) => {
+              clearTimeout(timer);
+              if (err) reject(err);
+              else resolve();
+            };
+            stream.on("finish", () => done());
+            stream.on("error", done);
+            stream.end(rows);
+          }),
       ),
     close: () => pool.end(),
   };
@@ -102,7 +109,8 @@ export async function embeddedClient(dir?: string): Promise<SqlClient> {
   const db = dir ? await PGlite.create(dir) : await PGlite.create();
   return {
     query: <R>(text: string, params?: unknown[]) => db.query<R>(text, params),
-    transaction: <T>(fn: (q: Queryable) => Promise<T>) => db.transaction((tx) => fn({ query: <R>(t: string, p?: unknown[]) => tx.query<R>(t, p) })),
+    transaction: <T>(fn: (q: Queryable) => Promise<T>) =>
+      db.transaction((tx) => fn({ query: <R>(t: string, p?: unknown[]) => tx.query<R>(t, p) })),
     close: () => db.close(),
   };
 }

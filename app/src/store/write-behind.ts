@@ -120,24 +120,27 @@ export class WriteBehindQueue<T> {
     const batch = this.queued.length <= this.opts.batchSize ? this.queued : this.queued.slice(0, this.opts.batchSize);
     this.queued = batch === this.queued ? [] : this.queued.slice(this.opts.batchSize);
     this.flights++;
-    this.opts.write(batch).then(
-      () => {
-        for (const item of batch) this.pending.delete(this.opts.key(item));
-        if (this.failures > 0) this.opts.onStateChange?.(true);
-        this.failures = 0;
-        this.retryAt = 0;
-      },
-      (err: unknown) => {
-        // Back to the front: order is not a contract, but older decisions should not starve.
-        this.queued = batch.concat(this.queued);
-        if (this.failures === 0) this.opts.onStateChange?.(false, err);
-        this.failures++;
-        const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryMinMs * 2 ** (this.failures - 1));
-        this.retryAt = Date.now() + backoff;
-      },
-    ).finally(() => {
-      this.flights--;
-      this.schedule();
-    });
+    this.opts
+      .write(batch)
+      .then(
+        () => {
+          for (const item of batch) this.pending.delete(this.opts.key(item));
+          if (this.failures > 0) this.opts.onStateChange?.(true);
+          this.failures = 0;
+          this.retryAt = 0;
+        },
+        (err: unknown) => {
+          // Back to the front: order is not a contract, but older decisions should not starve.
+          this.queued = batch.concat(this.queued);
+          if (this.failures === 0) this.opts.onStateChange?.(false, err);
+          this.failures++;
+          const backoff = Math.min(this.opts.retryMaxMs, this.opts.retryMinMs * 2 ** (this.failures - 1));
+          this.retryAt = Date.now() + backoff;
+        },
+      )
+      .finally(() => {
+        this.flights--;
+        this.schedule();
+      });
   }
 }

@@ -19,8 +19,15 @@ export interface ImageSpec {
 
 /** Instructions one per entry: comments dropped, backslash continuations joined. */
 function instructions(text: string): string[] {
-  const joined = text.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n").replace(/\\\n/g, " ");
-  return joined.split("\n").map((l) => l.trim()).filter(Boolean);
+  const joined = text
+    .split("\n")
+    .filter((l) => !/^\s*#/.test(l))
+    .join("\n")
+    .replace(/\\\n/g, " ");
+  return joined
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function execForm(file: string, line: string, rest: string): string[] {

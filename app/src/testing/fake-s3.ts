@@ -79,7 +79,12 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
         `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucketName}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
           `<KeyCount>${page.length}</KeyCount><MaxKeys>${max}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
           (truncated ? `<NextContinuationToken>${xmlEscape(page[page.length - 1])}</NextContinuationToken>` : "") +
-          page.map((k) => `<Contents><Key>${xmlEscape(k)}</Key><ETag>${xmlEscape(objects.get(k)!.etag)}</ETag><Size>${objects.get(k)!.body.length}</Size></Contents>`).join("") +
+          page
+            .map(
+              (k) =>
+                `<Contents><Key>${xmlEscape(k)}</Key><ETag>${xmlEscape(objects.get(k)!.etag)}</ETag><Size>${objects.get(k)!.body.length}</Size></Contents>`,
+            )
+            .join("") +
           `</ListBucketResult>`,
       );
       return "LIST 200";

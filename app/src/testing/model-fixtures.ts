@@ -20,7 +20,13 @@ export function testModelJson(leaves: { low: number; mid: number; high: number }
       feature_names: [],
       feature_types: [],
       objective: { name: "binary:logistic", reg_loss_param: { scale_pos_weight: "1" } },
-      learner_model_param: { base_score: "5E-1", boost_from_average: "1", num_class: "0", num_feature: String(FEATURE_NAMES.length), num_target: "1" },
+      learner_model_param: {
+        base_score: "5E-1",
+        boost_from_average: "1",
+        num_class: "0",
+        num_feature: String(FEATURE_NAMES.length),
+        num_target: "1",
+      },
       gradient_booster: {
         name: "gbtree",
         model: {
@@ -52,7 +58,14 @@ export function testModelJson(leaves: { low: number; mid: number; high: number }
   });
 }
 
-const METRICS: EvaluationMetrics = { auc: 0.9, averagePrecision: 0.6, cardPrecisionAt100: 0.3, recallAt1PctFpr: 0.5, rows: 1000, frauds: 20 };
+const METRICS: EvaluationMetrics = {
+  auc: 0.9,
+  averagePrecision: 0.6,
+  cardPrecisionAt100: 0.3,
+  recallAt1PctFpr: 0.5,
+  rows: 1000,
+  frauds: 20,
+};
 
 export function testMetadata(version: string, over: Partial<ModelMetadata> = {}): ModelMetadata {
   return {

@@ -60,7 +60,20 @@ export class RedisServer {
   async start(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+      [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        this.dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+      ],
       { stdio: "ignore" },
     );
     this.child = child;
@@ -69,7 +82,10 @@ export class RedisServer {
 
   private ping(): boolean {
     try {
-      return execFileSync("redis-cli", ["-p", String(this.port), "ping"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() === "PONG";
+      return (
+        execFileSync("redis-cli", ["-p", String(this.port), "ping"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() ===
+        "PONG"
+      );
     } catch {
       return false;
     }
@@ -117,7 +133,11 @@ export function postgresInstalled(): boolean {
 /** The newest installed PostgreSQL's bin dir (Debian: /usr/lib/postgresql/<major>/bin). */
 function postgresBin(): string {
   const root = "/usr/lib/postgresql";
-  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b)) : [];
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(a) - Number(b))
+    : [];
   if (majors.length === 0) throw new Error(`no PostgreSQL under ${root} (apt-get install postgresql)`);
   return join(root, majors[majors.length - 1], "bin");
 }

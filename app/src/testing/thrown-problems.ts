@@ -2,7 +2,10 @@
  * The `problems` of the `type` error that `fn` throws (ConfigError, ValidationError); fails the test
  * when it throws nothing or something else.
  */
-export function thrownProblems<P>(type: new (problems: readonly P[]) => Error & { readonly problems: readonly P[] }, fn: () => unknown): readonly P[] {
+export function thrownProblems<P>(
+  type: new (problems: readonly P[]) => Error & { readonly problems: readonly P[] },
+  fn: () => unknown,
+): readonly P[] {
   try {
     fn();
   } catch (err) {

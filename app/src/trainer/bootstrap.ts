@@ -62,6 +62,8 @@ export async function bootstrapModel(registryUri: string, log: (msg: string) => 
   if (!result.promoted) {
     await registry.promote(result.version, `bootstrap: first model (${result.decision.reason})`);
   }
-  log(`bootstrap: model ${result.version} is production (${((performance.now() - started) / 1000).toFixed(1)} s, test AUC ${result.metrics.auc.toFixed(3)})`);
+  log(
+    `bootstrap: model ${result.version} is production (${((performance.now() - started) / 1000).toFixed(1)} s, test AUC ${result.metrics.auc.toFixed(3)})`,
+  );
   return result.version;
 }

@@ -24,7 +24,18 @@ describeWithXgboost("trainer CLI end to end", () => {
   const dir = mkdtempSync(join(tmpdir(), "trainer-cli-"));
   const data = join(dir, "data.csv");
   const registry = join(dir, "registry");
-  const dates = ["--train-start", "2018-05-01", "--train-end", "2018-05-14", "--delay-days", "7", "--test-start", "2018-05-22", "--test-end", "2018-05-31"];
+  const dates = [
+    "--train-start",
+    "2018-05-01",
+    "--train-end",
+    "2018-05-14",
+    "--delay-days",
+    "7",
+    "--test-start",
+    "2018-05-22",
+    "--test-end",
+    "2018-05-31",
+  ];
 
   async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = "";
@@ -46,7 +57,21 @@ describeWithXgboost("trainer CLI end to end", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("trains, registers and promotes the first model; layout and manifest as documented", async () => {
-    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "30", "--version", "v1", "--json");
+    const r = await cli(
+      "train",
+      "--data",
+      data,
+      "--registry",
+      registry,
+      ...dates,
+      "--tuning",
+      "quick",
+      "--rounds",
+      "30",
+      "--version",
+      "v1",
+      "--json",
+    );
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ version: "v1", promoted: true });
@@ -54,7 +79,13 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(out.baselineMetrics.auc).toBeGreaterThan(0.5);
     const v1 = join(registry, "models", "v1");
     expect(readdirSync(v1).sort()).toEqual(["metadata.json", "model.json", "report", "training.json"]);
-    expect(readdirSync(join(v1, "report")).sort()).toEqual(["feature-importance.svg", "index.html", "precision-recall.svg", "roc.svg", "score-distribution.svg"]);
+    expect(readdirSync(join(v1, "report")).sort()).toEqual([
+      "feature-importance.svg",
+      "index.html",
+      "precision-recall.svg",
+      "roc.svg",
+      "score-distribution.svg",
+    ]);
     const meta = parseMetadata(readFileSync(join(v1, "metadata.json"), "utf8"), "v1");
     expect(meta.featureNames).toEqual([...FEATURE_NAMES]);
     expect(meta.dataWindow).toEqual({ trainStart: "2018-05-01", trainEnd: "2018-05-14", testStart: "2018-05-22", testEnd: "2018-05-31" });
@@ -75,7 +106,10 @@ describeWithXgboost("trainer CLI end to end", () => {
   it("scores the test window in TypeScript exactly as the XGBoost CLI does (1e-6)", async () => {
     const model = readFileSync(join(registry, "models", "v1", "model.json"), "utf8");
     const { dataset } = await loadCsv(data);
-    const split = resolveSplit({ trainStart: "2018-05-01", trainEnd: "2018-05-14", testStart: "2018-05-22", testEnd: "2018-05-31", delayDays: 7 }, 0);
+    const split = resolveSplit(
+      { trainStart: "2018-05-01", trainEnd: "2018-05-14", testStart: "2018-05-22", testEnd: "2018-05-31", delayDays: 7 },
+      0,
+    );
     const { test } = buildWindows(dataset, split, featureConfig({ labelDelayMs: 7 * DAY_MS }));
     expect(test.size).toBeGreaterThan(1000);
     const ts = scoreRows(XGBoostModel.fromJson(model, FEATURE_NAMES), test.features);
@@ -87,9 +121,25 @@ describeWithXgboost("trainer CLI end to end", () => {
 
   it("registers but does not promote a challenger that fails the gate, and says why", async () => {
     // a margin of -1 demands the challenger beat production by 1.0 average precision: impossible
-    const r = await cli("train", "--data", data, "--registry", registry, ...dates, "--tuning", "quick", "--rounds", "10", "--version", "v2", "--gate-margin=-1");
+    const r = await cli(
+      "train",
+      "--data",
+      data,
+      "--registry",
+      registry,
+      ...dates,
+      "--tuning",
+      "quick",
+      "--rounds",
+      "10",
+      "--version",
+      "v2",
+      "--gate-margin=-1",
+    );
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/registered, NOT promoted \(challenger worse than production by more than the margin: averagePrecision .* vs production v1/);
+    expect(r.out).toMatch(
+      /registered, NOT promoted \(challenger worse than production by more than the margin: averagePrecision .* vs production v1/,
+    );
     expect(r.out).toMatch(/production/); // the champion's metrics are in the table
     expect(r.out).toContain(`report: ${join(registry, "models", "v2", "report", "index.html")}\n`);
     expect(existsSync(join(registry, "models", "v2", "report", "index.html"))).toBe(true);
@@ -105,7 +155,22 @@ describeWithXgboost("trainer CLI end to end", () => {
 
   it("evaluate --json prints exactly the metrics object and writes the report", async () => {
     const reportDir = join(dir, "report-v1");
-    const r = await cli("evaluate", "--registry", registry, "--model", "v1", "--data", data, "--test-start", "2018-05-22", "--test-end", "2018-05-31", "--json", "--report-dir", reportDir);
+    const r = await cli(
+      "evaluate",
+      "--registry",
+      registry,
+      "--model",
+      "v1",
+      "--data",
+      data,
+      "--test-start",
+      "2018-05-22",
+      "--test-end",
+      "2018-05-31",
+      "--json",
+      "--report-dir",
+      reportDir,
+    );
     expect(r.code, r.err).toBe(0);
     const m = JSON.parse(r.out);
     expect(Object.keys(m)).toEqual(["auc", "averagePrecision", "cardPrecisionAt100", "recallAt1PctFpr", "rows", "frauds"]);
@@ -119,7 +184,9 @@ describeWithXgboost("trainer CLI end to end", () => {
     const manifest = () => JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8"));
     const before = manifest();
     expect(before.production).toBe("v1");
-    expect((await cli("promote", "--registry", registry, "--model", "v1")).out).toBe("production: v1 (already production; nothing changed)\n");
+    expect((await cli("promote", "--registry", registry, "--model", "v1")).out).toBe(
+      "production: v1 (already production; nothing changed)\n",
+    );
     expect(manifest()).toEqual(before);
     expect((await cli("promote", "--registry", registry, "--model", "v2")).out).toBe("production: v2\n");
     expect((await cli("rollback", "--registry", registry)).out).toBe("production: v1\n");
@@ -129,7 +196,21 @@ describeWithXgboost("trainer CLI end to end", () => {
   });
 
   it("refuses a test window inside the label-delay gap and unknown flags", async () => {
-    const r = await cli("train", "--data", data, "--registry", registry, "--train-start", "2018-05-01", "--train-end", "2018-05-14", "--test-start", "2018-05-18", "--tuning", "quick");
+    const r = await cli(
+      "train",
+      "--data",
+      data,
+      "--registry",
+      registry,
+      "--train-start",
+      "2018-05-01",
+      "--train-end",
+      "2018-05-14",
+      "--test-start",
+      "2018-05-18",
+      "--tuning",
+      "quick",
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/label delay/);
     expect((await cli("train", "--bogus")).code).toBe(2);

@@ -293,7 +293,8 @@ class LineParser {
       const f = this.col[name];
       return f < 0 || fields[f] === "" ? undefined : fields[f];
     };
-    const ts = (v: string | undefined): number => (v === undefined ? Number.NaN : parseIsoTimestamp(Buffer.from(v), 0, Buffer.byteLength(v)));
+    const ts = (v: string | undefined): number =>
+      v === undefined ? Number.NaN : parseIsoTimestamp(Buffer.from(v), 0, Buffer.byteLength(v));
     const reported = get("label_reported_at");
     const amount = get("amount");
     const label = get("label");

@@ -85,7 +85,12 @@ const VOCABULARY = [
   { field: "currency", column: "currency", vocabulary: "ISO 4217 (3 capital letters)", accepts: (v: string) => CURRENCY.test(v) },
   { field: "merchantCategory", column: "merchant_category", vocabulary: "4-digit MCC", accepts: (v: string) => MCC.test(v) },
   { field: "country", column: "country", vocabulary: "ISO 3166 alpha-2", accepts: (v: string) => COUNTRY.test(v) },
-  { field: "channel", column: "channel", vocabulary: CHANNELS.join("|"), accepts: (v: string) => (CHANNELS as readonly string[]).includes(v) },
+  {
+    field: "channel",
+    column: "channel",
+    vocabulary: CHANNELS.join("|"),
+    accepts: (v: string) => (CHANNELS as readonly string[]).includes(v),
+  },
 ] as const;
 
 /** Values of one optional column outside the API's vocabulary, kept as absent. */

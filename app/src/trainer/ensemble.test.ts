@@ -6,7 +6,7 @@ import { DEFAULT_BOOSTER_PARAMS, predictBooster, trainBooster } from "./xgboost"
 // rows where the label depends on two features non-linearly, so boosters of different depth differ
 function data(n: number, seed: number): { features: Float64Array; labels: Uint8Array } {
   let s = seed;
-  const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = (): number => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const features = new Float64Array(n * 3);
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -47,7 +47,8 @@ describe("averageBoosters", () => {
 
   it("returns one member unchanged, and refuses members of different shapes", async () => {
     const train = data(500, 3);
-    const json = (await trainBooster(train.features, 3, train.labels, { ...DEFAULT_BOOSTER_PARAMS, scalePosWeight: 1, rounds: 3 })).modelJson;
+    const json = (await trainBooster(train.features, 3, train.labels, { ...DEFAULT_BOOSTER_PARAMS, scalePosWeight: 1, rounds: 3 }))
+      .modelJson;
     expect(averageBoosters([json])).toBe(json);
     const other = JSON.parse(json);
     other.learner.learner_model_param.base_score = "2.5E-1";

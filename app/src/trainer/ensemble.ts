@@ -22,7 +22,12 @@ interface ModelJson {
     objective: { name: string; [key: string]: unknown };
     gradient_booster: {
       name: string;
-      model: { trees: TreeJson[]; tree_info: number[]; gbtree_model_param: { num_trees: string; [key: string]: unknown }; [key: string]: unknown };
+      model: {
+        trees: TreeJson[];
+        tree_info: number[];
+        gbtree_model_param: { num_trees: string; [key: string]: unknown };
+        [key: string]: unknown;
+      };
       [key: string]: unknown;
     };
     [key: string]: unknown;
@@ -33,7 +38,8 @@ interface ModelJson {
 function parse(json: string, which: number): ModelJson {
   const doc = JSON.parse(json) as ModelJson;
   const booster = doc.learner?.gradient_booster;
-  if (booster?.name !== "gbtree" || !Array.isArray(booster.model?.trees)) throw new ModelValidationError(`ensemble member ${which}: not a gbtree model`);
+  if (booster?.name !== "gbtree" || !Array.isArray(booster.model?.trees))
+    throw new ModelValidationError(`ensemble member ${which}: not a gbtree model`);
   return doc;
 }
 
@@ -84,7 +90,9 @@ const MARK = "\u0000float:";
 /** JSON.stringify, except that numbers of FLOAT_ARRAYS always carry a fraction or an exponent (`0.0`, not `0`). */
 function stringifyModel(doc: ModelJson): string {
   const text = JSON.stringify(doc, (key, value: unknown) =>
-    FLOAT_ARRAYS.has(key) && Array.isArray(value) ? value.map((v: number) => `${MARK}${Number.isInteger(v) ? v.toFixed(1) : String(v)}`) : value,
+    FLOAT_ARRAYS.has(key) && Array.isArray(value)
+      ? value.map((v: number) => `${MARK}${Number.isInteger(v) ? v.toFixed(1) : String(v)}`)
+      : value,
   );
   return text.replace(/"\\u0000float:([^"]*)"/g, "$1");
 }

@@ -68,7 +68,9 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
     const lr = fitLogistic(tr.features, tr.labels, FEATURE_NAMES, { positiveWeight: 1 });
     baseline = computeMetrics(predictLogistic(lr, te.features), te.labels, te.timestamps, te.cards);
   } else {
-    notes.push(`no logistic baseline: the model's train window (${meta.dataWindow.trainStart}..${meta.dataWindow.trainEnd}) has no usable rows in this data`);
+    notes.push(
+      `no logistic baseline: the model's train window (${meta.dataWindow.trainStart}..${meta.dataWindow.trainEnd}) has no usable rows in this data`,
+    );
   }
   const report = await renderReport({
     title: `Evaluation of fraud model ${o.version}`,
@@ -91,6 +93,13 @@ export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
   await mkdir(o.reportDir, { recursive: true });
   for (const [name, content] of Object.entries(report.files)) await writeFile(join(o.reportDir, name), content);
   log(`report: ${join(o.reportDir, "index.html")}`);
-  const nan = { auc: Number.NaN, averagePrecision: Number.NaN, cardPrecisionAt100: Number.NaN, recallAt1PctFpr: Number.NaN, rows: 0, frauds: 0 };
+  const nan = {
+    auc: Number.NaN,
+    averagePrecision: Number.NaN,
+    cardPrecisionAt100: Number.NaN,
+    recallAt1PctFpr: Number.NaN,
+    rows: 0,
+    frauds: 0,
+  };
   return { metrics: boosted.metrics, baselineMetrics: baseline?.metrics ?? nan, reportDir: o.reportDir };
 }

@@ -28,7 +28,8 @@ export interface GateDecision {
 }
 
 export function parseGateMetric(value: string): GateMetric {
-  if (!(GATE_METRICS as readonly string[]).includes(value)) throw new Error(`--gate-metric must be one of ${GATE_METRICS.join(", ")}, got ${value}`);
+  if (!(GATE_METRICS as readonly string[]).includes(value))
+    throw new Error(`--gate-metric must be one of ${GATE_METRICS.join(", ")}, got ${value}`);
   return value as GateMetric;
 }
 

@@ -24,7 +24,14 @@ function features(delayDays?: number): (id: string) => Record<string, number> {
   const b = new DatasetBuilder(4);
   // out of time order on purpose; a report time must not matter (the book reads labels only)
   for (const [id, day, card, terminal, amount, fraud] of [...rows].reverse()) {
-    const row: RowInput = { transactionId: id, timestamp: MONDAY + Math.round(day * DAY), cardId: card, merchantId: terminal, amount, label: fraud };
+    const row: RowInput = {
+      transactionId: id,
+      timestamp: MONDAY + Math.round(day * DAY),
+      cardId: card,
+      merchantId: terminal,
+      amount,
+      label: fraud,
+    };
     b.add(fraud ? { ...row, labelReportedAt: row.timestamp + 3_600_000 } : row);
   }
   const d = b.finish();
@@ -37,7 +44,10 @@ function features(delayDays?: number): (id: string) => Record<string, number> {
 }
 
 const pick = (f: Record<string, number>, prefix: string): number[] =>
-  [1, 7, 30].flatMap((w) => [f[`${prefix}_NB_TX_${w}DAY_WINDOW`]!, f[`${prefix}_${prefix === "CUSTOMER_ID" ? "AVG_AMOUNT" : "RISK"}_${w}DAY_WINDOW`]!]);
+  [1, 7, 30].flatMap((w) => [
+    f[`${prefix}_NB_TX_${w}DAY_WINDOW`]!,
+    f[`${prefix}_${prefix === "CUSTOMER_ID" ? "AVG_AMOUNT" : "RISK"}_${w}DAY_WINDOW`]!,
+  ]);
 
 describe("the Handbook's baseline features", () => {
   const f = features();

@@ -112,7 +112,8 @@ function terminalFeatures(d: Dataset, rows: Uint32Array, delayDays: number, out:
  */
 export function handbookFeatures(d: Dataset, delayDays: number = HANDBOOK_DELAY_DAYS): Float64Array {
   // With no delay the "known" window would reach the current transaction's own label.
-  if (!Number.isInteger(delayDays) || delayDays < 1) throw new Error(`handbook features: the delay must be a whole number of days >= 1, got ${delayDays}`);
+  if (!Number.isInteger(delayDays) || delayDays < 1)
+    throw new Error(`handbook features: the delay must be a whole number of days >= 1, got ${delayDays}`);
   const out = new Float64Array(d.size * HANDBOOK_FEATURE_COUNT);
   for (let i = 0; i < d.size; i++) {
     const t = d.timestamps[i]!;

@@ -158,7 +158,10 @@ function parseTuning(value: string): TuningConfig {
 async function trainCommand(v: Values): Promise<void> {
   const src = await loadSource(sourceArgs(v));
   // the facts of the notes, without their examples
-  const aside = [...(src.badRows.count ? [`${src.badRows.count} bad rows skipped`] : []), ...src.outOfVocabulary.map((o) => outOfVocabularyNote(o, false))];
+  const aside = [
+    ...(src.badRows.count ? [`${src.badRows.count} bad rows skipped`] : []),
+    ...src.outOfVocabulary.map((o) => outOfVocabularyNote(o, false)),
+  ];
   log(`loaded ${src.dataset.size} rows from ${src.name}${aside.length ? ` (${aside.join("; ")})` : ""}`);
   const booster: Partial<BoosterParams> = {
     ...(v.rounds !== undefined ? { rounds: num(v, "rounds", undefined, true) } : {}),
@@ -171,8 +174,16 @@ async function trainCommand(v: Values): Promise<void> {
     registry,
     dataset: src.dataset,
     sourceName: src.name,
-    split: { trainStart: str(v, "train-start"), trainEnd: str(v, "train-end"), testStart: str(v, "test-start"), testEnd: str(v, "test-end") },
-    featureConfig: featureConfig({ timezone: str(v, "timezone") ?? process.env[ENV.featureTimezone] ?? "UTC", labelDelayMs: delayDays * DAY_MS }),
+    split: {
+      trainStart: str(v, "train-start"),
+      trainEnd: str(v, "train-end"),
+      testStart: str(v, "test-start"),
+      testEnd: str(v, "test-end"),
+    },
+    featureConfig: featureConfig({
+      timezone: str(v, "timezone") ?? process.env[ENV.featureTimezone] ?? "UTC",
+      labelDelayMs: delayDays * DAY_MS,
+    }),
     booster,
     tuning: parseTuning(str(v, "tuning") ?? "full"),
     gate: {

@@ -40,7 +40,7 @@ export function curves(scores: ArrayLike<number>, labels: ArrayLike<number>): Cu
   const thresholds: number[] = [];
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const s = scores[order[k]!]!;
     while (k < n && scores[order[k]!]! === s) {
       if (labels[order[k]!]) tp++;

@@ -12,7 +12,15 @@ const cfg = featureConfig({ labelDelayMs: 7 * DAY_MS });
 // Hand-made history of merchant M, deliberately out of order in the input.
 const rows: RowInput[] = [
   { transactionId: "t6", timestamp: at("2018-04-10T10:00:00Z"), cardId: "C", merchantId: "M", amount: 60, label: 0 },
-  { transactionId: "t1", timestamp: at("2018-04-01T10:00:00Z"), cardId: "A", merchantId: "M", amount: 10, label: 1, labelReportedAt: at("2018-04-01T12:00:00Z") },
+  {
+    transactionId: "t1",
+    timestamp: at("2018-04-01T10:00:00Z"),
+    cardId: "A",
+    merchantId: "M",
+    amount: 10,
+    label: 1,
+    labelReportedAt: at("2018-04-01T12:00:00Z"),
+  },
   { transactionId: "t3", timestamp: at("2018-04-01T13:00:00Z"), cardId: "B", merchantId: "M", amount: 30, label: 0 },
   { transactionId: "t2", timestamp: at("2018-04-01T11:00:00Z"), cardId: "A", merchantId: "M", amount: 20, label: 0 },
   // fraud without a report time: known from its time + the 7-day delay, i.e. 2018-04-10T10:00Z
@@ -50,9 +58,19 @@ describe("offline feature pass: point in time on the shared bucket grid", () => 
   it("a transaction sees only its card's earlier transactions", () => {
     expect(f("t1")).toMatchObject({ card_tx_count_1d: 0, card_tx_count_30d: 0, card_mean_amount_30d: 0 });
     expect(f("t1").seconds_since_prev_card_tx).toBeNaN();
-    expect(f("t2")).toMatchObject({ card_tx_count_1d: 1, card_mean_amount_1d: 10, seconds_since_prev_card_tx: 3600, amount_to_card_mean_30d: 2 });
+    expect(f("t2")).toMatchObject({
+      card_tx_count_1d: 1,
+      card_mean_amount_1d: 10,
+      seconds_since_prev_card_tx: 3600,
+      amount_to_card_mean_30d: 2,
+    });
     // t1 is exactly 48 h before t4: out of the 1-day window, in the 7-day one
-    expect(f("t4")).toMatchObject({ card_tx_count_1d: 0, card_tx_count_7d: 2, card_mean_amount_7d: 15, seconds_since_prev_card_tx: 47 * 3600 });
+    expect(f("t4")).toMatchObject({
+      card_tx_count_1d: 0,
+      card_tx_count_7d: 2,
+      card_mean_amount_7d: 15,
+      seconds_since_prev_card_tx: 47 * 3600,
+    });
   });
 
   it("merchant risk reads the days before the label delay, with the labels known by then", () => {
@@ -61,7 +79,12 @@ describe("offline feature pass: point in time on the shared bucket grid", () => 
     // t8 (04-11): 1d reads 04-03 (t4, known since 04-10 10:00); 7d reads 03-28..04-03: 2 frauds of 4
     expect(f("t8")).toMatchObject({ merchant_fraud_risk_1d: 1, merchant_fraud_risk_7d: 2 / 4 });
     // t6 (04-10): its delayed windows end on 04-02; the recent counts are not delayed
-    expect(f("t6")).toMatchObject({ merchant_fraud_risk_1d: 0, merchant_fraud_risk_30d: 1 / 3, merchant_tx_count_7d: 2, merchant_tx_count_30d: 6 });
+    expect(f("t6")).toMatchObject({
+      merchant_fraud_risk_1d: 0,
+      merchant_fraud_risk_30d: 1 / 3,
+      merchant_tx_count_7d: 2,
+      merchant_tx_count_30d: 6,
+    });
   });
 
   it("gives exactly what the memory store gives, labels applied when known", () => {
@@ -103,7 +126,8 @@ describe("offline feature pass: point in time on the shared bucket grid", () => 
       expect(pass.rows[k]).toBe(i);
       const want = computeFeatures(tx, r.snapshot, cfg);
       const got = pass.features.subarray(k * FEATURE_COUNT, (k + 1) * FEATURE_COUNT);
-      for (let j = 0; j < FEATURE_COUNT; j++) if (!Object.is(got[j], want[j])) throw new Error(`row ${i} feature ${j}: pass ${got[j]} vs store ${want[j]}`);
+      for (let j = 0; j < FEATURE_COUNT; j++)
+        if (!Object.is(got[j], want[j])) throw new Error(`row ${i} feature ${j}: pass ${got[j]} vs store ${want[j]}`);
       k++;
       if (d.labels[i] === 1) pending.push({ knownAt: labelKnownAt(tx.timestamp, d.labelReportedAt[i]!, cfg), i });
     }
@@ -123,7 +147,9 @@ describe("offline feature pass: rows outside the windows", () => {
     expect(part.replayed).toBe(all.replayed);
     part.rows.forEach((i, k) => {
       const j = Array.from(all.rows).indexOf(i);
-      expect(Array.from(part.features.subarray(k * FEATURE_COUNT, (k + 1) * FEATURE_COUNT))).toEqual(Array.from(all.features.subarray(j * FEATURE_COUNT, (j + 1) * FEATURE_COUNT)));
+      expect(Array.from(part.features.subarray(k * FEATURE_COUNT, (k + 1) * FEATURE_COUNT))).toEqual(
+        Array.from(all.features.subarray(j * FEATURE_COUNT, (j + 1) * FEATURE_COUNT)),
+      );
     });
     expect(part.rows.length).toBeGreaterThan(2);
   });

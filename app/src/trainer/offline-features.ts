@@ -188,7 +188,8 @@ export class LabelQueue {
     this.times.pop();
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < this.knownAt.length && this.before(l, m)) m = l;
       if (r < this.knownAt.length && this.before(r, m)) m = r;
@@ -200,7 +201,8 @@ export class LabelQueue {
   }
 
   private before(a: number, b: number): boolean {
-    const x = this.knownAt[a]!, y = this.knownAt[b]!;
+    const x = this.knownAt[a]!,
+      y = this.knownAt[b]!;
     return x < y || (x === y && this.seq[a]! < this.seq[b]!);
   }
 
@@ -208,4 +210,3 @@ export class LabelQueue {
     for (const arr of [this.knownAt, this.seq, this.merchants, this.times]) [arr[a], arr[b]] = [arr[b]!, arr[a]!];
   }
 }
-

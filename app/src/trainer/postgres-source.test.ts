@@ -32,7 +32,9 @@ describeWithPostgres("PostgreSQL training source", (databaseUrl) => {
     await client.query(insert, ["t2", "2018-04-01T11:00:00Z", "A", "M", "20.00", "EUR", "5411", "BE", "pos"]);
     await client.query(insert, ["t1", "2018-04-01T10:00:00Z", "A", "M", "10.55", null, null, null, null]);
     await client.query(insert, ["t3", "2018-04-01T12:00:00Z", "B", "M", "7", "EUR", null, null, "ecom"]);
-    await client.query(`INSERT INTO ${schema}.feedback (transaction_id, label, reported_at) VALUES ('t1', 'fraud', '2018-04-02T00:00:00Z'), ('t2', 'legit', '2018-04-03T00:00:00Z')`);
+    await client.query(
+      `INSERT INTO ${schema}.feedback (transaction_id, label, reported_at) VALUES ('t1', 'fraud', '2018-04-02T00:00:00Z'), ('t2', 'legit', '2018-04-03T00:00:00Z')`,
+    );
   });
   afterAll(async () => {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

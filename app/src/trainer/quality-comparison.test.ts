@@ -62,7 +62,14 @@ describe("bench:quality end to end on small Handbook data", () => {
       expect(m.seconds).toBeGreaterThan(0);
     }
 
-    const text = formatQualityReport({ benchmark: "bench:quality", commit: "abc1234", uncommittedChanges: false, seed: 1, node: "v20", runs: [run] });
+    const text = formatQualityReport({
+      benchmark: "bench:quality",
+      commit: "abc1234",
+      uncommittedChanges: false,
+      seed: 1,
+      node: "v20",
+      runs: [run],
+    });
     expect(text).toContain(`${data} data: ${run.transactions} transactions`);
     expect(text).toMatch(/^model +AUC +AP +CP@100 +seconds$/m);
     expect(text).toMatch(/^Handbook: logistic, book features +0\.\d{4} +0\.\d{4} +[01]\.\d{4} +\d+\.\d$/m);

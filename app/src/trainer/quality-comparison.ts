@@ -93,7 +93,9 @@ interface WindowRows extends HandbookRows {
 function selectWindow(d: Dataset, order: Uint32Array, features: Float64Array, split: TimeSplit, which: 1 | 2): WindowRows {
   const picked = [...order].filter((i) => windowOf(split, d.timestamps[i]!) === which);
   const out = new Float64Array(picked.length * HANDBOOK_FEATURE_COUNT);
-  picked.forEach((i, k) => out.set(features.subarray(i * HANDBOOK_FEATURE_COUNT, (i + 1) * HANDBOOK_FEATURE_COUNT), k * HANDBOOK_FEATURE_COUNT));
+  picked.forEach((i, k) =>
+    out.set(features.subarray(i * HANDBOOK_FEATURE_COUNT, (i + 1) * HANDBOOK_FEATURE_COUNT), k * HANDBOOK_FEATURE_COUNT),
+  );
   return {
     features: out,
     labels: Uint8Array.from(picked, (i) => d.labels[i]!),
@@ -113,7 +115,13 @@ function secondsSince(started: number): number {
 }
 
 function quality(model: string, m: EvaluationMetrics, seconds?: number): ModelQuality {
-  return { model, auc: m.auc, averagePrecision: m.averagePrecision, cardPrecisionAt100: m.cardPrecisionAt100, ...(seconds === undefined ? {} : { seconds }) };
+  return {
+    model,
+    auc: m.auc,
+    averagePrecision: m.averagePrecision,
+    cardPrecisionAt100: m.cardPrecisionAt100,
+    ...(seconds === undefined ? {} : { seconds }),
+  };
 }
 
 /** `train()` as `npm run train` runs it, into a throwaway registry, with the Handbook's label delay. */
@@ -180,7 +188,8 @@ export async function runQualityComparison(o: QualityOptions): Promise<QualityRu
   const trainCounts = { rows: trainRows.labels.length, frauds: fraudCount(trainRows.labels) };
   const testCounts = { rows: testRows.labels.length, frauds: fraudCount(testRows.labels) };
   assertSameRows(ours, split, trainCounts, testCounts);
-  const measure = (scores: Float64Array): EvaluationMetrics => computeMetrics(scores, testRows.labels, testRows.timestamps, testRows.cards).metrics;
+  const measure = (scores: Float64Array): EvaluationMetrics =>
+    computeMetrics(scores, testRows.labels, testRows.timestamps, testRows.cards).metrics;
 
   started = performance.now();
   const xgboost = measure(await referenceXgboostScores(trainRows, testRows));

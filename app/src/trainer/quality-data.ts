@@ -41,7 +41,11 @@ export function qualitySimulation(kind: QualityDataKind, seed: number, populatio
     compromisedCardsPerDay: (HANDBOOK_SIMULATION.compromisedCardsPerDay * population.cards) / HANDBOOK_SIMULATION.cards,
   };
   if (kind === "handbook") return handbook;
-  return { ...handbook, compromisedMerchantsPerDay: 0, dormantTerminalsPerDay: (DORMANT_TERMINALS_PER_10K * population.merchants) / 10_000 };
+  return {
+    ...handbook,
+    compromisedMerchantsPerDay: 0,
+    dormantTerminalsPerDay: (DORMANT_TERMINALS_PER_10K * population.merchants) / 10_000,
+  };
 }
 
 /** The whole simulation as a Dataset, the trainer's input. */

@@ -13,7 +13,8 @@ import { readSeedModel, SEED_BOOSTER, SEED_DIR, SEED_FILES, seedVersionName } fr
 import { findXgboost, withTempDir } from "./xgboost";
 
 async function main(): Promise<void> {
-  if (findXgboost() === null) throw new Error("XGBoost CLI not found: apt-get install -y xgboost (or set XGBOOST_BIN) to regenerate the seed model");
+  if (findXgboost() === null)
+    throw new Error("XGBoost CLI not found: apt-get install -y xgboost (or set XGBOOST_BIN) to regenerate the seed model");
   const log = (m: string): void => void process.stderr.write(`seed-model: ${m}\n`);
   await withTempDir("fraud-seed-", async (tmp) => {
     const registry = new LocalRegistry(join(tmp, "registry"));
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
     await mkdir(join(SEED_DIR, version), { recursive: true });
     for (const f of SEED_FILES) await writeFile(join(SEED_DIR, version, f), files[f]!);
     const bytes = SEED_FILES.map((f) => `${f} ${Buffer.byteLength(files[f]!)} B`).join(", ");
-    log(`wrote ${join(SEED_DIR, version)}: ${bytes}; test AUC ${result.metrics.auc.toFixed(3)}${current ? ` (replaces ${current.version})` : ""}`);
+    log(
+      `wrote ${join(SEED_DIR, version)}: ${bytes}; test AUC ${result.metrics.auc.toFixed(3)}${current ? ` (replaces ${current.version})` : ""}`,
+    );
   });
 }
 

@@ -31,7 +31,9 @@ describe("the bundled seed model", () => {
   it("is this build's feature set, named by its model's hash, and loads for serving", async () => {
     const seed = await readSeedModel();
     const meta = JSON.parse(String(seed.files["metadata.json"])) as { featureNames: string[]; version: string };
-    expect(meta.featureNames, `the seed model in ${SEED_DIR} was trained for other features: run \`npm run seed-model\``).toEqual([...FEATURE_NAMES]);
+    expect(meta.featureNames, `the seed model in ${SEED_DIR} was trained for other features: run \`npm run seed-model\``).toEqual([
+      ...FEATURE_NAMES,
+    ]);
     expect(meta.version).toBe(seed.version);
     expect(seed.version, "model.json was edited by hand: run `npm run seed-model`").toBe(seedVersionName(String(seed.files["model.json"])));
     const registry = new LocalRegistry(freshDir());
@@ -55,7 +57,9 @@ describe("the bundled seed model", () => {
     meta.featureNames[0] = "amount_renamed";
     writeFileSync(metaPath, JSON.stringify(meta));
     const registry = new LocalRegistry(freshDir());
-    await expect(registerSeedModel(registry, () => undefined, dir)).rejects.toThrow(/does not match this build's features.*npm run seed-model/);
+    await expect(registerSeedModel(registry, () => undefined, dir)).rejects.toThrow(
+      /does not match this build's features.*npm run seed-model/,
+    );
     expect(await registry.listVersions()).toEqual([]);
   });
 });

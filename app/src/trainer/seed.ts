@@ -31,7 +31,8 @@ export interface SeedModel {
 /** The one version under `dir`. */
 export async function readSeedModel(dir = SEED_DIR): Promise<SeedModel> {
   const versions = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  if (versions.length !== 1) throw new Error(`${dir} must hold exactly one seed model version, found ${versions.length} (${versions.join(", ")}): ${REGENERATE}`);
+  if (versions.length !== 1)
+    throw new Error(`${dir} must hold exactly one seed model version, found ${versions.length} (${versions.join(", ")}): ${REGENERATE}`);
   const version = versions[0]!;
   const files: Record<string, string> = {};
   for (const f of SEED_FILES) files[f] = await readFile(join(dir, version, f), "utf8");
@@ -45,7 +46,10 @@ export async function registerSeedModel(registry: ModelRegistry, log: (msg: stri
   try {
     assertServingFeatures(metadata);
   } catch (err) {
-    throw new Error(`the bundled seed model ${seed.version} does not match this build's features (${(err as Error).message}): ${REGENERATE}`, { cause: err });
+    throw new Error(
+      `the bundled seed model ${seed.version} does not match this build's features (${(err as Error).message}): ${REGENERATE}`,
+      { cause: err },
+    );
   }
   try {
     await registry.putVersion(seed.version, seed.files);
@@ -53,7 +57,10 @@ export async function registerSeedModel(registry: ModelRegistry, log: (msg: stri
     // an earlier start registered it (and it was rolled back since): the same files
     if (!(err instanceof VersionExistsError)) throw err;
   }
-  await registry.promote(seed.version, "bootstrap: XGBoost CLI not found, so the bundled seed model (npm run seed-model, simulated data) was promoted instead of training one");
+  await registry.promote(
+    seed.version,
+    "bootstrap: XGBoost CLI not found, so the bundled seed model (npm run seed-model, simulated data) was promoted instead of training one",
+  );
   log(
     `XGBoost CLI not found: serving the bundled seed model ${seed.version} (trained by \`npm run seed-model\` on simulated data); install xgboost (apt-get install -y xgboost) to train your own`,
   );

@@ -31,11 +31,18 @@ function fakeSecrets(secrets: Record<string, string>) {
   return { read, reads };
 }
 
-
 describe("trainer database settings", () => {
   it("cluster form: host, port, name and TLS from the environment, user and password from the RDS secret", async () => {
     const db = trainerDatabase(CLUSTER_ENV);
-    expect(db).toEqual({ kind: "postgres", url: undefined, host: CLUSTER_ENV.DATABASE_HOST, port: 5433, database: "fraud", tls: true, secretArn: CLUSTER_ENV.DATABASE_SECRET_ARN });
+    expect(db).toEqual({
+      kind: "postgres",
+      url: undefined,
+      host: CLUSTER_ENV.DATABASE_HOST,
+      port: 5433,
+      database: "fraud",
+      tls: true,
+      secretArn: CLUSTER_ENV.DATABASE_SECRET_ARN,
+    });
     const secrets = fakeSecrets({ [CLUSTER_ENV.DATABASE_SECRET_ARN]: JSON.stringify({ username: "fraud_admin", password: "s3cr3t" }) });
     expect(await pgConnectionConfig(db!, secrets.read)).toEqual({
       host: CLUSTER_ENV.DATABASE_HOST,
@@ -56,7 +63,11 @@ describe("trainer database settings", () => {
   });
 
   it("both forms at once is an error, listed with every other problem", () => {
-    expect(thrownProblems(ConfigError, () => trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }))).toEqual([
+    expect(
+      thrownProblems(ConfigError, () =>
+        trainerDatabase({ ...CLUSTER_ENV, DATABASE_URL: "postgres://x/y", DATABASE_PORT: "0", DATABASE_TLS: "yes" }),
+      ),
+    ).toEqual([
       'DATABASE_PORT="0": expected an integer in [1, 65535]',
       'DATABASE_TLS="yes": expected true or false',
       "set either DATABASE_URL or DATABASE_HOST, not both",

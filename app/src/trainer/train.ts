@@ -73,7 +73,10 @@ function describeParams(p: BoosterParams): string {
 }
 
 export function newVersionName(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `v${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -115,7 +118,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const windows = buildWindows(d, split, o.featureConfig);
   const { train: tr, test: te, pass } = windows;
   const rowsPerSecond = pass.replayed / pass.seconds;
-  log(`features: ${pass.replayed} rows in ${pass.seconds.toFixed(2)} s (${Math.round(rowsPerSecond)} rows/s); train ${tr.size} rows (${tr.frauds} frauds), test ${te.size} rows (${te.frauds} frauds)${pass.duplicates ? `; ${pass.duplicates} duplicate transaction ids skipped` : ""}`);
+  log(
+    `features: ${pass.replayed} rows in ${pass.seconds.toFixed(2)} s (${Math.round(rowsPerSecond)} rows/s); train ${tr.size} rows (${tr.frauds} frauds), test ${te.size} rows (${te.frauds} frauds)${pass.duplicates ? `; ${pass.duplicates} duplicate transaction ids skipped` : ""}`,
+  );
   assertUsable(tr, "train", split);
   assertUsable(te, "test", split);
 
@@ -201,7 +206,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     { name: "XGBoost", metrics: boosted.metrics, curves: boosted.curves, color: COLORS.boosting },
     { name: "Logistic baseline", metrics: baseline.metrics, curves: baseline.curves, color: COLORS.baseline },
   ];
-  if (championEval && champion) models.push({ name: `Production ${champion.version}`, metrics: championEval.metrics, curves: championEval.curves, color: COLORS.champion });
+  if (championEval && champion)
+    models.push({
+      name: `Production ${champion.version}`,
+      metrics: championEval.metrics,
+      curves: championEval.curves,
+      color: COLORS.champion,
+    });
   const report = await renderReport({
     title: `Fraud model ${version}`,
     version,
@@ -210,9 +221,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       ["Windows", describeSplit(split)],
       ["Train rows", `${tr.size} (${tr.frauds} frauds)`],
       ["Test rows", `${te.size} (${te.frauds} frauds)`],
-      ["XGBoost", `${members.length === 1 ? "" : `mean of ${members.length} boosters: `}${members.map((m) => describeParams(m.params)).join("; ")}; tree_method hist`],
+      [
+        "XGBoost",
+        `${members.length === 1 ? "" : `mean of ${members.length} boosters: `}${members.map((m) => describeParams(m.params)).join("; ")}; tree_method hist`,
+      ],
       ["Tuning", `best of ${tuning.trials.length} trials, ${validation}`],
-      ["Thresholds", `review >= ${metadata.thresholds.review.toFixed(4)} (1% FPR), decline >= ${metadata.thresholds.decline.toFixed(4)} (0.1% FPR)`],
+      [
+        "Thresholds",
+        `review >= ${metadata.thresholds.review.toFixed(4)} (1% FPR), decline >= ${metadata.thresholds.decline.toFixed(4)} (0.1% FPR)`,
+      ],
       ["Git commit", metadata.gitCommit],
       ["Trained at", metadata.trainedAt],
     ],
@@ -224,7 +241,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   });
   const training = {
     boosters: members.map((m) => ({ ...m.params, blank: m.blank })),
-    tuning: { members: tuning.members.map((m) => m.trial), fitRows: tuning.fitRows, validationRows: tuning.validationRows, validationFrauds: tuning.validationFrauds, seconds: tuning.seconds, trials: tuning.trials },
+    tuning: {
+      members: tuning.members.map((m) => m.trial),
+      fitRows: tuning.fitRows,
+      validationRows: tuning.validationRows,
+      validationFrauds: tuning.validationFrauds,
+      seconds: tuning.seconds,
+      trials: tuning.trials,
+    },
     logistic: lr,
     gate: { ...gate, decision },
     featurePass: { rows: pass.replayed, seconds: pass.seconds, duplicates: pass.duplicates },

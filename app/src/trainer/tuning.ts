@@ -147,7 +147,13 @@ export function truncateModel(modelJson: unknown, rounds: number): unknown {
  * best step's AUC + average precision (ties: fewer rounds). Returns the best `cfg.ensemble`
  * candidates (ties: the earlier one) with the params to fit each on the whole training window.
  */
-export async function tuneBooster(train: WindowData, dims: number, names: readonly string[], trainEnd: number, cfg: TuningConfig = DEFAULT_TUNING): Promise<TuningResult> {
+export async function tuneBooster(
+  train: WindowData,
+  dims: number,
+  names: readonly string[],
+  trainEnd: number,
+  cfg: TuningConfig = DEFAULT_TUNING,
+): Promise<TuningResult> {
   const started = performance.now();
   const cut = trainEnd - cfg.validationDays * DAY_MS;
   const { fit, validation } = splitAt(train, cut);
@@ -167,7 +173,13 @@ export async function tuneBooster(train: WindowData, dims: number, names: readon
   const bests: TrialResult[] = [];
   const scores = new Float64Array(validation.length);
   for (const c of cfg.candidates) {
-    const params: BoosterParams = { ...DEFAULT_BOOSTER_PARAMS, maxDepth: c.maxDepth, eta: c.eta, rounds: cfg.maxRounds, scalePosWeight: c.weighted ? weight : 1 };
+    const params: BoosterParams = {
+      ...DEFAULT_BOOSTER_PARAMS,
+      maxDepth: c.maxDepth,
+      eta: c.eta,
+      rounds: cfg.maxRounds,
+      scalePosWeight: c.weighted ? weight : 1,
+    };
     const booster = await trainBooster(blankColumns(fitData.features, names, c.blank), dims, fitData.labels, params);
     const full = JSON.parse(booster.modelJson) as unknown;
     let best: TrialResult | undefined;

@@ -58,6 +58,8 @@ export function buildWindows(d: Dataset, split: TimeSplit, cfg: FeatureConfig): 
 export function assertUsable(w: WindowData, which: "train" | "test", split: TimeSplit): void {
   if (w.size === 0) throw new Error(`the ${which} window has no rows (${describeSplit(split)}): check the dates against the data`);
   if (w.frauds === 0 || w.frauds === w.size) {
-    throw new Error(`the ${which} window needs both frauds and genuine rows, got ${w.frauds} frauds of ${w.size} (${describeSplit(split)})`);
+    throw new Error(
+      `the ${which} window needs both frauds and genuine rows, got ${w.frauds} frauds of ${w.size} (${describeSplit(split)})`,
+    );
   }
 }

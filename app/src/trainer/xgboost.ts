@@ -58,7 +58,12 @@ export function xgboostBinary(): string {
  * checked as it is.
  */
 export function findXgboost(bin = xgboostBinary(), path = process.env.PATH ?? ""): string | null {
-  const candidates = bin.includes("/") ? [bin] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, bin));
+  const candidates = bin.includes("/")
+    ? [bin]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, bin));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -75,7 +80,12 @@ export function findXgboost(bin = xgboostBinary(), path = process.env.PATH ?? ""
  * digits, which XGBoost parses back to exactly that float32: the CLI and the TypeScript predictor
  * (which casts with Math.fround) then see identical inputs. NaN is an empty field (missing).
  */
-export async function writeXgbCsv(path: string, features: Float64Array, dims: number, labels: ArrayLike<number> | undefined): Promise<void> {
+export async function writeXgbCsv(
+  path: string,
+  features: Float64Array,
+  dims: number,
+  labels: ArrayLike<number> | undefined,
+): Promise<void> {
   const out = createWriteStream(path);
   const rows = features.length / dims;
   let chunk = "";
@@ -153,7 +163,13 @@ export interface TrainedBooster {
   readonly seconds: number;
 }
 
-export async function trainBooster(features: Float64Array, dims: number, labels: ArrayLike<number>, params: BoosterParams, bin = xgboostBinary()): Promise<TrainedBooster> {
+export async function trainBooster(
+  features: Float64Array,
+  dims: number,
+  labels: ArrayLike<number>,
+  params: BoosterParams,
+  bin = xgboostBinary(),
+): Promise<TrainedBooster> {
   return withTempDir("fraud-xgb-train-", async (dir) => {
     await writeXgbCsv(join(dir, "train.csv"), features, dims, labels);
     await writeFile(join(dir, "train.conf"), configText(params));
@@ -165,12 +181,21 @@ export async function trainBooster(features: Float64Array, dims: number, labels:
 }
 
 /** XGBoost's own probabilities for rows of `features` (for checking the TypeScript predictor). */
-export async function predictBooster(modelJson: string, features: Float64Array, dims: number, bin = xgboostBinary()): Promise<Float64Array> {
+export async function predictBooster(
+  modelJson: string,
+  features: Float64Array,
+  dims: number,
+  bin = xgboostBinary(),
+): Promise<Float64Array> {
   return withTempDir("fraud-xgb-pred-", async (dir) => {
     await writeXgbCsv(join(dir, "test.csv"), features, dims, undefined);
     await writeFile(join(dir, "model.json"), modelJson);
     await writeFile(join(dir, "pred.conf"), "booster = gbtree\nobjective = binary:logistic\n");
-    await run(bin, ["pred.conf", "task=pred", "model_in=model.json", "test:data=test.csv?format=csv&label_column=0", "name_pred=pred.txt"], dir);
+    await run(
+      bin,
+      ["pred.conf", "task=pred", "model_in=model.json", "test:data=test.csv?format=csv&label_column=0", "name_pred=pred.txt"],
+      dir,
+    );
     const lines = (await readFile(join(dir, "pred.txt"), "utf8")).split("\n").filter((l) => l.length > 0);
     if (lines.length !== features.length / dims) throw new Error(`xgboost predicted ${lines.length} rows for ${features.length / dims}`);
     return Float64Array.from(lines, Number);

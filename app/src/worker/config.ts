@@ -14,9 +14,13 @@ export interface KafkaSettings {
 
 export function loadKafkaSettings(env: Readonly<Record<string, string | undefined>> = process.env): KafkaSettings {
   const r = new EnvReader(env);
-  const brokers = (r.str(ENV.kafkaBrokers) ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  const brokers = (r.str(ENV.kafkaBrokers) ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) r.problems.push(`${ENV.kafkaBrokers} is required (comma-separated host:port)`);
-  for (const b of brokers) if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) r.problems.push(`${ENV.kafkaBrokers}: ${JSON.stringify(b)} is not host:port`);
+  for (const b of brokers)
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) r.problems.push(`${ENV.kafkaBrokers}: ${JSON.stringify(b)} is not host:port`);
   const iamAuth = r.bool(ENV.kafkaIamAuth, false);
   const region = r.str(ENV.awsRegion);
   if (iamAuth && !region) r.problems.push(`${ENV.kafkaIamAuth}=true needs ${ENV.awsRegion} (the region the MSK tokens are signed for)`);

@@ -10,7 +10,8 @@ function refused(): Error {
 
 /** The shape the consumer rejects with when no broker answers: one aggregate per retry. */
 function noBroker(): MultipleErrors {
-  const attempt = () => new MultipleErrors("Cannot connect to any broker.", [new NetworkError("Connection to 127.0.0.1:1 failed.", { cause: refused() })]);
+  const attempt = () =>
+    new MultipleErrors("Cannot connect to any broker.", [new NetworkError("Connection to 127.0.0.1:1 failed.", { cause: refused() })]);
   return new MultipleErrors("findGroupCoordinator failed 4 times.", [attempt(), attempt(), attempt(), attempt()]);
 }
 
@@ -27,7 +28,9 @@ describe("errorCauses", () => {
     const err = new MultipleErrors("Received response with error while executing API ApiVersions(v4)", [
       new ProtocolError("UNSUPPORTED_VERSION", "ApiVersions v4 is not supported"),
     ]);
-    expect(errorCauses(err)).toEqual(["UNSUPPORTED_VERSION: The version of API is not supported. (broker: ApiVersions v4 is not supported)"]);
+    expect(errorCauses(err)).toEqual([
+      "UNSUPPORTED_VERSION: The version of API is not supported. (broker: ApiVersions v4 is not supported)",
+    ]);
   });
 
   it("has nothing to add for a plain error and survives a cause cycle", () => {
@@ -40,7 +43,10 @@ describe("errorCauses", () => {
   });
 
   it("keeps a log line bounded when every cause differs", () => {
-    const many = new MultipleErrors("many", Array.from({ length: 100 }, (_, i) => new Error(`broker ${i}`)));
+    const many = new MultipleErrors(
+      "many",
+      Array.from({ length: 100 }, (_, i) => new Error(`broker ${i}`)),
+    );
     expect(errorCauses(many)).toHaveLength(20);
   });
 });

@@ -56,7 +56,9 @@ export function startHealthServer(port: number, metrics: Metrics, status: () => 
       res.writeHead(200, { "Content-Type": "application/json" }).end('{"status":"ok"}');
     } else if (req.url === HTTP_PATHS.readiness) {
       workerReadiness(status()).then(({ ready, checks }) => {
-        res.writeHead(ready ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify({ status: ready ? "ready" : "not ready", checks }));
+        res
+          .writeHead(ready ? 200 : 503, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ status: ready ? "ready" : "not ready", checks }));
       }, fail);
     } else res.writeHead(404).end();
   });

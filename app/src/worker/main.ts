@@ -37,7 +37,12 @@ async function main(): Promise<void> {
   log.info("stream worker connecting", { brokers: kafka.brokers, iamAuth: kafka.iamAuth });
   const adapter = await kafkaAdapter(kafka, () => {
     status.supervisor?.consuming();
-    log.info("stream worker consuming", { topic: kafka.transactionsTopic, decisions: kafka.decisionsTopic, group: kafka.groupId, iamAuth: kafka.iamAuth });
+    log.info("stream worker consuming", {
+      topic: kafka.transactionsTopic,
+      decisions: kafka.decisionsTopic,
+      group: kafka.groupId,
+      iamAuth: kafka.iamAuth,
+    });
   });
   const pipeline = new StreamPipeline(adapter, runtime.scorer, new StreamMetrics(metrics.registry), log);
   const supervisor = new StreamSupervisor(() => pipeline.run(), kafka.brokers, log);

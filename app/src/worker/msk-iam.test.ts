@@ -2,7 +2,11 @@ import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { mskIamToken } from "./msk-iam";
 
-const creds = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "token/with+chars=" };
+const creds = {
+  accessKeyId: "AKIDEXAMPLE",
+  secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+  sessionToken: "token/with+chars=",
+};
 const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
 const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
@@ -24,7 +28,11 @@ describe("MSK IAM OAUTHBEARER token", () => {
 
     // Recompute the signature from the SigV4 specification.
     const signedParams = [...q.entries()].filter(([k]) => k !== "X-Amz-Signature" && k !== "User-Agent");
-    const canonicalQuery = signedParams.map(([k, v]) => [enc(k), enc(v)]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join("&");
+    const canonicalQuery = signedParams
+      .map(([k, v]) => [enc(k), enc(v)])
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join("&");
     const payloadHash = createHash("sha256").update("").digest("hex");
     const canonical = ["GET", "/", canonicalQuery, "host:kafka.eu-west-1.amazonaws.com", "", "host", payloadHash].join("\n");
     const scope = "20240301/eu-west-1/kafka-cluster/aws4_request";

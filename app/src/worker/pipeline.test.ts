@@ -56,7 +56,11 @@ async function setup() {
     log: silentLogger,
   });
   const adapter = new FakeAdapter();
-  const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, { maxBatch: 3, lingerMs: 5, retryMs: 5 });
+  const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, {
+    maxBatch: 3,
+    lingerMs: 5,
+    retryMs: 5,
+  });
   const counted = async (name: string) => {
     const line = (await metrics.registry.metrics()).split("\n").find((l) => l.startsWith(name + " "));
     return line ? Number(line.split(" ")[1]) : 0;
@@ -70,7 +74,13 @@ const msg = (partition: number, offset: number, body: unknown): InboundMessage =
   value: typeof body === "string" ? body : JSON.stringify(body),
 });
 
-const tx = (id: string, card: string, amount: number, timestamp: string) => ({ transactionId: id, timestamp, cardId: card, merchantId: "m", amount });
+const tx = (id: string, card: string, amount: number, timestamp: string) => ({
+  transactionId: id,
+  timestamp,
+  cardId: card,
+  merchantId: "m",
+  amount,
+});
 
 async function until(cond: () => boolean): Promise<void> {
   const end = Date.now() + 5000;

@@ -57,7 +57,11 @@ export class StreamMetrics {
       labelNames: ["outcome"] as const,
       registers: [registry],
     });
-    this.retries = new Counter({ name: "fraud_stream_batch_retries_total", help: "Batches retried after a failure.", registers: [registry] });
+    this.retries = new Counter({
+      name: "fraud_stream_batch_retries_total",
+      help: "Batches retried after a failure.",
+      registers: [registry],
+    });
   }
 }
 
@@ -108,7 +112,11 @@ export class StreamPipeline {
         this.metrics.retries.inc();
         const delay = Math.min(5000, this.opts.retryMs * 2 ** attempt);
         const retryable = err instanceof UnavailableError ? "scoring unavailable" : "batch failed";
-        this.log.warn(`stream: ${retryable}; retrying (nothing committed)`, { error: errorMessage(err), size: batch.length, retryInMs: delay });
+        this.log.warn(`stream: ${retryable}; retrying (nothing committed)`, {
+          error: errorMessage(err),
+          size: batch.length,
+          retryInMs: delay,
+        });
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -125,7 +133,11 @@ export class StreamPipeline {
       } catch (err) {
         invalid++;
         const why = err instanceof ValidationError || err instanceof SyntaxError ? err.message : errorMessage(err);
-        this.log.warn("stream: skipping a message that is not a valid transaction", { partition: m.partition, offset: String(m.offset), error: why });
+        this.log.warn("stream: skipping a message that is not a valid transaction", {
+          partition: m.partition,
+          offset: String(m.offset),
+          error: why,
+        });
         continue;
       }
       scoring.push(this.scorer.score(tx));

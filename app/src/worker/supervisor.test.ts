@@ -7,7 +7,9 @@ import { StreamSupervisor } from "./supervisor";
 
 const noBroker = () =>
   new MultipleErrors("findGroupCoordinator failed 4 times.", [
-    new NetworkError("Connection to 127.0.0.1:1 failed.", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }) }),
+    new NetworkError("Connection to 127.0.0.1:1 failed.", {
+      cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+    }),
   ]);
 
 describe("StreamSupervisor", () => {
@@ -80,7 +82,10 @@ describe("workerReadiness", () => {
   });
 
   it("names every failing check: Kafka's reason, the model, a store", async () => {
-    const r = await workerReadiness({ runtime: runtime(false, new Error("ECONNREFUSED")), stream: { consuming: false, reason: "no broker" } });
+    const r = await workerReadiness({
+      runtime: runtime(false, new Error("ECONNREFUSED")),
+      stream: { consuming: false, reason: "no broker" },
+    });
     expect(r).toEqual({ ready: false, checks: { model: "no model loaded", postgres: "ok", redis: "ECONNREFUSED", kafka: "no broker" } });
   });
 

@@ -7,7 +7,7 @@ import type { ResourceRule } from "../../lib/policy";
 export const ecrImmutableTags: ResourceRule = {
   name: "aws-ecr-immutable-tags",
   description: "ECR repositories have immutable tags.",
-  remediation: "set imageTagMutability: \"IMMUTABLE\" and push a new tag (CI uses the commit SHA) for every build.",
+  remediation: 'set imageTagMutability: "IMMUTABLE" and push a new tag (CI uses the commit SHA) for every build.',
   severity: "medium",
   types: ["aws:ecr/repository:Repository"],
   check: (p) => {

@@ -9,8 +9,9 @@ import { isSet, obj, peek } from "../../lib/values";
 
 export const eksNodeImdsv2: ResourceRule = {
   name: "aws-eks-node-imdsv2",
-  description: "EKS node groups require IMDSv2 (a launch template with httpTokens \"required\", or enableIMDSv2).",
-  remediation: "give the node group a launch template with metadataOptions { httpTokens: \"required\", httpPutResponseHopLimit: 1 } or set enableIMDSv2: true; for eks.Cluster, set skipDefaultNodeGroup: true and use managed node groups.",
+  description: 'EKS node groups require IMDSv2 (a launch template with httpTokens "required", or enableIMDSv2).',
+  remediation:
+    'give the node group a launch template with metadataOptions { httpTokens: "required", httpPutResponseHopLimit: 1 } or set enableIMDSv2: true; for eks.Cluster, set skipDefaultNodeGroup: true and use managed node groups.',
   severity: "high",
   types: ["eks:index:Cluster", "eks:index:ManagedNodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2", "aws:eks/nodeGroup:NodeGroup"],
   check: (p, args) => {

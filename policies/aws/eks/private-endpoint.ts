@@ -8,7 +8,8 @@ import { obj } from "../../lib/values";
 export const eksPrivateEndpoint: ResourceRule = {
   name: "aws-eks-private-endpoint",
   description: "Production EKS clusters expose a private API endpoint only.",
-  remediation: "set endpointPrivateAccess: true and endpointPublicAccess: false for this stack (reach the API through the VPC, a bastion or a VPN).",
+  remediation:
+    "set endpointPrivateAccess: true and endpointPublicAccess: false for this stack (reach the API through the VPC, a bastion or a VPN).",
   severity: "high",
   production: true,
   types: ["eks:index:Cluster", "aws:eks/cluster:Cluster"],

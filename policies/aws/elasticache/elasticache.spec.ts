@@ -19,5 +19,4 @@ describe("aws elasticache rules", () => {
     await expectClean(mutate(mutate(redis(), "authToken", undefined), "userGroupIds", ["fraud-users"]));
     await expectClean(mutate(redis(), "authToken", UNKNOWN));
   });
-
 });

@@ -13,7 +13,8 @@ export const elasticacheEncryptionAtRest: ResourceRule = {
   types: ["aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/serverlessCache:ServerlessCache"],
   check: (p, args) => {
     // Serverless caches are always encrypted at rest; only the key is a choice.
-    if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup" && p.atRestEncryptionEnabled !== true) return ["atRestEncryptionEnabled is not true."];
+    if (args.type === "aws:elasticache/replicationGroup:ReplicationGroup" && p.atRestEncryptionEnabled !== true)
+      return ["atRestEncryptionEnabled is not true."];
     return isSet(p, "kmsKeyId") ? [] : ["no kmsKeyId: the cache would use the AWS-managed key."];
   },
 };

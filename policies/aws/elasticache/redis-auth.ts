@@ -9,7 +9,8 @@ import { isSet, isUnknown, list, peek } from "../../lib/values";
 export const elasticacheRedisAuth: ResourceRule = {
   name: "aws-elasticache-redis-auth",
   description: "ElastiCache Redis replication groups require AUTH (a token or RBAC user groups).",
-  remediation: "set an authToken (generated, kept in Secrets Manager) or userGroupIds, with transitEncryptionEnabled: true (AUTH needs TLS).",
+  remediation:
+    "set an authToken (generated, kept in Secrets Manager) or userGroupIds, with transitEncryptionEnabled: true (AUTH needs TLS).",
   severity: "high",
   types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
   check: (p) => {
@@ -18,7 +19,8 @@ export const elasticacheRedisAuth: ResourceRule = {
     const groups = peek(p, "userGroupIds");
     const userGroups = isUnknown(groups) || list(groups).length > 0;
     // An unknown or secret token still counts as set: its value is not the question.
-    if (!isSet(p, "authToken") && !userGroups) return ["no authToken and no userGroupIds: any client that reaches the port can read and write."];
+    if (!isSet(p, "authToken") && !userGroups)
+      return ["no authToken and no userGroupIds: any client that reaches the port can read and write."];
     return [];
   },
 };

@@ -25,7 +25,11 @@ export const STAR_RESOURCE_ALLOW_LIST: readonly Allowed[] = [
   { actions: /^elasticloadbalancing:Describe[A-Za-z]+$/, why: "ELB reads support no resource-level permissions" },
   { actions: /^acm:(ListCertificates|DescribeCertificate)$/, why: "the load balancer controller discovers certificates" },
   { actions: /^iam:CreateServiceLinkedRole$/, requiresCondition: /^iam:AWSServiceName$/, why: "only the named service's linked role" },
-  { actions: /^elasticloadbalancing:(CreateLoadBalancer|CreateTargetGroup)$/, requiresCondition: /^aws:RequestTag\//, why: "created only with the cluster's tag" },
+  {
+    actions: /^elasticloadbalancing:(CreateLoadBalancer|CreateTargetGroup)$/,
+    requiresCondition: /^aws:RequestTag\//,
+    why: "created only with the cluster's tag",
+  },
 ];
 
 interface Confined {
@@ -53,7 +57,9 @@ export const PROVISIONING_ALLOW_LIST: readonly Confined[] = [
     actions: /^iam:(\*Role\*|\*Policy\*|\*PolicyVersion\*|\*InstanceProfile\*|\*OpenIDConnectProvider\*|Get\*|List\*|Tag\*|Untag\*)$/,
     confined: (s) => {
       const resources = asList(s.Resource).map(String);
-      return resources.length > 0 && resources.every((r) => /^arn:[^:]+:iam::\d{12}:(role|policy|instance-profile|oidc-provider)\//.test(r));
+      return (
+        resources.length > 0 && resources.every((r) => /^arn:[^:]+:iam::\d{12}:(role|policy|instance-profile|oidc-provider)\//.test(r))
+      );
     },
     why: "the workloads' roles and the cluster's OIDC provider, in this account",
   },
@@ -95,7 +101,8 @@ export function wildcardProblems(policy: unknown): string[] {
   statements.forEach((s, i) => {
     if (s.Effect !== "Allow") return;
     const label = `statement ${typeof s.Sid === "string" ? s.Sid : i}`;
-    if (s.NotAction !== undefined || s.NotResource !== undefined) problems.push(`${label} uses NotAction/NotResource: it grants everything it does not list.`);
+    if (s.NotAction !== undefined || s.NotResource !== undefined)
+      problems.push(`${label} uses NotAction/NotResource: it grants everything it does not list.`);
     const actions = asList(s.Action).map(String);
     const wildActions = actions.filter((a) => a.includes("*") && !provisioned(s, a));
     if (wildActions.length) problems.push(`${label} allows wildcard actions ${wildActions.join(", ")}.`);
@@ -105,7 +112,11 @@ export function wildcardProblems(policy: unknown): string[] {
     if (resources.includes("*")) {
       const keys = conditionKeys(s);
       const unreviewed = actions.filter(
-        (a) => !provisioned(s, a) && !STAR_RESOURCE_ALLOW_LIST.some((e) => e.actions.test(a) && (!e.requiresCondition || keys.some((k) => e.requiresCondition!.test(k)))),
+        (a) =>
+          !provisioned(s, a) &&
+          !STAR_RESOURCE_ALLOW_LIST.some(
+            (e) => e.actions.test(a) && (!e.requiresCondition || keys.some((k) => e.requiresCondition!.test(k))),
+          ),
       );
       if (unreviewed.length) problems.push(`${label} allows ${unreviewed.join(", ")} on every resource ("*").`);
     }
@@ -116,7 +127,8 @@ export function wildcardProblems(policy: unknown): string[] {
 export const iamNoWildcards: ResourceRule = {
   name: "aws-iam-no-wildcards",
   description: "IAM policies grant named actions on named resources; `*` only for the reviewed actions that cannot be scoped.",
-  remediation: "list the actions one by one and name the resource ARNs (with the stack's account id); if an action truly cannot be scoped, review it and add it to STAR_RESOURCE_ALLOW_LIST in policies/aws/iam/no-wildcards.ts.",
+  remediation:
+    "list the actions one by one and name the resource ARNs (with the stack's account id); if an action truly cannot be scoped, review it and add it to STAR_RESOURCE_ALLOW_LIST in policies/aws/iam/no-wildcards.ts.",
   severity: "high",
   types: IAM_POLICY_TYPES,
   check: (p) => wildcardProblems(p.policy),

@@ -8,7 +8,8 @@ import { obj } from "../../lib/values";
 export const mskClientAuthentication: ResourceRule = {
   name: "aws-msk-client-authentication",
   description: "MSK clusters authenticate clients with IAM and refuse unauthenticated clients.",
-  remediation: "set clientAuthentication to { sasl: { iam: true }, unauthenticated: false } and give each client an IAM role scoped to its topics.",
+  remediation:
+    "set clientAuthentication to { sasl: { iam: true }, unauthenticated: false } and give each client an IAM role scoped to its topics.",
   severity: "high",
   types: ["aws:msk/cluster:Cluster"],
   check: (p) => {

@@ -11,5 +11,8 @@ export const mskEncryptionAtRest: ResourceRule = {
   remediation: "set encryptionInfo.encryptionAtRestKmsKeyArn to the data-store KMS key ARN (requires a new cluster).",
   severity: "high",
   types: ["aws:msk/cluster:Cluster"],
-  check: (p) => (isSet(obj(p.encryptionInfo), "encryptionAtRestKmsKeyArn") ? [] : ["no encryptionInfo.encryptionAtRestKmsKeyArn: brokers would use the AWS-managed key."]),
+  check: (p) =>
+    isSet(obj(p.encryptionInfo), "encryptionAtRestKmsKeyArn")
+      ? []
+      : ["no encryptionInfo.encryptionAtRestKmsKeyArn: brokers would use the AWS-managed key."],
 };

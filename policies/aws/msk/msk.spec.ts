@@ -6,7 +6,8 @@ import { UNKNOWN } from "../../lib/values";
 
 describe("aws msk rules", () => {
   it("pass a compliant cluster", () => expectClean(mskCluster()));
-  it("pass with the AWS transit defaults (block omitted)", () => expectClean(mutate(mskCluster(), "encryptionInfo.encryptionInTransit", undefined)));
+  it("pass with the AWS transit defaults (block omitted)", () =>
+    expectClean(mutate(mskCluster(), "encryptionInfo.encryptionInTransit", undefined)));
   it("count an unknown key ARN as set", () => expectClean(mutate(mskCluster(), "encryptionInfo.encryptionAtRestKmsKeyArn", UNKNOWN)));
   it.each([
     ["aws-msk-encryption-at-rest", "encryptionInfo.encryptionAtRestKmsKeyArn", undefined],

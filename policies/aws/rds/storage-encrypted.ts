@@ -8,7 +8,8 @@ import { isSet } from "../../lib/values";
 export const rdsStorageEncrypted: ResourceRule = {
   name: "aws-rds-storage-encrypted",
   description: "RDS instances and clusters encrypt their storage with a customer-managed KMS key.",
-  remediation: "set storageEncrypted: true and kmsKeyId to the data-store KMS key ARN (a new instance is required: restore an encrypted snapshot).",
+  remediation:
+    "set storageEncrypted: true and kmsKeyId to the data-store KMS key ARN (a new instance is required: restore an encrypted snapshot).",
   severity: "high",
   types: ["aws:rds/instance:Instance", "aws:rds/cluster:Cluster"],
   check: (p) => {

@@ -25,7 +25,10 @@ function usesKms(rules: unknown): boolean | undefined {
   let verdict: boolean | undefined = true;
   for (const r of all) {
     const byDefault = peek(r, "applyServerSideEncryptionByDefault");
-    if (isUnknown(byDefault)) { verdict = undefined; continue; }
+    if (isUnknown(byDefault)) {
+      verdict = undefined;
+      continue;
+    }
     const alg = peek(obj(byDefault), "sseAlgorithm");
     if (isUnknown(alg)) verdict = undefined;
     else if (alg !== "aws:kms" && alg !== "aws:kms:dsse") return false;
@@ -37,7 +40,8 @@ function usesKms(rules: unknown): boolean | undefined {
 export const s3BucketSseKms: StackRule = {
   name: "aws-s3-bucket-sse-kms",
   description: "Every S3 bucket has default encryption with SSE-KMS (a customer-managed key).",
-  remediation: "add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with sseAlgorithm \"aws:kms\", kmsMasterKeyId set to the S3 KMS key and bucketKeyEnabled: true.",
+  remediation:
+    'add an aws.s3.BucketServerSideEncryptionConfiguration for the bucket with sseAlgorithm "aws:kms", kmsMasterKeyId set to the S3 KMS key and bucketKeyEnabled: true.',
   severity: "high",
   check: (resources) => {
     const configs = ofTypes(resources, SSE_TYPES);
@@ -52,7 +56,10 @@ export const s3BucketSseKms: StackRule = {
         continue;
       }
       if (found.every((c) => usesKms(peek(c.props, "rules")) === false)) {
-        problems.push({ urn: bucket.urn, message: `bucket ${bucket.name} is not encrypted with SSE-KMS and our key (sseAlgorithm aws:kms with kmsMasterKeyId).` });
+        problems.push({
+          urn: bucket.urn,
+          message: `bucket ${bucket.name} is not encrypted with SSE-KMS and our key (sseAlgorithm aws:kms with kmsMasterKeyId).`,
+        });
       }
     }
     return problems;

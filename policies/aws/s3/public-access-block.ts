@@ -19,7 +19,8 @@ export const s3PublicAccessBlock: StackRule = {
     const problems: StackProblem[] = [];
     for (const bucket of ofTypes(resources, BUCKET_TYPES)) {
       const { found, undecided } = referrers(blocks, "bucket", bucket);
-      if (found.length === 0 && !undecided) problems.push({ urn: bucket.urn, message: `bucket ${bucket.name} has no public access block.` });
+      if (found.length === 0 && !undecided)
+        problems.push({ urn: bucket.urn, message: `bucket ${bucket.name} has no public access block.` });
     }
     return problems;
   },

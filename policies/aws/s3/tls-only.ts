@@ -35,7 +35,8 @@ export function deniesInsecureTransport(policy: unknown): boolean {
 export const s3TlsOnly: StackRule = {
   name: "aws-s3-tls-only",
   description: "Every S3 bucket has a bucket policy that denies requests made without TLS.",
-  remediation: "add an aws.s3.BucketPolicy with a statement { Effect: \"Deny\", Principal: \"*\", Action: \"s3:*\", Resource: [bucket ARN, bucket ARN + \"/*\"], Condition: { Bool: { \"aws:SecureTransport\": \"false\" } } }.",
+  remediation:
+    'add an aws.s3.BucketPolicy with a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucket ARN, bucket ARN + "/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }.',
   severity: "high",
   check: (resources) => {
     const policies = ofTypes(resources, ["aws:s3/bucketPolicy:BucketPolicy"]);

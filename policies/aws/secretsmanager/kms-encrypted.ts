@@ -11,5 +11,6 @@ export const secretsManagerKms: ResourceRule = {
   remediation: "set kmsKeyId to the Secrets Manager KMS key ARN, and grant only the reading roles kms:Decrypt on it.",
   severity: "medium",
   types: ["aws:secretsmanager/secret:Secret"],
-  check: (p) => (isSet(p, "kmsKeyId") ? [] : ["no kmsKeyId: the secret uses aws/secretsmanager, which every principal with secret access can decrypt."]),
+  check: (p) =>
+    isSet(p, "kmsKeyId") ? [] : ["no kmsKeyId: the secret uses aws/secretsmanager, which every principal with secret access can decrypt."],
 };

@@ -9,5 +9,6 @@ describe("aws secretsmanager rules", () => {
     await expectClean(secret());
     await expectClean(mutate(secret(), "kmsKeyId", UNKNOWN));
   });
-  it("aws-secretsmanager-kms catches a secret without kmsKeyId", () => expectOnly(mutate(secret(), "kmsKeyId", undefined), "aws-secretsmanager-kms"));
+  it("aws-secretsmanager-kms catches a secret without kmsKeyId", () =>
+    expectOnly(mutate(secret(), "kmsKeyId", undefined), "aws-secretsmanager-kms"));
 });

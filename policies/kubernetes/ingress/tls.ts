@@ -41,7 +41,8 @@ export const k8sIngressTls: ResourceRule = {
     const problems: string[] = [];
     if (!ports.includes("HTTPS")) problems.push("the load balancer has no HTTPS listener.");
     else if (!hasCertificate) problems.push(`an HTTPS listener without ${A}/certificate-arn or spec.tls.`);
-    if (ports.includes("HTTP") && !isSet(annotations, `${A}/ssl-redirect`)) problems.push("a plain HTTP listener that does not redirect to HTTPS.");
+    if (ports.includes("HTTP") && !isSet(annotations, `${A}/ssl-redirect`))
+      problems.push("a plain HTTP listener that does not redirect to HTTPS.");
     return problems;
   },
 };

@@ -23,7 +23,8 @@ function targets(hpa: PolicyResource, deployment: PolicyResource): boolean | und
 export const k8sAutoscaler: StackRule = {
   name: "kubernetes-deployment-hpa",
   description: "Every Deployment has an autoscaling/v2 HorizontalPodAutoscaler targeting it.",
-  remediation: "add an autoscaling/v2 HorizontalPodAutoscaler with scaleTargetRef { apiVersion: \"apps/v1\", kind: \"Deployment\", name: <the Deployment's metadata.name> } and CPU/memory targets.",
+  remediation:
+    'add an autoscaling/v2 HorizontalPodAutoscaler with scaleTargetRef { apiVersion: "apps/v1", kind: "Deployment", name: <the Deployment\'s metadata.name> } and CPU/memory targets.',
   severity: "medium",
   check: (resources) => {
     const hpas = ofTypes(resources, HPA_TYPES);
@@ -35,7 +36,9 @@ export const k8sAutoscaler: StackRule = {
       const old = verdicts.find(({ t }) => t === true);
       problems.push({
         urn: d.urn,
-        message: old ? `Deployment ${d.name} is scaled by an ${old.h.type.split(":")[1]} HorizontalPodAutoscaler, not autoscaling/v2 (no memory metrics or scaling behaviour).` : `Deployment ${d.name} has no HorizontalPodAutoscaler.`,
+        message: old
+          ? `Deployment ${d.name} is scaled by an ${old.h.type.split(":")[1]} HorizontalPodAutoscaler, not autoscaling/v2 (no memory metrics or scaling behaviour).`
+          : `Deployment ${d.name} has no HorizontalPodAutoscaler.`,
       });
     }
     return problems;

@@ -10,7 +10,8 @@ import { isUnknown, obj, peek } from "../../lib/values";
 export const k8sDisruptionBudget: StackRule = {
   name: "kubernetes-deployment-pdb",
   description: "Every Deployment is covered by a PodDisruptionBudget (policy/v1) in its namespace.",
-  remediation: "add a policy/v1 PodDisruptionBudget whose selector matches the Deployment's pod labels, with maxUnavailable: 1 (or minAvailable below the minimum replicas).",
+  remediation:
+    "add a policy/v1 PodDisruptionBudget whose selector matches the Deployment's pod labels, with maxUnavailable: 1 (or minAvailable below the minimum replicas).",
   severity: "medium",
   check: (resources) => {
     const pdbs = ofTypes(resources, [PDB]);

@@ -33,7 +33,8 @@ function inNamespace(policy: PolicyResource, ns: PolicyResource): boolean | unde
 export const k8sNamespaceDefaultDeny: StackRule = {
   name: "kubernetes-namespace-default-deny",
   description: "Every namespace the stack creates has a default-deny NetworkPolicy for ingress and egress.",
-  remediation: "add a NetworkPolicy in the namespace with podSelector: {} and policyTypes: [\"Ingress\", \"Egress\"] and no rules, then allow each flow (load balancer, DNS, data stores) explicitly.",
+  remediation:
+    'add a NetworkPolicy in the namespace with podSelector: {} and policyTypes: ["Ingress", "Egress"] and no rules, then allow each flow (load balancer, DNS, data stores) explicitly.',
   severity: "high",
   check: (resources) => {
     const policies = ofTypes(resources, [NETWORK_POLICY]);
@@ -45,7 +46,8 @@ export const k8sNamespaceDefaultDeny: StackRule = {
       if (mine.some((m) => m.in === undefined || (m.in && isUnknown(peek(m.p.props, "spec"))))) continue;
       const denied = new Set(mine.filter((m) => m.in).flatMap((m) => deniedDirections(m.p.props)));
       const missing = (["Ingress", "Egress"] as const).filter((d) => !denied.has(d));
-      if (missing.length) problems.push({ urn: ns.urn, message: `namespace ${ns.name} has no default-deny ${missing.join(" and ")} NetworkPolicy.` });
+      if (missing.length)
+        problems.push({ urn: ns.urn, message: `namespace ${ns.name} has no default-deny ${missing.join(" and ")} NetworkPolicy.` });
     }
     return problems;
   },

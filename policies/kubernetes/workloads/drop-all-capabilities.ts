@@ -9,7 +9,7 @@ import { list, obj } from "../../lib/values";
 export const k8sDropAllCapabilities: ResourceRule = {
   name: "kubernetes-drop-all-capabilities",
   description: "Every container drops ALL capabilities.",
-  remediation: "set securityContext.capabilities.drop: [\"ALL\"] (add back only NET_BIND_SERVICE if a port below 1024 is needed).",
+  remediation: 'set securityContext.capabilities.drop: ["ALL"] (add back only NET_BIND_SERVICE if a port below 1024 is needed).',
   severity: "medium",
   types: WORKLOAD_TYPES,
   check: (p, args) =>

@@ -14,5 +14,6 @@ export const k8sNoPrivilegeEscalation: ResourceRule = {
   types: WORKLOAD_TYPES,
   check: (p, args) =>
     eachContainer(args.type, p, ({ container, label }) =>
-      obj(container.securityContext).allowPrivilegeEscalation === false ? undefined : `${label} allows privilege escalation.`),
+      obj(container.securityContext).allowPrivilegeEscalation === false ? undefined : `${label} allows privilege escalation.`,
+    ),
 };

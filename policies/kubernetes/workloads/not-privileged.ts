@@ -14,5 +14,6 @@ export const k8sNotPrivileged: ResourceRule = {
   types: WORKLOAD_TYPES,
   check: (p, args) =>
     eachContainer(args.type, p, ({ container, label }) =>
-      obj(container.securityContext).privileged === true ? `${label} is privileged.` : undefined),
+      obj(container.securityContext).privileged === true ? `${label} is privileged.` : undefined,
+    ),
 };

@@ -14,5 +14,6 @@ export const k8sReadOnlyRootFilesystem: ResourceRule = {
   types: WORKLOAD_TYPES,
   check: (p, args) =>
     eachContainer(args.type, p, ({ container, label }) =>
-      obj(container.securityContext).readOnlyRootFilesystem === true ? undefined : `${label} has a writable root filesystem.`),
+      obj(container.securityContext).readOnlyRootFilesystem === true ? undefined : `${label} has a writable root filesystem.`,
+    ),
 };

@@ -29,12 +29,20 @@ describe("kubernetes workload rules", () => {
     ["kubernetes-probes", `${MAIN}.readinessProbe`, undefined],
     ["kubernetes-probes", `${MAIN}.livenessProbe`, undefined],
   ])("%s catches %s = %s", async (policy, path, value) => {
-    await expectOnly(mutate(deployment(), path, value), policy, path.includes("initContainers") ? /init container "migrate"/ : /container "api"/);
+    await expectOnly(
+      mutate(deployment(), path, value),
+      policy,
+      path.includes("initContainers") ? /init container "migrate"/ : /container "api"/,
+    );
   });
 
   it("runAsNonRoot may come from the pod", async () => {
     await expectClean(mutate(deployment(), `${MAIN}.securityContext.runAsNonRoot`, undefined));
-    const noPodLevel = mutate(mutate(deployment(), `${MAIN}.securityContext.runAsNonRoot`, undefined), "spec.template.spec.securityContext", undefined);
+    const noPodLevel = mutate(
+      mutate(deployment(), `${MAIN}.securityContext.runAsNonRoot`, undefined),
+      "spec.template.spec.securityContext",
+      undefined,
+    );
     await expectOnly(noPodLevel, "kubernetes-run-as-non-root");
   });
 
@@ -46,11 +54,19 @@ describe("kubernetes workload rules", () => {
 
   it("an image built from outputs (unknown in preview) is not judged; a bare Pod is checked", async () => {
     await expectClean(mutate(deployment(), `${MAIN}.image`, UNKNOWN));
-    const pod = { type: "kubernetes:core/v1:Pod", name: "debug", inputs: { metadata: { name: "debug" }, spec: { containers: [{ name: "sh", image: "busybox" }] } } };
+    const pod = {
+      type: "kubernetes:core/v1:Pod",
+      name: "debug",
+      inputs: { metadata: { name: "debug" }, spec: { containers: [{ name: "sh", image: "busybox" }] } },
+    };
     const ds = await analyzeResource(pod);
     expect(policiesOf(mandatory(ds))).toEqual([
-      "kubernetes-container-resources", "kubernetes-drop-all-capabilities", "kubernetes-image-pinned", "kubernetes-no-privilege-escalation",
-      "kubernetes-read-only-root-filesystem", "kubernetes-run-as-non-root",
+      "kubernetes-container-resources",
+      "kubernetes-drop-all-capabilities",
+      "kubernetes-image-pinned",
+      "kubernetes-no-privilege-escalation",
+      "kubernetes-read-only-root-filesystem",
+      "kubernetes-run-as-non-root",
     ]);
   });
 

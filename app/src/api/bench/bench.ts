@@ -194,7 +194,10 @@ const txPerRequest = (mode: Mode, opts: Options): number => (mode === "batch" ? 
 async function drive(target: string, mode: Mode, url: string, opts: Options, measure: boolean): Promise<Figures> {
   if (mode === "rate") return driveAtRate(target, url, opts.rate, measure ? opts.seconds : opts.warmupSeconds, opts.connections);
   const perRequest = txPerRequest(mode, opts);
-  const body = mode === "single" ? () => JSON.stringify(transaction()) : () => JSON.stringify({ transactions: Array.from({ length: perRequest }, transaction) });
+  const body =
+    mode === "single"
+      ? () => JSON.stringify(transaction())
+      : () => JSON.stringify({ transactions: Array.from({ length: perRequest }, transaction) });
   const result = await autocannon({
     url,
     connections: mode === "single" ? opts.connections : opts.batchConnections,
@@ -292,7 +295,7 @@ async function driveAtRate(target: string, url: string, rate: number, seconds: n
       if (--inFlight === 0 && allSent) resolveDone();
     });
   };
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const now = performance.now();
     // everything due by now goes out at once: after a late timer, the backlog is sent, not skipped
     while (i < total && start + i * intervalMs <= now) send(start + i++ * intervalMs);
@@ -381,7 +384,11 @@ async function main(): Promise<void> {
     dbUrl.searchParams.set("options", `-c search_path=${schema}`);
     // BENCH_CPU_PROF=DIR: a V8 CPU profile of the API process, written to DIR when it stops;
     // BENCH_PERF=1: JIT symbols for perf
-    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)] : process.env.BENCH_PERF ? ["--perf-basic-prof"] : [];
+    const profile = process.env.BENCH_CPU_PROF
+      ? ["--cpu-prof", "--cpu-prof-dir", resolve(process.env.BENCH_CPU_PROF)]
+      : process.env.BENCH_PERF
+        ? ["--perf-basic-prof"]
+        : [];
     const api = spawn(process.execPath, [...profile, join(work, "dist", "api.js")], {
       env: {
         PATH: process.env.PATH,
@@ -418,7 +425,12 @@ async function main(): Promise<void> {
     // Degraded decisions skip Redis (and are cheaper): a run that degraded is not a fair figure.
     const degradedSoFar = async () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      return Number(text.split("\n").find((l) => l.startsWith("fraud_degraded_total "))?.split(" ")[1] ?? 0);
+      return Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith("fraud_degraded_total "))
+          ?.split(" ")[1] ?? 0,
+      );
     };
     const scriptStats = async () => {
       const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redisInfo.info("commandstats"));
@@ -472,7 +484,9 @@ async function main(): Promise<void> {
     const apiExit = await stop(api);
     const { rows } = await sql.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".decisions`);
     // requests still in flight when a run ends are scored but not counted as answered: expect at least
-    console.log(`decisions written to PostgreSQL after the graceful stop: ${rows[0].n} (answered with 2xx: ${scored}; API exit code ${apiExit})`);
+    console.log(
+      `decisions written to PostgreSQL after the graceful stop: ${rows[0].n} (answered with 2xx: ${scored}; API exit code ${apiExit})`,
+    );
     // the API has stopped: every key it will write is there, and the cleanup has not begun
     await reportRedisMemory(redisInfo, usedMemoryBefore);
     redisInfo.disconnect();
@@ -485,7 +499,9 @@ async function main(): Promise<void> {
     const degraded = apiRuns.reduce((n, f) => n + (f.degraded ?? 0), 0);
     console.log("targets (this machine; autocannon shares its cores):");
     if (es && as) {
-      console.log(`  single throughput >= 50% of bare echo: ${((100 * as.txPerSecond) / es.txPerSecond).toFixed(0)}%  ${verdict(as.txPerSecond >= es.txPerSecond / 2)}`);
+      console.log(
+        `  single throughput >= 50% of bare echo: ${((100 * as.txPerSecond) / es.txPerSecond).toFixed(0)}%  ${verdict(as.txPerSecond >= es.txPerSecond / 2)}`,
+      );
       console.log(`  single p99 <= 2x bare echo p99:        ${(as.p99 / es.p99).toFixed(2)}x  ${verdict(as.p99 <= 2 * es.p99)}`);
     }
     console.log(`  no failed request:                     ${failed} failed  ${verdict(failed === 0)}`);
@@ -614,7 +630,9 @@ async function reportRedisMemory(redis: Redis, usedBefore: number): Promise<void
     console.log(`  per ${entity}: ${(bytes / n).toFixed(0)} bytes (${of.map(([kind]) => kind).join(", ")} over ${n} distinct ${entity}s)`);
   }
   if (others.size > 0) {
-    console.log(`  not counted, under the prefix without this run's ids: ${[...others].map(([kind, n]) => `${kind} ${n}`).join(", ")} keys`);
+    console.log(
+      `  not counted, under the prefix without this run's ids: ${[...others].map(([kind, n]) => `${kind} ${n}`).join(", ")} keys`,
+    );
   }
   const usedAfter = await usedMemory(redis);
   console.log(

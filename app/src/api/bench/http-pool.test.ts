@@ -20,7 +20,9 @@ async function serve(handle?: (body: string, respond: () => void) => void): Prom
       const body = Buffer.concat(chunks).toString();
       const respond = () => {
         const out = JSON.stringify({ got: body, key: req.headers["x-api-key"] });
-        res.writeHead(req.url === "/bad" ? 400 : 200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) }).end(out);
+        res
+          .writeHead(req.url === "/bad" ? 400 : 200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) })
+          .end(out);
       };
       if (handle) handle(body, respond);
       else respond();

@@ -42,7 +42,12 @@ export interface Harness {
   readonly registry: ModelRegistry;
   readonly registryDir: string;
   readonly cfg: ApiConfig;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
   metric(line: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -64,7 +69,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     await registry.putVersion(initial, testVersionFiles(initial));
     await registry.promote(initial, "test");
   }
-  const env = { PORT: "0", METRICS_PORT: "0", API_KEYS: `${TEST_KEY},${OTHER_KEY}`, MODEL_REGISTRY: registryDir, RATE_LIMIT_PER_MINUTE: "0", ...opts.env };
+  const env = {
+    PORT: "0",
+    METRICS_PORT: "0",
+    API_KEYS: `${TEST_KEY},${OTHER_KEY}`,
+    MODEL_REGISTRY: registryDir,
+    RATE_LIMIT_PER_MINUTE: "0",
+    ...opts.env,
+  };
   let cfg = loadApiConfig(env);
   const dbDir = cfg.database.kind === "embedded" ? await embeddedDir() : undefined;
   if (dbDir) cfg = { ...cfg, database: { kind: "embedded", dir: dbDir } };

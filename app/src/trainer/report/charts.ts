@@ -58,7 +58,12 @@ function curveEncoding(series: readonly Series[], xTitle: string, yTitle: string
   return {
     x: unit("x", xTitle),
     y: unit("y", yTitle),
-    color: { field: "model", type: "nominal", title: "Model", scale: { domain: series.map((s) => s.name), range: series.map((s) => s.color) } },
+    color: {
+      field: "model",
+      type: "nominal",
+      title: "Model",
+      scale: { domain: series.map((s) => s.name), range: series.map((s) => s.color) },
+    },
     order: { field: "order", type: "quantitative" },
   } as const;
 }
@@ -68,7 +73,12 @@ export function rocSpec(series: readonly Series[]): TopLevelSpec {
     ...frame("ROC curve"),
     layer: [
       {
-        data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] },
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
         mark: { type: "line", color: "#999", strokeDash: [6, 4], strokeWidth: 1 },
         encoding: { x: unit("x"), y: unit("y") },
       },
@@ -83,7 +93,10 @@ export function rocSpec(series: readonly Series[]): TopLevelSpec {
 
 export function precisionRecallSpec(series: readonly Series[]): TopLevelSpec {
   // starts at recall 0 with the first precision, as average precision integrates it
-  const points = curveRows(series, (c) => [[0, ...c.recall], [c.precision[0] ?? 1, ...c.precision]]);
+  const points = curveRows(series, (c) => [
+    [0, ...c.recall],
+    [c.precision[0] ?? 1, ...c.precision],
+  ]);
   return {
     ...frame("Precision-recall curve"),
     data: { values: points },
@@ -130,7 +143,12 @@ export function scoreDistributionSpec(scores: ArrayLike<number>, labels: ArrayLi
       y: { field: "share", type: "quantitative", title: "Share of class", axis: { format: ".0%" } },
       // a bar with an x range is not stacked from zero by default
       y2: { datum: 0 },
-      color: { field: "cls", type: "nominal", title: "Class", scale: { domain: ["Genuine", "Fraud"], range: [COLORS.baseline, COLORS.boosting] } },
+      color: {
+        field: "cls",
+        type: "nominal",
+        title: "Class",
+        scale: { domain: ["Genuine", "Fraud"], range: [COLORS.baseline, COLORS.boosting] },
+      },
     },
   };
 }

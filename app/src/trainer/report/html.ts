@@ -48,14 +48,24 @@ function fmt(v: number): string {
 const METRIC_ROWS: readonly [keyof EvaluationMetrics, string, string][] = [
   ["auc", "AUC ROC", "Probability that a random fraud scores above a random genuine transaction."],
   ["averagePrecision", "Average precision", "Area under the precision-recall curve; what matters when fraud is rare."],
-  ["cardPrecisionAt100", "Card precision@100 per day", "Share of frauded cards among the 100 riskiest cards each day (an investigator team's daily capacity)."],
+  [
+    "cardPrecisionAt100",
+    "Card precision@100 per day",
+    "Share of frauded cards among the 100 riskiest cards each day (an investigator team's daily capacity).",
+  ],
   ["recallAt1PctFpr", "Recall at 1% FPR", "Share of frauds caught when 1% of genuine transactions are flagged."],
 ];
 
 export function importanceShares(importance: readonly FeatureImportance[]): { feature: string; share: number; by: "gain" | "splits" }[] {
   const total = importance.reduce((s, i) => s + i.gain, 0);
   const by = total > 0 ? "gain" : "splits";
-  const denom = total > 0 ? total : Math.max(1, importance.reduce((s, i) => s + i.splits, 0));
+  const denom =
+    total > 0
+      ? total
+      : Math.max(
+          1,
+          importance.reduce((s, i) => s + i.splits, 0),
+        );
   return importance
     .map((i) => ({ feature: i.feature, share: (by === "gain" ? i.gain : i.splits) / denom, by }) as const)
     .sort((a, b) => b.share - a.share);
