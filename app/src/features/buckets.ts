@@ -28,6 +28,7 @@
  * arrives late reads the buckets up to its own (same-bucket entries after it included: the grid
  * is the resolution).
  */
+import { DAY_MS } from "../domain/time";
 /** A snapshot being filled in: the offline pass reuses one for every row. */
 export interface SnapshotBuffer {
   cardCounts: [number, number, number];
@@ -50,7 +51,7 @@ export const newSnapshot = (): SnapshotBuffer => ({
 });
 
 export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 /** Windows of the card and merchant counts, in days (1 is read on the finer grid). */
 export const WINDOW_DAYS = [1, 7, 30] as const;
 /** Windows of the delay-shifted merchant fraud risk, in days. */

@@ -6,6 +6,7 @@
  * To be exact even where that does not hold (older history), a bucket whose two ends disagree
  * contains a transition and is never cached: its instants go to `Intl` one by one.
  */
+import { DAY_MS } from "../domain/time";
 
 const BUCKET_MS = 15 * 60_000;
 const MAX_CACHED_BUCKETS = 200_000; // ~5.7 years of quarter hours, ~10 MB worst case
@@ -113,12 +114,12 @@ export class TimezoneClock {
 
 /** 0..23 of a `localMs` value. */
 export function hourOfLocal(localMs: number): number {
-  return Math.floor((localMs - Math.floor(localMs / 86_400_000) * 86_400_000) / 3_600_000);
+  return Math.floor((localMs - Math.floor(localMs / DAY_MS) * DAY_MS) / 3_600_000);
 }
 
 /** 0 = Sunday .. 6 = Saturday of a `localMs` value (1970-01-01 was a Thursday). */
 export function weekdayOfLocal(localMs: number): number {
-  return (((Math.floor(localMs / 86_400_000) + 4) % 7) + 7) % 7;
+  return (((Math.floor(localMs / DAY_MS) + 4) % 7) + 7) % 7;
 }
 
 const clocks = new Map<string, TimezoneClock>();

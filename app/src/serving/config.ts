@@ -8,8 +8,7 @@ import { readPostgresSettings, type DatabaseSettings } from "../config/database"
 import { EnvReader, type Env } from "../config/env-reader";
 import type { FeatureConfig } from "../features/types";
 import { LOG_LEVELS, type LogLevel } from "./log";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../domain/time";
 
 export interface RedisSettings {
   readonly url: string;

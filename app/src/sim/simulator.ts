@@ -32,6 +32,7 @@
  * `HANDBOOK_SIMULATION` holds the Handbook's own generation parameters.
  */
 import { Prng } from "./prng";
+import { DAY_MS } from "../domain/time";
 
 export interface SimulationOptions {
   readonly days: number;
@@ -92,7 +93,6 @@ export interface SimulatedTransaction {
 }
 
 export const DEFAULT_START_DATE = "2018-04-01";
-const DAY_MS = 86_400_000;
 const DAY_S = 86_400;
 const TERMINAL_COMPROMISE_DAYS = 28;
 const CARD_COMPROMISE_DAYS = 14;

@@ -4,6 +4,7 @@
  * order of tied rows.
  */
 import type { EvaluationMetrics } from "../registry/metadata";
+import { DAY_MS } from "../domain/time";
 
 export interface Curves {
   /** ROC points from (0,0) to (1,1), one per distinct threshold. */
@@ -127,7 +128,7 @@ export function cardPrecisionAtK(
   return sum / byDay.size;
 }
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** All four metrics of a scored test window. `timestamps` give the UTC day, `cards` the card codes. */
 export function computeMetrics(
