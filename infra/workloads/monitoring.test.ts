@@ -83,6 +83,12 @@ describe("Grafana dashboard", () => {
       ).toBe(true);
   });
 
+  it("queries only fraud_* metrics the app registers", async () => {
+    const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
+    for (const e of exprs)
+      for (const name of e.match(/fraud_[a-z_]+/g) ?? []) expect(registered.has(name.replace(/_(bucket|sum|count)$/, "")), name).toBe(true);
+  });
+
   it("has unique panel ids and non-overlapping positions on the 24-column grid", () => {
     expect(new Set(dash.panels.map((p) => p.id)).size).toBe(dash.panels.length);
     const cells = new Set<string>();
