@@ -4,19 +4,9 @@
  * skipped as invalid) and the 999 are all in the decisions table.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { silentLogger } from "../serving/log";
-import { Metrics } from "../serving/metrics";
-import { ModelHolder } from "../serving/model-holder";
-import { Scorer } from "../serving/scoring";
 import { startHarness, START_TIMEOUT_MS, tx, type Harness } from "../api/testing/harness";
-import { defaultFeatureConfig } from "../features/compute";
-import { MemoryFeatureStore } from "../features/memory-store";
-import { FEATURE_NAMES } from "../features/types";
-import { XGBoostModel } from "../model/xgboost-model";
-import { testMetadata, testModelJson } from "../testing/model-fixtures";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
-import { StreamMetrics, StreamPipeline } from "../worker/pipeline";
-import { FakeAdapter } from "../worker/testing/fake-adapter";
+import { scoringPipeline } from "../worker/testing/scoring-pipeline";
 import { DecisionLog } from "./decision-log";
 import { migrate } from "./migrate";
 import { postgresClient, type SqlClient } from "./sql";
@@ -67,38 +57,8 @@ describeWithPostgres("one poison transaction among 999 good ones", (databaseUrl)
   }, 60_000);
 
   it("through the stream worker's pipeline: 999 produced and in PostgreSQL, the poison skipped and committed past", async () => {
-    const metrics = new Metrics({ defaultMetrics: false });
-    const models = new ModelHolder(
-      {
-        productionVersion: async () => "v1",
-        load: async (version) => ({
-          version,
-          metadata: testMetadata(version),
-          model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES),
-        }),
-      },
-      {},
-      defaultFeatureConfig,
-      metrics,
-      silentLogger,
-    );
-    await models.poll();
     const decisions = new DecisionLog(postgresClient({ connectionString: databaseUrl, max: 2 }), { schema, capacity: 10_000 });
-    const scorer = new Scorer({
-      featureStore: new MemoryFeatureStore(),
-      decisions,
-      models,
-      metrics,
-      features: defaultFeatureConfig,
-      featureStoreTimeoutMs: 1000,
-      log: silentLogger,
-    });
-    const adapter = new FakeAdapter();
-    const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, {
-      maxBatch: 100,
-      lingerMs: 5,
-      retryMs: 5,
-    });
+    const { adapter, pipeline } = await scoringPipeline(decisions, 100);
     const run = pipeline.run();
     const ids = Array.from({ length: 1000 }, (_, i) => `stream-${schema}-${i}`);
     adapter.push(

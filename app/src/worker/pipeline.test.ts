@@ -3,19 +3,10 @@
  * over the in-memory feature store and the fixture model), produce, then commit.
  */
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../serving/log";
-import { Metrics } from "../serving/metrics";
-import { ModelHolder, type ModelSource } from "../serving/model-holder";
-import { Scorer } from "../serving/scoring";
-import { defaultFeatureConfig } from "../features/compute";
-import { MemoryFeatureStore } from "../features/memory-store";
-import { FEATURE_NAMES } from "../features/types";
-import { XGBoostModel } from "../model/xgboost-model";
 import { DecisionLog } from "../store/decision-log";
 import type { SqlClient } from "../store/sql";
-import { testMetadata, testModelJson } from "../testing/model-fixtures";
-import { type InboundMessage, StreamMetrics, StreamPipeline } from "./pipeline";
-import { FakeAdapter } from "./testing/fake-adapter";
+import type { InboundMessage } from "./pipeline";
+import { scoringPipeline } from "./testing/scoring-pipeline";
 
 /** An in-memory stand-in for PostgreSQL's decisions table (the log's JSON batch insert and its lookup). */
 function fakeSql(): SqlClient {
@@ -23,10 +14,14 @@ function fakeSql(): SqlClient {
   const sql: SqlClient = {
     async query<R>(text: string, params: unknown[] = []) {
       if (text.startsWith("INSERT")) {
+        const inserted: { transaction_id: string }[] = [];
         for (const row of JSON.parse(params[0] as string) as Record<string, unknown>[]) {
-          if (!rows.has(row.transaction_id as string)) rows.set(row.transaction_id as string, row);
+          const id = row.transaction_id as string;
+          if (rows.has(id)) continue;
+          rows.set(id, row);
+          inserted.push({ transaction_id: id });
         }
-        return { rows: [] as R[] };
+        return { rows: inserted as R[] };
       }
       // the decision log reads by ids: WHERE transaction_id = ANY($1)
       return { rows: (params[0] as string[]).flatMap((id) => rows.get(id) ?? []) as R[] };
@@ -38,29 +33,7 @@ function fakeSql(): SqlClient {
 }
 
 async function setup() {
-  const metrics = new Metrics({ defaultMetrics: false });
-  const source: ModelSource = {
-    productionVersion: async () => "v1",
-    load: async (version) => ({ version, metadata: testMetadata(version), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }),
-  };
-  const models = new ModelHolder(source, {}, defaultFeatureConfig, metrics, silentLogger);
-  await models.poll();
-  const decisions = new DecisionLog(fakeSql(), { capacity: 1000, lingerMs: 1 });
-  const scorer = new Scorer({
-    featureStore: new MemoryFeatureStore(),
-    decisions,
-    models,
-    metrics,
-    features: defaultFeatureConfig,
-    featureStoreTimeoutMs: 1000,
-    log: silentLogger,
-  });
-  const adapter = new FakeAdapter();
-  const pipeline = new StreamPipeline(adapter, scorer, new StreamMetrics(metrics.registry), silentLogger, {
-    maxBatch: 3,
-    lingerMs: 5,
-    retryMs: 5,
-  });
+  const { adapter, pipeline, metrics } = await scoringPipeline(new DecisionLog(fakeSql(), { capacity: 1000, lingerMs: 1 }), 3);
   const counted = async (name: string) => {
     const line = (await metrics.registry.metrics()).split("\n").find((l) => l.startsWith(name + " "));
     return line ? Number(line.split(" ")[1]) : 0;
