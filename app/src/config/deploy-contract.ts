@@ -46,6 +46,22 @@ export const ENV = {
   decisionBufferMax: "DECISION_BUFFER_MAX",
   /** Milliseconds a feature-store (Redis) call may take before scoring goes on degraded. */
   featureStoreTimeoutMs: "FEATURE_STORE_TIMEOUT_MS",
+  /**
+   * Tracing (OpenTelemetry's own variable names, so the SDK reads them itself). The deployment sets
+   * them only when the stack's tracing is on; without an endpoint the app starts no exporter.
+   * OTLP/HTTP base URL of the in-cluster collector, e.g. `http://otel-collector.observability.svc.cluster.local:4318`.
+   */
+  otelEndpoint: "OTEL_EXPORTER_OTLP_ENDPOINT",
+  /** `http/protobuf`. */
+  otelProtocol: "OTEL_EXPORTER_OTLP_PROTOCOL",
+  /** `parentbased_traceidratio`: a span follows its parent's decision (Kafka headers, HTTP traceparent). */
+  otelSampler: "OTEL_TRACES_SAMPLER",
+  /** The sampled fraction of root traces, `0` to `1` (e.g. `0.01`). */
+  otelSamplerArg: "OTEL_TRACES_SAMPLER_ARG",
+  /** `fraud-api`, `fraud-worker` or `fraud-trainer`. */
+  otelServiceName: "OTEL_SERVICE_NAME",
+  /** `deployment.environment=<stack>,service.version=<tag>`. */
+  otelResourceAttributes: "OTEL_RESOURCE_ATTRIBUTES",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
