@@ -14,6 +14,7 @@ const ENTRIES = {
   worker: "src/worker/main.ts",
   migrate: "src/migrate.ts",
   "replay-decisions": "src/replay-decisions.ts",
+  "rebuild-features": "src/rebuild-features.ts",
   trainer: "src/trainer/main.ts",
 };
 

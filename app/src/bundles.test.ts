@@ -184,7 +184,7 @@ describe("the images' command lines", () => {
     expect([...IMAGES.api.entrypoint, ...IMAGES.api.cmd]).toEqual(COMMANDS.api);
     expect([...IMAGES.trainer.entrypoint, ...IMAGES.trainer.cmd]).toEqual(COMMANDS.trainer);
     for (const [image, names] of [
-      ["api", ["api", "worker", "migrate", "replay-decisions"]],
+      ["api", ["api", "worker", "migrate", "replay-decisions", "rebuild-features"]],
       ["trainer", ["trainer"]],
     ] as const) {
       for (const name of names) {
@@ -201,6 +201,7 @@ describe("the images' command lines", () => {
       ["api", "api"],
       ["api", "migrate"],
       ["api", "replay-decisions"],
+      ["api", "rebuild-features"],
       ["trainer", "trainer"],
     ] as const) {
       expect(readFileSync(inImage(image, `/app/dist/${name}.js`), "utf8"), name).not.toMatch(/import_meta\d* = \{\}/);
@@ -305,6 +306,35 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
       }
       const exit = await worker.exited;
       expect(exit.code, exit.err).toBe(0);
+    }, 30_000);
+
+    it("rebuild-features observes a logged decision into Redis (its Lua scripts beside the bundle), once", async () => {
+      const schema = await freshSchema("bundle_rebuild");
+      // a Redis database of its own: --flush empties the serving prefix there, not the suite's
+      const redis = new URL(redisUrl);
+      redis.pathname = "/9";
+      const env = { [ENV.databaseUrl]: withSchema(databaseUrl, schema), [ENV.redisUrl]: redis.toString() };
+      expect((await run("api", COMMANDS.migrate, env)).code).toBe(0);
+      const decision = {
+        transactionId: "r-1",
+        occurredAt: 1_709_294_400_000,
+        cardId: "c",
+        merchantId: "m",
+        amount: 1.5,
+        score: 0.1,
+        decision: "approve",
+        modelVersion: "v1",
+        degraded: false,
+        reasons: [],
+      };
+      const file = join(scratch, "rebuild-pod.log");
+      writeFileSync(file, `${JSON.stringify({ level: "error", msg: "decision not written", decision })}\n`);
+      expect((await run("api", [...COMMANDS["replay-decisions"], "--from", file], env)).code).toBe(0);
+      const first = await run("api", [...COMMANDS["rebuild-features"], "--flush"], env);
+      expect(first.code, first.err).toBe(0);
+      expect(JSON.parse(first.out)).toMatchObject({ transactions: 1, alreadyRecorded: 0, fraudLabels: 0 });
+      const second = await run("api", COMMANDS["rebuild-features"], env);
+      expect(JSON.parse(second.out)).toMatchObject({ transactions: 1, alreadyRecorded: 1 });
     }, 30_000);
   });
 });

@@ -92,14 +92,16 @@ export const API_DRAIN_SECONDS = 20;
 /**
  * Container commands. Both images put the bundled JavaScript in /app/dist (see app/Dockerfile*).
  * The API image runs the API, the stream worker and the database migrations, and holds the
- * operator's replay of decisions logged as not written (`... --from FILE|-`); the trainer image
- * runs the trainer CLI.
+ * operator's tools: the replay of decisions logged as not written (`... --from FILE|-`) and the
+ * rebuild of the Redis features from the decision log; the trainer image runs the trainer CLI.
  */
 export const COMMANDS = {
   api: ["node", "/app/dist/api.js"],
   worker: ["node", "/app/dist/worker.js"],
   migrate: ["node", "/app/dist/migrate.js"],
   "replay-decisions": ["node", "/app/dist/replay-decisions.js"],
+  /** The operator's rebuild of the Redis features from the decision log (`... [--since ISO | --all] [--flush]`). */
+  "rebuild-features": ["node", "/app/dist/rebuild-features.js"],
   trainer: ["node", "/app/dist/trainer.js", "train"],
 } as const;
 
