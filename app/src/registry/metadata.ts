@@ -2,6 +2,7 @@
  * What the registry records next to each model: enough to score with it (feature order,
  * thresholds, feature config) and to judge it (metrics beside the baseline's, data window, commit).
  */
+import { assertHistogram, type Histogram } from "../features/distribution";
 import type { FeatureConfig } from "../features/types";
 
 /** Test-window metrics, as `npm run evaluate -- --json` prints them (computed in app/src/trainer/metrics.ts). */
@@ -26,6 +27,21 @@ export interface DataWindow {
   readonly testEnd: string;
 }
 
+/**
+ * What live traffic is compared with to detect drift (app/src/serving/drift-monitor.ts). The
+ * feature histograms are the training window's (what the model learnt from); the score's and the
+ * decision rates are the test window's, since in-sample scores are over-confident.
+ */
+export interface ReferenceDistributions {
+  /** By feature name, every name of `featureNames`. */
+  readonly features: Readonly<Record<string, Histogram>>;
+  readonly featureRows: number;
+  readonly score: Histogram;
+  readonly scoreRows: number;
+  /** Shares of the test window decided review (review <= score < decline) and decline at the model's thresholds. */
+  readonly rates: { readonly review: number; readonly decline: number };
+}
+
 export interface ModelMetadata {
   readonly version: string;
   /** The model's input order. */
@@ -43,6 +59,8 @@ export interface ModelMetadata {
   readonly trainedAt: string;
   readonly labelDelayDays: number;
   readonly featureConfig: FeatureConfig;
+  /** Absent on models trained before drift monitoring: their traffic is not compared. */
+  readonly reference?: ReferenceDistributions;
 }
 
 export class MetadataError extends Error {
@@ -102,6 +120,35 @@ function metrics(v: unknown, path: string): EvaluationMetrics {
   };
 }
 
+function reference(v: unknown, featureNames: readonly string[]): ReferenceDistributions {
+  const o = record(v, "reference");
+  const fs = record(field(o, "features", "reference."), "reference.features");
+  const features: Record<string, Histogram> = {};
+  for (const name of featureNames) {
+    const h = field(fs, name, "reference.features.");
+    try {
+      assertHistogram(h, `metadata.reference.features.${name}`);
+    } catch (err) {
+      throw new MetadataError((err as Error).message);
+    }
+    features[name] = h;
+  }
+  const score = field(o, "score", "reference.");
+  try {
+    assertHistogram(score, "metadata.reference.score");
+  } catch (err) {
+    throw new MetadataError((err as Error).message);
+  }
+  const r = record(field(o, "rates", "reference."), "reference.rates");
+  return {
+    features,
+    featureRows: number(o, "featureRows", "reference.", 0),
+    score,
+    scoreRows: number(o, "scoreRows", "reference.", 0),
+    rates: { review: number(r, "review", "reference.rates.", 0, 1), decline: number(r, "decline", "reference.rates.", 0, 1) },
+  };
+}
+
 /** Parses and checks metadata.json; `expectedVersion` must match its `version`. */
 export function parseMetadata(json: string | unknown, expectedVersion?: string): ModelMetadata {
   let doc = json;
@@ -153,6 +200,7 @@ export function parseMetadata(json: string | unknown, expectedVersion?: string):
     trainedAt,
     labelDelayDays: number(o, "labelDelayDays", "", 0),
     featureConfig: { timezone: str(fc, "timezone", "featureConfig."), labelDelayMs: number(fc, "labelDelayMs", "featureConfig.", 0) },
+    ...(o.reference !== undefined ? { reference: reference(o.reference, names as string[]) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { startFakeS3, type FakeS3 } from "../testing/fake-s3";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
 import { LocalRegistry } from "./local-registry";
 import { parseMetadata, serializeMetadata } from "./metadata";
+import { FEATURE_NAMES } from "../features/types";
 import { openRegistry } from "./open";
 import { productionStack, RegistryError, VersionExistsError, VersionNotFoundError, type ModelRegistry } from "./registry";
 import { parseS3Uri, S3Registry } from "./s3-registry";
@@ -242,5 +243,25 @@ describe("manifest and metadata rules", () => {
     const { gitCommit: _drop, ...noCommit } = good;
     expect(() => parseMetadata(noCommit)).toThrow(/metadata.gitCommit: missing/);
     expect(() => parseMetadata({ ...good, featureNames: ["a", "a"] })).toThrow(/distinct names/);
+  });
+
+  it("round-trips the drift reference and names a bad histogram", () => {
+    const h = { edges: [1, 2], shares: [0.25, 0.25, 0.25], missing: 0.25 };
+    const reference = {
+      features: Object.fromEntries(FEATURE_NAMES.map((n) => [n, h])),
+      featureRows: 100,
+      score: h,
+      scoreRows: 50,
+      rates: { review: 0.01, decline: 0.001 },
+    };
+    const text = testVersionFiles("m1", { reference })["metadata.json"] as string;
+    expect(parseMetadata(text, "m1").reference).toEqual(reference);
+    const good = JSON.parse(text);
+    const bad = { ...good, reference: { ...reference, features: { ...reference.features, amount: { ...h, shares: [0.5, 0.5] } } } };
+    expect(() => parseMetadata(bad)).toThrow(/reference.features.amount.shares: expected 3 shares/);
+    const { is_night: _gone, ...missing } = reference.features;
+    expect(() => parseMetadata({ ...good, reference: { ...reference, features: missing } })).toThrow(
+      /reference.features.is_night: missing/,
+    );
   });
 });

@@ -4,6 +4,8 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { DECISIONS, type DecisionOutcome } from "../domain/decision";
+import { registerDriftMetrics } from "./drift-metrics";
+import type { DriftSnapshot } from "./drift-monitor";
 import { HotCounter, HotHistogram } from "./hot-metrics";
 
 export interface HttpObserver {
@@ -74,6 +76,8 @@ export class Metrics {
   });
   /** What the size gauges read at each scrape (see sizesFrom), rather than being set on every change. */
   private sizes: Sizes = { decisionBuffer: () => 0, featureBackfill: () => 0 };
+  /** What the drift gauges read at each scrape (see driftFrom). */
+  private drift: () => DriftSnapshot | undefined = () => undefined;
   readonly backfillDropped = new Counter({
     name: "fraud_feature_backfill_dropped_total",
     help: "Degraded transactions dropped from the feature-store backfill (full, or unrecorded at shutdown).",
@@ -112,6 +116,7 @@ export class Metrics {
       "Transactions scored degraded and not yet recorded in the feature store (recorded once it answers).",
       () => this.sizes.featureBackfill(),
     );
+    registerDriftMetrics(this.registry, () => this.drift());
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.modelLoaded.set(0);
   }
@@ -129,6 +134,11 @@ export class Metrics {
   /** The size gauges report these when scraped. */
   sizesFrom(sizes: Sizes): void {
     this.sizes = sizes;
+  }
+
+  /** The drift gauges report this snapshot when scraped. */
+  driftFrom(read: () => DriftSnapshot | undefined): void {
+    this.drift = read;
   }
 
   setModel(version: string | undefined): void {

@@ -19,6 +19,7 @@ import type { Metrics } from "./metrics";
 import { ModelHolder, registrySource, type ModelSource } from "./model-holder";
 import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-limit";
 import { batchDeadlineMs, Scorer } from "./scoring";
+import { DriftMonitor } from "./drift-monitor";
 import { secretField, secretsManagerReader, type SecretReader } from "../config/secrets";
 
 export interface ReadinessCheck {
@@ -169,6 +170,8 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     metrics,
     log,
   );
+  const drift = new DriftMonitor();
+  metrics.driftFrom(() => drift.snapshot());
   const scorer = new Scorer({
     featureStore,
     decisions,
@@ -178,6 +181,7 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
     log,
     backfill,
+    drift,
   });
 
   const readiness: ReadinessCheck[] = [{ name: "postgres", check: () => decisions.ping() }];

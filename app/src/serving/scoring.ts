@@ -24,6 +24,7 @@ import { computeFeatures, FEATURE_INDEX } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
 import type { FeatureBackfill } from "./backfill";
+import type { DriftMonitor } from "./drift-monitor";
 import { withTimeout } from "./deadline";
 import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -70,6 +71,8 @@ export interface ScorerDeps {
   readonly log: Logger;
   /** Where degraded transactions wait for the feature store. Without one they are never observed. */
   readonly backfill?: FeatureBackfill;
+  /** Counts each decision's features and score against the model's reference distributions. */
+  readonly drift?: DriftMonitor;
 }
 
 /** A transaction waiting for the feature store's answer, and the request waiting for its decision. */
@@ -331,6 +334,8 @@ export class Scorer {
     if (unreserved && !this.d.decisions.reserve(1)) throw this.bufferFull();
     this.d.decisions.append(record);
     this.d.metrics.decision(decision, score);
+    // a degraded vector is mostly missing by outage, not by drift (FraudFeatureStoreDegraded covers it)
+    if (!degraded) this.d.drift?.observe(model, features, score, decision);
     return record;
   }
 }

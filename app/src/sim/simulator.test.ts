@@ -149,3 +149,28 @@ describe("simulator (Fraud Detection Handbook scenarios)", () => {
     });
   });
 });
+
+describe("simulated drift", () => {
+  const base: SimulationOptions = { days: 12, cards: 300, merchants: 600, seed: 5 };
+  const before = (txs: SimulatedTransaction[]) => txs.filter((t) => t.timestamp < Date.UTC(2018, 3, 1 + 8));
+  const after = (txs: SimulatedTransaction[]) => txs.filter((t) => t.timestamp >= Date.UTC(2018, 3, 1 + 8));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  it("leaves the days before it as the undrifted run's, then scales amounts and brings new merchants", () => {
+    const steady = all(base);
+    const drifted = all({ ...base, drift: { fromDay: 8, amountFactor: 2, newMerchantShare: 0.5 } });
+    expect(before(drifted)).toEqual(before(steady));
+    const genuine = (txs: SimulatedTransaction[]) => after(txs).filter((t) => t.scenario === 0 || t.scenario === 1);
+    expect(mean(genuine(drifted).map((t) => t.amount)) / mean(genuine(steady).map((t) => t.amount))).toBeCloseTo(2, 0);
+    const newcomers = after(drifted).filter((t) => Number(t.merchantId.slice(1)) >= base.merchants);
+    expect(newcomers.length / after(drifted).length).toBeGreaterThan(0.45);
+    expect(newcomers.length / after(drifted).length).toBeLessThan(0.55);
+    expect(newcomers.every((t) => t.merchantCategory.length > 0)).toBe(true);
+  });
+
+  it("switches a card-compromise campaign on mid-stream", () => {
+    const frauds = (o: SimulationOptions) => after(all(o)).filter((t) => t.scenario === 3).length;
+    expect(frauds({ ...base, drift: { fromDay: 8, compromisedCardsFactor: 20 } })).toBeGreaterThan(5 * Math.max(1, frauds(base)));
+    expect(() => all({ ...base, drift: { fromDay: -1 } })).toThrow(/drift from day/);
+  });
+});

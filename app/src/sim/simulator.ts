@@ -30,6 +30,10 @@
  * in six is reported after a 7-day label delay) unless `reportTimes` is false, and terminals get a
  * merchant category, a country and a channel so the data exercises the API's optional fields.
  * `HANDBOOK_SIMULATION` holds the Handbook's own generation parameters.
+ *
+ * Also off by default, for drift monitoring: `drift` changes the traffic from a given day on
+ * (genuine amounts scaled, a share of transactions moved to merchants never seen before, more
+ * compromised cards), so tests and demos can check that the PSI and its alert react to it.
  */
 import { Prng } from "./prng";
 import { DAY_MS } from "../domain/time";
@@ -57,6 +61,22 @@ export interface SimulationOptions {
   readonly reportTimes?: boolean;
   /** Expected terminals going dormant per day (scenario 4, see above). Default 0: none. */
   readonly dormantTerminalsPerDay?: number;
+  /** Traffic that changes mid-stream (see SimulatedDrift). Default: none. */
+  readonly drift?: SimulatedDrift;
+}
+
+/** From day `fromDay` (0-based) on, the traffic differs from what came before in these ways. */
+export interface SimulatedDrift {
+  readonly fromDay: number;
+  /** Every customer's amounts multiplied by this (price rise, a new product). Default 1. */
+  readonly amountFactor?: number;
+  /**
+   * Share of transactions made at a new population of merchants (as many as the original ones,
+   * ids after theirs), which have no history when they appear. Default 0.
+   */
+  readonly newMerchantShare?: number;
+  /** Newly compromised cards per day multiplied by this (a card-testing campaign). Default 1. */
+  readonly compromisedCardsFactor?: number;
 }
 
 /** The Handbook's generation parameters (its chapter 3 data set: about 1.75M transactions). */
@@ -129,6 +149,17 @@ export function validateSimulationOptions(o: SimulationOptions): void {
   if (!Number.isInteger(o.seed)) throw new Error(`simulate: --seed must be an integer, got ${o.seed}`);
   if (o.dormantTerminalsPerDay !== undefined && !(o.dormantTerminalsPerDay >= 0)) {
     throw new Error(`simulate: dormant terminals per day must be >= 0, got ${o.dormantTerminalsPerDay}`);
+  }
+  if (o.drift) {
+    const d = o.drift;
+    if (!Number.isInteger(d.fromDay) || d.fromDay < 0)
+      throw new Error(`simulate: drift from day must be an integer >= 0, got ${d.fromDay}`);
+    if (d.amountFactor !== undefined && !(d.amountFactor > 0))
+      throw new Error(`simulate: drift amount factor must be > 0, got ${d.amountFactor}`);
+    if (d.newMerchantShare !== undefined && !(d.newMerchantShare >= 0 && d.newMerchantShare <= 1))
+      throw new Error(`simulate: drift new-merchant share must be in [0, 1], got ${d.newMerchantShare}`);
+    if (d.compromisedCardsFactor !== undefined && !(d.compromisedCardsFactor >= 0))
+      throw new Error(`simulate: drift compromised-cards factor must be >= 0, got ${d.compromisedCardsFactor}`);
   }
   if (o.startDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.startDate)) {
     throw new Error(`simulate: start date must be YYYY-MM-DD, got ${o.startDate}`);
@@ -221,7 +252,11 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
   const traffic = new Prng(options.seed ^ 0x5eed_0001);
   const fraud = new Prng(options.seed ^ 0x5eed_0002);
   const dormancy = new Prng(options.seed ^ 0x5eed_0003);
+  // its own stream: traffic before the drift starts is the undrifted run's, draw for draw
+  const drifting = new Prng(options.seed ^ 0x5eed_0004);
+  const drift = options.drift;
   const terminals = makeTerminals(population, options.merchants);
+  const newTerminals = drift?.newMerchantShare ? makeTerminals(drifting, options.merchants) : [];
   const customers = makeCustomers(population, options.cards, terminals, radius);
   const terminalsPerDay = options.compromisedMerchantsPerDay ?? (2 * options.merchants) / 10_000;
   const cardsPerDay = options.compromisedCardsPerDay ?? (3 * options.cards) / 5_000;
@@ -238,7 +273,9 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
     for (const t of fraud.sample(options.merchants, fraud.roundStochastic(terminalsPerDay))) {
       terminalCompromisedUntil[t] = Math.max(terminalCompromisedUntil[t]!, day + TERMINAL_COMPROMISE_DAYS);
     }
-    for (const c of fraud.sample(options.cards, fraud.roundStochastic(cardsPerDay))) {
+    const drifted = drift !== undefined && day >= drift.fromDay;
+    const cardsToday = drifted ? cardsPerDay * (drift.compromisedCardsFactor ?? 1) : cardsPerDay;
+    for (const c of fraud.sample(options.cards, fraud.roundStochastic(cardsToday))) {
       cardCompromisedUntil[c] = Math.max(cardCompromisedUntil[c]!, day + CARD_COMPROMISE_DAYS);
     }
     if (dormantPerDay > 0) {
@@ -257,13 +294,18 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
         let amount = drawAmount(traffic, customer);
         const terminalPick = traffic.next();
         if (second <= 0 || second >= DAY_S || customer.terminals.length === 0) continue;
-        const terminal = openTerminal(customer.terminals, Math.floor(terminalPick * customer.terminals.length), reopensOn, day);
+        let terminal = openTerminal(customer.terminals, Math.floor(terminalPick * customer.terminals.length), reopensOn, day);
         if (terminal === undefined) continue;
+        if (drifted) {
+          amount = Math.max(0.01, Math.round(amount * (drift.amountFactor ?? 1) * 100) / 100);
+          if (newTerminals.length > 0 && drifting.next() < (drift.newMerchantShare ?? 0))
+            terminal = options.merchants + drifting.int(newTerminals.length);
+        }
         let scenario: FraudScenario = 0;
         if (cardCompromisedUntil[c]! > day && fraud.next() < 1 / 3) {
           amount = Math.round(amount * 5 * 100) / 100;
           scenario = 3;
-        } else if (terminalCompromisedUntil[terminal]! > day) {
+        } else if (terminal < options.merchants && terminalCompromisedUntil[terminal]! > day) {
           scenario = 2;
         } else if (amount > LARGE_AMOUNT) {
           scenario = 1;
@@ -287,7 +329,7 @@ export function* simulateDays(options: SimulationOptions): Generator<SimulatedTr
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
       const timestamp = dayStart + d.second * 1000;
-      const t = terminals[d.terminal]!;
+      const t = d.terminal < options.merchants ? terminals[d.terminal]! : newTerminals[d.terminal - options.merchants]!;
       let labelReportedAt: number | undefined;
       if (d.scenario !== 0) {
         // drawn even when unused: turning report times off then keeps every later fraud draw

@@ -91,6 +91,15 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(meta.dataWindow).toEqual({ trainStart: "2018-05-01", trainEnd: "2018-05-14", testStart: "2018-05-22", testEnd: "2018-05-31" });
     expect(meta.labelDelayDays).toBe(7);
     expect(meta.thresholds.review).toBeLessThanOrEqual(meta.thresholds.decline);
+    // the drift monitor's reference: every feature binned on the training window, the score on the test window
+    const ref = meta.reference!;
+    expect(Object.keys(ref.features)).toEqual([...FEATURE_NAMES]);
+    expect(ref.features.amount!.shares).toHaveLength(10);
+    expect(ref.features.is_night!.edges).toEqual([1]);
+    expect(ref.featureRows).toBeGreaterThan(ref.scoreRows);
+    expect(ref.scoreRows).toBe(meta.metrics.rows);
+    expect(ref.rates.decline).toBeGreaterThan(0);
+    expect(ref.rates.review + ref.rates.decline).toBeLessThan(0.2);
     const training = JSON.parse(readFileSync(join(v1, "training.json"), "utf8"));
     // the quick search: one candidate, rounds chosen on the last 2 train days, then fixed by --rounds
     expect(training.boosters).toHaveLength(1);

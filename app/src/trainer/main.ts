@@ -22,6 +22,7 @@ import type { BoosterParams } from "./xgboost";
 
 const USAGE = `usage: trainer <command> [flags]
   simulate --days N --cards N --merchants N --seed N --out FILE [--start-date ${DEFAULT_START_DATE}]
+           [--drift-from-day N [--drift-amount-factor 1.5] [--drift-new-merchants 0.3] [--drift-compromised-cards 5]]
   train    --data FILE | --source postgres [--database-url URL] [--pg-schema public]
            --registry DIR|s3://bucket/prefix [--train-start D --train-end D] [--delay-days 7]
            [--test-start D --test-end D] [--timezone UTC] [--max-bad-share 0.001]
@@ -44,6 +45,10 @@ const FLAGS = {
   seed: { type: "string" },
   out: { type: "string" },
   "start-date": { type: "string" },
+  "drift-from-day": { type: "string" },
+  "drift-amount-factor": { type: "string" },
+  "drift-new-merchants": { type: "string" },
+  "drift-compromised-cards": { type: "string" },
   data: { type: "string" },
   source: { type: "string" },
   "database-url": { type: "string" },
@@ -136,6 +141,16 @@ async function simulate(v: Values): Promise<void> {
     merchants: num(v, "merchants", undefined, true),
     seed: num(v, "seed", 1, true),
     startDate: str(v, "start-date") ?? DEFAULT_START_DATE,
+    ...(str(v, "drift-from-day") !== undefined
+      ? {
+          drift: {
+            fromDay: num(v, "drift-from-day", undefined, true),
+            amountFactor: num(v, "drift-amount-factor", 1),
+            newMerchantShare: num(v, "drift-new-merchants", 0),
+            compromisedCardsFactor: num(v, "drift-compromised-cards", 1),
+          },
+        }
+      : {}),
   };
   const out = str(v, "out", true)!;
   const bar = progressBar("simulate", options.days);

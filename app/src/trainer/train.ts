@@ -22,6 +22,7 @@ import { averageBoosters } from "./ensemble";
 import { blankColumns, DEFAULT_TUNING, tuneBooster, type TrialResult, type TuningConfig } from "./tuning";
 import { predictBooster, trainBooster, type BoosterParams } from "./xgboost";
 import { DAY_MS } from "./metrics";
+import { referenceDistributions } from "./reference";
 
 export interface TrainOptions {
   readonly registry: ModelRegistry;
@@ -184,11 +185,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   const decision = decidePromotion(boosted.metrics, champion, gate);
   const version = o.version ?? newVersionName();
+  const thresholds = thresholdsFrom(boosted.curves);
   const metadata: ModelMetadata = {
     version,
     featureNames: [...FEATURE_NAMES],
     featureSetVersion: FEATURE_SET_VERSION,
-    thresholds: thresholdsFrom(boosted.curves),
+    thresholds,
     metrics: boosted.metrics,
     baselineMetrics: baseline.metrics,
     dataWindow: {
@@ -201,6 +203,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     trainedAt: new Date().toISOString(),
     labelDelayDays: delayDays,
     featureConfig: o.featureConfig,
+    reference: referenceDistributions(tr.features, FEATURE_NAMES, scores, thresholds),
   };
   const models: ReportModel[] = [
     { name: "XGBoost", metrics: boosted.metrics, curves: boosted.curves, color: COLORS.boosting },
