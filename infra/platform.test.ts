@@ -95,7 +95,10 @@ describe("encryption and keys", () => {
       [dev(), 14],
       [prod(), 365],
     ] as const) {
-      expect(byType(run, T.key).map((k) => k.inputs.enableKeyRotation)).toEqual([true, true, true, true, true]);
+      // five keys of the platform, plus the model registry replica's in prod (backups.test.ts)
+      const keys = byType(run, T.key);
+      expect(keys.length).toBe(run.stack === "prod" ? 6 : 5);
+      expect(keys.every((k) => k.inputs.enableKeyRotation === true)).toBe(true);
       const groups = byType(run, T.logGroup);
       expect(groups.length).toBeGreaterThanOrEqual(3);
       for (const g of groups)
@@ -267,26 +270,26 @@ describe("cluster", () => {
 describe("storage and registry", () => {
   it("model bucket: versioned, SSE-KMS with the objects key, public access blocked, TLS-only, old versions expire", () => {
     const run = prod();
-    const bucket = one(run, "aws:s3/bucket:Bucket").state.bucket;
-    expect(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs).toMatchObject({
+    const bucket = one(run, "aws:s3/bucket:Bucket", "models").state.bucket;
+    expect(one(run, "aws:s3/bucketVersioning:BucketVersioning", "models-versioning").inputs).toMatchObject({
       bucket,
       versioningConfiguration: { status: "Enabled" },
     });
     expect(
-      one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules[0]
+      one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "models-sse").inputs.rules[0]
         .applyServerSideEncryptionByDefault,
     ).toEqual({ sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn(run, "objects") });
-    expect(one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+    expect(one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "models-public-access").inputs).toMatchObject({
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    const policy = JSON.parse(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+    const policy = JSON.parse(one(run, "aws:s3/bucketPolicy:BucketPolicy", "models-tls-only").inputs.policy);
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     expect(
-      one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules[0].noncurrentVersionExpiration
-        .noncurrentDays,
+      one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "models-lifecycle").inputs.rules[0]
+        .noncurrentVersionExpiration.noncurrentDays,
     ).toBe(90);
   });
 
@@ -322,7 +325,7 @@ describe("identity", () => {
 
   it("policies name the real bucket, secrets and MSK cluster of the stack", () => {
     const run = prod();
-    const bucketArn = one(run, "aws:s3/bucket:Bucket").state.arn;
+    const bucketArn = one(run, "aws:s3/bucket:Bucket", "models").state.arn;
     const clusterArn = one(run, T.msk).state.arn;
     const dbSecret = one(run, T.db).state.masterUserSecrets[0].secretArn;
     const apiKeys = one(run, T.secret, "app-api-keys").state.arn;
@@ -372,7 +375,7 @@ describe("stack outputs", () => {
       kubeconfig: SECRET,
       apiRepositoryUrl: expect.stringMatching(/\.dkr\.ecr\.us-east-1\.amazonaws\.com\/fraud-platform-prod\/api$/),
       trainerRepositoryUrl: expect.stringMatching(/\/fraud-platform-prod\/trainer$/),
-      modelBucketName: one(prod(), "aws:s3/bucket:Bucket").state.bucket,
+      modelBucketName: one(prod(), "aws:s3/bucket:Bucket", "models").state.bucket,
       mskBootstrapBrokersIam: expect.stringMatching(/:9098(,|$)/),
       redisEndpoint: expect.stringMatching(/:6379$/),
       databaseEndpoint: expect.stringMatching(/\.rds\.amazonaws\.com:5432$/),

@@ -10,7 +10,7 @@ import { secretName, stackPrefix } from "./naming";
 import { Network, type NetworkArgs } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
 import { DatabaseRoleSecrets } from "./secrets/database-roles";
-import { ModelBucket } from "./storage/model-bucket";
+import { ModelBucket, type ModelBucketArgs } from "./storage/model-bucket";
 import { ImageRegistry } from "./storage/registry";
 
 /** Fields a component gets from other components or from the platform itself, not from its caller. */
@@ -40,8 +40,10 @@ export interface PlatformArgs {
   readonly streaming: Omit<StreamingArgs, Wired>;
   /** ElastiCache Redis: version, node type and count, failover, snapshots. */
   readonly cache: Omit<CacheArgs, Wired | "authSecretName">;
-  /** RDS PostgreSQL: version, sizing and protection. */
+  /** RDS PostgreSQL: version, sizing, protection, backups and restore. */
   readonly database: Omit<DatabaseArgs, Wired>;
+  /** The model registry bucket: old versions' expiry and the replica (see `ModelBucketArgs` for defaults). */
+  readonly modelRegistry?: Omit<ModelBucketArgs, "kmsKeyArn">;
 }
 
 /**
@@ -168,7 +170,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const bucket = new ModelBucket("models", { kmsKeyArn: keys.arns.objects }, parent);
+    const bucket = new ModelBucket("models", { ...args.modelRegistry, kmsKeyArn: keys.arns.objects }, parent);
     const registry = new ImageRegistry(
       "images",
       { repositories: ["api", "trainer"], namePrefix: prefix, kmsKeyArn: keys.arns.objects },

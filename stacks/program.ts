@@ -43,6 +43,7 @@ export async function program(): Promise<StackOutputs> {
     streaming: settings.streaming,
     cache: settings.cache,
     database: settings.database,
+    modelRegistry: settings.modelRegistry,
   });
   const p = platform.exports;
   const deployer = new Deployer("deployer", {
@@ -53,6 +54,7 @@ export async function program(): Promise<StackOutputs> {
     cluster: { name: p.cluster.name, securityGroupId: p.cluster.clusterSecurityGroupId },
     logsKeyArn: p.keyArns.logs,
     logRetentionDays: settings.logs.retentionDays,
+    additionalRegions: settings.modelRegistry.replicaRegion ? [settings.modelRegistry.replicaRegion] : [],
   });
   // The first `up` of a stack (workloads.enabled=false) stops here: the cluster may be private and
   // this machine outside the VPC; the deployer then runs the full `up` from inside (docs/deploy.md).

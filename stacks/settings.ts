@@ -7,9 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { NODE_GROUP_DEFAULTS, type NodeGroupArgs } from "../infra/cluster/cluster";
 import { CACHE_DEFAULTS, type CacheArgs } from "../infra/data/cache";
 import { DATABASE_DEFAULTS, type DatabaseArgs } from "../infra/data/database";
+import type { DatabaseRestore } from "../infra/data/restore";
 import { STREAMING_DEFAULTS, type StreamingArgs } from "../infra/data/streaming";
+import { MODEL_BUCKET_DEFAULTS } from "../infra/storage/model-bucket";
 import { DEPLOYER_DEFAULTS, type DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
+import { databaseRestore } from "./restore";
 import { SectionReader, SettingsReader } from "./validate";
 import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
 
@@ -62,15 +65,33 @@ export type CacheSettings = Required<Pick<CacheArgs, "engineVersion" | "nodeType
 export type DatabaseSettings = Required<
   Omit<
     DatabaseArgs,
-    "vpcId" | "subnetIds" | "clientSecurityGroupId" | "dataKeyArn" | "secretsKeyArn" | "logsKeyArn" | "logRetentionDays" | "namePrefix"
+    | "vpcId"
+    | "subnetIds"
+    | "clientSecurityGroupId"
+    | "dataKeyArn"
+    | "secretsKeyArn"
+    | "logsKeyArn"
+    | "logRetentionDays"
+    | "namePrefix"
+    | "restore"
   >
->;
+> & {
+  /** `database.restore`: absent for a database created empty (stacks/restore.ts validates it). */
+  readonly restore?: DatabaseRestore;
+};
 
 /**
  * The deployer: a CodeBuild project inside the VPC that serves as the GitHub Actions runner of the
  * deploy job, so `pulumi up` reaches a private EKS endpoint (docs/deploy.md).
  */
 export type DeployerSettings = Required<Pick<DeployerArgs, "githubRepository" | "connectionArn" | "computeType" | "timeoutMinutes">>;
+
+/** The model registry bucket (infra/storage/model-bucket.ts documents each field and default). */
+export interface ModelRegistrySettings {
+  readonly noncurrentVersionDays: number;
+  /** Absent: no replica. */
+  readonly replicaRegion?: string;
+}
 
 export interface Settings {
   readonly project: string;
@@ -81,6 +102,7 @@ export interface Settings {
   readonly streaming: StreamingSettings;
   readonly cache: CacheSettings;
   readonly database: DatabaseSettings;
+  readonly modelRegistry: ModelRegistrySettings;
   readonly deployer: DeployerSettings;
   readonly workloads: WorkloadSettings;
 }
@@ -224,6 +246,24 @@ function database(s: SectionReader): DatabaseSettings {
       PI_RETENTION_DAYS,
       DATABASE_DEFAULTS.performanceInsightsRetentionDays,
     ),
+    restore: databaseRestore(s.section("restore")),
+  };
+}
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+function modelRegistry(s: SectionReader, stackRegion: string | undefined): ModelRegistrySettings {
+  const replicaRegion = s.string("replicaRegion", { default: "", pattern: AWS_REGION, describe: "an AWS region such as us-west-2" });
+  if (replicaRegion && replicaRegion === stackRegion) {
+    s.problem(
+      "replicaRegion",
+      replicaRegion,
+      `a region other than the stack's (${stackRegion}): a replica in the same region survives no regional outage`,
+    );
+  }
+  return {
+    noncurrentVersionDays: s.int("noncurrentVersionDays", { min: 1, max: 3650, default: MODEL_BUCKET_DEFAULTS.noncurrentVersionDays }),
+    replicaRegion: replicaRegion || undefined,
   };
 }
 
@@ -250,7 +290,11 @@ function deployer(s: SectionReader): DeployerSettings {
  * Reads and validates every section; throws one ConfigError listing all problems.
  * `reader` defaults to the running stack's config; tests pass one over a plain map.
  */
-export function loadSettings(reader: SettingsReader = pulumiReader(), stack: string = pulumi.getStack()): Settings {
+export function loadSettings(
+  reader: SettingsReader = pulumiReader(),
+  stack: string = pulumi.getStack(),
+  stackRegion: string | undefined = new pulumi.Config("aws").get("region"),
+): Settings {
   const net = network(reader.section("network"));
   const settings: Settings = {
     project: reader.namespace,
@@ -261,6 +305,7 @@ export function loadSettings(reader: SettingsReader = pulumiReader(), stack: str
     streaming: streaming(reader.section("streaming")),
     cache: cache(reader.section("cache")),
     database: database(reader.section("database")),
+    modelRegistry: modelRegistry(reader.section("modelRegistry"), stackRegion),
     deployer: deployer(reader.section("deployer")),
     workloads: loadWorkloadSettings(reader),
   };

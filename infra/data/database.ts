@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { serviceSecurityGroup } from "../network/security-groups";
 import { POSTGRES_PARAMETERS, postgresFamily } from "./postgres";
+import { restoreInputs, type DatabaseRestore } from "./restore";
 
 export const POSTGRES_PORT = 5432;
 export const DATABASE_NAME = "fraud";
+const MASTER_USERNAME = "fraud_admin";
 const POSTGRES_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
 export interface DatabaseArgs {
@@ -23,6 +25,11 @@ export interface DatabaseArgs {
   readonly deletionProtection: boolean;
   /** Days of automated backups and point-in-time recovery (at least 1: never disabled). */
   readonly backupRetentionDays: number;
+  /**
+   * Create the instance from a snapshot or a point in time instead of empty: a new instance with an
+   * identifier of its own, which the stack then uses (docs/runbook.md). Default: none.
+   */
+  readonly restore?: DatabaseRestore;
   /** The VPC of the instance's security group. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets (no route to the internet), at least two AZs. */
@@ -50,12 +57,15 @@ export const DATABASE_DEFAULTS = { performanceInsightsRetentionDays: 7 } as cons
  * RDS for PostgreSQL in the isolated subnets: never public, TLS forced by the parameter group,
  * storage and Performance Insights encrypted with our key, the master password generated and
  * rotated by RDS in Secrets Manager (never in code or in the Pulumi state), a final snapshot on
- * delete.
+ * delete, automated backups kept after it, and a restore from a snapshot or a point in time as an
+ * argument.
  */
 export class Database extends pulumi.ComponentResource {
   readonly address: pulumi.Output<string>;
   readonly port: number = POSTGRES_PORT;
   readonly databaseName: string = DATABASE_NAME;
+  /** The RDS instance identifier (a restore gives a new one). */
+  readonly identifier: pulumi.Output<string>;
   /** The RDS-managed secret (JSON with username and password). */
   readonly masterSecretArn: pulumi.Output<string>;
 
@@ -79,7 +89,8 @@ export class Database extends pulumi.ComponentResource {
       { family, description: "fraud-platform: TLS only", parameters: POSTGRES_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })) },
       parent,
     );
-    const identifier = `${args.namePrefix}-postgres`;
+    const restored = restoreInputs(`${args.namePrefix}-postgres`, args.restore);
+    const identifier = restored.identifier;
     // RDS exports to these fixed names and would create them unencrypted with no expiry; ours come first.
     const logGroups = POSTGRES_LOG_EXPORTS.map(
       (log) =>
@@ -97,8 +108,9 @@ export class Database extends pulumi.ComponentResource {
         engine: "postgres",
         engineVersion: args.engineVersion,
         instanceClass: args.instanceClass,
-        dbName: DATABASE_NAME,
-        username: "fraud_admin",
+        // A restored instance takes its database and master user from the backup.
+        ...(args.restore ? { snapshotIdentifier: restored.snapshotIdentifier, restoreToPointInTime: restored.restoreToPointInTime } : {}),
+        ...(args.restore ? {} : { dbName: DATABASE_NAME, username: MASTER_USERNAME }),
         manageMasterUserPassword: true,
         masterUserSecretKmsKeyId: args.secretsKeyArn,
         port: POSTGRES_PORT,
@@ -114,6 +126,9 @@ export class Database extends pulumi.ComponentResource {
         multiAz: args.multiAz,
         deletionProtection: args.deletionProtection,
         backupRetentionPeriod: args.backupRetentionDays,
+        // Deleting the instance (or replacing it by a restore) keeps its automated backups for their
+        // retention: point-in-time recovery of a deleted instance stays possible.
+        deleteAutomatedBackups: false,
         copyTagsToSnapshot: true,
         skipFinalSnapshot: false,
         // The suffix lives as long as the stack: a stack destroyed, created again and destroyed
@@ -128,13 +143,16 @@ export class Database extends pulumi.ComponentResource {
         caCertIdentifier: "rds-ca-rsa2048-g1",
         applyImmediately: false,
       },
-      { parent: this, dependsOn: logGroups },
+      // A protected database is never deleted by Pulumi, not even when a restore replaces it: the old
+      // instance stays (deletion protection on) until an operator has checked the new one (runbook).
+      { parent: this, dependsOn: logGroups, retainOnDelete: args.deletionProtection },
     );
+    this.identifier = db.identifier;
     this.address = db.address;
     this.masterSecretArn = db.masterUserSecrets.apply((s) => {
       if (!s?.[0]?.secretArn) throw new Error(`RDS ${identifier} returned no managed master secret`);
       return s[0].secretArn;
     });
-    this.registerOutputs({ address: this.address, masterSecretArn: this.masterSecretArn });
+    this.registerOutputs({ address: this.address, identifier: this.identifier, masterSecretArn: this.masterSecretArn });
   }
 }

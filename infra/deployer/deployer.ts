@@ -28,6 +28,8 @@ export interface DeployerArgs {
   readonly logsKeyArn: pulumi.Input<string>;
   /** Retention of the runner's log group, in days. */
   readonly logRetentionDays: number;
+  /** Regions besides the stack's where the program also manages resources (the model registry's replica). Default: none. */
+  readonly additionalRegions?: readonly string[];
 }
 
 /** The defaults of `DeployerArgs`. */
@@ -101,11 +103,18 @@ export class Deployer extends pulumi.ComponentResource {
       `${name}-up`,
       {
         role: role.name,
-        policy: pulumi
-          .all([partition, identity.accountId, region, role.arn])
-          .apply(([p, accountId, r, roleArn]) =>
-            JSON.stringify(deployerPolicy({ partition: p, accountId, region: r, roleArn, connectionArn: args.connectionArn })),
+        policy: pulumi.all([partition, identity.accountId, region, role.arn]).apply(([p, accountId, r, roleArn]) =>
+          JSON.stringify(
+            deployerPolicy({
+              partition: p,
+              accountId,
+              region: r,
+              additionalRegions: args.additionalRegions,
+              roleArn,
+              connectionArn: args.connectionArn,
+            }),
           ),
+        ),
       },
       parent,
     );

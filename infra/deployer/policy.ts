@@ -28,6 +28,8 @@ export interface DeployerPolicyArgs {
   readonly partition: string;
   readonly accountId: string;
   readonly region: string;
+  /** Other regions the program manages resources in (a replica). Default: none. */
+  readonly additionalRegions?: readonly string[];
   /** The deployer's own role (fixed name): it may not change it. */
   readonly roleArn: string;
   readonly connectionArn: string;
@@ -48,7 +50,9 @@ export function deployerPolicy(a: DeployerPolicyArgs): PolicyDocument {
       Effect: "Allow",
       Action: [...DEPLOYER_REGIONAL_ACTIONS],
       Resource: "*",
-      Condition: { StringEquals: { "aws:RequestedRegion": a.region } },
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": a.additionalRegions?.length ? [a.region, ...a.additionalRegions] : a.region },
+      },
     },
     {
       Sid: "PlatformRoles",
