@@ -141,6 +141,38 @@ describe("Scorer", () => {
     expect(decisions.reserve(1)).toBe(false);
   });
 
+  it("gives back the room of batch repeats, of a store that throws at once, and of a duplicate found stored", async () => {
+    const store = new RecordingStore();
+    const { s, decisions } = scorer(store);
+    const full = () => {
+      // capacity 1000 minus what is buffered: every other slot must be free again
+      const free = 1000 - decisions.buffered;
+      const ok = decisions.reserve(free) && !decisions.reserve(1);
+      decisions.release(free);
+      return ok;
+    };
+    await s.scoreBatch([tx("r1"), tx("r1"), tx("r2")]);
+    expect(decisions.buffered).toBe(2);
+    expect(full()).toBe(true);
+
+    const refusing = new RecordingStore();
+    refusing.observeMany = () => {
+      throw new Error("refused outright");
+    };
+    const r = scorer(refusing);
+    await expect(r.s.score(tx("x1"))).rejects.toThrow("refused outright");
+    expect(r.decisions.reserve(1000)).toBe(true);
+
+    // another process with its own (empty) log: the store calls r1 a duplicate whose decision was
+    // never written, so it is scored again into fresh room, the first room having been given back
+    const fresh = scorer(store);
+    const again = await fresh.s.score(tx("r1"));
+    expect(again.transactionId).toBe("r1");
+    expect(fresh.decisions.buffered).toBe(1);
+    expect(fresh.decisions.reserve(999)).toBe(true);
+    expect(fresh.decisions.reserve(1)).toBe(false);
+  });
+
   it("answers a repeat with its stored decision while the store is down, without counting it", async () => {
     const store = new RecordingStore();
     const { s, decisions, count } = scorer(store);
