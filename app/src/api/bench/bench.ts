@@ -16,8 +16,8 @@
  * profile attributes time the process spent descheduled to the call it resumed in).
  */
 import autocannon from "autocannon";
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -359,19 +359,21 @@ async function main(): Promise<void> {
     const redisInfo = new Redis(redisUrl);
     const usedMemoryBefore = await usedMemory(redisInfo);
     const here = resolve(__dirname);
+    // the API bundled by app/build.mjs, as in the image (its aliases keep Vega and Kafka bundleable,
+    // and it copies the Redis scripts beside the bundle); the echo server needs none of that
+    const built = spawnSync(process.execPath, [join(here, "..", "..", "..", "build.mjs"), "--outdir", join(work, "dist"), "api"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    if (built.status !== 0) throw new Error(`app/build.mjs failed (exit ${built.status})`);
     await build({
-      entryPoints: { api: join(here, "..", "main.ts"), echo: join(here, "echo-server.ts") },
+      entryPoints: { echo: join(here, "echo-server.ts") },
       outdir: join(work, "dist"),
       bundle: true,
       platform: "node",
       target: "node20",
       format: "cjs",
-      external: ["pg-native", "@electric-sql/pglite"],
       logLevel: "warning",
     });
-    // the Redis scripts are read from beside the bundle, as in the images (see app/build.mjs)
-    const scripts = join(here, "..", "..", "redis");
-    for (const f of readdirSync(scripts)) if (f.endsWith(".lua")) copyFileSync(join(scripts, f), join(work, "dist", f));
     const registry = join(work, "registry");
     const version = await bootstrapModel(registry, () => undefined);
     console.log(`bench:api: model ${version} trained for the run (bootstrap simulation)`);
