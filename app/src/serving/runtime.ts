@@ -38,6 +38,8 @@ export interface RuntimeOptions {
   readonly redisKeyPrefix?: string;
   /** Default: the registry at MODEL_REGISTRY. */
   readonly modelSource?: ModelSource;
+  /** Wraps the feature store scoring uses (the restore drill records what each transaction read). */
+  readonly wrapFeatureStore?: (store: FeatureStore) => FeatureStore;
 }
 
 export interface Runtime {
@@ -153,6 +155,7 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     log.info("feature store: in-process (set REDIS_URL for Redis)");
   }
 
+  if (opts.wrapFeatureStore) featureStore = opts.wrapFeatureStore(featureStore);
   // as many as the decision buffer: both hold what an outage leaves in memory
   const backfill = redis
     ? new FeatureBackfill(featureStore, {
