@@ -1,4 +1,5 @@
 import type { WorkloadOptions } from "./options";
+import { PSI_SIGNIFICANT } from "../../app/src/features/distribution";
 import { PROMQL } from "./promql";
 
 export interface AlertRule {
@@ -13,6 +14,11 @@ export interface RuleGroup {
   readonly name: string;
   readonly rules: AlertRule[];
 }
+
+/** The drift alerts: docs/drift.md. The retrain CronJob (drift-retrain.ts) acts on the first two. */
+export const DRIFT_ALERTS = { feature: "FraudFeatureDrift", score: "FraudScoreDrift", declineRate: "FraudDeclineRateOutOfBand" } as const;
+/** How long a drift condition must hold before its alert fires. */
+export const DRIFT_FOR = "30m";
 
 /** The error-rate alert threshold the issue sets: more than 5% of user requests failing. */
 export const ERROR_RATIO_THRESHOLD = 0.05;
@@ -121,6 +127,35 @@ export function alertRuleGroups(s: WorkloadOptions): RuleGroup[] {
           "critical",
           "Fraud API: decisions not written to PostgreSQL at shutdown",
           'A replica stopped, or is stopping, with decisions PostgreSQL has not taken: they are in its log ("decision not written"); replay them with replay-decisions (docs/runbook.md).',
+        ),
+      ],
+    },
+    {
+      name: "fraud-drift",
+      rules: [
+        rule(
+          DRIFT_ALERTS.feature,
+          `(${PROMQL.featurePsi}) > ${PSI_SIGNIFICANT}`,
+          DRIFT_FOR,
+          "warning",
+          "Live traffic has drifted from the model's training data on {{ $labels.feature }}",
+          `The population stability index of {{ $labels.feature }} over the last hour is {{ $value | printf "%.2f" }} (> ${PSI_SIGNIFICANT}) against the served model's training window. A retraining Job starts if it lasts (docs/drift.md).`,
+        ),
+        rule(
+          DRIFT_ALERTS.score,
+          `(${PROMQL.scorePsi}) > ${PSI_SIGNIFICANT}`,
+          DRIFT_FOR,
+          "warning",
+          "The fraud score distribution has drifted from the model's test window",
+          `The score's population stability index over the last hour is {{ $value | printf "%.2f" }} (> ${PSI_SIGNIFICANT}). A retraining Job starts if it lasts (docs/drift.md).`,
+        ),
+        rule(
+          DRIFT_ALERTS.declineRate,
+          `((${PROMQL.liveRate("decline")}) > (${PROMQL.rateBand("decline", "high")})) or ((${PROMQL.liveRate("decline")}) < (${PROMQL.rateBand("decline", "low")}))`,
+          DRIFT_FOR,
+          "warning",
+          "The decline rate is outside the band the model's test window predicts",
+          "{{ $value | humanizePercentage }} of the last hour's decisions are declines; compare fraud_decision_rate_expected on the Drift row (docs/runbook.md).",
         ),
       ],
     },

@@ -1,5 +1,6 @@
 import type { WorkloadOptions } from "./options";
-import { ERROR_RATIO_THRESHOLD } from "./alerts";
+import { DRIFT_ALERTS, ERROR_RATIO_THRESHOLD } from "./alerts";
+import { PSI_SIGNIFICANT } from "../../app/src/features/distribution";
 import { PROMQL } from "./promql";
 
 /** Grafana's sidecar loads ConfigMaps carrying this label (kube-prometheus-stack's default). */
@@ -14,7 +15,8 @@ interface Target {
 
 interface PanelSpec {
   readonly title: string;
-  readonly type: "timeseries" | "stat" | "heatmap";
+  /** A row is a full-width title starting a new section of the grid. */
+  readonly type: "timeseries" | "stat" | "heatmap" | "row";
   readonly targets: readonly Target[];
   readonly unit?: string;
   /** Value at which the panel turns red. */
@@ -121,6 +123,48 @@ function panelSpecs(s: WorkloadOptions): PanelSpec[] {
       description: "Alert FraudTrainerLate fires past the threshold.",
       targets: [{ expr: PROMQL.trainerSecondsSinceSuccess, legendFormat: "age" }],
     },
+    {
+      title: "Drift",
+      type: "row",
+      description: "Live traffic against the served model's reference distributions (docs/drift.md).",
+      targets: [],
+    },
+    {
+      title: "Feature PSI (last hour)",
+      type: "timeseries",
+      redAbove: PSI_SIGNIFICANT,
+      description: `Population stability index of each feature against the training window; alert ${DRIFT_ALERTS.feature} above ${PSI_SIGNIFICANT} for 30 minutes.`,
+      targets: [{ expr: PROMQL.featurePsi, legendFormat: "{{feature}}" }],
+    },
+    {
+      title: "Score PSI (last hour)",
+      type: "timeseries",
+      redAbove: PSI_SIGNIFICANT,
+      description: `Population stability index of the score against the test window; alert ${DRIFT_ALERTS.score} above ${PSI_SIGNIFICANT} for 30 minutes.`,
+      targets: [{ expr: PROMQL.scorePsi, legendFormat: "score" }],
+    },
+    {
+      title: "Decline rate: live, expected and band (last hour)",
+      type: "timeseries",
+      unit: "percentunit",
+      description: `Alert ${DRIFT_ALERTS.declineRate} when the live rate leaves the band for 30 minutes.`,
+      targets: [
+        { expr: PROMQL.liveRate("decline"), legendFormat: "live" },
+        { expr: PROMQL.expectedRate("decline"), legendFormat: "expected" },
+        { expr: PROMQL.rateBand("decline", "low"), legendFormat: "band low" },
+        { expr: PROMQL.rateBand("decline", "high"), legendFormat: "band high" },
+      ],
+    },
+    {
+      title: "Review rate: live and expected (last hour)",
+      type: "timeseries",
+      unit: "percentunit",
+      description: "Share of decisions sent to review, against the model's test window at its thresholds.",
+      targets: [
+        { expr: PROMQL.liveRate("review"), legendFormat: "live" },
+        { expr: PROMQL.expectedRate("review"), legendFormat: "expected" },
+      ],
+    },
   ];
 }
 
@@ -130,8 +174,8 @@ function layout(specs: PanelSpec[]): { x: number; y: number; w: number; h: numbe
   let y = 0;
   let rowHeight = 0;
   return specs.map((p) => {
-    const w = p.type === "stat" ? 8 : 12;
-    const h = p.type === "stat" ? 5 : 8;
+    const w = p.type === "row" ? 24 : p.type === "stat" ? 8 : 12;
+    const h = p.type === "row" ? 1 : p.type === "stat" ? 5 : 8;
     if (x + w > 24) {
       x = 0;
       y += rowHeight;
@@ -157,31 +201,44 @@ export function fraudDashboard(s: WorkloadOptions): Record<string, unknown> {
     refresh: "30s",
     time: { from: "now-6h", to: "now" },
     templating: { list: [{ name: "datasource", type: "datasource", query: "prometheus", label: "Data source", current: {} }] },
-    panels: specs.map((p, i) => ({
-      id: i + 1,
-      title: p.title,
-      description: p.description,
-      type: p.type,
-      datasource: DATASOURCE,
-      gridPos: grid[i],
-      targets: p.targets.map((t, j) => ({
-        refId: String.fromCharCode(65 + j),
-        datasource: DATASOURCE,
-        expr: t.expr,
-        legendFormat: t.legendFormat,
-        format: t.format ?? "time_series",
-      })),
-      fieldConfig: {
-        defaults: {
-          unit: p.unit ?? "short",
-          thresholds: {
-            mode: "absolute",
-            steps: [{ color: "green", value: null }, ...(p.redAbove === undefined ? [] : [{ color: "red", value: p.redAbove }])],
+    panels: specs.map((p, i) =>
+      p.type === "row"
+        ? {
+            id: i + 1,
+            type: "row",
+            title: p.title,
+            description: p.description,
+            collapsed: false,
+            gridPos: grid[i],
+            panels: [],
+            targets: [],
+          }
+        : {
+            id: i + 1,
+            title: p.title,
+            description: p.description,
+            type: p.type,
+            datasource: DATASOURCE,
+            gridPos: grid[i],
+            targets: p.targets.map((t, j) => ({
+              refId: String.fromCharCode(65 + j),
+              datasource: DATASOURCE,
+              expr: t.expr,
+              legendFormat: t.legendFormat,
+              format: t.format ?? "time_series",
+            })),
+            fieldConfig: {
+              defaults: {
+                unit: p.unit ?? "short",
+                thresholds: {
+                  mode: "absolute",
+                  steps: [{ color: "green", value: null }, ...(p.redAbove === undefined ? [] : [{ color: "red", value: p.redAbove }])],
+                },
+              },
+              overrides: [],
+            },
+            options: p.type === "heatmap" ? { calculate: false, yAxis: { unit: "short" } } : {},
           },
-        },
-        overrides: [],
-      },
-      options: p.type === "heatmap" ? { calculate: false, yAxis: { unit: "short" } } : {},
-    })),
+    ),
   };
 }

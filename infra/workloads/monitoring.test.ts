@@ -58,6 +58,21 @@ describe("alert rules", () => {
     expect(unwritten.labels.severity).toBe("critical");
   });
 
+  it("fire on drift: PSI above 0.2 for 30 minutes per feature and for the score, the decline rate outside its band", () => {
+    expect(byName("FraudFeatureDrift")).toMatchObject({
+      expr: '(avg by (feature) (fraud_feature_psi{namespace="fraud-serving", window="1h"})) > 0.2',
+      for: "30m",
+    });
+    expect(byName("FraudScoreDrift")).toMatchObject({
+      expr: '(avg(fraud_score_psi{namespace="fraud-serving", window="1h"})) > 0.2',
+      for: "30m",
+    });
+    const decline = byName("FraudDeclineRateOutOfBand");
+    expect(decline.for).toBe("30m");
+    expect(decline.expr).toMatch(/fraud_decision_rate\{[^}]*decision="decline"[^]*\) > \(avg\(fraud_decision_rate_band\{[^}]*bound="high"/);
+    expect(decline.expr).toMatch(/\) < \(avg\(fraud_decision_rate_band\{[^}]*bound="low"/);
+  });
+
   it("use only fraud_* metrics the app registers", async () => {
     const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
     for (const r of rules) {
@@ -100,6 +115,16 @@ describe("Grafana dashboard", () => {
           cells.add(`${x},${y}`);
         }
     }
+  });
+
+  it("has a Drift row with the PSI and rate panels, PSI marked red above 0.2", () => {
+    const row = dash.panels.findIndex((p) => p.type === "row" && p.title === "Drift");
+    expect(row).toBeGreaterThan(0);
+    const after = dash.panels.slice(row + 1).map((p) => p.title);
+    expect(after).toEqual(expect.arrayContaining(["Feature PSI (last hour)", "Score PSI (last hour)"]));
+    expect(dash.panels[row].gridPos).toMatchObject({ x: 0, w: 24 });
+    const psi = dash.panels.find((p) => p.title === "Feature PSI (last hour)");
+    expect(psi.fieldConfig.defaults.thresholds.steps.at(-1)).toEqual({ color: "red", value: 0.2 });
   });
 
   it("marks the alert thresholds on the matching panels", () => {

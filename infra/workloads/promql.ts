@@ -39,5 +39,12 @@ export const PROMQL = {
     ` and on (namespace, job_name) (kube_job_status_active{${trainerJobs}} == 0)` +
     ` and on (namespace, job_name) (kube_job_status_succeeded{${trainerJobs}} == 0)`,
   trainerNeverSucceeded: `absent(kube_cronjob_status_last_successful_time{${trainerCron}})`,
+  /** Drift (the app's drift monitor, one series per replica): averaged over replicas, on the last hour. */
+  featurePsi: `avg by (feature) (fraud_feature_psi{${serving}, window="1h"})`,
+  scorePsi: `avg(fraud_score_psi{${serving}, window="1h"})`,
+  liveRate: (decision: "review" | "decline") => `avg(fraud_decision_rate{${serving}, decision="${decision}", window="1h"})`,
+  expectedRate: (decision: "review" | "decline") => `avg(fraud_decision_rate_expected{${serving}, decision="${decision}"})`,
+  rateBand: (decision: "review" | "decline", bound: "low" | "high") =>
+    `avg(fraud_decision_rate_band{${serving}, decision="${decision}", window="1h", bound="${bound}"})`,
   trainerAgeSeconds: `time() - max(kube_cronjob_created{${trainerCron}})`,
 } as const;
