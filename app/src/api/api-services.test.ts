@@ -146,7 +146,9 @@ describeWithPostgres("fraud API with PostgreSQL", (databaseUrl) => {
       const day = Math.floor(hour / 24);
       const frauds = async () => {
         const m = decodeMerchant((await redis.getBuffer(`${prefix}merchant:${t.merchantId}`))!);
-        return [m.hourFrauds[m.hours.indexOf(hour)], m.dayFrauds[m.days.indexOf(day)]];
+        // (key, count, frauds) triples
+        const fraudsOf = (s: number[], key: number) => s.find((_, i) => i % 3 === 2 && s[i - 2] === key);
+        return [fraudsOf(m.hours, hour), fraudsOf(m.days, day)];
       };
       expect(await frauds()).toEqual([1, 1]);
       expect(await redis.get(`${prefix}label:${t.transactionId}`)).toBe(`${Date.parse("2024-03-06T00:00:00Z")} fraud ${hour} ${day}`);

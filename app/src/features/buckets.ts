@@ -83,26 +83,29 @@ export function merchantHours(lagDays: number): number {
   return 24 * (lagDays + 2);
 }
 
-/** A card's state. `days` ascending; the recent records in arrival order. */
+/**
+ * A card's state. Each series is one flat array of fixed-size records, so that recording a
+ * transaction touches two arrays of one card rather than five (the offline replay's time went
+ * mostly into scattered per-field arrays): `recent` holds (timestamp, cents) pairs in arrival
+ * order, `days` (day, count, cents) triples ascending by day.
+ */
 export interface CardBuckets {
   /** Newest transaction time ever recorded (-Infinity when none). */
   newest: number;
-  recentTs: number[];
-  recentCents: number[];
+  recent: number[];
   days: number[];
-  dayCounts: number[];
-  dayCents: number[];
 }
 
-/** A merchant's state. `hours` and `days` ascending. */
+/** A merchant's state: (hour, count, frauds) and (day, count, frauds) triples, ascending. */
 export interface MerchantBuckets {
   hours: number[];
-  hourCounts: number[];
-  hourFrauds: number[];
   days: number[];
-  dayCounts: number[];
-  dayFrauds: number[];
 }
+
+/** Numbers per record of `CardBuckets.recent`. */
+export const RECENT_RECORD = 2;
+/** Numbers per bucket of every bucket series: key, count, then cents (card) or frauds (merchant). */
+export const BUCKET_RECORD = 3;
 
 /** A duplicate's first observation, left out of its own snapshot. */
 export interface OwnTransaction {
@@ -113,22 +116,23 @@ export interface OwnTransaction {
   readonly sameMerchant: boolean;
 }
 
-export const emptyCard = (): CardBuckets => ({ newest: -Infinity, recentTs: [], recentCents: [], days: [], dayCounts: [], dayCents: [] });
-export const emptyMerchant = (): MerchantBuckets => ({ hours: [], hourCounts: [], hourFrauds: [], days: [], dayCounts: [], dayFrauds: [] });
+export const emptyCard = (): CardBuckets => ({ newest: -Infinity, recent: [], days: [] });
+export const emptyMerchant = (): MerchantBuckets => ({ hours: [], days: [] });
 
-/** Index of `key` in ascending `keys`, or -(insertion point) - 1. */
-function find(keys: readonly number[], key: number): number {
+/** Offset of bucket `key` in an ascending bucket series, or -(insertion offset) - 1. */
+function find(s: readonly number[], key: number): number {
   // the newest bucket is by far the most asked for
-  let hi = keys.length - 1;
-  if (hi >= 0 && keys[hi] === key) return hi;
+  let hi = s.length / BUCKET_RECORD - 1;
+  if (hi >= 0 && s[hi * BUCKET_RECORD] === key) return hi * BUCKET_RECORD;
   let lo = 0;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else if (keys[mid]! > key) hi = mid - 1;
-    else return mid;
+    const k = s[mid * BUCKET_RECORD]!;
+    if (k < key) lo = mid + 1;
+    else if (k > key) hi = mid - 1;
+    else return mid * BUCKET_RECORD;
   }
-  return -lo - 1;
+  return -lo * BUCKET_RECORD - 1;
 }
 
 /** Fills the card part of the snapshot at t into `out`. */
@@ -142,10 +146,11 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
   let n1 = 0,
     c1 = 0;
   let previous = Number.NaN;
-  for (let i = 0; i < c.recentTs.length; i++) {
-    const ts = c.recentTs[i]!;
+  const recent = c.recent;
+  for (let i = 0; i < recent.length; i += RECENT_RECORD) {
+    const ts = recent[i]!;
     if (ts <= kept || ts > t) continue;
-    const cents = c.recentCents[i]!;
+    const cents = recent[i + 1]!;
     if (ts === ownTs && cents === ownCents) {
       ownTs = Number.NaN;
       continue;
@@ -163,12 +168,13 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
     n30 = 0,
     c30 = 0;
   const ownDay = own?.sameCard ? dayOf(own.ts) : Number.NaN;
-  for (let i = c.days.length - 1; i >= 0; i--) {
-    const day = c.days[i]!;
+  const days = c.days;
+  for (let i = days.length - BUCKET_RECORD; i >= 0; i -= BUCKET_RECORD) {
+    const day = days[i]!;
     if (day > d) continue;
     if (day < floor || day < d - 29) break;
-    let n = c.dayCounts[i]!;
-    let cents = c.dayCents[i]!;
+    let n = days[i + 1]!;
+    let cents = days[i + 2]!;
     if (day === ownDay && n > 0) {
       n--;
       cents -= own!.cents;
@@ -202,49 +208,53 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   // the delayed windows end before the hour of t - L; hours serve them back to `split`
   const end = h - 24 * lagDays;
   const split = 24 * Math.floor((end - 24) / 24);
-  const newestHour = m.hours.length > 0 ? m.hours[m.hours.length - 1]! : h;
+  const hours = m.hours;
+  const newestHour = hours.length > 0 ? hours[hours.length - BUCKET_RECORD]! : h;
   const hourFloor = Math.max(h, newestHour) - (merchantHours(lagDays) - 1);
   let m1 = 0,
     f1 = 0;
   // each record is added to the smallest delayed window holding it; the sums over windows follow
   let w = 0;
-  for (let i = m.hours.length - 1; i >= 0; i--) {
-    const hour = m.hours[i]!;
+  for (let i = hours.length - BUCKET_RECORD; i >= 0; i -= BUCKET_RECORD) {
+    const hour = hours[i]!;
     if (hour > h) continue;
     if (hour < hourFloor || hour < split) break;
-    let n = m.hourCounts[i]!;
+    let n = hours[i + 1]!;
+    const f = hours[i + 2]!;
     if (hour === ownHour && n > 0) n--;
     if (hour > h - RECENT_HOURS) {
       m1 += n;
-      f1 += m.hourFrauds[i]!;
+      f1 += f;
     }
     if (hour < end) {
       // records come newest first: the smallest window holding one only grows
       while (w < RISK_WINDOW_DAYS.length && hour < end - 24 * RISK_WINDOW_DAYS[w]!) w++;
       if (w < RISK_WINDOW_DAYS.length) {
         counts[w] += n;
-        frauds[w] += m.hourFrauds[i]!;
+        frauds[w] += f;
       }
     }
   }
   const d = dayOf(t);
-  const newestDay = m.days.length > 0 ? m.days[m.days.length - 1]! : d;
+  const days = m.days;
+  const newestDay = days.length > 0 ? days[days.length - BUCKET_RECORD]! : d;
   const floor = Math.max(d, newestDay) - (merchantDays(lagDays) - 1);
   const lastRiskDay = split / 24 - 1;
   let m7 = 0,
     m30 = 0,
     f7 = 0;
-  for (let i = m.days.length - 1; i >= 0; i--) {
-    const day = m.days[i]!;
+  for (let i = days.length - BUCKET_RECORD; i >= 0; i -= BUCKET_RECORD) {
+    const day = days[i]!;
     if (day > d) continue;
     if (day < floor) break;
-    let n = m.dayCounts[i]!;
+    let n = days[i + 1]!;
+    const f = days[i + 2]!;
     if (day === ownDay && n > 0) n--;
     if (day >= d - 29) {
       m30 += n;
       if (day >= d - 6) {
         m7 += n;
-        f7 += m.dayFrauds[i]!;
+        f7 += f;
       }
     }
     if (day <= lastRiskDay) {
@@ -253,7 +263,7 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
       while (w < RISK_WINDOW_DAYS.length && 24 * day < end - 24 * RISK_WINDOW_DAYS[w]!) w++;
       if (w < RISK_WINDOW_DAYS.length) {
         counts[w] += n;
-        frauds[w] += m.dayFrauds[i]!;
+        frauds[w] += f;
       }
     }
   }
@@ -268,32 +278,43 @@ export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets,
   out.merchantRecentFrauds[1] = f7;
 }
 
+/** The newest day holding a transaction or label of the merchant (-Infinity when none). */
+export function merchantNewestDay(m: MerchantBuckets): number {
+  return m.days.length > 0 ? m.days[m.days.length - BUCKET_RECORD]! : -Infinity;
+}
+
+/**
+ * Stale entries (below every window) are dropped only once there are at least this many, with
+ * one splice: reads skip them anyway (see the top of this file), and a shift() of every field
+ * array on nearly every write was a sixth of the offline replay's time.
+ */
+const TRIM_RUN = 16;
+
 /** Records a transaction on a card (observe.lua's card update). */
 export function recordOnCard(c: CardBuckets, t: number, cents: number): void {
   if (t > c.newest) c.newest = t;
   // stale single records go from the front; one behind a fresher record waits (readCard skips it)
+  const recent = c.recent;
   const floor = c.newest - CARD_RECENT_MS;
-  let drop = 0;
-  while (drop < c.recentTs.length && c.recentTs[drop]! <= floor) drop++;
-  if (drop > 0) {
-    dropFront(c.recentTs, drop);
-    dropFront(c.recentCents, drop);
+  if (recent.length >= TRIM_RUN * RECENT_RECORD && recent[0]! <= floor) {
+    let drop = RECENT_RECORD;
+    while (drop < recent.length && recent[drop]! <= floor) drop += RECENT_RECORD;
+    recent.splice(0, drop);
   }
-  c.recentTs.push(t);
-  c.recentCents.push(cents);
-  const at = addToBucket(c.days, dayOf(t), CARD_DAYS, c.dayCounts, c.dayCents);
+  recent.push(t, cents);
+  const at = addToBucket(c.days, dayOf(t), CARD_DAYS);
   if (at >= 0) {
-    c.dayCounts[at]! += 1;
-    c.dayCents[at]! += cents;
+    c.days[at + 1]! += 1;
+    c.days[at + 2]! += cents;
   }
 }
 
 /** Records a transaction on a merchant. */
 export function recordOnMerchant(m: MerchantBuckets, t: number, lagDays: number): void {
-  const hour = addToBucket(m.hours, hourOf(t), merchantHours(lagDays), m.hourCounts, m.hourFrauds);
-  if (hour >= 0) m.hourCounts[hour]! += 1;
-  const day = addToBucket(m.days, dayOf(t), merchantDays(lagDays), m.dayCounts, m.dayFrauds);
-  if (day >= 0) m.dayCounts[day]! += 1;
+  const hour = addToBucket(m.hours, hourOf(t), merchantHours(lagDays));
+  if (hour >= 0) m.hours[hour + 1]! += 1;
+  const day = addToBucket(m.days, dayOf(t), merchantDays(lagDays));
+  if (day >= 0) m.days[day + 1]! += 1;
 }
 
 /**
@@ -302,57 +323,44 @@ export function recordOnMerchant(m: MerchantBuckets, t: number, lagDays: number)
  * never below zero. Trims nothing.
  */
 export function addFraud(m: MerchantBuckets, ts: number, delta: 1 | -1, lagDays: number): void {
-  addFraudTo(m.hours, m.hourCounts, m.hourFrauds, hourOf(ts), delta, merchantHours(lagDays));
-  addFraudTo(m.days, m.dayCounts, m.dayFrauds, dayOf(ts), delta, merchantDays(lagDays));
+  addFraudTo(m.hours, hourOf(ts), delta, merchantHours(lagDays));
+  addFraudTo(m.days, dayOf(ts), delta, merchantDays(lagDays));
 }
 
-function addFraudTo(keys: number[], counts: number[], frauds: number[], key: number, delta: 1 | -1, keep: number): void {
-  let at = find(keys, key);
+function addFraudTo(s: number[], key: number, delta: 1 | -1, keep: number): void {
+  let at = find(s, key);
   if (at < 0) {
-    if (delta < 0 || (keys.length > 0 && key < keys[keys.length - 1]! - (keep - 1))) return;
+    if (delta < 0 || (s.length > 0 && key < s[s.length - BUCKET_RECORD]! - (keep - 1))) return;
     at = -at - 1;
-    keys.splice(at, 0, key);
-    counts.splice(at, 0, 0);
-    frauds.splice(at, 0, 0);
+    s.splice(at, 0, key, 0, 0);
   }
-  frauds[at] = Math.max(0, frauds[at]! + delta);
+  s[at + 2] = Math.max(0, s[at + 2]! + delta);
 }
 
 /**
- * The index of bucket `key` in ascending `keys` (with parallel value arrays), created at zero when
- * missing, after dropping the buckets more than `keep - 1` behind the newest. -1 when `key` itself
- * is that far behind (a transaction older than any window that could read it).
+ * The offset of bucket `key` in an ascending bucket series, created at zero when missing. -1 when
+ * `key` is more than `keep - 1` behind the newest (a transaction older than any window that could
+ * read it).
  */
-function addToBucket(keys: number[], key: number, keep: number, a: number[], b: number[]): number {
-  // the values' two arrays are parameters, not an array of them: one allocation less per call,
-  // three calls a transaction in the trainer's replay
-  const newest = keys.length > 0 ? Math.max(keys[keys.length - 1]!, key) : key;
+function addToBucket(s: number[], key: number, keep: number): number {
+  let last = s.length - BUCKET_RECORD;
+  const newest = last >= 0 && s[last]! > key ? s[last]! : key;
   const floor = newest - (keep - 1);
   if (key < floor) return -1;
-  let drop = 0;
-  while (drop < keys.length && keys[drop]! < floor) drop++;
-  if (drop > 0) {
-    dropFront(keys, drop);
-    dropFront(a, drop);
-    dropFront(b, drop);
+  if (last >= (TRIM_RUN - 1) * BUCKET_RECORD && s[(TRIM_RUN - 1) * BUCKET_RECORD]! < floor) {
+    let drop = TRIM_RUN * BUCKET_RECORD;
+    while (drop < s.length && s[drop]! < floor) drop += BUCKET_RECORD;
+    s.splice(0, drop);
+    last -= drop;
   }
-  let at = find(keys, key);
+  if (last < 0 || s[last]! < key) {
+    s.push(key, 0, 0);
+    return last + BUCKET_RECORD;
+  }
+  let at = find(s, key);
   if (at < 0) {
     at = -at - 1;
-    insertAt(keys, at, key);
-    insertAt(a, at, 0);
-    insertAt(b, at, 0);
+    s.splice(at, 0, key, 0, 0);
   }
   return at;
-}
-
-// In place, without the array splice() returns: the offline replay runs these per row. V8 trims
-// the front of an array on shift() without copying; copyWithin() measured 8x slower here.
-function dropFront(a: number[], n: number): void {
-  for (let i = 0; i < n; i++) a.shift();
-}
-
-function insertAt(a: number[], at: number, value: number): void {
-  if (at === a.length) a.push(value);
-  else a.splice(at, 0, value);
 }

@@ -19,6 +19,7 @@
 import { amountToCents } from "./compute";
 import {
   addFraud,
+  BUCKET_RECORD,
   CARD_DAYS,
   type CardBuckets,
   DAY_MS,
@@ -27,10 +28,12 @@ import {
   emptyMerchant,
   merchantDays,
   type MerchantBuckets,
+  merchantNewestDay,
   newSnapshot,
   type OwnTransaction,
   readCard,
   readMerchant,
+  RECENT_RECORD,
   recordOnCard,
   recordOnMerchant,
   riskLagDays,
@@ -165,8 +168,8 @@ export class MemoryFeatureStore implements FeatureStore {
   stats(): MemoryStoreStats {
     let cardEntries = 0,
       merchantEntries = 0;
-    for (const c of this.cards.values()) cardEntries += c.recentTs.length + c.days.length;
-    for (const m of this.merchants.values()) merchantEntries += m.hours.length + m.days.length;
+    for (const c of this.cards.values()) cardEntries += c.recent.length / RECENT_RECORD + c.days.length / BUCKET_RECORD;
+    for (const m of this.merchants.values()) merchantEntries += (m.hours.length + m.days.length) / BUCKET_RECORD;
     return {
       cards: this.cards.size,
       merchants: this.merchants.size,
@@ -234,7 +237,7 @@ export class MemoryFeatureStore implements FeatureStore {
     for (const [id, c] of this.cards) if (dayOf(c.newest) < cardFloor) this.cards.delete(id);
     for (const [id, m] of this.merchants) {
       // every transaction and label has a day bucket: the last one is the merchant's newest event
-      if ((m.days[m.days.length - 1] ?? -Infinity) < merchantFloor) this.merchants.delete(id);
+      if (merchantNewestDay(m) < merchantFloor) this.merchants.delete(id);
     }
     for (const [id, l] of this.labels) if (dayOf(l.ts) < merchantFloor) this.labels.delete(id);
     this.nextSweepAt = this.newest + DAY_MS;

@@ -3,7 +3,7 @@
  * state. The layout is app/src/redis/layout.md; the record sizes below are the scripts' too
  * (redis/buckets.lua; redis-layout.test.ts checks that they agree).
  */
-import type { CardBuckets, MerchantBuckets } from "./buckets";
+import { type CardBuckets, emptyCard, emptyMerchant, type MerchantBuckets } from "./buckets";
 
 /** Size in bytes of each record of layout.md. */
 export const RECORD_SIZES = {
@@ -21,38 +21,31 @@ export const REPLY_HEADER = 9;
 
 /** A card string (as the observe script writes it) as buckets.ts state. */
 export function decodeCard(b: Buffer): CardBuckets {
-  const c: CardBuckets = { newest: -Infinity, recentTs: [], recentCents: [], days: [], dayCounts: [], dayCents: [] };
+  const c = emptyCard();
   if (b.length < CARD_HEADER) return c;
   c.newest = b.readDoubleLE(0);
   const n = b.readInt32LE(8);
   let at = CARD_HEADER;
   for (let i = 0; i < n; i++, at += CARD_RECENT) {
-    c.recentTs.push(b.readDoubleLE(at));
-    c.recentCents.push(b.readDoubleLE(at + 8));
+    c.recent.push(b.readDoubleLE(at), b.readDoubleLE(at + 8));
   }
   for (; at + CARD_DAY <= b.length; at += CARD_DAY) {
-    c.days.push(b.readInt32LE(at));
-    c.dayCounts.push(b.readInt32LE(at + 4));
-    c.dayCents.push(b.readDoubleLE(at + 8));
+    c.days.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readDoubleLE(at + 8));
   }
   return c;
 }
 
 /** A merchant string as buckets.ts state. */
 export function decodeMerchant(b: Buffer): MerchantBuckets {
-  const m: MerchantBuckets = { hours: [], hourCounts: [], hourFrauds: [], days: [], dayCounts: [], dayFrauds: [] };
+  const m = emptyMerchant();
   if (b.length < MERCHANT_HEADER) return m;
   const n = b.readInt32LE(0);
   let at = MERCHANT_HEADER;
   for (let i = 0; i < n; i++, at += MERCHANT_HOUR) {
-    m.hours.push(b.readInt32LE(at));
-    m.hourCounts.push(b.readInt32LE(at + 4));
-    m.hourFrauds.push(b.readInt32LE(at + 8));
+    m.hours.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readInt32LE(at + 8));
   }
   for (; at + MERCHANT_DAY <= b.length; at += MERCHANT_DAY) {
-    m.days.push(b.readInt32LE(at));
-    m.dayCounts.push(b.readInt32LE(at + 4));
-    m.dayFrauds.push(b.readInt32LE(at + 8));
+    m.days.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readInt32LE(at + 8));
   }
   return m;
 }

@@ -19,6 +19,7 @@ import {
   emptyMerchant,
   merchantDays,
   type MerchantBuckets,
+  merchantNewestDay,
   newSnapshot,
   readCard,
   readMerchant,
@@ -135,7 +136,7 @@ function sweep(cards: (CardBuckets | undefined)[], merchants: (MerchantBuckets |
   }
   for (let m = 0; m < merchants.length; m++) {
     const merchant = merchants[m];
-    if (merchant !== undefined && (merchant.days[merchant.days.length - 1] ?? -Infinity) < merchantFloor) merchants[m] = undefined;
+    if (merchant !== undefined && merchantNewestDay(merchant) < merchantFloor) merchants[m] = undefined;
   }
 }
 
