@@ -64,11 +64,11 @@ describe("network", () => {
     expect(new Set(privateNats)).toEqual(new Set(natIds));
   });
 
-  it("has the S3 gateway endpoint and private interface endpoints for ECR, STS and Secrets Manager", () => {
+  it("has the S3 gateway endpoint and private interface endpoints for ECR, STS, Secrets Manager and CloudWatch Logs", () => {
     const endpoints = byType(prod(), "aws:ec2/vpcEndpoint:VpcEndpoint");
     const services = endpoints.map((e) => `${e.inputs.vpcEndpointType}:${e.inputs.serviceName}`).sort();
     expect(services).toEqual(
-      ["Gateway:s3", "Interface:ecr.api", "Interface:ecr.dkr", "Interface:secretsmanager", "Interface:sts"]
+      ["Gateway:s3", "Interface:ecr.api", "Interface:ecr.dkr", "Interface:logs", "Interface:secretsmanager", "Interface:sts"]
         .map((s) => s.replace(":", ":com.amazonaws.us-east-1."))
         .sort(),
     );

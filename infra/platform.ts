@@ -6,6 +6,7 @@ import { Database, type DatabaseArgs } from "./data/database";
 import { Streaming, type StreamingArgs } from "./data/streaming";
 import { WorkloadRoles } from "./identity/workload-roles";
 import { Keys } from "./keys/keys";
+import { LogStore, type LogStoreArgs } from "./observability/log-store";
 import { secretName, stackPrefix } from "./naming";
 import { Network, type NetworkArgs } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
@@ -42,6 +43,8 @@ export interface PlatformArgs {
   readonly cache: Omit<CacheArgs, Wired | "authSecretName">;
   /** RDS PostgreSQL: version, sizing, protection, backups and restore. */
   readonly database: Omit<DatabaseArgs, Wired>;
+  /** The container log group and its saved queries (see `LogStoreArgs` for defaults). */
+  readonly containerLogs?: Pick<LogStoreArgs, "slowRequestMs">;
   /** The model registry bucket: old versions' expiry and the replica (see `ModelBucketArgs` for defaults). */
   readonly modelRegistry?: Omit<ModelBucketArgs, "kmsKeyArn">;
 }
@@ -100,6 +103,8 @@ export interface PlatformExports {
   /** Changes with the workload roles' passwords (DatabaseRoleSecrets.revision). */
   readonly databaseRolesRevision: pulumi.Output<string>;
   readonly keyArns: Keys["arns"];
+  /** The container log group every workload's logs are shipped to, and the shipper's IRSA role. */
+  readonly containerLogs: { readonly groupName: pulumi.Output<string>; readonly shipperRoleArn: pulumi.Output<string> };
 }
 
 /** The AWS data platform of one stack: every component, wired together from its arguments. */
@@ -124,6 +129,19 @@ export class Platform extends pulumi.ComponentResource {
         secretsKeyArn: keys.arns.eks,
         logsKeyArn: keys.arns.logs,
         logRetentionDays: logs,
+      },
+      parent,
+    );
+    const logStore = new LogStore(
+      "logs",
+      {
+        clusterName: prefix,
+        retentionDays: logs,
+        logsKeyArn: keys.arns.logs,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+        queryFolder: prefix,
+        ...args.containerLogs,
       },
       parent,
     );
@@ -255,6 +273,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       databaseRolesRevision: dbRoles.revision,
       keyArns: keys.arns,
+      containerLogs: { groupName: logStore.logGroupName, shipperRoleArn: logStore.shipperRoleArn },
     };
     this.registerOutputs({ clusterName: cluster.clusterName, vpcId: network.vpcId });
   }

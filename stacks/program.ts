@@ -44,6 +44,7 @@ export async function program(): Promise<StackOutputs> {
     cache: settings.cache,
     database: settings.database,
     modelRegistry: settings.modelRegistry,
+    containerLogs: { slowRequestMs: settings.workloads.monitoring.p99LatencyThresholdMs },
   });
   const p = platform.exports;
   const deployer = new Deployer("deployer", {
@@ -76,6 +77,6 @@ export async function program(): Promise<StackOutputs> {
           },
         },
       }).refs;
-  const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images));
+  const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images, settings.logs));
   return stackOutputs(platform, deployer, { workloads, images });
 }

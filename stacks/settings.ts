@@ -10,6 +10,7 @@ import { DATABASE_DEFAULTS, type DatabaseArgs } from "../infra/data/database";
 import type { DatabaseRestore } from "../infra/data/restore";
 import { STREAMING_DEFAULTS, type StreamingArgs } from "../infra/data/streaming";
 import { MODEL_BUCKET_DEFAULTS } from "../infra/storage/model-bucket";
+import { LOG_SHIPPER_DEFAULTS } from "../infra/observability/log-shipper";
 import { DEPLOYER_DEFAULTS, type DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
 import { databaseRestore } from "./restore";
@@ -41,8 +42,10 @@ export interface NetworkSettings {
 }
 
 export interface LogSettings {
-  /** Retention of every log group the platform creates (flow logs, EKS, MSK). */
+  /** Retention of every log group the platform creates (containers, flow logs, EKS control plane, MSK, RDS). */
   readonly retentionDays: number;
+  /** Helm chart version of aws-for-fluent-bit, which ships the containers' logs. */
+  readonly shipperChartVersion: string;
 }
 
 /** The node group with every default resolved (the component documents each field). */
@@ -267,6 +270,17 @@ function modelRegistry(s: SectionReader, stackRegion: string | undefined): Model
   };
 }
 
+function logs(s: SectionReader): LogSettings {
+  return {
+    retentionDays: s.intOneOf("retentionDays", LOG_RETENTION_DAYS),
+    shipperChartVersion: s.string("shipperChartVersion", {
+      default: LOG_SHIPPER_DEFAULTS.chartVersion,
+      pattern: /^\d+\.\d+\.\d+$/,
+      describe: "a chart version such as 0.2.1",
+    }),
+  };
+}
+
 const GITHUB_REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
 
@@ -300,7 +314,7 @@ export function loadSettings(
     project: reader.namespace,
     stack,
     network: net,
-    logs: { retentionDays: reader.section("logs").intOneOf("retentionDays", LOG_RETENTION_DAYS) },
+    logs: logs(reader.section("logs")),
     cluster: cluster(reader.section("cluster")),
     streaming: streaming(reader.section("streaming")),
     cache: cache(reader.section("cache")),

@@ -1,9 +1,15 @@
+import type { LogSettings } from "./settings";
 import type { WorkloadSettings } from "./workloads";
 import type { PlatformExports } from "../infra/platform";
 import type { WorkloadsArgs } from "../infra/workloads/workloads";
 
 /** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
-export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, images: WorkloadsArgs["images"]): WorkloadsArgs {
+export function workloadsArgs(
+  p: PlatformExports,
+  settings: WorkloadSettings,
+  images: WorkloadsArgs["images"],
+  logs?: LogSettings,
+): WorkloadsArgs {
   return {
     options: settings,
     kubeconfig: p.cluster.kubeconfig,
@@ -40,5 +46,8 @@ export function workloadsArgs(p: PlatformExports, settings: WorkloadSettings, im
       },
       databaseRolesRevision: p.databaseRolesRevision,
     },
+    logShipping: logs
+      ? { logGroupName: p.containerLogs.groupName, roleArn: p.containerLogs.shipperRoleArn, chartVersion: logs.shipperChartVersion }
+      : undefined,
   };
 }

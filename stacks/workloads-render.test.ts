@@ -326,7 +326,8 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const namespaces = objects()
       .filter((o) => o.kind === "Namespace")
       .map((o) => o.metadata.name);
-    expect(namespaces.length).toBe(settings.monitoring.prometheus === "install" ? 3 : 2);
+    // ours, monitoring's, and logging's (infra/observability, tested in logs.test.ts); each starts closed
+    expect(namespaces.length).toBe((settings.monitoring.prometheus === "install" ? 3 : 2) + 1);
     for (const ns of namespaces) {
       const deny = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === "default-deny");
       expect(deny?.spec, ns).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -378,8 +379,8 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       .sort();
     expect(releases).toEqual(
       settings.monitoring.prometheus === "install"
-        ? ["aws-load-balancer-controller", "kube-prometheus-stack"]
-        : ["aws-load-balancer-controller"],
+        ? ["aws-for-fluent-bit", "aws-load-balancer-controller", "kube-prometheus-stack"]
+        : ["aws-for-fluent-bit", "aws-load-balancer-controller"],
     );
     const sm = find("ServiceMonitor", "fraud-platform");
     expect(sm.spec.endpoints[0]).toMatchObject({ port: "metrics", path: HTTP_PATHS.metrics });

@@ -21,7 +21,8 @@ export interface NetworkArgs {
 }
 
 /** Interface endpoints private workloads need without NAT: image pulls, IRSA token exchange, secrets. */
-export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "sts", "secretsmanager"] as const;
+/** `logs`: Fluent Bit ships container logs through it, so the logging namespace needs no route out of the VPC. */
+export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"] as const;
 
 /** How many NAT gateways a layout gets, and which one each AZ's private subnet uses. */
 export function natPlan(mode: "single" | "perAz", azCount: number): { count: number; forAz: (az: number) => number } {

@@ -37,11 +37,11 @@ export interface NamedPolicy {
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (port: number | string) => ({ protocol: "TCP", port });
 
-function defaultDeny(namespace: string): NamedPolicy {
+export function defaultDeny(namespace: string): NamedPolicy {
   return { name: "default-deny", namespace, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
 }
 
-function allowDns(namespace: string): NamedPolicy {
+export function allowDns(namespace: string): NamedPolicy {
   return {
     name: "allow-dns",
     namespace,

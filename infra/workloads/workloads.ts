@@ -12,6 +12,7 @@ import { SelfSignedCertificate } from "./self-signed-certificate";
 import { NetworkPolicies } from "./network-policies";
 import { Trainer } from "./trainer";
 import { StreamWorker } from "./worker";
+import { LogShipper, type LogShipperArgs } from "../observability/log-shipper";
 
 export interface WorkloadsArgs {
   /** What runs and how big: sizes, scaling, schedule, ingress, monitoring (defaults in `WorkloadOptions`). */
@@ -56,6 +57,11 @@ export interface WorkloadsArgs {
   };
   /** Where the data stores are: addresses and secret ARNs, never secret values. */
   readonly endpoints: DataStoreEndpoints;
+  /**
+   * Ship every container's logs to this log group (Fluent Bit, infra/observability/log-shipper.ts).
+   * Default: none (logs stay on the nodes, `kubectl logs` only).
+   */
+  readonly logShipping?: Omit<LogShipperArgs, "region" | "privateSubnetCidrs">;
 }
 
 /**
@@ -177,6 +183,14 @@ export class Workloads extends pulumi.ComponentResource {
       },
       children,
     );
+
+    if (args.logShipping) {
+      new LogShipper(
+        `${name}-logs`,
+        { ...args.logShipping, region: args.endpoints.region, privateSubnetCidrs: args.network.privateSubnetCidrs },
+        children,
+      );
+    }
 
     this.apiUrl = ingress.url;
     this.apiCertificatePem = selfSigned ? selfSigned.certificatePem : pulumi.output(undefined);

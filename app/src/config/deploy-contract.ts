@@ -69,6 +69,32 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 /** Every variable the app reads, for documentation and for checks that the deployment sets only these. */
 export const ALL_ENV_NAMES: readonly EnvName[] = Object.values(ENV);
 
+/**
+ * Fields of the JSON log lines that operators filter on. The program's saved CloudWatch Logs
+ * Insights queries (infra/observability/queries.ts) are written with these names only, so a
+ * renamed field fails a test instead of emptying a query.
+ */
+export const LOG_FIELDS = {
+  time: "time",
+  /** "debug" | "info" | "warn" | "error", as a string. */
+  level: "level",
+  msg: "msg",
+  error: "error",
+  /** fraud-api | fraud-worker | fraud-trainer. */
+  service: "service",
+  version: "version",
+  modelVersion: "modelVersion",
+  transactionId: "transactionId",
+  traceId: "traceId",
+  /** Per HTTP request: the route template as in the metrics' `route` label, the method, the status code, the time taken. */
+  route: "route",
+  method: "method",
+  status: "status",
+  durationMs: "durationMs",
+  /** true on a decision scored without online features. */
+  degraded: "degraded",
+} as const;
+
 export const PORTS = { http: 8080, metrics: 9464 } as const;
 
 export const HTTP_PATHS = {
