@@ -211,7 +211,7 @@ describe("fraud API on embedded defaults", () => {
     for (const r of again) expect(r.json).toEqual(first.json);
     expect(await h.metric('fraud_decisions_total{decision="approve"}')).toBe(counted);
     const got = await h.request("GET", `/v1/decisions/${encodeURIComponent(String(t.transactionId))}`);
-    expect(got.json).toMatchObject({ ...first.json, timestamp: "2024-03-05T14:00:00.000Z" });
+    expect(got.json).toMatchObject({ ...first.json, timestamp: "2024-03-05T14:00:00.000Z", label: null });
     expect((await h.request("GET", "/v1/decisions/never-seen")).status).toBe(404);
   });
 
@@ -277,6 +277,10 @@ describe("fraud API on embedded defaults", () => {
       t.transactionId,
     ]);
     expect(relabelled.rows).toEqual([{ label: "legit" }]);
+    expect((await h.request("GET", `/v1/decisions/${String(t.transactionId)}`)).json.label).toEqual({
+      label: "legit",
+      reportedAt: expect.stringMatching(/^\d{4}-.*Z$/),
+    });
     const later = parseTransaction(tx({ merchantId: t.merchantId, timestamp: "2024-03-13T01:00:00Z" }), Date.parse("2024-03-14T00:00:00Z"));
     expect((await h.api.runtime.featureStore.observe(later)).snapshot.merchantDelayedFrauds).toEqual([0, 0, 0, 0]);
     // the fraud report retried after its reversal: superseded, in the table and in the features

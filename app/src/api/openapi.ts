@@ -217,7 +217,31 @@ export function openApiDocument(opts: { batchMax: number; maxBodyBytes: number; 
           security: [{ apiKey: [] }],
           parameters: [{ name: "transactionId", in: "path", required: true, schema: ID, example: "tx-0001" }],
           responses: {
-            "200": { description: "The decision.", content: { "application/json": { schema: { $ref: "#/components/schemas/Decision" } } } },
+            "200": {
+              description: "The decision, the transaction's time, and its standing label (null: none; absent: PostgreSQL unreachable).",
+              content: {
+                "application/json": {
+                  schema: {
+                    allOf: [
+                      { $ref: "#/components/schemas/Decision" },
+                      {
+                        type: "object",
+                        properties: {
+                          timestamp: { type: "string", format: "date-time" },
+                          label: {
+                            type: ["object", "null"],
+                            properties: {
+                              label: { type: "string", enum: [...LABELS] },
+                              reportedAt: { type: "string", format: "date-time" },
+                            },
+                          },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
             "404": errorResponse("No decision for this transaction."),
             ...common,
           },

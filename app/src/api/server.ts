@@ -11,7 +11,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import type { FeatureStore } from "../features/types";
-import { refusesValues, type DecisionLog } from "../store/decision-log";
+import type { DecisionLog } from "../store/decision-log";
+import { ConsoleRoutes } from "../console/http";
+import { applyFeedback } from "../serving/feedback";
 import type { ApiKeys } from "./auth";
 import { withTimeout } from "../serving/deadline";
 import { docsPage } from "./docs-page";
@@ -47,6 +49,8 @@ export interface ApiDeps {
   readonly openapi: object;
   /** Serve /metrics on this listener too (only when METRICS_PORT equals PORT: it is not public). */
   readonly serveMetrics: boolean;
+  /** The analyst console under /console; absent: not served. */
+  readonly console?: ConsoleRoutes;
 }
 
 class HttpError extends Error {
@@ -62,8 +66,6 @@ class HttpError extends Error {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const READY_TIMEOUT_MS = 1000;
-/** A label right after its score may find the decision still in another replica's write-behind buffer. */
-const LABEL_LOOKUP_WAIT_MS = 1000;
 
 function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, headers?: Record<string, string>): void {
   res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...headers });
@@ -185,6 +187,9 @@ export class Api {
         route = "/v1/decisions/:transactionId";
         if (method !== "GET") throw new HttpError(405, "method_not_allowed", `${route} accepts GET`, { Allow: "GET" });
         this.v1(req, res, route, path.slice("/v1/decisions/".length)).catch(fail);
+      } else if (this.d.console && ConsoleRoutes.owns(path)) {
+        route = ConsoleRoutes.route(path);
+        this.d.console.handle(req, res, path, new URLSearchParams(q < 0 ? "" : url.slice(q + 1)));
       } else if (method !== "GET" && method !== "HEAD") {
         route = path === "/healthz" || path === "/readyz" || path === "/docs" || path === "/openapi.json" ? path : route;
         throw route === "unmatched"
@@ -279,7 +284,7 @@ export class Api {
       }
       case "/v1/feedback": {
         const fb = parseFeedback(parseJson(await readBody(req, this.d.maxBodyBytes)));
-        send(res, 200, JSON.stringify(await this.feedback(fb)));
+        send(res, 200, JSON.stringify(await applyFeedback(this.d, fb)));
         return;
       }
       default: {
@@ -290,60 +295,20 @@ export class Api {
           if (err instanceof ValidationError) throw err;
           throw new HttpError(400, "invalid_request", "transactionId is not valid percent-encoding");
         }
-        const found = await this.d.decisions.get(id).catch((err: unknown) => {
-          throw new UnavailableError(`decision log unavailable: ${errorMessage(err)}`, 5);
-        });
+        // the label is PostgreSQL's alone: while it is unreachable the decision comes without one
+        const [found, label] = await Promise.all([
+          this.d.decisions.get(id).catch((err: unknown) => {
+            throw new UnavailableError(`decision log unavailable: ${errorMessage(err)}`, 5);
+          }),
+          this.d.decisions.labelOf(id).then(
+            (l) => l ?? null,
+            () => undefined,
+          ),
+        ]);
         if (!found) throw new HttpError(404, "not_found", `no decision for transaction ${JSON.stringify(id)}`);
-        send(res, 200, decisionJson(found, true));
+        send(res, 200, decisionJson(found, true, label));
       }
     }
-  }
-
-  /**
-   * Stores the label, and updates the merchant-risk features: a fraud label counts from its report
-   * time; a legit one withdraws a fraud label the transaction had (a reversed chargeback), as the
-   * trainer, which reads each transaction's standing label, would see it. A label reported before the
-   * one stored (a retried or delayed webhook) changes neither. Updating features needs the
-   * transaction's merchant and time, read from the decision log: a label for a transaction not
-   * scored (yet) is stored but cannot feed features.
-   */
-  private async feedback(fb: ReturnType<typeof parseFeedback>): Promise<Record<string, unknown>> {
-    const standing = await this.d.decisions.recordFeedback(fb).catch((err: unknown) => {
-      // a value PostgreSQL refuses is refused again on every retry: not a 503 to retry
-      if (refusesValues(err)) throw new HttpError(400, "invalid_request", `label not stored, PostgreSQL refused it: ${errorMessage(err)}`);
-      throw new UnavailableError(`feedback not stored, PostgreSQL unavailable: ${errorMessage(err)}`, 5);
-    });
-    if (standing.label !== fb.label || standing.reportedAt !== fb.reportedAt) {
-      const at = new Date(standing.reportedAt).toISOString();
-      return {
-        transactionId: fb.transactionId,
-        stored: false,
-        featuresUpdated: false,
-        note: `superseded: the ${standing.label} label reported at ${at} stands`,
-      };
-    }
-    const decision = await this.d.decisions.getEventually(fb.transactionId, LABEL_LOOKUP_WAIT_MS).catch(() => undefined);
-    if (!decision) {
-      return { transactionId: fb.transactionId, stored: true, featuresUpdated: false, note: "no decision recorded for this transaction" };
-    }
-    const label = {
-      transactionId: fb.transactionId,
-      merchantId: decision.merchantId,
-      timestamp: decision.occurredAt,
-      knownAt: fb.reportedAt,
-    };
-    const store = this.d.featureStore;
-    try {
-      await withTimeout(
-        fb.label === "fraud" ? store.recordFraudLabel(label) : store.retractFraudLabel(label),
-        this.d.featureStoreTimeoutMs * 5,
-        "feature store",
-      );
-    } catch (err) {
-      this.d.metrics.featureStoreErrors.inc();
-      throw new UnavailableError(`label stored, but the feature store could not record it (retry is safe): ${errorMessage(err)}`, 1);
-    }
-    return { transactionId: fb.transactionId, stored: true, featuresUpdated: true };
   }
 
   /**

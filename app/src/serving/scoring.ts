@@ -263,13 +263,18 @@ export class Scorer {
 
 /**
  * The decision as the API and the decisions topic publish it: {transactionId, score, decision,
- * reasons, modelVersion, degraded}, plus the transaction's ISO `timestamp` when asked. Built as
+ * reasons, modelVersion, degraded}, plus the transaction's ISO `timestamp` when asked, and the
+ * standing `label` ({label, reportedAt} or null) when given. Built as
  * text around the reasons JSON the decision log also writes, so each decision is serialised once.
  */
-export function decisionJson(d: DecisionRecord, withTimestamp = false): string {
+export function decisionJson(d: DecisionRecord, withTimestamp = false, label?: { label: string; reportedAt: number } | null): string {
   return (
     `{"transactionId":${JSON.stringify(d.transactionId)},"score":${JSON.stringify(d.score)},"decision":"${d.decision}",` +
     `"reasons":${reasonsJson(d)},"modelVersion":${JSON.stringify(d.modelVersion)},"degraded":${d.degraded}` +
-    (withTimestamp ? `,"timestamp":"${new Date(d.occurredAt).toISOString()}"}` : "}")
+    (withTimestamp ? `,"timestamp":"${new Date(d.occurredAt).toISOString()}"` : "") +
+    (label === undefined
+      ? ""
+      : `,"label":${label ? JSON.stringify({ label: label.label, reportedAt: new Date(label.reportedAt).toISOString() }) : "null"}`) +
+    "}"
   );
 }

@@ -172,6 +172,7 @@ export class DecisionLog {
   private readonly selectManySql: string;
   private readonly feedbackSql: string;
   private readonly deadLetterSql: string;
+  private readonly labelSql: string;
   /** Written decisions by id, oldest first (a Map keeps insertion order): see recentCapacity. */
   private readonly recent = new Map<string, DecisionRecord>();
   private readonly recentCapacity: number;
@@ -203,6 +204,7 @@ export class DecisionLog {
     // a batch retried after a later failure in it sets the same decision aside again: kept once
     this.deadLetterSql = `INSERT INTO ${s}decisions_dead_letter (transaction_id, record, error, sqlstate) VALUES ($1, $2, $3, $4)
       ON CONFLICT (transaction_id) DO NOTHING`;
+    this.labelSql = `SELECT label, reported_at FROM ${s}feedback WHERE transaction_id = $1`;
     this.recentCapacity = opts.recentCapacity ?? 50_000;
     this.queue = new WriteBehindQueue<DecisionRecord>({
       capacity: opts.capacity,
@@ -300,6 +302,12 @@ export class DecisionLog {
       new Date(fb.reportedAt).toISOString(),
     ]);
     return { label: rows[0].label, reportedAt: new Date(rows[0].reported_at).getTime() };
+  }
+
+  /** The label standing for a transaction, from PostgreSQL; undefined when it has none. */
+  async labelOf(transactionId: string): Promise<Omit<FeedbackRecord, "transactionId"> | undefined> {
+    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(this.labelSql, [transactionId]);
+    return rows[0] ? { label: rows[0].label, reportedAt: new Date(rows[0].reported_at).getTime() } : undefined;
   }
 
   async ping(): Promise<void> {
