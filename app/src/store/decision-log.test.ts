@@ -3,8 +3,11 @@ import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { testDecision as decision } from "../testing/decision-fixtures";
 import { DecisionLog } from "./decision-log";
 import { migrate } from "./migrate";
+import { MIGRATIONS } from "./migrations";
 import { embeddedClient, postgresClient, type SqlClient } from "./sql";
 import { TcpProxy } from "./tcp-proxy";
+
+const VERSIONS = MIGRATIONS.map((m) => m.version).sort((a, b) => a - b);
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -23,8 +26,8 @@ describe("decision log on embedded PGlite", () => {
   afterAll(() => sql.close());
 
   it("migrates once, then finds nothing to do", async () => {
-    expect(await migrate(sql)).toEqual({ applied: [1, 2], current: 2 });
-    expect(await migrate(sql)).toEqual({ applied: [], current: 2 });
+    expect(await migrate(sql)).toEqual({ applied: VERSIONS, current: VERSIONS.at(-1) });
+    expect(await migrate(sql)).toEqual({ applied: [], current: VERSIONS.at(-1) });
   });
 
   it("writes behind, reads back with the same fields, and ignores a second write of an id", async () => {
@@ -113,8 +116,8 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     const other = postgresClient({ connectionString: databaseUrl, max: 1 });
     const results = await Promise.all([migrate(direct, schema), migrate(other, schema)]);
     await other.close();
-    expect(results.map((r) => r.applied).flat()).toEqual([1, 2]);
-    expect(results.every((r) => r.current === 2)).toBe(true);
+    expect(results.map((r) => r.applied).flat()).toEqual(VERSIONS);
+    expect(results.every((r) => r.current === VERSIONS.at(-1))).toBe(true);
     const { rows } = await direct.query<{ column_name: string }>(
       "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'decisions' ORDER BY ordinal_position",
       [schema],

@@ -9,6 +9,7 @@ import { PostgresServer } from "../testing/servers";
 import { describeWithPostgresBinaries } from "../testing/services";
 import { DecisionLog } from "./decision-log";
 import { migrate } from "./migrate";
+import { MIGRATIONS } from "./migrations";
 import { ensureRoles, scramVerifier } from "./roles";
 import { postgresClient, type SqlClient } from "./sql";
 
@@ -74,7 +75,10 @@ describeWithPostgresBinaries("per-workload database roles", () => {
         db.query("INSERT INTO decisions_dead_letter (transaction_id, record, error) VALUES ('dead-2', '{}', 'x') ON CONFLICT DO NOTHING"),
       ),
     ).toBe("ok");
-    expect(await migrate(db)).toEqual({ applied: [], current: 2 });
+    // the console's audit: appended and read, never changed
+    expect(await sqlstate(db.query("INSERT INTO console_audit (actor, role, action) VALUES ('ana', 'analyst', 'login')"))).toBe("ok");
+    expect(await sqlstate(db.query("SELECT actor FROM console_audit"))).toBe("ok");
+    expect(await migrate(db)).toEqual({ applied: [], current: Math.max(...MIGRATIONS.map((m) => m.version)) });
     await log.close();
   });
 
@@ -90,6 +94,8 @@ describeWithPostgresBinaries("per-workload database roles", () => {
       "CREATE TABLE mine (x int)",
       "ALTER TABLE decisions ADD COLUMN x int",
       "INSERT INTO schema_migrations (version, name) VALUES (99, 'x')",
+      "UPDATE console_audit SET actor = 'someone else'",
+      "DELETE FROM console_audit",
     ]) {
       expect([statement, await sqlstate(db.query(statement))]).toEqual([statement, "42501"]);
     }

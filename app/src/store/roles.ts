@@ -27,6 +27,8 @@ export function roleGrants(workload: Workload, s: string): string[] {
     `GRANT INSERT ON ${s}decisions_dead_letter TO %R`,
     // to see at start that the schema is current (the migration itself runs as the master user)
     `GRANT SELECT ON ${s}schema_migrations TO %R`,
+    // the analyst console (served by the API) records who did what; the audit is append-only
+    `GRANT SELECT, INSERT ON ${s}console_audit TO %R`,
   ];
 }
 
