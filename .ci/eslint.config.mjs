@@ -4,11 +4,20 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-// Dependencies in app/src run one way: api -> serving -> features/model/store/registry/domain/config,
+// Dependencies in app/src run one way: api -> console -> serving -> features/model/store/registry/domain/config,
 // worker -> serving. Each entry: the folders whose files it covers, the app/src folders they must not
 // import, and why. Specifiers are matched as written (relative), at any depth of `../`.
 const LAYERS = [
-  { layer: "serving", forbidden: ["api", "worker", "trainer"], why: "serving is shared by the API and the worker and sits below both" },
+  {
+    layer: "serving",
+    forbidden: ["api", "worker", "trainer", "console"],
+    why: "serving is shared by the API and the worker and sits below both",
+  },
+  {
+    layer: "console",
+    forbidden: ["api", "worker", "trainer"],
+    why: "the analyst console is mounted by the API and reaches labels and scoring through serving/",
+  },
   { layer: "worker", forbidden: ["api", "trainer"], why: "the worker reaches scoring through serving/" },
   {
     layer: "api",
@@ -17,7 +26,7 @@ const LAYERS = [
   },
   ...["features", "store", "registry", "config"].map((layer) => ({
     layer,
-    forbidden: ["serving", "api", "worker", "trainer"],
+    forbidden: ["serving", "api", "worker", "trainer", "console"],
     why: `${layer}/ is below serving/; take what it needs as a parameter instead`,
   })),
   // registry/ loads models (it checks the model.json it stores), so model/ must not know the registry

@@ -2,12 +2,14 @@
 // in the images), and copies the Redis Lua scripts (app/src/redis/*.lua) beside them, where
 // redis/scripts.ts reads them once bundled. Usage: node app/build.mjs [--outdir DIR] [ENTRY...]
 // (default: dist, all entries). PGlite (embedded local database) stays out: in containers the
-// decision log is PostgreSQL.
+// decision log is PostgreSQL. With the api entry, the analyst console's browser bundle (script and
+// stylesheet, app/src/console/web) is written to DIR/console, where the API serves it from.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { consoleBuildOptions } from "./src/console/web-build.ts";
 
 const ENTRIES = {
   api: "src/api/main.ts",
@@ -40,8 +42,9 @@ await build({
   target: "node20",
   format: "cjs",
   sourcemap: true,
-  // pg-native: pg's optional native binding (we use the JS client); PGlite: local runs only.
-  external: ["pg-native", "@electric-sql/pglite"],
+  // pg-native: pg's optional native binding (we use the JS client); PGlite: local runs only;
+  // esbuild: the console's in-memory build for source checkouts (the image has dist/console).
+  external: ["pg-native", "@electric-sql/pglite", "esbuild"],
   // @platformatic/kafka's compression and CRC code reads native.wasm beside its own file, a path
   // that does not exist once bundled; the package's "bundled" entry has the same exports with the
   // wasm inlined, so the bundle stays one file.
@@ -62,6 +65,7 @@ await build({
   legalComments: "none",
   logLevel: "info",
 });
+if (chosen.includes("api")) await build(consoleBuildOptions(join(here, "src/console"), join(outdir, "console")));
 const scripts = join(here, "src/redis");
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(scripts)) if (f.endsWith(".lua")) copyFileSync(join(scripts, f), join(outdir, f));

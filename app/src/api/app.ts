@@ -16,6 +16,10 @@ import { openApiDocument } from "./openapi";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../serving/runtime";
 import { secretsManagerReader } from "../config/secrets";
 import { Api } from "./server";
+import { ConsoleAssets } from "../console/assets";
+import { ConsoleRoutes } from "../console/http";
+import { consoleAccess } from "../console/setup";
+import { openRegistry } from "../registry/open";
 
 /** Trains or seeds a model into the registry at `registryUri`, reporting progress in lines. */
 export type BootstrapModel = (registryUri: string, progress: (msg: string) => void) => Promise<unknown>;
@@ -106,6 +110,24 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     throw err;
   }
   runtime.models.start(cfg.modelPollMs);
+  const access = await consoleAccess(cfg, () => opts.readSecret ?? secretsManagerReader(cfg.awsRegion), log);
+  const feedback = {
+    decisions: runtime.decisions,
+    featureStore: runtime.featureStore,
+    metrics,
+    featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
+  };
+  const consoleRoutes = new ConsoleRoutes({
+    sql: runtime.sql,
+    schema: opts.schema,
+    feedback,
+    users: access.users,
+    signer: access.signer,
+    modelVersion: () => runtime.models.current?.version,
+    registry: cfg.modelRegistry ? openRegistry(cfg.modelRegistry) : undefined,
+    assets: new ConsoleAssets(),
+    log,
+  });
 
   const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
   const api = new Api({
@@ -123,6 +145,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     readiness: runtime.readiness,
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
     openapi: openApiDocument(cfg),
+    console: consoleRoutes,
   });
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const server = createServer(
@@ -159,6 +182,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     metricsPort,
     model: runtime.models.current?.version ?? null,
     docs: `http://localhost:${port}/docs`,
+    console: `http://localhost:${port}/console`,
   });
 
   let stopping: Promise<number> | undefined;
@@ -171,6 +195,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
       });
       api.draining = true;
       if (keyTimer) clearInterval(keyTimer);
+      if (access.timer) clearInterval(access.timer);
       // The listener stays open until requests stop arriving: a load balancer still routing here
       // (deregistration not finished) would otherwise get connections refused. Responses now say
       // Connection: close, so clients reconnect and land elsewhere once this target is out.

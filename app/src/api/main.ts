@@ -11,6 +11,23 @@ async function main(): Promise<void> {
     // loaded only when a fresh local registry needs a first model
     bootstrap: async (registryUri, progress) => (await import("../trainer/bootstrap.js")).bootstrapModel(registryUri, progress),
   });
+  if (cfg.database.kind === "embedded") {
+    // a local run: an empty decision log gets a simulated week, so the console shows a working queue
+    const { seedDemoDecisions } = await import("../console/demo.js");
+    const rt = running.runtime;
+    await rt.migrated;
+    await seedDemoDecisions({
+      sql: rt.sql,
+      scorer: rt.scorer,
+      feedback: {
+        decisions: rt.decisions,
+        featureStore: rt.featureStore,
+        metrics: running.metrics,
+        featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
+      },
+      log: (msg, fields) => log.info(msg, fields),
+    }).catch((err: unknown) => log.warn("could not score the simulated week for the console", { error: errorMessage(err) }));
+  }
   const stop = (signal: string) => {
     log.info("signal received", { signal });
     running.shutdown().then(

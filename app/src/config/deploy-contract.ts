@@ -14,6 +14,9 @@ export const ENV = {
   /** Comma-separated API keys, local runs only. In AWS keys come from API_KEYS_SECRET_ARN. */
   apiKeys: "API_KEYS",
   apiKeysSecretArn: "API_KEYS_SECRET_ARN",
+  /** The analyst console's logins as JSON (local runs; see docs/console.md). In AWS: CONSOLE_USERS_SECRET_ARN. */
+  consoleUsers: "CONSOLE_USERS",
+  consoleUsersSecretArn: "CONSOLE_USERS_SECRET_ARN",
   redisUrl: "REDIS_URL",
   redisTls: "REDIS_TLS",
   redisAuthSecretArn: "REDIS_AUTH_SECRET_ARN",

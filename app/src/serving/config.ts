@@ -33,6 +33,9 @@ export interface ApiConfig {
   /** Plain keys from API_KEYS (local runs). Hashed as soon as they are read. */
   readonly apiKeys: readonly string[];
   readonly apiKeysSecretArn?: string;
+  /** The console's users as JSON (CONSOLE_USERS, local runs); see app/src/console/users.ts. */
+  readonly consoleUsers?: string;
+  readonly consoleUsersSecretArn?: string;
   /** Absent: in-process feature store and rate limiter. */
   readonly redis?: RedisSettings;
   readonly database: DatabaseSettings;
@@ -102,6 +105,8 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
       .map((k) => k.trim())
       .filter(Boolean),
     apiKeysSecretArn: r.str(ENV.apiKeysSecretArn),
+    consoleUsers: r.str(ENV.consoleUsers),
+    consoleUsersSecretArn: r.str(ENV.consoleUsersSecretArn),
     redis,
     database,
     modelRegistry: r.str(ENV.modelRegistry) ?? "./registry",

@@ -1,0 +1,156 @@
+/**
+ * One decision as the console's decision page shows it: the transaction, score, decision, model
+ * version and reasons; the standing label and who set it; the card's and the merchant's recent
+ * decisions with their labels, from the decision log.
+ */
+import type { Label } from "../domain/decision";
+import type { Reason } from "../model/reasons";
+import type { Queryable } from "../store/sql";
+import { auditOf, type AuditRow } from "./audit";
+
+export interface HistoryItem {
+  readonly transactionId: string;
+  readonly occurredAt: string;
+  readonly cardId: string;
+  readonly merchantId: string;
+  readonly amount: number;
+  readonly score: number;
+  readonly decision: string;
+  readonly label: Label | null;
+}
+
+export interface StandingLabel {
+  readonly label: Label;
+  readonly reportedAt: string;
+  readonly receivedAt: string;
+  /** The analyst who set it in the console; absent when it came through POST /v1/feedback. */
+  readonly by?: string;
+  readonly note?: string;
+}
+
+export interface DecisionDetail {
+  readonly transactionId: string;
+  readonly occurredAt: string;
+  readonly cardId: string;
+  readonly merchantId: string;
+  readonly amount: number;
+  readonly currency: string | null;
+  readonly merchantCategory: string | null;
+  readonly country: string | null;
+  readonly channel: string | null;
+  readonly score: number;
+  readonly decision: string;
+  readonly modelVersion: string;
+  readonly degraded: boolean;
+  readonly reasons: Reason[];
+  readonly label: StandingLabel | null;
+  readonly cardHistory: HistoryItem[];
+  readonly merchantHistory: HistoryItem[];
+  readonly audit: AuditRow[];
+}
+
+export const HISTORY_LIMIT = 10;
+
+interface HistoryRow {
+  transaction_id: string;
+  occurred_at: Date;
+  card_id: string;
+  merchant_id: string;
+  amount: string;
+  score: number;
+  decision: string;
+  label: Label | null;
+}
+
+async function history(q: Queryable, s: string, column: "card_id" | "merchant_id", value: string, except: string): Promise<HistoryItem[]> {
+  const { rows } = await q.query<HistoryRow>(
+    `SELECT d.transaction_id, d.occurred_at, d.card_id, d.merchant_id, d.amount, d.score, d.decision, f.label
+     FROM ${s}decisions d LEFT JOIN ${s}feedback f ON f.transaction_id = d.transaction_id
+     WHERE d.${column} = $1 AND d.transaction_id <> $2 ORDER BY d.occurred_at DESC LIMIT ${HISTORY_LIMIT}`,
+    [value, except],
+  );
+  return rows.map((r) => ({
+    transactionId: r.transaction_id,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    cardId: r.card_id,
+    merchantId: r.merchant_id,
+    amount: Number(r.amount),
+    score: Number(r.score),
+    decision: r.decision,
+    label: r.label,
+  }));
+}
+
+interface DetailRow {
+  transaction_id: string;
+  occurred_at: Date;
+  card_id: string;
+  merchant_id: string;
+  amount: string;
+  currency: string | null;
+  merchant_category: string | null;
+  country: string | null;
+  channel: string | null;
+  score: number;
+  decision: string;
+  model_version: string;
+  degraded: boolean;
+  reasons: Reason[] | string;
+  label: Label | null;
+  reported_at: Date | null;
+  received_at: Date | null;
+}
+
+/** The decision of `transactionId` from PostgreSQL, or undefined when none is stored. */
+export async function decisionDetail(q: Queryable, s: string, transactionId: string): Promise<DecisionDetail | undefined> {
+  const { rows } = await q.query<DetailRow>(
+    `SELECT d.transaction_id, d.occurred_at, d.card_id, d.merchant_id, d.amount, d.currency, d.merchant_category, d.country,
+       d.channel, d.score, d.decision, d.model_version, d.degraded, d.reasons, f.label, f.reported_at, f.received_at
+     FROM ${s}decisions d LEFT JOIN ${s}feedback f ON f.transaction_id = d.transaction_id WHERE d.transaction_id = $1`,
+    [transactionId],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  const [cardHistory, merchantHistory, audit] = await Promise.all([
+    history(q, s, "card_id", r.card_id, transactionId),
+    history(q, s, "merchant_id", r.merchant_id, transactionId),
+    auditOf(q, s, transactionId),
+  ]);
+  return {
+    transactionId: r.transaction_id,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    cardId: r.card_id,
+    merchantId: r.merchant_id,
+    amount: Number(r.amount),
+    currency: r.currency,
+    merchantCategory: r.merchant_category,
+    country: r.country,
+    channel: r.channel,
+    score: Number(r.score),
+    decision: r.decision,
+    modelVersion: r.model_version,
+    degraded: r.degraded,
+    reasons: typeof r.reasons === "string" ? (JSON.parse(r.reasons) as Reason[]) : r.reasons,
+    label: r.label && r.reported_at && r.received_at ? standing(r.label, r.reported_at, r.received_at, audit) : null,
+    cardHistory,
+    merchantHistory,
+    audit,
+  };
+}
+
+/** The standing label, with the analyst and note of the console label that set it (if one did). */
+function standing(label: Label, reportedAt: Date, receivedAt: Date, audit: readonly AuditRow[]): StandingLabel {
+  const reported = new Date(reportedAt).toISOString();
+  const set = audit.find((a) => {
+    const after = a.after as { label?: string; reportedAt?: string } | undefined;
+    return a.action === "label" && after?.label === label && after.reportedAt === reported;
+  });
+  const note = (set?.after as { note?: string } | undefined)?.note;
+  return {
+    label,
+    reportedAt: reported,
+    receivedAt: new Date(receivedAt).toISOString(),
+    ...(set ? { by: set.actor } : {}),
+    ...(note ? { note } : {}),
+  };
+}
