@@ -18,6 +18,7 @@ const ENTRIES = {
   "replay-decisions": "src/replay-decisions.ts",
   "rebuild-features": "src/rebuild-features.ts",
   trainer: "src/trainer/main.ts",
+  "drift-retrain": "src/drift-retrain.ts",
 };
 
 const args = process.argv.slice(2);

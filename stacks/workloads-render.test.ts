@@ -13,6 +13,7 @@ import * as autoscaling from "kubernetes-models/autoscaling/v2";
 import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
+import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { ACCOUNT } from "../infra/testing/fake-state";
 import { ALL_ENV_NAMES, API_DRAIN_SECONDS, COMMANDS, ENV, HTTP_PATHS, PORTS } from "../app/src/config/deploy-contract";
@@ -41,6 +42,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   "batch/v1": batch,
   "networking.k8s.io/v1": networking,
   "policy/v1": policy,
+  "rbac.authorization.k8s.io/v1": rbac,
   "monitoring.coreos.com/v1": monitoring,
 };
 
@@ -133,10 +135,11 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const pods = objects()
       .map(podTemplate)
       .filter((p) => p !== undefined);
-    expect(pods.length).toBe(3);
+    expect(pods.length).toBe(4);
     for (const pod of pods) {
       expect(pod.spec.securityContext).toEqual(podSecurityContext());
-      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      // only drift-retrain calls the Kubernetes API (its Role: the trainer CronJob and Jobs)
+      expect(pod.spec.automountServiceAccountToken).toBe(pod.metadata.labels["app.kubernetes.io/name"] === "fraud-drift-retrain");
       expect(pod.spec.volumes.every((v: any) => Object.keys(v).sort().join() === "emptyDir,name")).toBe(true);
       for (const c of allContainers(pod)) {
         expect(c.securityContext, c.name).toEqual(containerSecurityContext());
@@ -371,6 +374,36 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const featureEnv = (env: any[]) => env.filter((e) => e.name === ENV.featureTimezone || e.name === ENV.labelDelayDays);
     expect(featureEnv(c.env)).toEqual(featureEnv(find("Deployment", "fraud-api").spec.template.spec.containers[0].env));
     expect(featureEnv(c.env)).toHaveLength(2);
+  });
+
+  it("retrains on drift: a CronJob running drift-retrain with the stack's timings, least-privilege RBAC", () => {
+    const cj = find("CronJob", "fraud-drift-retrain", NAMESPACES.training);
+    const d = settings.trainer.driftRetrain;
+    expect(cj.spec).toMatchObject({ schedule: d.schedule, concurrencyPolicy: "Forbid" });
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe("fraud-drift-retrain");
+    const c = pod.containers[0];
+    expect(c.command).toEqual(COMMANDS["drift-retrain"]);
+    // the trainer image, which holds drift-retrain.js
+    expect(c.image).toBe(find("CronJob", "fraud-trainer").spec.jobTemplate.spec.template.spec.containers[0].image);
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+    expect(env).toEqual({
+      [ENV.prometheusUrl]: `http://kube-prometheus-stack-prometheus.${settings.monitoring.namespace}.svc.cluster.local:9090`,
+      [ENV.trainerCronJob]: "fraud-trainer",
+      [ENV.driftAlerts]: "FraudFeatureDrift,FraudScoreDrift",
+      [ENV.driftAlertForMinutes]: "30",
+      [ENV.driftRetrainAfterMinutes]: String(d.firingMinutes),
+      [ENV.driftRetrainMinIntervalHours]: String(d.minIntervalHours),
+    });
+    expect(find("Role", "fraud-drift-retrain", NAMESPACES.training).rules).toEqual([
+      { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["fraud-trainer"], verbs: ["get", "patch"] },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "create"] },
+    ]);
+    expect(find("RoleBinding", "fraud-drift-retrain", NAMESPACES.training)).toMatchObject({
+      roleRef: { kind: "Role", name: "fraud-drift-retrain" },
+      subjects: [{ kind: "ServiceAccount", name: "fraud-drift-retrain", namespace: NAMESPACES.training }],
+    });
+    expect(objects().some((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toBe(false);
   });
 
   it("ships monitoring: kube-prometheus-stack when asked, the ServiceMonitor, alerts and the dashboard", () => {

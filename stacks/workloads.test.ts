@@ -14,6 +14,39 @@ function problems(workloads: unknown): string {
 }
 
 describe("workload settings", () => {
+  it("retrains on drift by default, at most once a day, and checks the timings and the Prometheus URL", () => {
+    expect(workloadSettings({}).trainer.driftRetrain).toEqual({
+      enabled: true,
+      schedule: "*/10 * * * *",
+      firingMinutes: 60,
+      minIntervalHours: 24,
+    });
+    const s = workloadSettings({ trainer: { driftRetrain: { minIntervalHours: "72", firingMinutes: 120 } } });
+    expect(s.trainer.driftRetrain).toMatchObject({ minIntervalHours: 72, firingMinutes: 120 });
+    expect(problems({ trainer: { driftRetrain: { minIntervalHours: 0 } } })).toMatch(
+      /workloads\.trainer\.driftRetrain\.minIntervalHours = 0: expected an integer from 1 to 2160/,
+    );
+    expect(problems({ trainer: { driftRetrain: { schedule: "often" } } })).toMatch(
+      /driftRetrain\.schedule = "often": expected a 5-field cron/,
+    );
+    // with an existing Prometheus the program cannot guess its URL
+    expect(problems({ monitoring: { prometheus: "existing" } })).toMatch(
+      /driftRetrain\.prometheusUrl = \(not set\): expected the existing Prometheus' URL/,
+    );
+    const existing = workloadSettings({
+      monitoring: { prometheus: "existing" },
+      trainer: { driftRetrain: { prometheusUrl: "http://prom.obs.svc:9090" } },
+    });
+    expect(existing.trainer.driftRetrain.prometheusUrl).toBe("http://prom.obs.svc:9090");
+    expect(
+      workloadSettings({ monitoring: { prometheus: "existing" }, trainer: { driftRetrain: { enabled: false } } }).trainer.driftRetrain
+        .enabled,
+    ).toBe(false);
+    expect(problems({ trainer: { driftRetrain: { prometheusUrl: "prom:9090" } } })).toMatch(
+      /prometheusUrl = "prom:9090": expected an http\(s\) URL/,
+    );
+  });
+
   it("fills every default from an image tag alone", () => {
     const s = workloadSettings({ imageTag: "3f2c1ab" });
     expect(s.imageTag).toBe("3f2c1ab");

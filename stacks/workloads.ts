@@ -3,6 +3,7 @@ import {
   WORKLOAD_DEFAULTS,
   type AutoscalingOptions,
   type ContainerResources,
+  type DriftRetrainOptions,
   type FeatureOptions,
   type IngressOptions,
   type MonitoringOptions,
@@ -60,6 +61,7 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+$/;
 const DURATION = /^\d+[hdwy]$/;
+const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/\S*)?$/;
 
 /** cpu in millicores, memory in bytes: to compare a request with its limit. */
 export function quantityValue(q: string): number {
@@ -112,9 +114,8 @@ function autoscaled(s: SectionReader, def: AutoscalingOptions): AutoscalingOptio
   };
 }
 
-function trainer(s: SectionReader): TrainerOptions {
-  const d = WORKLOAD_DEFAULTS.trainer;
-  const schedule = s.string("schedule", { default: d.schedule, pattern: CRON, describe: 'a 5-field cron expression such as "0 3 * * 0"' });
+function cron(s: SectionReader, def: string): string {
+  const schedule = s.string("schedule", { default: def, pattern: CRON, describe: 'a 5-field cron expression such as "0 3 * * 0"' });
   if (
     !schedule
       .trim()
@@ -122,6 +123,31 @@ function trainer(s: SectionReader): TrainerOptions {
       .every((f) => CRON_FIELD.test(f))
   )
     s.problem("schedule", schedule, 'a 5-field cron expression such as "0 3 * * 0"');
+  return schedule;
+}
+
+function driftRetrain(s: SectionReader, prometheus: MonitoringOptions["prometheus"]): DriftRetrainOptions {
+  const d = WORKLOAD_DEFAULTS.trainer.driftRetrain;
+  const enabled = s.bool("enabled", d.enabled);
+  const prometheusUrl = s.string("prometheusUrl", {
+    default: "",
+    pattern: HTTP_URL,
+    describe: "an http(s) URL such as http://prometheus.monitoring.svc:9090",
+  });
+  if (enabled && prometheus === "existing" && prometheusUrl === "")
+    s.problem("prometheusUrl", undefined, "the existing Prometheus' URL (monitoring.prometheus is existing), or enabled: false");
+  return {
+    enabled,
+    schedule: cron(s, d.schedule),
+    firingMinutes: s.int("firingMinutes", { min: 1, max: 10_080, default: d.firingMinutes }),
+    minIntervalHours: s.int("minIntervalHours", { min: 1, max: 2160, default: d.minIntervalHours }),
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+  };
+}
+
+function trainer(s: SectionReader, prometheus: MonitoringOptions["prometheus"]): TrainerOptions {
+  const d = WORKLOAD_DEFAULTS.trainer;
+  const schedule = cron(s, d.schedule);
   return {
     schedule,
     activeDeadlineSeconds: s.int("activeDeadlineSeconds", { min: 60, max: 86_400, default: d.activeDeadlineSeconds }),
@@ -131,6 +157,7 @@ function trainer(s: SectionReader): TrainerOptions {
     failedJobsHistoryLimit: s.int("failedJobsHistoryLimit", { min: 1, max: 20, default: d.failedJobsHistoryLimit }),
     lateAfterHours: s.int("lateAfterHours", { min: 1, max: 2160, default: d.lateAfterHours }),
     resources: resources(s.section("resources"), d.resources),
+    driftRetrain: driftRetrain(s.section("driftRetrain"), prometheus),
   };
 }
 
@@ -228,6 +255,7 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
   const s = reader.section("workloads");
   const d = WORKLOAD_DEFAULTS;
   const api = s.section("api");
+  const monitoringOptions = monitoring(s.section("monitoring"));
   return {
     enabled: s.bool("enabled", true),
     imageTag:
@@ -246,9 +274,9 @@ export function loadWorkloadSettings(reader: SettingsReader): WorkloadSettings {
       modelPollSeconds: api.int("modelPollSeconds", { min: 5, max: 86_400, default: d.api.modelPollSeconds }),
     },
     worker: autoscaled(s.section("worker"), d.worker),
-    trainer: trainer(s.section("trainer")),
+    trainer: trainer(s.section("trainer"), monitoringOptions.prometheus),
     ingress: ingress(s.section("ingress")),
-    monitoring: monitoring(s.section("monitoring")),
+    monitoring: monitoringOptions,
     loadBalancerControllerVersion: s.string("loadBalancerControllerVersion", {
       default: d.loadBalancerControllerVersion,
       pattern: SEMVER,

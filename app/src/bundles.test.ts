@@ -185,7 +185,7 @@ describe("the images' command lines", () => {
     expect([...IMAGES.trainer.entrypoint, ...IMAGES.trainer.cmd]).toEqual(COMMANDS.trainer);
     for (const [image, names] of [
       ["api", ["api", "worker", "migrate", "replay-decisions", "rebuild-features"]],
-      ["trainer", ["trainer"]],
+      ["trainer", ["trainer", "drift-retrain"]],
     ] as const) {
       for (const name of names) {
         const script = COMMANDS[name][1];
@@ -203,6 +203,7 @@ describe("the images' command lines", () => {
       ["api", "replay-decisions"],
       ["api", "rebuild-features"],
       ["trainer", "trainer"],
+      ["trainer", "drift-retrain"],
     ] as const) {
       expect(readFileSync(inImage(image, `/app/dist/${name}.js`), "utf8"), name).not.toMatch(/import_meta\d* = \{\}/);
     }

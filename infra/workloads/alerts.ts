@@ -18,7 +18,8 @@ export interface RuleGroup {
 /** The drift alerts: docs/drift.md. The retrain CronJob (drift-retrain.ts) acts on the first two. */
 export const DRIFT_ALERTS = { feature: "FraudFeatureDrift", score: "FraudScoreDrift", declineRate: "FraudDeclineRateOutOfBand" } as const;
 /** How long a drift condition must hold before its alert fires. */
-export const DRIFT_FOR = "30m";
+export const DRIFT_FOR_MINUTES = 30;
+export const DRIFT_FOR = `${DRIFT_FOR_MINUTES}m`;
 
 /** The error-rate alert threshold the issue sets: more than 5% of user requests failing. */
 export const ERROR_RATIO_THRESHOLD = 0.05;

@@ -12,7 +12,12 @@ export const SERVICE_ACCOUNTS = {
 } as const;
 
 /** Object names users type (`kubectl -n fraud-training create job --from=cronjob/fraud-trainer ...`). */
-export const WORKLOAD_NAMES = { api: "fraud-api", worker: "fraud-worker", trainer: "fraud-trainer" } as const;
+export const WORKLOAD_NAMES = {
+  api: "fraud-api",
+  worker: "fraud-worker",
+  trainer: "fraud-trainer",
+  driftRetrain: "fraud-drift-retrain",
+} as const;
 
 /** The `system:serviceaccount:...` subject an IRSA trust policy must name for a service account. */
 export function serviceAccountSubject(sa: { namespace: string; name: string }): string {

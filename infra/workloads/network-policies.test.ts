@@ -21,6 +21,7 @@ const INPUTS: NetworkPolicyInputs = {
   monitoringNamespace: "monitoring",
   monitoringClients: [],
   ownsMonitoringNamespace: false,
+  driftRetrain: false,
 };
 const policies = networkPolicies(INPUTS);
 const named = (ns: string, name: string): NamedPolicy => {
@@ -135,5 +136,35 @@ describe("network policies", () => {
         .flatMap((r) => (r.ports ?? []).map((x: any) => x.port)),
     );
     expect([...all].filter((port) => !opened.has(port))).toEqual([OPERATOR_WEBHOOK_PORT]);
+  });
+
+  it("let drift-retrain reach Prometheus' port and the API server only, and Prometheus admit it", () => {
+    expect(policies.some((p) => p.name.startsWith("drift-retrain"))).toBe(false);
+    const withRetrain = networkPolicies({ ...INPUTS, driftRetrain: true, ownsMonitoringNamespace: true });
+    const p = withRetrain.find((x) => x.name === "drift-retrain-to-prometheus-and-api-server")!;
+    expect(p.namespace).toBe(NAMESPACES.training);
+    expect(p.spec.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "fraud-drift-retrain" } });
+    expect(p.spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 9090 }],
+      },
+      { to: layout.private.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 443 }] },
+    ]);
+    const monitoring = withRetrain.find((x) => x.namespace === "monitoring" && x.name === "monitoring-clients")!;
+    expect(monitoring.spec.ingress).toContainEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.training } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "fraud-drift-retrain" } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 9090 }],
+    });
   });
 });

@@ -26,7 +26,16 @@ export interface NetworkPolicyInputs {
   readonly monitoringClients: readonly string[];
   /** True when the program creates the monitoring namespace (kube-prometheus-stack installed): it gets policies too. */
   readonly ownsMonitoringNamespace: boolean;
+  /** True when the drift-retrain CronJob runs: it asks Prometheus and calls the Kubernetes API. */
+  readonly driftRetrain: boolean;
 }
+
+/** Prometheus' HTTP port (kube-prometheus-stack). */
+const PROMETHEUS_PORT = 9090;
+const prometheusPods = (ns: string) => ({
+  namespaceSelector: nsSelector(ns),
+  podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+});
 
 export interface NamedPolicy {
   readonly name: string;
@@ -146,6 +155,24 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
         egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.postgres)] }, awsApis],
       },
     },
+    ...(i.driftRetrain
+      ? [
+          {
+            // Prometheus' query API (which drift alerts fire), and the API server, whose endpoints are
+            // the EKS control plane's network interfaces in the private subnets.
+            name: "drift-retrain-to-prometheus-and-api-server",
+            namespace: training,
+            spec: {
+              podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.driftRetrain) },
+              policyTypes: ["Egress"],
+              egress: [
+                { to: [prometheusPods(i.monitoringNamespace)], ports: [tcp(PROMETHEUS_PORT)] },
+                { to: i.privateSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(DATA_STORE_PORTS.https)] },
+              ],
+            },
+          },
+        ]
+      : []),
     ...(i.ownsMonitoringNamespace ? monitoringPolicies(i, vpc) : []),
   ];
 }
@@ -172,6 +199,19 @@ function monitoringPolicies(i: NetworkPolicyInputs, vpc: { ipBlock: { cidr: stri
         ingress: [
           { from: [{ podSelector: {} }, ...clients] },
           { from: i.privateSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(OPERATOR_WEBHOOK_PORT)] },
+          ...(i.driftRetrain
+            ? [
+                {
+                  from: [
+                    {
+                      namespaceSelector: nsSelector(NAMESPACES.training),
+                      podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.driftRetrain) },
+                    },
+                  ],
+                  ports: [tcp(PROMETHEUS_PORT)],
+                },
+              ]
+            : []),
         ],
         egress: [{ to: [{ podSelector: {} }, ...vpc] }],
       },

@@ -58,6 +58,29 @@ export interface TrainerOptions {
   readonly lateAfterHours: number;
   /** Default: requests 1 / 2Gi, limits 2 / 4Gi. */
   readonly resources: ContainerResources;
+  /** Retraining on drift (infra/workloads/drift-retrain.ts, docs/drift.md). */
+  readonly driftRetrain: DriftRetrainOptions;
+}
+
+/**
+ * A small CronJob that starts a trainer Job when a drift alert (FraudFeatureDrift, FraudScoreDrift)
+ * has fired for `firingMinutes`, at most once per `minIntervalHours`. Not created when
+ * `monitoring.prometheus` is `none` (no alerts to act on).
+ */
+export interface DriftRetrainOptions {
+  /** Default: true. */
+  readonly enabled: boolean;
+  /** How often the check runs (5-field cron, UTC). Default: `*\/10 * * * *`. */
+  readonly schedule: string;
+  /** How long a drift alert must have been firing (after its own 30 minutes pending). Default: 60. */
+  readonly firingMinutes: number;
+  /** At most one drift-triggered run per this many hours. Default: 24. */
+  readonly minIntervalHours: number;
+  /**
+   * Prometheus' base URL. Default: the installed kube-prometheus-stack's service in
+   * `monitoring.namespace`; required with `monitoring.prometheus: existing`.
+   */
+  readonly prometheusUrl?: string;
 }
 
 /**
@@ -166,6 +189,7 @@ export const WORKLOAD_DEFAULTS = {
     failedJobsHistoryLimit: 3,
     lateAfterHours: 8 * 24,
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
+    driftRetrain: { enabled: true, schedule: "*/10 * * * *", firingMinutes: 60, minIntervalHours: 24 },
   },
   ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
   monitoring: {

@@ -11,6 +11,7 @@ import { restrictedNamespace } from "./namespaces";
 import { SelfSignedCertificate } from "./self-signed-certificate";
 import { NetworkPolicies } from "./network-policies";
 import { Trainer } from "./trainer";
+import { DriftRetrain, driftRetrainEnabled } from "./drift-retrain";
 import { StreamWorker } from "./worker";
 import { LogShipper, type LogShipperArgs } from "../observability/log-shipper";
 
@@ -154,7 +155,7 @@ export class Workloads extends pulumi.ComponentResource {
       children,
     );
 
-    new Trainer(
+    const trainer = new Trainer(
       `${name}-trainer`,
       {
         namespace: training.metadata.name,
@@ -166,6 +167,14 @@ export class Workloads extends pulumi.ComponentResource {
       children,
     );
 
+    if (driftRetrainEnabled(s)) {
+      new DriftRetrain(
+        `${name}-drift-retrain`,
+        { namespace: training.metadata.name, image: args.images.trainer, options: s, trainerCronJob: trainer.cronJob },
+        children,
+      );
+    }
+
     const monitoring = new Monitoring(`${name}-monitoring`, { options: s, servingNamespace: serving.metadata.name }, children);
 
     new NetworkPolicies(
@@ -175,6 +184,7 @@ export class Workloads extends pulumi.ComponentResource {
         monitoringNamespace: s.monitoring.namespace,
         monitoringClients: s.monitoring.clientNamespaces,
         ownsMonitoringNamespace: monitoring.namespace !== undefined,
+        driftRetrain: driftRetrainEnabled(s),
         namespaces: {
           [NAMESPACES.serving]: serving.metadata.name,
           [NAMESPACES.training]: training.metadata.name,

@@ -65,6 +65,13 @@ export const ENV = {
   otelServiceName: "OTEL_SERVICE_NAME",
   /** `deployment.environment=<stack>,service.version=<tag>`. */
   otelResourceAttributes: "OTEL_RESOURCE_ATTRIBUTES",
+  /** drift-retrain only: Prometheus' base URL, the trainer CronJob, the alerts and the timings it acts on (docs/drift.md). */
+  prometheusUrl: "PROMETHEUS_URL",
+  trainerCronJob: "TRAINER_CRONJOB",
+  driftAlerts: "DRIFT_ALERTS",
+  driftAlertForMinutes: "DRIFT_ALERT_FOR_MINUTES",
+  driftRetrainAfterMinutes: "DRIFT_RETRAIN_AFTER_MINUTES",
+  driftRetrainMinIntervalHours: "DRIFT_RETRAIN_MIN_INTERVAL_HOURS",
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -132,6 +139,8 @@ export const COMMANDS = {
   /** The operator's rebuild of the Redis features from the decision log (`... [--since ISO | --all] [--flush]`). */
   "rebuild-features": ["node", "/app/dist/rebuild-features.js"],
   trainer: ["node", "/app/dist/trainer.js", "train"],
+  /** In the trainer image: starts a trainer Job when a drift alert has fired long enough (docs/drift.md). */
+  "drift-retrain": ["node", "/app/dist/drift-retrain.js"],
 } as const;
 
 /** Kafka topics the platform creates conventions for (MSK IAM policies are scoped to these names). */

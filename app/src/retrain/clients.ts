@@ -1,0 +1,122 @@
+/**
+ * The two services drift-retrain talks to: Prometheus' HTTP API (which drift alerts fire, since
+ * when) and the Kubernetes API, in cluster, with the pod's service-account token (read the trainer
+ * CronJob, list its Jobs, create one, annotate the CronJob).
+ */
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
+import { firingAlerts, type CronJobObject, type FiringAlert, type JobObject } from "./decide";
+
+/** The drift alerts that are firing now, with the time each became active. */
+export async function queryFiringAlerts(prometheusUrl: string, alertnames: readonly string[], timeoutMs = 10_000): Promise<FiringAlert[]> {
+  // ALERTS_FOR_STATE holds when each alert became active; ALERTS says which of those fire (not pending)
+  const names = alertnames.join("|");
+  const query = `ALERTS_FOR_STATE{alertname=~"${names}"} and ignoring(alertstate) ALERTS{alertname=~"${names}", alertstate="firing"}`;
+  const url = new URL("/api/v1/query", prometheusUrl);
+  url.searchParams.set("query", query);
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await res.json().catch(() => undefined)) as
+    | {
+        status?: string;
+        error?: string;
+        data?: { resultType?: string; result?: { metric: Record<string, string>; value: [number, string] }[] };
+      }
+    | undefined;
+  if (!res.ok || body?.status !== "success" || body.data?.resultType !== "vector") {
+    throw new Error(`prometheus ${url.origin}: HTTP ${res.status}${body?.error ? `: ${body.error}` : ""}`);
+  }
+  return firingAlerts(body.data.result ?? []);
+}
+
+/** Where the pod finds the API server and its credentials (the service-account mount). */
+export interface KubeAccess {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+  readonly ca: string;
+  readonly namespace: string;
+}
+
+const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+export function inClusterAccess(env: NodeJS.ProcessEnv = process.env, dir = SA_DIR): KubeAccess {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (!host) throw new Error("KUBERNETES_SERVICE_HOST is not set: drift-retrain runs inside the cluster");
+  return {
+    host,
+    port: Number(env.KUBERNETES_SERVICE_PORT ?? 443),
+    token: readFileSync(`${dir}/token`, "utf8").trim(),
+    ca: readFileSync(`${dir}/ca.crt`, "utf8"),
+    namespace: readFileSync(`${dir}/namespace`, "utf8").trim(),
+  };
+}
+
+export class KubeClient {
+  constructor(
+    private readonly access: KubeAccess,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  getCronJob(name: string): Promise<CronJobObject> {
+    return this.call("GET", `/apis/batch/v1/namespaces/${this.access.namespace}/cronjobs/${name}`) as Promise<CronJobObject>;
+  }
+
+  async listJobs(labelSelector: string): Promise<JobObject[]> {
+    const path = `/apis/batch/v1/namespaces/${this.access.namespace}/jobs?labelSelector=${encodeURIComponent(labelSelector)}`;
+    return ((await this.call("GET", path)) as { items: JobObject[] }).items;
+  }
+
+  async createJob(job: Record<string, unknown>): Promise<string> {
+    const created = (await this.call("POST", `/apis/batch/v1/namespaces/${this.access.namespace}/jobs`, job)) as JobObject;
+    return created.metadata.name;
+  }
+
+  async annotateCronJob(name: string, annotations: Record<string, string>): Promise<void> {
+    await this.call("PATCH", `/apis/batch/v1/namespaces/${this.access.namespace}/cronjobs/${name}`, { metadata: { annotations } });
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: this.access.host,
+          port: this.access.port,
+          path,
+          method,
+          ca: this.access.ca,
+          timeout: this.timeoutMs,
+          headers: {
+            Authorization: `Bearer ${this.access.token}`,
+            Accept: "application/json",
+            ...(payload !== undefined
+              ? {
+                  "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json",
+                  "Content-Length": Buffer.byteLength(payload),
+                }
+              : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if ((res.statusCode ?? 0) >= 300)
+              reject(new Error(`kubernetes ${method} ${path}: HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
+            else {
+              try {
+                resolve(JSON.parse(text));
+              } catch {
+                reject(new Error(`kubernetes ${method} ${path}: not JSON`));
+              }
+            }
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error(`kubernetes ${method} ${path}: no answer in ${this.timeoutMs} ms`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+}
