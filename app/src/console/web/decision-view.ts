@@ -89,6 +89,11 @@ function History(props: { title: string; items: HistoryItem[]; other: "card" | "
   </section>`;
 }
 
+/** " set by ana at <time>": one string, so no template whitespace can be lost between its words. */
+function labelledBy(l: NonNullable<Detail["label"]>): string {
+  return ` set ${l.by ? `by ${l.by}` : "through the API"} at ${fmtTime(l.reportedAt)}`;
+}
+
 function reasonsChart(reasons: Reason[]): ChartConfiguration<"bar"> {
   return {
     type: "bar",
@@ -221,8 +226,8 @@ export function DecisionView(props: { id: string; search: URLSearchParams }) {
         ${
           d.label
             ? html`<p id="current-label">
-                <span class=${`pill ${d.label.label}`}>${d.label.label}</span> set ${d.label.by ? `by ${d.label.by}` : "through the API"} at
-                ${fmtTime(d.label.reportedAt)}${d.label.note ? html`: <q>${d.label.note}</q>` : null}
+                <span class=${`pill ${d.label.label}`}>${d.label.label}</span
+                >${labelledBy(d.label)}${d.label.note ? html`: <q>${d.label.note}</q>` : null}
               </p>`
             : html`<p id="current-label">No label yet.</p>`
         }

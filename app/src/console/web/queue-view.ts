@@ -132,8 +132,12 @@ export function QueueView(props: { search: URLSearchParams }) {
   else if (!page) body = html`<${Loading} />`;
   else if (items.length === 0)
     body = html`<${Empty}
-      >${search.get("after") ? "No more decisions on this page." : "Nothing to review: no unlabelled decision matches these filters."}
-      ${filters.toString() ? html` <${Link} href="/console/queue">Clear the filters<//> to see the whole queue.` : " New ones appear as transactions are scored."}<//
+      ><p>
+        ${search.get("after") ? "No more decisions on this page." : "Nothing to review: no unlabelled decision matches these filters."}
+      </p>
+      <p>
+        ${filters.toString() ? html`<${Link} href="/console/queue">Clear the filters<//>${" to see the whole queue."}` : "New ones appear as transactions are scored."}
+      </p><//
     >`;
   else
     body = html`<table class="queue" id="queue">
