@@ -12,7 +12,6 @@ import { ENV } from "../config/deploy-contract";
 import type { ApiConfig } from "../serving/config";
 import { errorMessage, type Logger } from "../serving/log";
 import { Metrics } from "../serving/metrics";
-import { openApiDocument } from "./openapi";
 import { createRuntime, type Runtime, type RuntimeOptions } from "../serving/runtime";
 import { secretsManagerReader } from "../config/secrets";
 import { Api } from "./server";
@@ -130,7 +129,8 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
   });
 
   const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
-  const api = new Api({
+  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const api = await Api.create({
     serveMetrics: !separateMetrics,
     keys,
     limiter: runtime.limiter,
@@ -144,12 +144,9 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     maxBodyBytes: cfg.maxBodyBytes,
     readiness: runtime.readiness,
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
-    openapi: openApiDocument(cfg),
+    rateLimitPerMinute: cfg.rateLimitPerMinute,
     console: consoleRoutes,
-  });
-  const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const server = createServer(
-    {
+    serverOptions: {
       // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
       keepAliveTimeout: 65_000,
       // Both count from a request's first byte, not over an idle keep-alive connection: a request
@@ -160,9 +157,8 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
       // past a 30 s timeout): checked 5 times per timeout, at most every second
       connectionsCheckingInterval: Math.min(1000, requestTimeout / 5),
     },
-    api.handle,
-  );
-  server.on("clientError", api.clientError);
+  });
+  const server = api.server;
   const port = await listen(server, cfg.port);
   // A separate port for scrapes keeps /metrics off the public listener (the ALB exposes PORT only):
   // the main listener serves /metrics only when METRICS_PORT equals PORT.
