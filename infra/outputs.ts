@@ -27,7 +27,7 @@ export interface StackOutputs {
   readonly mskBootstrapBrokersIam: pulumi.Output<string>;
   readonly redisEndpoint: pulumi.Output<string>;
   readonly databaseEndpoint: pulumi.Output<string>;
-  /** Secrets Manager ARNs: apiKeys, redisAuth, database (RDS-managed), databaseApi and databaseTrainer (the workloads' roles), connection. */
+  /** Secrets Manager ARNs: apiKeys, consoleUsers (the analyst console logins), redisAuth, database (RDS-managed), databaseApi and databaseTrainer (the workloads' roles), connection. */
   readonly secretArns: pulumi.Output<pulumi.Unwrap<PlatformExports["secretArns"]>>;
   /** IRSA role ARNs by workload: api, worker, trainer. */
   readonly roleArns: pulumi.Output<pulumi.Unwrap<PlatformExports["roleArns"]>>;

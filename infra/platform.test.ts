@@ -329,8 +329,9 @@ describe("identity", () => {
     const clusterArn = one(run, T.msk).state.arn;
     const dbSecret = one(run, T.db).state.masterUserSecrets[0].secretArn;
     const apiKeys = one(run, T.secret, "app-api-keys").state.arn;
+    const consoleUsers = one(run, T.secret, "app-console-users").state.arn;
     const api = JSON.stringify(policyFor(run, "api"));
-    for (const arn of [bucketArn, dbSecret, apiKeys]) expect(api).toContain(arn);
+    for (const arn of [bucketArn, dbSecret, apiKeys, consoleUsers]) expect(api).toContain(arn);
     // The split: the API holds no Kafka right, the worker cannot read the API keys.
     expect(api).not.toContain("kafka-cluster");
     expect(api).not.toContain(clusterArn);
@@ -338,6 +339,7 @@ describe("identity", () => {
     const worker = JSON.stringify(policyFor(run, "worker"));
     for (const arn of [bucketArn, clusterArn, clusterArn.replace(":cluster/", ":topic/") + "/transactions"]) expect(worker).toContain(arn);
     expect(worker).not.toContain(apiKeys);
+    expect(worker).not.toContain(consoleUsers);
     expect(worker).not.toContain("s3:PutObject");
     expect(roleFor(run, "api").state.arn).not.toBe(roleFor(run, "worker").state.arn);
     const trainer = JSON.stringify(policyFor(run, "trainer"));
@@ -380,7 +382,15 @@ describe("stack outputs", () => {
       redisEndpoint: expect.stringMatching(/:6379$/),
       databaseEndpoint: expect.stringMatching(/\.rds\.amazonaws\.com:5432$/),
     });
-    expect(Object.keys(o.secretArns).sort()).toEqual(["apiKeys", "connection", "database", "databaseApi", "databaseTrainer", "redisAuth"]);
+    expect(Object.keys(o.secretArns).sort()).toEqual([
+      "apiKeys",
+      "connection",
+      "consoleUsers",
+      "database",
+      "databaseApi",
+      "databaseTrainer",
+      "redisAuth",
+    ]);
     for (const arn of Object.values(o.secretArns)) expect(arn).toMatch(/^arn:aws:secretsmanager:/);
   });
 });

@@ -91,6 +91,8 @@ export interface PlatformExports {
   readonly database: { readonly host: pulumi.Output<string>; readonly port: number; readonly name: string };
   readonly secretArns: {
     readonly apiKeys: pulumi.Output<string>;
+    /** The analyst console's logins (JSON: users, sessionKey): the API's. */
+    readonly consoleUsers: pulumi.Output<string>;
     readonly redisAuth: pulumi.Output<string>;
     /** RDS-managed master secret (JSON: username, password): the migration's. */
     readonly database: pulumi.Output<string>;
@@ -230,6 +232,7 @@ export class Platform extends pulumi.ComponentResource {
         kafkaClusterArn: streaming.clusterArn,
         secretArns: {
           apiKeys: secrets.apiKeysArn,
+          consoleUsers: secrets.consoleUsersArn,
           redisAuth: cache.authSecretArn,
           database: database.masterSecretArn,
           databaseApi: dbRoles.apiArn,
@@ -265,6 +268,7 @@ export class Platform extends pulumi.ComponentResource {
       database: { host: database.address, port: database.port, name: database.databaseName },
       secretArns: {
         apiKeys: secrets.apiKeysArn,
+        consoleUsers: secrets.consoleUsersArn,
         redisAuth: cache.authSecretArn,
         database: database.masterSecretArn,
         databaseApi: dbRoles.apiArn,

@@ -39,6 +39,7 @@ export function workloadsArgs(
       modelBucket: p.modelBucket.name,
       secretArns: {
         apiKeys: p.secretArns.apiKeys,
+        consoleUsers: p.secretArns.consoleUsers,
         redisAuth: p.secretArns.redisAuth,
         database: p.secretArns.database,
         databaseApi: p.secretArns.databaseApi,

@@ -177,7 +177,7 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(env[ENV.redisUrl]).toBe(`rediss://${outputs.redisEndpoint}`);
     expect(`${env[ENV.databaseHost]}:${env[ENV.databasePort]}`).toBe(outputs.databaseEndpoint);
     expect(env[ENV.modelRegistry]).toBe(`s3://${outputs.modelBucketName}/models`);
-    for (const name of [ENV.apiKeysSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn])
+    for (const name of [ENV.apiKeysSecretArn, ENV.consoleUsersSecretArn, ENV.redisAuthSecretArn, ENV.databaseSecretArn])
       expect(env[name]).toMatch(/^arn:aws:secretsmanager:/);
     // The API is not a Kafka client; the worker is, and serves no API keys.
     expect(Object.keys(env).filter((k) => k.startsWith("KAFKA_"))).toEqual([]);
@@ -187,6 +187,7 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(worker[ENV.kafkaBrokers]).toBe(outputs.mskBootstrapBrokersIam);
     expect(worker[ENV.kafkaIamAuth]).toBe("true");
     expect(worker[ENV.apiKeysSecretArn]).toBeUndefined();
+    expect(worker[ENV.consoleUsersSecretArn]).toBeUndefined();
     expect(env[ENV.shutdownDrainSeconds]).toBe(String(API_DRAIN_SECONDS));
     expect(api.containers[0].command).toEqual(COMMANDS.api);
     expect(api.initContainers.map((c: any) => c.command)).toEqual([COMMANDS.migrate]);

@@ -27,6 +27,8 @@ export interface WorkloadRolesArgs {
   readonly secretArns: {
     /** The API's keys: the API only. */
     readonly apiKeys: pulumi.Input<string>;
+    /** The analyst console's logins (served by the API): the API only. */
+    readonly consoleUsers: pulumi.Input<string>;
     /** Redis AUTH token: the API and worker. */
     readonly redisAuth: pulumi.Input<string>;
     /** RDS master secret: the migration, an init container of the API pods (same service account). */
@@ -61,7 +63,7 @@ export class WorkloadRoles extends pulumi.ComponentResource {
     // pods also run the migration (an init container, same service account), which connects as
     // the master user and sets both workload roles' passwords, so the API reads those three.
     const api = pulumi
-      .all([arns, s.apiKeys, s.redisAuth, s.databaseApi, s.database, s.databaseTrainer])
+      .all([arns, s.apiKeys, s.consoleUsers, s.redisAuth, s.databaseApi, s.database, s.databaseTrainer])
       .apply(([a, ...secrets]) => apiPolicy(a, secrets));
     const worker = pulumi.all([arns, s.redisAuth, s.databaseApi]).apply(([a, ...secrets]) => workerPolicy(a, secrets));
     const training = pulumi.all([arns, s.databaseTrainer]).apply(([a, db]) => trainerPolicy(a, [db]));

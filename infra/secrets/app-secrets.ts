@@ -15,10 +15,14 @@ export interface AppSecretsArgs {
 
 /**
  * The application's own secrets: the scoring API's keys (generated; the value is the same
- * comma-separated list `API_KEYS` takes locally) and a connection-details document.
+ * comma-separated list `API_KEYS` takes locally), the analyst console's logins (a generated
+ * `analyst` password and the key that signs console sessions, in the JSON `CONSOLE_USERS` takes
+ * locally; add users by editing the secret, the API re-reads it every 5 minutes) and a
+ * connection-details document.
  */
 export class AppSecrets extends pulumi.ComponentResource {
   readonly apiKeysArn: pulumi.Output<string>;
+  readonly consoleUsersArn: pulumi.Output<string>;
   readonly connectionArn: pulumi.Output<string>;
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -38,6 +42,20 @@ export class AppSecrets extends pulumi.ComponentResource {
       },
       parent,
     ).arn;
+    const analyst = new random.RandomPassword(`${name}-console-analyst`, { length: 24, special: false }, parent).result;
+    const sessionKey = new random.RandomPassword(`${name}-console-session-key`, { length: 48, special: false }, parent).result;
+    this.consoleUsersArn = storedSecret(
+      `${name}-console-users`,
+      {
+        secretName: args.secretName("console-users"),
+        description: "analyst console logins (JSON: users, sessionKey)",
+        value: pulumi
+          .all([analyst, sessionKey])
+          .apply(([password, key]) => JSON.stringify({ users: [{ name: "analyst", role: "analyst", password }], sessionKey: key })),
+        kmsKeyArn: args.kmsKeyArn,
+      },
+      parent,
+    ).arn;
     this.connectionArn = storedSecret(
       `${name}-connection`,
       {
@@ -48,6 +66,6 @@ export class AppSecrets extends pulumi.ComponentResource {
       },
       parent,
     ).arn;
-    this.registerOutputs({ apiKeysArn: this.apiKeysArn, connectionArn: this.connectionArn });
+    this.registerOutputs({ apiKeysArn: this.apiKeysArn, consoleUsersArn: this.consoleUsersArn, connectionArn: this.connectionArn });
   }
 }

@@ -34,6 +34,8 @@ export interface DataStoreEndpoints {
   readonly modelBucket: pulumi.Input<string>;
   readonly secretArns: {
     readonly apiKeys: pulumi.Input<string>;
+    /** The analyst console's logins: the API's. */
+    readonly consoleUsers: pulumi.Input<string>;
     readonly redisAuth: pulumi.Input<string>;
     /** RDS-managed master secret: migrations only. */
     readonly database: pulumi.Input<string>;
@@ -94,7 +96,12 @@ function servingEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
 }
 
 export function apiEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
-  return { ...servingEnv(d, s), [ENV.apiKeysSecretArn]: d.secretArns.apiKeys, [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute) };
+  return {
+    ...servingEnv(d, s),
+    [ENV.apiKeysSecretArn]: d.secretArns.apiKeys,
+    [ENV.consoleUsersSecretArn]: d.secretArns.consoleUsers,
+    [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute),
+  };
 }
 
 /** The worker consumes transactions in one consumer group, so replicas share the partitions. */
