@@ -65,8 +65,11 @@ export const CARD_RECENT_MS = DAY_MS;
 /** How far back the previous card transaction is looked for (older: none). */
 export const PREVIOUS_WITHIN_MS = 30 * DAY_MS;
 
+// A module's own constant: under tsx (CommonJS), each use of an imported one is a getter call,
+// 2% of the offline replay's time when dayOf read DAY_MS from domain/time.
+const DAY = DAY_MS;
 export const hourOf = (t: number): number => Math.floor(t / HOUR_MS);
-export const dayOf = (t: number): number => Math.floor(t / DAY_MS);
+export const dayOf = (t: number): number => Math.floor(t / DAY);
 
 /** The label delay as the whole days the merchant risk windows are shifted by. */
 export function riskLagDays(labelDelayMs: number): number {
@@ -344,6 +347,8 @@ function addFraudTo(s: number[], key: number, delta: 1 | -1, keep: number): void
  */
 function addToBucket(s: number[], key: number, keep: number): number {
   let last = s.length - BUCKET_RECORD;
+  // the newest bucket is by far the most written; adding to it makes nothing stale
+  if (last >= 0 && s[last] === key) return last;
   const newest = last >= 0 && s[last]! > key ? s[last]! : key;
   const floor = newest - (keep - 1);
   if (key < floor) return -1;
