@@ -5,7 +5,7 @@
  * promoters on one machine cannot lose each other's update.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { assertVersionName, parseMetadata } from "./metadata";
 import {
@@ -19,6 +19,8 @@ import {
   VersionNotFoundError,
   withPromotion,
   withRollback,
+  withChallenger,
+  type Challenger,
   type Manifest,
   type ModelRegistry,
   type StoredModel,
@@ -89,6 +91,18 @@ export class LocalRegistry implements ModelRegistry {
     }
   }
 
+  async putComparison(id: string, files: VersionFiles): Promise<string> {
+    assertVersionName(id);
+    const dir = join(this.root, "comparisons", id);
+    for (const [path, data] of Object.entries(files)) {
+      assertFilePath(path);
+      const file = join(dir, path);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+    }
+    return dir;
+  }
+
   async getModel(version: string): Promise<StoredModel> {
     const dir = this.versionDir(version);
     try {
@@ -131,6 +145,11 @@ export class LocalRegistry implements ModelRegistry {
 
   async rollback(reason = "rollback"): Promise<Manifest> {
     return this.updateManifest((m) => withRollback(m, reason, this.uri));
+  }
+
+  async setChallenger(c: Challenger | null, reason: string): Promise<Manifest> {
+    if (c) await this.getModel(c.version);
+    return this.updateManifest((m) => withChallenger(m, c, reason));
   }
 
   async listVersions(): Promise<string[]> {

@@ -9,7 +9,7 @@ import { LocalRegistry } from "./local-registry";
 import { parseMetadata, serializeMetadata } from "./metadata";
 import { FEATURE_NAMES } from "../features/types";
 import { openRegistry } from "./open";
-import { productionStack, RegistryError, VersionExistsError, VersionNotFoundError, type ModelRegistry } from "./registry";
+import { challenger, productionStack, RegistryError, VersionExistsError, VersionNotFoundError, type ModelRegistry } from "./registry";
 import { parseS3Uri, S3Registry } from "./s3-registry";
 
 /** What every registry must do, whatever it stores into. */
@@ -91,6 +91,46 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
 
     it("says where a version's file lives", () => {
       expect(registry.fileLocation("v1", "report/index.html")).toMatch(/^(s3:\/\/|\/).*models\/v1\/report\/index\.html$/);
+    });
+
+    it("sets, changes and clears a challenger in the history; promoting it clears it; production cannot challenge itself", async () => {
+      const production = (await registry.readManifest()).production!;
+      const other = production === "v1" ? "v2" : "v1";
+      await expect(registry.setChallenger(challenger("nope", "shadow", undefined), "x")).rejects.toThrow(VersionNotFoundError);
+      await expect(registry.setChallenger(challenger(production, "shadow", undefined), "x")).rejects.toThrow(/its own challenger/);
+      expect(() => challenger(other, "ab", 1.5)).toThrow(/--share/);
+      expect(() => challenger(other, "shadow", 0.1)).toThrow(/--mode ab only/);
+      const before = (await registry.readManifest()).history.length;
+      expect((await registry.setChallenger(challenger(other, "shadow", undefined), "try it")).challenger).toEqual({
+        version: other,
+        mode: "shadow",
+        share: 0,
+      });
+      // the same again: no entry
+      await registry.setChallenger(challenger(other, "shadow", undefined), "again");
+      const ab = await registry.setChallenger(challenger(other, "ab", 0.1), "serve 10%");
+      expect(ab.challenger).toEqual({ version: other, mode: "ab", share: 0.1 });
+      expect((await registry.setChallenger(null, "enough")).challenger).toBeUndefined();
+      await registry.setChallenger(challenger(other, "shadow", undefined), "once more");
+      const promoted = await registry.promote(other, "it won");
+      expect(promoted.production).toBe(other);
+      expect(promoted.challenger).toBeUndefined();
+      expect(promoted.history.slice(before).map((e) => `${e.action}:${e.version}:${e.mode ?? ""}:${e.share ?? ""}`)).toEqual([
+        `challenger:${other}:shadow:0`,
+        `challenger:${other}:ab:0.1`,
+        `clear-challenger:${other}::`,
+        `challenger:${other}:shadow:0`,
+        `promote:${other}::`,
+        `clear-challenger:${other}::`,
+      ]);
+      // challenger entries do not count as production changes: the rollback goes to the previous production
+      expect((await registry.rollback()).production).toBe(production);
+    });
+
+    it("stores a comparison report", async () => {
+      const where = await registry.putComparison("v1-vs-v2-x", { "comparison.json": "{}", "index.html": "<p>" });
+      expect(where).toMatch(/comparisons\/v1-vs-v2-x\/?$/);
+      await registry.putComparison("v1-vs-v2-x", { "comparison.json": '{"again":1}' });
     });
 
     it("loses no promotion when several promoters race", async () => {

@@ -5,7 +5,8 @@
  *   models/<version>/model.json       XGBoost JSON model
  *   models/<version>/metadata.json    ModelMetadata
  *   models/<version>/report/...       evaluation report (HTML, SVG)
- *   manifest.json                     { production, history[] }
+ *   manifest.json                     { production, challenger?, history[] }
+ *   comparisons/<id>/...              champion-vs-challenger reports (npm run compare)
  *
  * A version becomes visible (listVersions, getModel) only once its metadata.json exists, and
  * metadata.json is written last, so a reader never sees half a version.
@@ -13,19 +14,37 @@
 import { XGBoostModel } from "../model/xgboost-model";
 import { assertVersionName, parseMetadata, type ModelMetadata } from "./metadata";
 
-export type ManifestAction = "promote" | "rollback";
+export type ManifestAction = "promote" | "rollback" | "challenger" | "clear-challenger";
+
+export type ChallengerMode = "shadow" | "ab";
+
+/**
+ * A version scored beside production. `shadow`: on every transaction, recorded, never answered.
+ * `ab`: answers for `share` of the cards (by a hash of cardId), and is recorded on the others.
+ */
+export interface Challenger {
+  readonly version: string;
+  readonly mode: ChallengerMode;
+  /** Share of cards the challenger answers for in `ab` mode, in (0, 1); 0 in shadow mode. */
+  readonly share: number;
+}
 
 export interface ManifestEntry {
   readonly action: ManifestAction;
-  /** The production version after this entry. */
+  /** The production version after this entry; for challenger entries, the challenger's version. */
   readonly version: string;
   readonly at: string;
   readonly reason: string;
+  /** Challenger entries: its mode and share. */
+  readonly mode?: ChallengerMode;
+  readonly share?: number;
 }
 
 export interface Manifest {
   /** null until the first promotion. */
   readonly production: string | null;
+  /** Absent when no challenger is set (manifests written before challengers have none). */
+  readonly challenger?: Challenger;
   /** Oldest first. */
   readonly history: readonly ManifestEntry[];
 }
@@ -63,6 +82,10 @@ export interface ModelRegistry {
   promote(version: string, reason: string): Promise<Manifest>;
   /** Back to the production version before the current one. Throws RegistryError if there is none. */
   rollback(reason?: string): Promise<Manifest>;
+  /** Sets (the version must exist) or, with null, clears the challenger. Returns the new manifest. */
+  setChallenger(challenger: Challenger | null, reason: string): Promise<Manifest>;
+  /** Stores a comparison report under comparisons/<id>/ (overwriting); returns where it is. */
+  putComparison(id: string, files: VersionFiles): Promise<string>;
   /** Complete versions, sorted by name. */
   listVersions(): Promise<string[]>;
 }
@@ -141,11 +164,52 @@ export function parseManifest(json: string, where: string): Manifest {
     m === null ||
     !(m.production === null || typeof m.production === "string") ||
     !Array.isArray(m.history) ||
-    m.history.some((e) => typeof e?.version !== "string" || (e.action !== "promote" && e.action !== "rollback"))
+    m.history.some((e) => typeof e?.version !== "string" || !ACTIONS.includes(e.action)) ||
+    !(m.challenger === undefined || validChallenger(m.challenger))
   ) {
     throw new RegistryError(`${where}/manifest.json does not look like a registry manifest`);
   }
-  return { production: m.production, history: m.history };
+  return { production: m.production, ...(m.challenger ? { challenger: m.challenger } : {}), history: m.history };
+}
+
+const ACTIONS: readonly ManifestAction[] = ["promote", "rollback", "challenger", "clear-challenger"];
+
+function validChallenger(c: unknown): c is Challenger {
+  const x = c as Partial<Challenger> | null;
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof x.version === "string" &&
+    ((x.mode === "shadow" && x.share === 0) || (x.mode === "ab" && typeof x.share === "number" && x.share > 0 && x.share < 1))
+  );
+}
+
+/** Checks a challenger given on the command line; returns it normalised (shadow has share 0). */
+export function challenger(version: string, mode: string, share: number | undefined): Challenger {
+  assertVersionName(version);
+  if (mode === "shadow") {
+    if (share !== undefined) throw new RegistryError("--share applies to --mode ab only (shadow scores every transaction)");
+    return { version, mode, share: 0 };
+  }
+  if (mode !== "ab") throw new RegistryError(`challenger mode must be shadow or ab, got ${JSON.stringify(mode)}`);
+  if (share === undefined || !(share > 0 && share < 1)) throw new RegistryError(`--share must be in (0, 1) for --mode ab, got ${share}`);
+  return { version, mode, share };
+}
+
+/**
+ * `m` with `c` as challenger (null: none). The production version cannot be its own challenger.
+ * Setting what is already set returns `m` itself (no history entry).
+ */
+export function withChallenger(m: Manifest, c: Challenger | null, reason: string, now = new Date()): Manifest {
+  const { challenger: current, ...rest } = m;
+  if (c === null) {
+    if (!current) return m;
+    return { ...rest, history: [...m.history, { action: "clear-challenger", version: current.version, at: now.toISOString(), reason }] };
+  }
+  if (c.version === m.production) throw new RegistryError(`${c.version} is production: it cannot be its own challenger`);
+  if (current && current.version === c.version && current.mode === c.mode && current.share === c.share) return m;
+  const entry: ManifestEntry = { action: "challenger", version: c.version, at: now.toISOString(), reason, mode: c.mode, share: c.share };
+  return { ...rest, challenger: c, history: [...m.history, entry] };
 }
 
 export function serializeManifest(m: Manifest): string {
@@ -160,7 +224,7 @@ export function productionStack(history: readonly ManifestEntry[]): string[] {
   const stack: string[] = [];
   for (const e of history) {
     if (e.action === "promote") stack.push(e.version);
-    else stack.pop();
+    else if (e.action === "rollback") stack.pop();
   }
   return stack;
 }
@@ -171,7 +235,9 @@ export function productionStack(history: readonly ManifestEntry[]): string[] {
  */
 export function withPromotion(m: Manifest, version: string, reason: string, now = new Date()): Manifest {
   if (m.production === version) return m;
-  return { production: version, history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }] };
+  const promoted: Manifest = { ...m, production: version, history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }] };
+  // the challenger won: it is the champion now, and nothing is left to compare it with
+  return m.challenger?.version === version ? withChallenger(promoted, null, `promoted: ${reason}`, now) : promoted;
 }
 
 export function withRollback(m: Manifest, reason: string, where: string, now = new Date()): Manifest {
@@ -180,5 +246,7 @@ export function withRollback(m: Manifest, reason: string, where: string, now = n
     throw new RegistryError(`no earlier production version to roll back to in ${where} (production: ${m.production ?? "none"})`);
   }
   const previous = stack[stack.length - 2];
-  return { production: previous, history: [...m.history, { action: "rollback", version: previous, at: now.toISOString(), reason }] };
+  const rolledBack = { ...m, production: previous, history: [...m.history, { action: "rollback" as const, version: previous, at: now.toISOString(), reason }] };
+  // production cannot be its own challenger
+  return m.challenger?.version === previous ? withChallenger(rolledBack, null, `rolled back to it: ${reason}`, now) : rolledBack;
 }

@@ -29,6 +29,8 @@ import {
   VersionNotFoundError,
   withPromotion,
   withRollback,
+  withChallenger,
+  type Challenger,
   type Manifest,
   type ModelRegistry,
   type StoredModel,
@@ -129,6 +131,22 @@ export class S3Registry implements ModelRegistry {
     }
   }
 
+  async putComparison(id: string, files: VersionFiles): Promise<string> {
+    assertVersionName(id);
+    for (const [path, data] of Object.entries(files)) {
+      assertFilePath(path);
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: `${this.prefix}comparisons/${id}/${path}`,
+          Body: typeof data === "string" ? Buffer.from(data, "utf8") : data,
+          ContentType: contentType(path),
+        }),
+      );
+    }
+    return `s3://${this.bucket}/${this.prefix}comparisons/${id}/`;
+  }
+
   async getModel(version: string): Promise<StoredModel> {
     try {
       const [metadata, model] = await Promise.all([
@@ -170,6 +188,11 @@ export class S3Registry implements ModelRegistry {
 
   async rollback(reason = "rollback"): Promise<Manifest> {
     return this.updateManifest((m) => withRollback(m, reason, this.uri));
+  }
+
+  async setChallenger(c: Challenger | null, reason: string): Promise<Manifest> {
+    if (c) await this.getModel(c.version);
+    return this.updateManifest((m) => withChallenger(m, c, reason));
   }
 
   async listVersions(): Promise<string[]> {

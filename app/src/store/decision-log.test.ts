@@ -138,6 +138,13 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
       "degraded",
       "reasons",
       "created_at",
+      "challenger_mode",
+      "champion_version",
+      "champion_score",
+      "champion_decision",
+      "challenger_version",
+      "challenger_score",
+      "challenger_decision",
     ]);
   });
 
@@ -245,6 +252,29 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     const { currency, channel, ...rest } = odd;
     expect([currency, channel]).toEqual([undefined, undefined]);
     expect(await log.get(odd.transactionId)).toEqual(rest);
+  });
+
+  it("round-trips a challenger's scores through COPY and through the insert, and none when there was no challenger", async () => {
+    const log = new DecisionLog(direct, { schema, capacity: 10 });
+    const challenger = {
+      mode: "ab" as const,
+      championVersion: "v1",
+      championScore: 0.125,
+      championDecision: "approve" as const,
+      challengerVersion: "v2",
+      challengerScore: 0.875,
+      challengerDecision: "decline" as const,
+    };
+    const both = decision("ch-1", { modelVersion: "v2", score: 0.875, decision: "decline", challenger });
+    log.reserve(2);
+    log.append(both);
+    log.append(decision("ch-2"));
+    expect(await log.drain(Date.now() + 5000)).toEqual([]);
+    const fresh = new DecisionLog(direct, { schema, capacity: 10 });
+    expect(await fresh.get("ch-1")).toEqual(both);
+    expect((await fresh.get("ch-2"))?.challenger).toBeUndefined();
+    expect(await fresh.insertMissing([decision("ch-3", { challenger: { ...challenger, mode: "shadow" } })])).toEqual(["ch-3"]);
+    expect((await fresh.get("ch-3"))?.challenger).toEqual({ ...challenger, mode: "shadow" });
   });
 
   it("buffers while PostgreSQL is unreachable, refuses past capacity, and writes all when it is back", async () => {

@@ -14,6 +14,20 @@ export type { Reason };
 import { schemaPrefix, type SqlClient } from "./sql";
 import { WriteBehindQueue } from "./write-behind";
 
+/**
+ * Both models' answers while a challenger is set (migration 003): the champion is the production
+ * version, the challenger the manifest's. One of them is the decision's own answer.
+ */
+export interface ChallengerScores {
+  readonly mode: "shadow" | "ab";
+  readonly championVersion: string;
+  readonly championScore: number;
+  readonly championDecision: DecisionOutcome;
+  readonly challengerVersion: string;
+  readonly challengerScore: number;
+  readonly challengerDecision: DecisionOutcome;
+}
+
 /** The scored transaction (its time named as the `occurred_at` column) and the decision. */
 export interface DecisionRecord extends Omit<Transaction, "timestamp"> {
   /** Transaction time, epoch ms. */
@@ -25,6 +39,8 @@ export interface DecisionRecord extends Omit<Transaction, "timestamp"> {
   readonly reasons: readonly Reason[];
   /** `reasons` as JSON, when the scorer already serialised them: the response and the log share it. */
   readonly reasonsJson?: string;
+  /** Set while a challenger is: never part of what the client is answered. */
+  readonly challenger?: ChallengerScores;
 }
 
 /** The decision's reasons as JSON. */
@@ -77,6 +93,13 @@ export interface DecisionRow {
   model_version: string;
   degraded: boolean;
   reasons: Reason[];
+  challenger_mode: "shadow" | "ab" | null;
+  champion_version: string | null;
+  champion_score: number | null;
+  champion_decision: DecisionOutcome | null;
+  challenger_version: string | null;
+  challenger_score: number | null;
+  challenger_decision: DecisionOutcome | null;
 }
 
 function fromRow(r: DecisionRow): DecisionRecord {
@@ -95,6 +118,19 @@ function fromRow(r: DecisionRow): DecisionRecord {
     modelVersion: r.model_version,
     degraded: r.degraded,
     reasons: typeof r.reasons === "string" ? JSON.parse(r.reasons) : r.reasons,
+    ...(r.challenger_mode === null || r.challenger_mode === undefined
+      ? {}
+      : {
+          challenger: {
+            mode: r.challenger_mode,
+            championVersion: r.champion_version!,
+            championScore: Number(r.champion_score),
+            championDecision: r.champion_decision!,
+            challengerVersion: r.challenger_version!,
+            challengerScore: Number(r.challenger_score),
+            challengerDecision: r.challenger_decision!,
+          },
+        }),
   };
 }
 
@@ -118,6 +154,13 @@ const COLUMNS = [
   "model_version",
   "degraded",
   "reasons",
+  "challenger_mode",
+  "champion_version",
+  "champion_score",
+  "champion_decision",
+  "challenger_version",
+  "challenger_score",
+  "challenger_decision",
 ] as const;
 const UNIQUE_VIOLATION = "23505";
 
@@ -152,6 +195,17 @@ function copyJson(json: string): string {
 }
 const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
+const NO_CHALLENGER = "\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n";
+
+/** The challenger columns of a COPY row and its newline. */
+function challengerCopy(c: ChallengerScores | undefined): string {
+  if (!c) return NO_CHALLENGER;
+  return (
+    `${c.mode}\t${copyField(c.championVersion)}\t${String(c.championScore)}\t${c.championDecision}\t` +
+    `${copyField(c.challengerVersion)}\t${String(c.challengerScore)}\t${c.challengerDecision}\n`
+  );
+}
+
 /** `batch` as COPY rows, in COLUMNS order. */
 export function copyRows(batch: readonly DecisionRecord[]): string {
   let out = "";
@@ -160,7 +214,8 @@ export function copyRows(batch: readonly DecisionRecord[]): string {
       `${copyField(d.transactionId)}\t${new Date(d.occurredAt).toISOString()}\t${copyField(d.cardId)}\t${copyField(d.merchantId)}\t` +
       // as text: numeric keeps exactly the digits the client sent
       `${String(d.amount)}\t${copyField(d.currency)}\t${copyField(d.merchantCategory)}\t${copyField(d.country)}\t${copyField(d.channel)}\t` +
-      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyJson(reasonsJson(d))}\n`;
+      `${String(d.score)}\t${d.decision}\t${copyField(d.modelVersion)}\t${d.degraded ? "t" : "f"}\t${copyJson(reasonsJson(d))}\t` +
+      challengerCopy(d.challenger);
   }
   return out;
 }
@@ -188,7 +243,8 @@ export class DecisionLog {
       SELECT ${COLUMNS.join(", ")}
       FROM jsonb_to_recordset($1::jsonb) AS r(transaction_id text, occurred_at timestamptz, card_id text, merchant_id text,
         amount numeric, currency text, merchant_category text, country text, channel text, score float8, decision text,
-        model_version text, degraded bool, reasons jsonb)
+        model_version text, degraded bool, reasons jsonb, challenger_mode text, champion_version text, champion_score float8,
+        champion_decision text, challenger_version text, challenger_score float8, challenger_decision text)
       ON CONFLICT (transaction_id) DO NOTHING`;
     this.copySql = `COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`;
     this.selectManySql = `SELECT ${COLUMNS.join(", ")} FROM ${s}decisions WHERE transaction_id = ANY($1::text[])`;
@@ -430,6 +486,13 @@ function insertJson(batch: readonly DecisionRecord[]): string {
       model_version: d.modelVersion,
       degraded: d.degraded,
       reasons: d.reasons,
+      challenger_mode: d.challenger?.mode ?? null,
+      champion_version: d.challenger?.championVersion ?? null,
+      champion_score: d.challenger?.championScore ?? null,
+      champion_decision: d.challenger?.championDecision ?? null,
+      challenger_version: d.challenger?.challengerVersion ?? null,
+      challenger_score: d.challenger?.challengerScore ?? null,
+      challenger_decision: d.challenger?.challengerDecision ?? null,
     };
   }
   return JSON.stringify(rows);
