@@ -235,7 +235,11 @@ export function productionStack(history: readonly ManifestEntry[]): string[] {
  */
 export function withPromotion(m: Manifest, version: string, reason: string, now = new Date()): Manifest {
   if (m.production === version) return m;
-  const promoted: Manifest = { ...m, production: version, history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }] };
+  const promoted: Manifest = {
+    ...m,
+    production: version,
+    history: [...m.history, { action: "promote", version, at: now.toISOString(), reason }],
+  };
   // the challenger won: it is the champion now, and nothing is left to compare it with
   return m.challenger?.version === version ? withChallenger(promoted, null, `promoted: ${reason}`, now) : promoted;
 }
@@ -246,7 +250,11 @@ export function withRollback(m: Manifest, reason: string, where: string, now = n
     throw new RegistryError(`no earlier production version to roll back to in ${where} (production: ${m.production ?? "none"})`);
   }
   const previous = stack[stack.length - 2];
-  const rolledBack = { ...m, production: previous, history: [...m.history, { action: "rollback" as const, version: previous, at: now.toISOString(), reason }] };
+  const rolledBack = {
+    ...m,
+    production: previous,
+    history: [...m.history, { action: "rollback" as const, version: previous, at: now.toISOString(), reason }],
+  };
   // production cannot be its own challenger
   return m.challenger?.version === previous ? withChallenger(rolledBack, null, `rolled back to it: ${reason}`, now) : rolledBack;
 }

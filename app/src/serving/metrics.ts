@@ -54,6 +54,12 @@ export class Metrics {
     labelNames: ["version"] as const,
     registers: [this.registry],
   });
+  readonly challengerInfo = new Gauge({
+    name: "fraud_challenger_info",
+    help: "The challenger scored beside production (value: the share of cards it answers for; 0 in shadow mode).",
+    labelNames: ["version", "mode"] as const,
+    registers: [this.registry],
+  });
   readonly modelLoaded = new Gauge({
     name: "fraud_model_loaded",
     help: "1 when a model is loaded and serving.",
@@ -139,6 +145,11 @@ export class Metrics {
   /** The drift gauges report this snapshot when scraped. */
   driftFrom(read: () => DriftSnapshot | undefined): void {
     this.drift = read;
+  }
+
+  setChallenger(c: { readonly model: { readonly version: string }; readonly mode: string; readonly share: number } | undefined): void {
+    this.challengerInfo.reset();
+    if (c) this.challengerInfo.labels(c.model.version, c.mode).set(c.share);
   }
 
   setModel(version: string | undefined): void {

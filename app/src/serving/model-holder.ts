@@ -1,14 +1,16 @@
 /**
  * The model being served, swapped in place when the registry's manifest names a new production
- * version. A request reads `current` once and scores with that object to the end, so a swap never
- * drops or mixes a request. A version that fails to load or validate is refused: the previous
+ * version, and the challenger the manifest names beside it (docs/model-ops.md). A request reads
+ * `current` and `challenger` once and scores with those objects to the end, so a swap of either
+ * never drops or mixes a request. A version that fails to load or validate is refused: the previous
  * model keeps serving, the failure is logged and counted, and that version is not retried until
  * the manifest names another one.
  */
 import type { LoadedModel } from "../registry/load";
 import { loadModelVersion } from "../registry/load";
 import { type ScoreWithReasons, scoreWithReasons } from "../model/reasons";
-import type { ModelRegistry } from "../registry/registry";
+import type { Challenger, ModelRegistry } from "../registry/registry";
+import type { ServingChallenger } from "./challenger";
 import type { FeatureConfig } from "../features/types";
 import type { DecisionOutcome } from "../domain/decision";
 import type { Thresholds } from "./config";
@@ -16,15 +18,18 @@ import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 
 export interface ModelSource {
-  /** The version the manifest names for production, or undefined when there is none yet. */
-  productionVersion(): Promise<string | undefined>;
+  /** The versions the manifest names: production (undefined when there is none yet) and the challenger. */
+  manifest(): Promise<{ readonly production?: string; readonly challenger?: Challenger }>;
   /** Reads and validates a version (feature names must be the ones this build computes). */
   load(version: string): Promise<LoadedModel>;
 }
 
 export function registrySource(registry: ModelRegistry): ModelSource {
   return {
-    productionVersion: async () => (await registry.readManifest()).production ?? undefined,
+    manifest: async () => {
+      const m = await registry.readManifest();
+      return { production: m.production ?? undefined, challenger: m.challenger };
+    },
     load: (version) => loadModelVersion(registry, version),
   };
 }
@@ -62,6 +67,11 @@ export class PreparedModel {
     return scoreWithReasons(this.loaded.model, features, TOP_REASONS);
   }
 
+  /** Probability of fraud alone: one walk of the trees, no reasons. */
+  probability(features: Float64Array): number {
+    return this.loaded.model.predict(features);
+  }
+
   decide(score: number): DecisionOutcome {
     return score >= this.thresholds.decline ? "decline" : score >= this.thresholds.review ? "review" : "approve";
   }
@@ -70,6 +80,8 @@ export class PreparedModel {
 export class ModelHolder {
   private model: PreparedModel | undefined;
   private refused: string | undefined;
+  private serving: ServingChallenger | undefined;
+  private refusedChallenger: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
 
@@ -83,6 +95,11 @@ export class ModelHolder {
 
   get current(): PreparedModel | undefined {
     return this.model;
+  }
+
+  /** The challenger scored beside `current`, if the manifest names one and it loaded. */
+  get challenger(): ServingChallenger | undefined {
+    return this.serving;
   }
 
   /** Checks the manifest once and swaps if it names a new, valid version. */
@@ -102,12 +119,53 @@ export class ModelHolder {
 
   private async check(): Promise<void> {
     let version: string | undefined;
+    let challenger: Challenger | undefined;
     try {
-      version = await this.source.productionVersion();
+      ({ production: version, challenger } = await this.source.manifest());
     } catch (err) {
       this.log.warn("model manifest unreadable; keeping the current model", { error: errorMessage(err), serving: this.model?.version });
       return;
     }
+    await this.checkProduction(version);
+    await this.checkChallenger(challenger);
+  }
+
+  private async checkChallenger(c: Challenger | undefined): Promise<void> {
+    const current = this.serving;
+    if (!c) {
+      if (current) this.log.info("challenger cleared", { version: current.model.version });
+      this.serving = undefined;
+      this.refusedChallenger = undefined;
+      this.metrics.setChallenger(undefined);
+      return;
+    }
+    if (current?.model.version === c.version) {
+      // same model, another mode or share: no reload
+      if (current.mode !== c.mode || current.share !== c.share) {
+        this.serving = { model: current.model, mode: c.mode, share: c.share };
+        this.metrics.setChallenger(this.serving);
+        this.log.info("challenger mode changed", { version: c.version, mode: c.mode, share: c.share });
+      }
+      return;
+    }
+    if (c.version === this.refusedChallenger) return;
+    try {
+      const model = new PreparedModel(await this.source.load(c.version), this.thresholds);
+      this.serving = { model, mode: c.mode, share: c.share };
+      this.refusedChallenger = undefined;
+      this.metrics.setChallenger(this.serving);
+      this.log.info("challenger loaded", { version: c.version, mode: c.mode, share: c.share, previous: current?.model.version });
+    } catch (err) {
+      this.refusedChallenger = c.version;
+      this.metrics.modelLoadFailures.inc();
+      // a challenger that cannot load is not scored; the champion serves alone
+      this.serving = undefined;
+      this.metrics.setChallenger(undefined);
+      this.log.error("challenger refused; scoring with production alone", { version: c.version, error: errorMessage(err) });
+    }
+  }
+
+  private async checkProduction(version: string | undefined): Promise<void> {
     if (version === undefined || version === this.model?.version || version === this.refused) return;
     try {
       const prepared = new PreparedModel(await this.source.load(version), this.thresholds);

@@ -20,6 +20,7 @@ import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/dec
 import type { FeatureBackfill } from "./backfill";
 import { CircuitBreaker } from "./breaker";
 import { BufferRoom, using } from "./buffer-room";
+import { scoreBoth, type ServingChallenger } from "./challenger";
 import { TurnCoalescer } from "./coalescer";
 import { withTimeout } from "./deadline";
 import type { DriftMonitor } from "./drift-monitor";
@@ -69,6 +70,8 @@ export interface ScorerDeps {
 interface Entry {
   readonly tx: Transaction;
   readonly model: PreparedModel;
+  /** Read with `model`, once per request: a swap of either never mixes a request. */
+  readonly challenger: ServingChallenger | undefined;
   readonly room: BufferRoom;
   readonly resolve: (d: Decided) => void;
 }
@@ -98,7 +101,7 @@ export class Scorer {
     const p = new Promise<DecisionRecord>((r) => (resolve = r));
     // tracked before it can settle: a full turn is observed (and may settle) inside `add`
     this.prior.track(tx.transactionId, p);
-    this.turn.add({ tx, model, room, resolve });
+    this.turn.add({ tx, model, challenger: this.d.models.challenger, room, resolve });
     return p;
   }
 
@@ -109,6 +112,7 @@ export class Scorer {
    */
   scoreBatch(txs: readonly Transaction[]): Promise<DecisionRecord[]> {
     const model = this.model();
+    const challenger = this.d.models.challenger;
     const batchRoom = BufferRoom.claim(this.d.decisions, txs.length);
     if (!batchRoom) return Promise.reject(this.bufferFull());
     // single requests already waiting reach the store first, as they were called first
@@ -126,7 +130,7 @@ export class Scorer {
           continue;
         }
         const room = batchRoom.take();
-        out[i] = new Promise<DecisionRecord>((resolve) => entries.push({ tx, model, room, resolve }));
+        out[i] = new Promise<DecisionRecord>((resolve) => entries.push({ tx, model, challenger, room, resolve }));
         this.prior.track(tx.transactionId, out[i]);
       }
       if (entries.length > 0) this.observeAndDecide(entries);
@@ -211,7 +215,7 @@ export class Scorer {
    * given back meanwhile: the wait can be long, and usually ends with nothing to append).
    */
   private finish(e: Entry, room: BufferRoom, observed: ObserveResult | undefined): Decided {
-    const { tx, model } = e;
+    const { tx } = e;
     if (observed?.duplicate) {
       return this.prior.duplicate(tx.transactionId).then((stored) => {
         if (stored) return stored;
@@ -219,23 +223,25 @@ export class Scorer {
         // with the history it saw, without counting it again.
         const again = BufferRoom.claim(this.d.decisions, 1);
         if (!again) throw this.bufferFull();
-        return using(again, (r) => this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, r));
+        return using(again, (r) => this.decide(e, computeFeatures(tx, observed.snapshot, this.d.features), false, r));
       });
     }
     if (!observed) {
       this.d.metrics.degraded.inc();
       const features = computeFeatures(tx, EMPTY, this.d.features);
       for (let i = 0; i < features.length; i++) if (!HISTORY_FREE.has(i)) features[i] = Number.NaN;
-      const decided = this.decide(tx, model, features, true, room);
+      const decided = this.decide(e, features, true, room);
       this.d.backfill?.add(tx);
       return decided;
     }
-    return this.decide(tx, model, computeFeatures(tx, observed.snapshot, this.d.features), false, room);
+    return this.decide(e, computeFeatures(tx, observed.snapshot, this.d.features), false, room);
   }
 
-  private decide(tx: Transaction, model: PreparedModel, features: Float64Array, degraded: boolean, room: BufferRoom): DecisionRecord {
-    const { score, reasons } = model.score(features);
-    const decision = model.decide(score);
+  /** One feature vector, the champion's walk and, with a challenger, its walk too. */
+  private decide(e: Entry, features: Float64Array, degraded: boolean, room: BufferRoom): DecisionRecord {
+    const { tx, model } = e;
+    const scored = scoreBoth(model, e.challenger, tx.cardId, features);
+    const { score, decision, reasons } = scored;
     const record: DecisionRecord = {
       transactionId: tx.transactionId,
       occurredAt: tx.timestamp,
@@ -248,15 +254,17 @@ export class Scorer {
       channel: tx.channel,
       score,
       decision,
-      modelVersion: model.version,
+      modelVersion: scored.served.version,
       degraded,
       reasons,
       reasonsJson: JSON.stringify(reasons),
+      challenger: scored.challenger,
     };
     room.append(record);
     this.d.metrics.decision(decision, score);
     // a degraded vector is mostly missing by outage, not by drift (FraudFeatureStoreDegraded covers it)
-    if (!degraded) this.d.drift?.observe(model, features, score, decision);
+    // the production model's view, whoever answered: its reference distributions are the baseline
+    if (!degraded) this.d.drift?.observe(model, features, scored.championScore, scored.championDecision);
     return record;
   }
 }

@@ -204,6 +204,30 @@ describeWithXgboost("trainer CLI end to end", () => {
     expect(r.err).toMatch(/not found/);
   });
 
+  it("sets a challenger in shadow or A/B, clears it, and promoting it clears it; each change in the history", async () => {
+    const manifest = () => JSON.parse(readFileSync(join(registry, "manifest.json"), "utf8"));
+    expect(manifest().production).toBe("v1");
+    const set = (...args: string[]) => cli("challenger", "--registry", registry, ...args);
+    expect((await set("--model", "v2", "--mode", "shadow")).out).toBe("challenger: v2 (shadow) (production: v1)\n");
+    expect((await set("--model", "v2", "--mode", "ab", "--share", "0.1")).out).toBe(
+      "challenger: v2 (ab, answers for 10% of cards) (production: v1)\n",
+    );
+    expect(manifest().challenger).toEqual({ version: "v2", mode: "ab", share: 0.1 });
+    const refused = await set("--model", "v2", "--mode", "ab", "--share", "2");
+    expect([refused.code, refused.err]).toEqual([1, expect.stringMatching(/--share must be in \(0, 1\)/)]);
+    expect((await set("--model", "v1", "--mode", "shadow")).err).toMatch(/its own challenger/);
+    expect((await set("--clear")).out).toBe("challenger: none\n");
+    expect(manifest().challenger).toBeUndefined();
+    await set("--model", "v2", "--mode", "shadow");
+    expect((await cli("promote", "--registry", registry, "--model", "v2")).out).toBe("production: v2\nchallenger: none (v2 promoted)\n");
+    expect(
+      manifest()
+        .history.slice(-6)
+        .map((e: { action: string }) => e.action),
+    ).toEqual(["challenger", "challenger", "clear-challenger", "challenger", "promote", "clear-challenger"]);
+    expect((await cli("rollback", "--registry", registry)).out).toBe("production: v1\n");
+  });
+
   it("refuses a test window inside the label-delay gap and unknown flags", async () => {
     const r = await cli(
       "train",

@@ -8,6 +8,7 @@ import { ENV } from "../config/deploy-contract";
 import { ConfigError } from "../config/env-reader";
 import { secretsManagerReader } from "../config/secrets";
 import { openRegistry } from "../registry/open";
+import { challenger, type Challenger } from "../registry/registry";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import { DEFAULT_START_DATE } from "../sim/simulator";
 import { evaluate } from "./evaluate";
@@ -33,6 +34,7 @@ const USAGE = `usage: trainer <command> [flags]
            [--report-dir reports/VERSION] [--json]
   promote  --registry R --model VERSION [--reason TEXT]
   rollback --registry R [--reason TEXT]
+  challenger --registry R --model VERSION --mode shadow|ab [--share 0.1] [--reason TEXT] | --clear
 Dates are UTC days, inclusive (YYYY-MM-DD). Defaults: --registry $${ENV.modelRegistry} or ./registry,
 --delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.
 --source postgres connects as the API does: $${ENV.databaseUrl}, or $${ENV.databaseHost}, $${ENV.databasePort},
@@ -72,6 +74,9 @@ const FLAGS = {
   reason: { type: "string" },
   "report-dir": { type: "string" },
   json: { type: "boolean" },
+  mode: { type: "string" },
+  share: { type: "string" },
+  clear: { type: "boolean" },
   help: { type: "boolean" },
 } as const;
 
@@ -261,6 +266,24 @@ async function evaluateCommand(v: Values): Promise<void> {
   );
 }
 
+async function challengerCommand(v: Values): Promise<void> {
+  const registry = openRegistry(registryUri(v));
+  if (v.clear) {
+    if (v.model !== undefined || v.mode !== undefined) throw new UsageError("--clear takes no --model or --mode");
+    await registry.setChallenger(null, str(v, "reason") ?? "cleared by hand (trainer challenger --clear)");
+    process.stdout.write("challenger: none\n");
+    return;
+  }
+  const c = challenger(str(v, "model", true)!, str(v, "mode", true)!, v.share === undefined ? undefined : num(v, "share"));
+  const m = await registry.setChallenger(c, str(v, "reason") ?? `set by hand (trainer challenger --mode ${c.mode})`);
+  process.stdout.write(`${describeChallenger(m.challenger)} (production: ${m.production ?? "none"})\n`);
+}
+
+function describeChallenger(c: Challenger | undefined): string {
+  if (!c) return "challenger: none";
+  return `challenger: ${c.version} (${c.mode === "ab" ? `ab, answers for ${+(c.share * 100).toFixed(4)}% of cards` : "shadow"})`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   let values: Values;
@@ -292,10 +315,15 @@ export async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(`production: ${version} (already production; nothing changed)\n`);
           break;
         }
+        const before = (await registry.readManifest()).challenger;
         const m = await registry.promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
         process.stdout.write(`production: ${m.production}\n`);
+        if (before && !m.challenger) process.stdout.write(`${describeChallenger(m.challenger)} (${before.version} promoted)\n`);
         break;
       }
+      case "challenger":
+        await challengerCommand(values);
+        break;
       case "rollback": {
         const m = await openRegistry(registryUri(values)).rollback(str(values, "reason") ?? "rolled back by hand (trainer rollback)");
         process.stdout.write(`production: ${m.production}\n`);

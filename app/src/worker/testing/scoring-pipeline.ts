@@ -22,7 +22,7 @@ export async function scoringPipeline(
   const metrics = new Metrics({ defaultMetrics: false });
   const models = new ModelHolder(
     {
-      productionVersion: async () => "v1",
+      manifest: async () => ({ production: "v1" }),
       load: async (version) => ({ version, metadata: testMetadata(version), model: XGBoostModel.fromJson(testModelJson(), FEATURE_NAMES) }),
     },
     {},
