@@ -5,9 +5,10 @@
  * rows). Counting is O(features), with no allocation; the PSI and the rates are computed when
  * Prometheus scrapes (drift-metrics.ts). Each replica counts what it scored.
  */
-import { binOf, psi } from "../features/distribution";
+import { psi } from "../features/distribution";
 import type { DecisionOutcome } from "../domain/decision";
 import type { ReferenceDistributions } from "../registry/metadata";
+import { SlidingCounts } from "./drift-windows";
 
 export const DRIFT_WINDOWS = ["1h", "1d"] as const;
 export type DriftWindow = (typeof DRIFT_WINDOWS)[number];
@@ -71,88 +72,62 @@ export interface MonitoredModel {
  */
 export const CLOCK_FEATURES: ReadonlySet<string> = new Set(["is_night", "is_weekend"]);
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 const DECISION_SLOT: Readonly<Record<DecisionOutcome, number>> = { approve: 0, review: 1, decline: 2 };
 
-/** One window: `slots` rows of `width` counters, the row of the current period written to. */
-class Ring {
-  readonly counts: Uint32Array;
-  private period = Number.NEGATIVE_INFINITY;
+/**
+ * The counters of one served model, laid out in one row: for each monitored feature then the
+ * score, its bins (edges + 1) then its missing count; then approve, review, decline.
+ */
+class Layout {
+  readonly names: readonly string[];
+  /** Positions of the monitored features in the model's vector. */
+  readonly columns: Int32Array;
+  /** Every variable's edges end to end (the score's last); variable j's are [edgeStart[j], edgeStart[j+1]). */
+  readonly edges: Float64Array;
+  readonly edgeStart: Int32Array;
+  /** Start of variable j's counters; the score is variable names.length. */
+  readonly offsets: Int32Array;
+  readonly decisionOffset: number;
+  readonly counts: SlidingCounts;
 
   constructor(
-    private readonly slots: number,
-    private readonly width: number,
-    private readonly periodMs: number,
+    readonly reference: ReferenceDistributions,
+    featureNames: readonly string[],
   ) {
-    this.counts = new Uint32Array(slots * width);
-  }
-
-  /** The offset of the current period's row, after clearing the rows of the periods that passed. */
-  rowAt(now: number): number {
-    const p = Math.floor(now / this.periodMs);
-    if (p > this.period) {
-      const passed = Math.min(p - this.period, this.slots);
-      for (let k = 1; k <= passed; k++) {
-        const r = ((((p - passed + k) % this.slots) + this.slots) % this.slots) * this.width;
-        this.counts.fill(0, r, r + this.width);
-      }
-      this.period = p;
-    }
-    // a clock stepping back counts in the current row
-    return (((this.period % this.slots) + this.slots) % this.slots) * this.width;
-  }
-
-  /** The sum of every row. */
-  total(now: number, out: Float64Array): void {
-    this.rowAt(now);
-    out.fill(0);
-    for (let r = 0; r < this.slots; r++) {
-      const base = r * this.width;
-      for (let j = 0; j < this.width; j++) out[j]! += this.counts[base + j]!;
-    }
-  }
-}
-
-/** The counters of one served model: its bins, laid out in one row. */
-class Counts {
-  readonly reference: ReferenceDistributions;
-  /** The monitored features: their names, their positions in the model's vector, their edges. */
-  readonly names: readonly string[];
-  readonly columns: Int32Array;
-  readonly edges: (readonly number[])[];
-  /** Start of the k-th monitored feature's bins (edges + 1 bins, then missing); the score's after them. */
-  readonly offsets: Int32Array;
-  readonly scoreOffset: number;
-  readonly decisionOffset: number;
-  readonly width: number;
-  readonly hour: Ring;
-  readonly day: Ring;
-
-  constructor(reference: ReferenceDistributions, featureNames: readonly string[]) {
-    this.reference = reference;
     const monitored = featureNames.map((n, j) => [n, j] as const).filter(([n]) => !CLOCK_FEATURES.has(n));
     this.names = monitored.map(([n]) => n);
     this.columns = Int32Array.from(monitored.map(([, j]) => j));
-    this.edges = this.names.map((n) => reference.features[n]!.edges);
-    this.offsets = new Int32Array(this.names.length);
+    const all = [...this.names.map((n) => reference.features[n]!.edges), reference.score.edges];
+    this.edges = Float64Array.from(all.flat());
+    this.edgeStart = new Int32Array(all.length + 1);
+    this.offsets = new Int32Array(all.length);
     let w = 0;
-    this.edges.forEach((e, j) => {
+    all.forEach((e, j) => {
+      this.edgeStart[j + 1] = this.edgeStart[j]! + e.length;
       this.offsets[j] = w;
       w += e.length + 2;
     });
-    this.scoreOffset = w;
-    w += reference.score.edges.length + 2;
     this.decisionOffset = w;
-    this.width = w + 3;
-    this.hour = new Ring(60, this.width, MINUTE_MS);
-    this.day = new Ring(24, this.width, HOUR_MS);
+    this.counts = new SlidingCounts(w + 3);
+  }
+
+  /** The counter of variable j for value v: its bin, or its missing count for NaN. */
+  slot(j: number, v: number): number {
+    const from = this.edgeStart[j]!;
+    const to = this.edgeStart[j + 1]!;
+    // a linear scan without branches: at most bins - 1 edges, cheaper than a mispredicted binary search
+    let b = to - from + 1;
+    if (v === v) {
+      b = 0;
+      for (let k = from; k < to; k++) b += v >= this.edges[k]! ? 1 : 0;
+    }
+    return this.offsets[j]! + b;
   }
 }
 
 export class DriftMonitor {
   private model: MonitoredModel | undefined;
-  private counts: Counts | undefined;
+  private layout: Layout | undefined;
   private sums: Float64Array = new Float64Array(0);
 
   constructor(
@@ -163,38 +138,26 @@ export class DriftMonitor {
   /** Counts one scored transaction; `features` in the model's featureNames order. */
   observe(model: MonitoredModel, features: Float64Array, score: number, decision: DecisionOutcome): void {
     if (model !== this.model) this.switchTo(model);
-    const c = this.counts;
-    if (!c) return;
-    const t = this.now();
-    const h = c.hour.rowAt(t);
-    const d = c.day.rowAt(t);
-    const hc = c.hour.counts;
-    const dc = c.day.counts;
-    for (let j = 0; j < c.edges.length; j++) {
-      const e = c.edges[j]!;
-      const b = binOf(e, features[c.columns[j]!]!);
-      const k = c.offsets[j]! + (b < 0 ? e.length + 1 : b);
-      hc[h + k]!++;
-      dc[d + k]!++;
-    }
-    const se = c.reference.score.edges;
-    const sb = binOf(se, score);
-    const sk = c.scoreOffset + (sb < 0 ? se.length + 1 : sb);
-    hc[h + sk]!++;
-    dc[d + sk]!++;
-    const dk = c.decisionOffset + DECISION_SLOT[decision];
-    hc[h + dk]!++;
-    dc[d + dk]!++;
+    const l = this.layout;
+    if (!l) return;
+    const row = l.counts.rowAt(this.now());
+    const counts = l.counts.minutes;
+    const columns = l.columns;
+    const n = columns.length;
+    for (let j = 0; j < n; j++) counts[row + l.slot(j, features[columns[j]!]!)]!++;
+    counts[row + l.slot(n, score)]!++;
+    counts[row + l.decisionOffset + DECISION_SLOT[decision]]!++;
   }
 
   /** PSI and rates per window, computed now; undefined while the served model has no reference. */
   snapshot(): DriftSnapshot | undefined {
-    const c = this.counts;
+    const c = this.layout;
     const model = this.model;
     if (!c || !model) return undefined;
     const t = this.now();
     const windows = DRIFT_WINDOWS.map((window): WindowDrift => {
-      (window === "1h" ? c.hour : c.day).total(t, this.sums);
+      if (window === "1h") c.counts.hourTotal(t, this.sums);
+      else c.counts.dayTotal(t, this.sums);
       const s = this.sums;
       const approve = s[c.decisionOffset]!;
       const review = s[c.decisionOffset + 1]!;
@@ -208,7 +171,7 @@ export class DriftMonitor {
         window,
         transactions,
         featurePsi,
-        scorePsi: psi(c.reference.score, s, c.scoreOffset),
+        scorePsi: psi(c.reference.score, s, c.offsets[c.names.length]!),
         rates: { review: review / transactions, decline: decline / transactions },
       };
     });
@@ -221,7 +184,7 @@ export class DriftMonitor {
   private switchTo(model: MonitoredModel): void {
     this.model = model;
     const { reference, featureNames } = model.loaded.metadata;
-    this.counts = reference ? new Counts(reference, featureNames) : undefined;
-    this.sums = new Float64Array(this.counts?.width ?? 0);
+    this.layout = reference ? new Layout(reference, featureNames) : undefined;
+    this.sums = new Float64Array(this.layout?.counts.width ?? 0);
   }
 }
