@@ -16,36 +16,33 @@ export const RECORD_SIZES = {
 } as const;
 const { CARD_HEADER, CARD_RECENT, CARD_DAY, MERCHANT_HEADER, MERCHANT_HOUR, MERCHANT_DAY } = RECORD_SIZES;
 
-/** Bytes before the card string in a transaction's reply: fresh (1 byte), two int32 lengths. */
-export const REPLY_HEADER = 9;
-
-/** A card string (as the observe script writes it) as buckets.ts state. */
+/** A card string (as the observe script writes it: days newest first) as buckets.ts state. */
 export function decodeCard(b: Buffer): CardBuckets {
   const c = emptyCard();
   if (b.length < CARD_HEADER) return c;
   c.newest = b.readDoubleLE(0);
-  const n = b.readInt32LE(8);
-  let at = CARD_HEADER;
-  for (let i = 0; i < n; i++, at += CARD_RECENT) {
-    c.recent.push(b.readDoubleLE(at), b.readDoubleLE(at + 8));
-  }
-  for (; at + CARD_DAY <= b.length; at += CARD_DAY) {
+  const nd = b.readInt32LE(8);
+  for (let i = nd - 1; i >= 0; i--) {
+    const at = CARD_HEADER + i * CARD_DAY;
     c.days.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readDoubleLE(at + 8));
+  }
+  for (let at = CARD_HEADER + nd * CARD_DAY; at + CARD_RECENT <= b.length; at += CARD_RECENT) {
+    c.recent.push(b.readDoubleLE(at), b.readDoubleLE(at + 8));
   }
   return c;
 }
 
-/** A merchant string as buckets.ts state. */
+/** A merchant string (hours oldest first, then days newest first) as buckets.ts state. */
 export function decodeMerchant(b: Buffer): MerchantBuckets {
   const m = emptyMerchant();
   if (b.length < MERCHANT_HEADER) return m;
-  const n = b.readInt32LE(0);
+  const nh = b.readInt32LE(0);
   let at = MERCHANT_HEADER;
-  for (let i = 0; i < n; i++, at += MERCHANT_HOUR) {
+  for (let i = 0; i < nh; i++, at += MERCHANT_HOUR) {
     m.hours.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readInt32LE(at + 8));
   }
-  for (; at + MERCHANT_DAY <= b.length; at += MERCHANT_DAY) {
-    m.days.push(b.readInt32LE(at), b.readInt32LE(at + 4), b.readInt32LE(at + 8));
+  for (let d = b.length - MERCHANT_DAY; d >= at; d -= MERCHANT_DAY) {
+    m.days.push(b.readInt32LE(d), b.readInt32LE(d + 4), b.readInt32LE(d + 8));
   }
   return m;
 }

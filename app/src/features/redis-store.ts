@@ -26,11 +26,11 @@ import {
 } from "./buckets";
 import { amountToCents } from "./compute";
 import { LABEL_LUA, OBSERVE_LUA } from "../redis/scripts";
-import { decodeCard, decodeMerchant, decodeTxValue, REPLY_HEADER } from "./redis-layout";
+import { decodeCard, decodeMerchant, decodeTxValue } from "./redis-layout";
 import type { FeatureStore, FraudLabel, ObserveResult, Transaction } from "./types";
 
 export interface RedisFeatureStoreOptions {
-  /** Prefix of every key. Default "fraud:v3:". Use a unique one per test run. */
+  /** Prefix of every key. Default "fraud:v4:". Use a unique one per test run. */
   readonly keyPrefix?: string;
   /** How long a transactionId is remembered for idempotency. Default 31 days. */
   readonly idTtlMs?: number;
@@ -62,7 +62,7 @@ export interface RedisClientOptions {
   readonly password?: string;
 }
 
-export const DEFAULT_KEY_PREFIX = "fraud:v3:";
+export const DEFAULT_KEY_PREFIX = "fraud:v4:";
 const DEFAULT_ID_TTL_MS = 31 * DAY_MS;
 
 /** An ioredis client configured for a latency-bound caller. The caller owns (and closes) it. */
@@ -115,34 +115,37 @@ interface ObserveArgs {
   readonly keys: readonly [tx: string, card: string, merchant: string];
   readonly t: number;
   readonly cents: number;
-  readonly id: string;
 }
 
-/** One transaction's reply from the observe script, read as the memory store reads its state. */
-function decodeObserveReply(r: Buffer, args: ObserveArgs, lagDays: number): ObserveResult {
-  const duplicate = r[0] === 0;
-  const cardEnd = REPLY_HEADER + r.readInt32LE(1);
-  const merchantEnd = cardEnd + r.readInt32LE(5);
+/** A transaction's argument to the observe script: "<dd i4 i4" timestamp, cents, UTC hour, UTC day. */
+const TX_ARG_BYTES = 24;
+
+/**
+ * One transaction's reply from the observe script (its card and merchant strings before it, its
+ * first observation's tx value when a duplicate, else empty), read as the memory store reads its state.
+ */
+function decodeObserveReply(card: Buffer, merchant: Buffer, first: Buffer, args: ObserveArgs, lagDays: number): ObserveResult {
+  const duplicate = first.length > 0;
   let own: OwnTransaction | undefined;
   if (duplicate) {
-    const first = decodeTxValue(r.subarray(merchantEnd));
-    if (first)
+    const seen = decodeTxValue(first);
+    if (seen)
       own = {
-        ts: first.ts,
-        cents: first.cents,
-        sameCard: first.cardKey === args.keys[1],
-        sameMerchant: first.merchantKey === args.keys[2],
+        ts: seen.ts,
+        cents: seen.cents,
+        sameCard: seen.cardKey === args.keys[1],
+        sameMerchant: seen.merchantKey === args.keys[2],
       };
   }
   const snapshot = newSnapshot();
-  readCard(snapshot, args.t, decodeCard(r.subarray(REPLY_HEADER, cardEnd)), own);
-  readMerchant(snapshot, args.t, decodeMerchant(r.subarray(cardEnd, merchantEnd)), lagDays, own);
+  readCard(snapshot, args.t, decodeCard(card), own);
+  readMerchant(snapshot, args.t, decodeMerchant(merchant), lagDays, own);
   return { duplicate, snapshot };
 }
 
 interface FeatureCommands {
   /** numKeys, then the keys and arguments (the key count varies with the batch). */
-  fraudObserveBuffer(...args: (string | number)[]): Promise<Buffer[]>;
+  fraudObserveBuffer(...args: (string | number | Buffer)[]): Promise<Buffer[]>;
   fraudLabel(...args: (string | number)[]): Promise<number>;
 }
 
@@ -221,14 +224,13 @@ export class RedisFeatureStore implements FeatureStore {
       keys: [this.key("tx", tx.transactionId), this.key("card", tx.cardId), this.key("merchant", tx.merchantId)],
       t: tx.timestamp,
       cents: amountToCents(tx.amount),
-      id: tx.transactionId,
     };
   }
 
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
   private async run(batch: readonly ObserveArgs[]): Promise<ObserveResult[]> {
     const n = batch.length;
-    const args = new Array<string | number>(n * 4 + 6);
+    const args = new Array<string | number | Buffer>(n * 4 + 6);
     const argv = n * 3;
     args[argv] = this.idTtlMs;
     args[argv + 1] = this.keyTtlMs;
@@ -237,15 +239,21 @@ export class RedisFeatureStore implements FeatureStore {
     args[argv + 4] = merchantHours(this.lagDays);
     args[argv + 5] = CARD_RECENT_MS;
     for (let i = 0; i < n; i++) {
-      const { keys, t, cents, id } = batch[i]!;
+      const { keys, t, cents } = batch[i]!;
       args[i * 3] = keys[0];
       args[i * 3 + 1] = keys[1];
       args[i * 3 + 2] = keys[2];
-      args[argv + 6 + i] = `${t} ${hourOf(t)} ${dayOf(t)} ${cents} ${id}`;
+      const tx = Buffer.allocUnsafe(TX_ARG_BYTES);
+      tx.writeDoubleLE(t, 0);
+      tx.writeDoubleLE(cents, 8);
+      tx.writeInt32LE(hourOf(t), 16);
+      tx.writeInt32LE(dayOf(t), 20);
+      args[argv + 6 + i] = tx;
     }
     const reply = await this.commands.fraudObserveBuffer(n * 3, ...args);
     const results = new Array<ObserveResult>(n);
-    for (let i = 0; i < n; i++) results[i] = decodeObserveReply(reply[i]!, batch[i]!, this.lagDays);
+    for (let i = 0; i < n; i++)
+      results[i] = decodeObserveReply(reply[i * 3]!, reply[i * 3 + 1]!, reply[i * 3 + 2]!, batch[i]!, this.lagDays);
     return results;
   }
 

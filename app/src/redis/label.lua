@@ -6,28 +6,11 @@
 -- adds to them (buckets.ts addFraud). Returns 1 when it applied.
 local hour, day, known, ttl, kind = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local keep_hours, keep_days = tonumber(ARGV[6]), tonumber(ARGV[7])
-local m = redis.call('GET', KEYS[1]) or ''
-local nh = 0
-if #m >= MERCHANT_HEADER then nh = unpack('<i4', m) end
-local sections = { sub(m, MERCHANT_HEADER + 1, MERCHANT_HEADER + nh * MERCHANT_HOUR), sub(m, MERCHANT_HEADER + 1 + nh * MERCHANT_HOUR) }
-local size = MERCHANT_DAY
-local function add_fraud(s, key, delta, keep)
-  local sec = sections[s]
-  local n = #sec / size
-  local i = n
-  while i >= 1 and unpack('<i4', sec, (i - 1) * size + 1) > key do i = i - 1 end
-  if i >= 1 and unpack('<i4', sec, (i - 1) * size + 1) == key then
-    local _, count, frauds = unpack('<i4i4i4', sec, (i - 1) * size + 1)
-    sections[s] = sub(sec, 1, (i - 1) * size) .. pack('<i4i4i4', key, count, math.max(0, frauds + delta)) .. sub(sec, i * size + 1)
-    return
-  end
-  if delta < 0 then return end
-  if n > 0 and key < unpack('<i4', sec, (n - 1) * size + 1) - (keep - 1) then return end
-  sections[s] = sub(sec, 1, i * size) .. pack('<i4i4i4', key, 0, 1) .. sub(sec, i * size + 1)
-end
+local s = redis.call('GET', KEYS[1]) or ''
+local m = merchant_decode(s)
 local function add_both(h, d, delta)
-  add_fraud(1, h, delta, keep_hours)
-  add_fraud(2, d, delta, keep_days)
+  add_fraud_to(m.hours, m.hc, m.hf, h, delta, keep_hours)
+  add_fraud_to(m.days, m.dc, m.df, d, delta, keep_days)
 end
 local state = redis.call('GET', KEYS[2])
 if state then
@@ -38,6 +21,6 @@ if state then
 end
 redis.call('SET', KEYS[2], known .. ' ' .. kind .. ' ' .. hour .. ' ' .. day, 'PX', ttl)
 if kind == 'fraud' then add_both(hour, day, 1) end
-local merchant = pack('<i4', #sections[1] / size) .. sections[1] .. sections[2]
-if merchant ~= m and (#m > 0 or #sections[1] + #sections[2] > 0) then redis.call('SET', KEYS[1], merchant, 'PX', ttl) end
+local merchant = merchant_encode(m)
+if merchant ~= s and (#s > 0 or #m.hours + #m.days > 0) then redis.call('SET', KEYS[1], merchant, 'PX', ttl) end
 return 1
