@@ -11,6 +11,9 @@ import { openRegistry } from "../registry/open";
 import { challenger, type Challenger } from "../registry/registry";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import { DEFAULT_START_DATE } from "../sim/simulator";
+import { compareDecisions, comparisonMetrics, comparisonTable } from "./compare";
+import { comparisonHtml } from "./compare-report";
+import { readComparedDecisions } from "./compare-source";
 import { evaluate } from "./evaluate";
 import { DEFAULT_GATE, parseGateMetric } from "./gate";
 import type { EvaluationMetrics } from "../registry/metadata";
@@ -35,6 +38,8 @@ const USAGE = `usage: trainer <command> [flags]
   promote  --registry R --model VERSION [--reason TEXT]
   rollback --registry R [--reason TEXT]
   challenger --registry R --model VERSION --mode shadow|ab [--share 0.1] [--reason TEXT] | --clear
+  compare  --since D [--until D (default: now minus --delay-days)] [--database-url URL] [--pg-schema public]
+           [--registry R] [--gate-metric averagePrecision --gate-margin 0.005] [--resamples 200] [--json]
 Dates are UTC days, inclusive (YYYY-MM-DD). Defaults: --registry $${ENV.modelRegistry} or ./registry,
 --delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.
 --source postgres connects as the API does: $${ENV.databaseUrl}, or $${ENV.databaseHost}, $${ENV.databasePort},
@@ -77,6 +82,9 @@ const FLAGS = {
   mode: { type: "string" },
   share: { type: "string" },
   clear: { type: "boolean" },
+  since: { type: "string" },
+  until: { type: "string" },
+  resamples: { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -266,6 +274,52 @@ async function evaluateCommand(v: Values): Promise<void> {
   );
 }
 
+function utcDay(v: Values, k: "since" | "until"): Date | undefined {
+  const s = str(v, k);
+  if (s === undefined) return undefined;
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${k} must be a date (YYYY-MM-DD or ISO 8601), got ${JSON.stringify(s)}`);
+  return d;
+}
+
+async function compareCommand(v: Values): Promise<void> {
+  const since = utcDay(v, "since");
+  if (!since) throw new UsageError("--since is required");
+  const delayDays = num(v, "delay-days", Number(process.env[ENV.labelDelayDays] ?? 7));
+  const now = new Date();
+  // younger decisions may still get their fraud report: counted as genuine, they would flatter both models
+  const until = utcDay(v, "until") ?? new Date(now.getTime() - delayDays * DAY_MS);
+  const database = trainerDatabase(process.env, str(v, "database-url"));
+  if (!database) throw new UsageError(`compare reads the decision log: set --database-url or $${ENV.databaseUrl}`);
+  const rows = await readComparedDecisions({
+    database,
+    readSecret: secretsManagerReader(process.env[ENV.awsRegion]?.trim() || undefined),
+    schema: str(v, "pg-schema"),
+    since,
+    until,
+  });
+  log(`${rows.length} labelled decisions scored by a challenger in [${since.toISOString()}, ${until.toISOString()})`);
+  const pairs = compareDecisions(rows, {
+    gate: { metric: parseGateMetric(str(v, "gate-metric") ?? DEFAULT_GATE.metric), margin: num(v, "gate-margin", DEFAULT_GATE.margin) },
+    resamples: num(v, "resamples", 200, true),
+  });
+  const report = { at: now.toISOString(), since: since.toISOString(), until: until.toISOString(), pairs };
+  let where = "";
+  if (pairs.length > 0) {
+    const id = `${pairs[0].champion}-vs-${pairs[0].challenger}-${now
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z")}`;
+    where = await openRegistry(registryUri(v)).putComparison(id, {
+      "comparison.json": `${JSON.stringify(report, null, 2)}\n`,
+      "metrics.prom": comparisonMetrics(pairs, now),
+      "index.html": comparisonHtml(report.since, report.until, pairs),
+    });
+  }
+  if (v.json) process.stdout.write(`${JSON.stringify({ ...report, report: where || null })}\n`);
+  else process.stdout.write(`${comparisonTable(pairs)}${where ? `report: ${where}\n` : ""}`);
+}
+
 async function challengerCommand(v: Values): Promise<void> {
   const registry = openRegistry(registryUri(v));
   if (v.clear) {
@@ -321,6 +375,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (before && !m.challenger) process.stdout.write(`${describeChallenger(m.challenger)} (${before.version} promoted)\n`);
         break;
       }
+      case "compare":
+        await compareCommand(values);
+        break;
       case "challenger":
         await challengerCommand(values);
         break;
