@@ -16,8 +16,8 @@ import { createRuntime, type Runtime, type RuntimeOptions } from "../serving/run
 import { secretsManagerReader } from "../config/secrets";
 import { Api } from "./server";
 import { ConsoleAssets } from "../console/assets";
-import { ConsoleRoutes } from "../console/http";
 import { consoleAccess } from "../console/setup";
+import type { ConsoleDeps } from "../console/plugin";
 import { openRegistry } from "../registry/open";
 
 /** Trains or seeds a model into the registry at `registryUri`, reporting progress in lines. */
@@ -116,7 +116,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     metrics,
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
   };
-  const consoleRoutes = new ConsoleRoutes({
+  const consoleDeps: ConsoleDeps = {
     sql: runtime.sql,
     schema: opts.schema,
     feedback,
@@ -126,7 +126,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     registry: cfg.modelRegistry ? openRegistry(cfg.modelRegistry) : undefined,
     assets: new ConsoleAssets(),
     log,
-  });
+  };
 
   const separateMetrics = cfg.metricsPort !== cfg.port || cfg.port === 0;
   const requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -145,7 +145,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     readiness: runtime.readiness,
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
     rateLimitPerMinute: cfg.rateLimitPerMinute,
-    console: consoleRoutes,
+    console: consoleDeps,
     serverOptions: {
       // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.
       keepAliveTimeout: 65_000,

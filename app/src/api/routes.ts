@@ -3,7 +3,6 @@
  * serving/validate.ts validates with, the response schemas serialise the answers and, with the
  * summaries, make the OpenAPI document.
  */
-import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { Type } from "typebox";
 import type { DecisionRecord } from "../store/decision-log";
@@ -27,14 +26,13 @@ import type { Api } from "./server";
 import { checkBodyHeaders, header, HttpError } from "./http-errors";
 import { bodyErrors, commonErrors, errorResponse } from "./openapi";
 import { applyFeedback } from "../serving/feedback";
-import { ConsoleRoutes } from "../console/http";
+import { consolePlugin } from "../console/plugin";
 import { docsPage } from "./docs-page";
 
 /** Route patterns as the request metrics name them. */
 export const ROUTE_LABELS: Record<string, string> = { "/v1/decisions/*": "/v1/decisions/:transactionId", "/docs/": "/docs" };
 
 const READY_TIMEOUT_MS = 1000;
-const ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /** The API's view of a decision (what POST /v1/score answers). */
 function view(d: DecisionRecord) {
@@ -48,7 +46,7 @@ function view(d: DecisionRecord) {
   };
 }
 
-export function registerRoutes(app: FastifyInstance, api: Api, routeOf: WeakMap<IncomingMessage, string>): void {
+export function registerRoutes(app: FastifyInstance, api: Api): void {
   const d = api.d;
   /** The API key, then the key's rate limit: before anything else of a /v1 request is read. */
   const authorize: onRequestHookHandler = (req, _reply, done) => {
@@ -195,21 +193,8 @@ export function registerRoutes(app: FastifyInstance, api: Api, routeOf: WeakMap<
       reply.type(d.metrics.registry.contentType).send(await api.metricsText()),
     );
   }
-  const consoleRoutes = d.console;
-  if (consoleRoutes) {
-    // The console reads its own requests (bodies, sessions, CSRF): handed over before Fastify reads anything.
-    const handOver: onRequestHookHandler = (req, reply) => {
-      const url = req.raw.url ?? "/";
-      const q = url.indexOf("?");
-      const path = q < 0 ? url : url.slice(0, q);
-      routeOf.set(req.raw, ConsoleRoutes.route(path));
-      reply.hijack();
-      consoleRoutes.handle(req.raw, reply.raw, path, new URLSearchParams(q < 0 ? "" : url.slice(q + 1)));
-    };
-    for (const url of ["/console", "/console/*"]) {
-      app.route({ method: ALL_METHODS, url, schema: { hide: true }, onRequest: handOver, handler: async () => undefined });
-    }
-  }
+  // the analyst console: its own routes, schemas, error answers and security headers (console/plugin.ts)
+  if (d.console) void app.register(consolePlugin(d.console));
   let openapiJson: string | undefined;
   app.get("/openapi.json", { schema: { hide: true } }, (_req, reply) => {
     openapiJson ??= JSON.stringify(api.openapi());

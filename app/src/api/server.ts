@@ -16,7 +16,7 @@ import swagger from "@fastify/swagger";
 import type { FeatureStore } from "../features/types";
 import type { DecisionLog } from "../store/decision-log";
 import type { ApiKeys } from "./auth";
-import type { ConsoleRoutes } from "../console/http";
+import type { ConsoleDeps } from "../console/plugin";
 import { errorMessage, type Logger } from "../serving/log";
 import type { Metrics } from "../serving/metrics";
 import type { ModelHolder } from "../serving/model-holder";
@@ -47,7 +47,7 @@ export interface ApiDeps {
   /** Serve /metrics on this listener too (only when METRICS_PORT equals PORT: it is not public). */
   readonly serveMetrics: boolean;
   /** The analyst console under /console; absent: not served. */
-  readonly console?: ConsoleRoutes;
+  readonly console?: ConsoleDeps;
   /** The node:http server's options (timeouts). */
   readonly serverOptions?: ServerOptions;
 }
@@ -106,7 +106,7 @@ export class Api {
     });
     app.setErrorHandler((err, req, reply) => this.fail(err, req, reply));
     app.setNotFoundHandler((req, reply) => this.notFound(req, reply));
-    registerRoutes(app, this, routeOf);
+    registerRoutes(app, this);
     await app.ready();
   }
 

@@ -95,6 +95,17 @@ describeWithPostgres("console API", (databaseUrl) => {
       const q = await c.call("GET", "/console/api/queue?sort=riskiest");
       expect(q.json.items.map((i: { transactionId: string }) => i.transactionId)).toEqual([review.transactionId, other.transactionId]);
       expect((await c.call("GET", "/console/api/queue?sort=sideways")).status).toBe(400);
+      // the schemas refuse what no console page sends
+      expect((await c.call("GET", "/console/api/queue?colour=red")).json.error).toBe("invalid_request");
+      expect((await c.call("POST", "/console/api/login", { user: "ana", password: "ana-password-123", admin: true })).status).toBe(400);
+      const form = await fetch(`${base}/console/api/login`, {
+        method: "POST",
+        headers: { "Content-Type": "text/plain" },
+        body: "user=ana",
+      });
+      expect(form.status).toBe(415);
+      // the console is not part of the scoring API's document
+      expect(Object.keys((await h.request("GET", "/openapi.json")).json.paths).filter((p) => p.startsWith("/console"))).toEqual([]);
     });
 
     it("a viewer reads but cannot label", async () => {
