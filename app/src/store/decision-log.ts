@@ -139,7 +139,7 @@ function errorText(err: unknown): string {
 }
 
 /** The decisions columns written, in COPY order. */
-const COLUMNS = [
+export const COLUMNS = [
   "transaction_id",
   "occurred_at",
   "card_id",

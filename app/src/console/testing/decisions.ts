@@ -1,6 +1,6 @@
 /** A migrated schema of its own in the test PostgreSQL, and decisions written into it in bulk. */
 import type { DecisionOutcome } from "../../domain/decision";
-import { copyRows, type DecisionRecord } from "../../store/decision-log";
+import { COLUMNS, copyRows, type DecisionRecord } from "../../store/decision-log";
 import { migrate } from "../../store/migrate";
 import { postgresClient, schemaPrefix, type SqlClient } from "../../store/sql";
 import { testDecision } from "../../testing/decision-fixtures";
@@ -26,11 +26,7 @@ export async function testSchema(databaseUrl: string, schema: string): Promise<T
     async insert(decisions) {
       const copy = sql.copyIn as NonNullable<SqlClient["copyIn"]>;
       for (let i = 0; i < decisions.length; i += 20_000) {
-        await copy(
-          `COPY ${s}decisions (transaction_id, occurred_at, card_id, merchant_id, amount, currency, merchant_category, country, channel, score, decision, model_version, degraded, reasons) FROM STDIN`,
-          copyRows(decisions.slice(i, i + 20_000)),
-          60_000,
-        );
+        await copy(`COPY ${s}decisions (${COLUMNS.join(", ")}) FROM STDIN`, copyRows(decisions.slice(i, i + 20_000)), 60_000);
       }
     },
     async label(transactionId, label, reportedAt = Date.now()) {
