@@ -1,5 +1,5 @@
 /**
- * `npm run bench:redis [-- --cards 2000 --calls 3 --shared]`
+ * `npm run bench:redis [-- --cards 2000 --calls 3 --shared --parts]`
  *
  * The Redis feature store alone, without the API: RedisFeatureStore.observeMany in calls of 100
  * transactions (and one-transaction calls), on a private `redis-server` started for the run (on a
@@ -16,7 +16,8 @@
  * load inflates less; a private server's is this run's alone), the commands the scripts ran
  * with their share, and then the bytes per
  * card, merchant and transaction id (`MEMORY USAGE`, sampled). Each figure is the lowest of
- * `--calls` repetitions of the measured phase on fresh keys.
+ * `--calls` repetitions of the measured phase on fresh keys. `--parts` then prices the script's
+ * parts one by one (bench-redis-parts.ts; private server only).
  */
 import Redis from "ioredis";
 import { spawn } from "node:child_process";
@@ -25,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DAY_MS, HOUR_MS } from "./buckets";
+import { printParts } from "./bench-redis-parts";
 import { RedisFeatureStore } from "./redis-store";
 import type { Transaction } from "./types";
 import { seededRandom } from "../testing/random";
@@ -33,14 +35,15 @@ interface Options {
   cards: number;
   repeats: number;
   shared: boolean;
+  parts: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { cards: 2000, repeats: 3, shared: false };
+  const o: Options = { cards: 2000, repeats: 3, shared: false, parts: false };
   for (let i = 0; i < argv.length; i += 2) {
     const v = Number(argv[i + 1]);
-    if (argv[i] === "--shared") {
-      o.shared = true;
+    if (argv[i] === "--shared" || argv[i] === "--parts") {
+      o[argv[i] === "--shared" ? "shared" : "parts"] = true;
       i--;
     } else if (argv[i] === "--cards" && v > 0) o.cards = v;
     else if (argv[i] === "--calls" && v > 0) o.repeats = v;
@@ -211,6 +214,7 @@ async function privateRedis(): Promise<{ path: string; stop: () => Promise<void>
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.shared && opts.parts) throw new Error("--parts writes unprefixed keys: only on the private server");
   const server = opts.shared ? undefined : await privateRedis();
   const url = server ? `redis-server on ${server.path}` : process.env.TEST_REDIS_URL || "redis://127.0.0.1:6379";
   const admin = server ? new Redis({ path: server.path }) : new Redis(url);
@@ -260,6 +264,7 @@ async function main(): Promise<void> {
       }
       if (memory) console.log(memory);
     }
+    if (opts.parts) await printParts(admin, opts.repeats);
   } finally {
     await admin.quit();
     await server?.stop();
