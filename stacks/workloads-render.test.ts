@@ -135,7 +135,8 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const pods = objects()
       .map(podTemplate)
       .filter((p) => p !== undefined);
-    expect(pods.length).toBe(4);
+    // api, worker, trainer, challenger compare, drift-retrain
+    expect(pods.length).toBe(5);
     for (const pod of pods) {
       expect(pod.spec.securityContext).toEqual(podSecurityContext());
       // only drift-retrain calls the Kubernetes API (its Role: the trainer CronJob and Jobs)
@@ -375,6 +376,24 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     const featureEnv = (env: any[]) => env.filter((e) => e.name === ENV.featureTimezone || e.name === ENV.labelDelayDays);
     expect(featureEnv(c.env)).toEqual(featureEnv(find("Deployment", "fraud-api").spec.template.spec.containers[0].env));
     expect(featureEnv(c.env)).toHaveLength(2);
+  });
+
+  it("compares champion and challenger daily with the trainer's identity and egress, the report into the registry", () => {
+    const cj = find("CronJob", "fraud-challenger-compare", NAMESPACES.training);
+    const c = settings.trainer.compare;
+    expect(cj.spec).toMatchObject({ schedule: c.schedule, concurrencyPolicy: "Forbid", timeZone: "Etc/UTC" });
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    const trainer = find("CronJob", "fraud-trainer", NAMESPACES.training).spec.jobTemplate.spec.template.spec;
+    expect(pod.serviceAccountName).toBe(trainer.serviceAccountName);
+    const [container] = pod.containers;
+    expect(container.command).toEqual(COMMANDS["challenger-compare"]);
+    expect(container.image).toBe(trainer.containers[0].image);
+    expect(container.args).toEqual(["--since-days", String(c.sinceDays), "--registry", `s3://${run().outputs.modelBucketName}/models`]);
+    // the same database, registry and label delay as the trainer
+    expect(container.env).toEqual(trainer.containers[0].env);
+    const egress = find("NetworkPolicy", "challenger-compare-to-data-stores", NAMESPACES.training);
+    expect(egress.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "fraud-challenger-compare" });
+    expect(egress.spec.egress).toEqual(find("NetworkPolicy", "trainer-to-data-stores", NAMESPACES.training).spec.egress);
   });
 
   it("retrains on drift: a CronJob running drift-retrain with the stack's timings, least-privilege RBAC", () => {

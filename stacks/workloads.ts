@@ -3,6 +3,7 @@ import {
   WORKLOAD_DEFAULTS,
   type AutoscalingOptions,
   type ContainerResources,
+  type ChallengerCompareOptions,
   type DriftRetrainOptions,
   type FeatureOptions,
   type IngressOptions,
@@ -145,6 +146,15 @@ function driftRetrain(s: SectionReader, prometheus: MonitoringOptions["prometheu
   };
 }
 
+function challengerCompare(s: SectionReader): ChallengerCompareOptions {
+  const d = WORKLOAD_DEFAULTS.trainer.compare;
+  return {
+    enabled: s.bool("enabled", d.enabled),
+    schedule: cron(s, d.schedule),
+    sinceDays: s.int("sinceDays", { min: 1, max: 365, default: d.sinceDays }),
+  };
+}
+
 function trainer(s: SectionReader, prometheus: MonitoringOptions["prometheus"]): TrainerOptions {
   const d = WORKLOAD_DEFAULTS.trainer;
   const schedule = cron(s, d.schedule);
@@ -158,6 +168,7 @@ function trainer(s: SectionReader, prometheus: MonitoringOptions["prometheus"]):
     lateAfterHours: s.int("lateAfterHours", { min: 1, max: 2160, default: d.lateAfterHours }),
     resources: resources(s.section("resources"), d.resources),
     driftRetrain: driftRetrain(s.section("driftRetrain"), prometheus),
+    compare: challengerCompare(s.section("compare")),
   };
 }
 

@@ -17,6 +17,7 @@ export const WORKLOAD_NAMES = {
   worker: "fraud-worker",
   trainer: "fraud-trainer",
   driftRetrain: "fraud-drift-retrain",
+  challengerCompare: "fraud-challenger-compare",
 } as const;
 
 /** The `system:serviceaccount:...` subject an IRSA trust policy must name for a service account. */

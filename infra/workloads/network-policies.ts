@@ -155,6 +155,16 @@ export function networkPolicies(i: NetworkPolicyInputs): NamedPolicy[] {
         egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.postgres)] }, awsApis],
       },
     },
+    {
+      // The comparison reads the decision log and writes its report to S3, as the trainer does.
+      name: "challenger-compare-to-data-stores",
+      namespace: training,
+      spec: {
+        podSelector: { matchLabels: selectorOf(WORKLOAD_NAMES.challengerCompare) },
+        policyTypes: ["Egress"],
+        egress: [{ to: vpc, ports: [tcp(DATA_STORE_PORTS.postgres)] }, awsApis],
+      },
+    },
     ...(i.driftRetrain
       ? [
           {

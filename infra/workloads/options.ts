@@ -60,6 +60,22 @@ export interface TrainerOptions {
   readonly resources: ContainerResources;
   /** Retraining on drift (infra/workloads/drift-retrain.ts, docs/drift.md). */
   readonly driftRetrain: DriftRetrainOptions;
+  /** Champion vs challenger on labelled live decisions (`trainer compare`, docs/model-ops.md). */
+  readonly compare: ChallengerCompareOptions;
+}
+
+/**
+ * A CronJob running `trainer compare` with the trainer's identity (it reads the decision log and
+ * writes the report into the model registry). With no challenger in the log it finds nothing and
+ * writes nothing.
+ */
+export interface ChallengerCompareOptions {
+  /** Default: true. */
+  readonly enabled: boolean;
+  /** 5-field cron, UTC. Default: `30 4 * * *` (daily, after the night's labels). */
+  readonly schedule: string;
+  /** Compares the decisions of the last this many days (minus the label delay). Default: 28. */
+  readonly sinceDays: number;
 }
 
 /**
@@ -190,6 +206,7 @@ export const WORKLOAD_DEFAULTS = {
     lateAfterHours: 8 * 24,
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     driftRetrain: { enabled: true, schedule: "*/10 * * * *", firingMinutes: 60, minIntervalHours: 24 },
+    compare: { enabled: true, schedule: "30 4 * * *", sinceDays: 28 },
   },
   ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
   monitoring: {

@@ -14,6 +14,11 @@ export function trainerArgs(registry: pulumi.Input<string>): pulumi.Input<string
   return ["--registry", registry, "--source", "postgres"];
 }
 
+/** `trainer compare` arguments: the last `sinceDays` days of decisions, the report into the S3 registry. */
+export function compareArgs(registry: pulumi.Input<string>, sinceDays: number): pulumi.Input<string>[] {
+  return ["--since-days", String(sinceDays), "--registry", registry];
+}
+
 /** The command that starts a run now, outside the schedule (documented in docs/infra.md). */
 export function runNowCommand(): string {
   const t = WORKLOAD_NAMES.trainer;
@@ -27,6 +32,8 @@ export function runNowCommand(): string {
 export class Trainer extends pulumi.ComponentResource {
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly cronJob: k8s.batch.v1.CronJob;
+  /** Champion vs challenger (`trainer compare`), when `trainer.compare.enabled`. */
+  readonly compareCronJob: k8s.batch.v1.CronJob | undefined;
 
   constructor(name: string, args: TrainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:workloads:Trainer", name, {}, opts);
@@ -85,6 +92,52 @@ export class Trainer extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.serviceAccount] },
     );
 
-    this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
+    const c = t.compare;
+    const compareName = WORKLOAD_NAMES.challengerCompare;
+    const compareLabels = workloadLabels(compareName, "trainer");
+    // Same identity as the trainer (reads the decision log, writes the registry); small and short.
+    this.compareCronJob = c.enabled
+      ? new k8s.batch.v1.CronJob(
+          `${name}-compare-cronjob`,
+          {
+            metadata: { name: compareName, namespace: args.namespace, labels: compareLabels },
+            spec: {
+              schedule: c.schedule,
+              timeZone: "Etc/UTC",
+              concurrencyPolicy: "Forbid",
+              startingDeadlineSeconds: 3600,
+              successfulJobsHistoryLimit: t.successfulJobsHistoryLimit,
+              failedJobsHistoryLimit: t.failedJobsHistoryLimit,
+              jobTemplate: {
+                metadata: { labels: compareLabels },
+                spec: {
+                  activeDeadlineSeconds: 3600,
+                  backoffLimit: t.backoffLimit,
+                  template: {
+                    metadata: { labels: compareLabels },
+                    spec: hardenedPodSpec({
+                      serviceAccountName: SERVICE_ACCOUNTS.trainer.name,
+                      restartPolicy: "Never",
+                      containers: [
+                        hardenedContainer({
+                          name: "compare",
+                          image: args.image,
+                          command: COMMANDS["challenger-compare"],
+                          args: compareArgs(modelRegistryUrl(args.endpoints.modelBucket), c.sinceDays),
+                          env: trainerEnv(args.endpoints, args.options),
+                          resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+                        }),
+                      ],
+                    }),
+                  },
+                },
+              },
+            },
+          },
+          { parent: this, dependsOn: [this.serviceAccount] },
+        )
+      : undefined;
+
+    this.registerOutputs({ cronJobName: this.cronJob.metadata.name, compareCronJobName: this.compareCronJob?.metadata.name });
   }
 }

@@ -139,6 +139,8 @@ export const COMMANDS = {
   /** The operator's rebuild of the Redis features from the decision log (`... [--since ISO | --all] [--flush]`). */
   "rebuild-features": ["node", "/app/dist/rebuild-features.js"],
   trainer: ["node", "/app/dist/trainer.js", "train"],
+  /** In the trainer image: champion vs challenger on labelled live decisions (docs/model-ops.md). */
+  "challenger-compare": ["node", "/app/dist/trainer.js", "compare"],
   /** In the trainer image: starts a trainer Job when a drift alert has fired long enough (docs/drift.md). */
   "drift-retrain": ["node", "/app/dist/drift-retrain.js"],
 } as const;

@@ -122,11 +122,11 @@ describeWithPostgres("npm run compare on a labelled decision log", (databaseUrl)
     const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
     let code: number;
     try {
-      const since = new Date(now - 60 * DAY).toISOString().slice(0, 10);
       code = await main([
         "compare",
-        "--since",
-        since,
+        // the CronJob's form
+        "--since-days",
+        "60",
         "--database-url",
         databaseUrl,
         "--pg-schema",

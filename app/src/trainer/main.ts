@@ -38,7 +38,7 @@ const USAGE = `usage: trainer <command> [flags]
   promote  --registry R --model VERSION [--reason TEXT]
   rollback --registry R [--reason TEXT]
   challenger --registry R --model VERSION --mode shadow|ab [--share 0.1] [--reason TEXT] | --clear
-  compare  --since D [--until D (default: now minus --delay-days)] [--database-url URL] [--pg-schema public]
+  compare  --since D | --since-days N [--until D (default: now minus --delay-days)] [--database-url URL] [--pg-schema public]
            [--registry R] [--gate-metric averagePrecision --gate-margin 0.005] [--resamples 200] [--json]
 Dates are UTC days, inclusive (YYYY-MM-DD). Defaults: --registry $${ENV.modelRegistry} or ./registry,
 --delay-days $${ENV.labelDelayDays} or 7, --timezone $${ENV.featureTimezone} or UTC, --source csv.
@@ -83,6 +83,7 @@ const FLAGS = {
   share: { type: "string" },
   clear: { type: "boolean" },
   since: { type: "string" },
+  "since-days": { type: "string" },
   until: { type: "string" },
   resamples: { type: "string" },
   help: { type: "boolean" },
@@ -283,10 +284,11 @@ function utcDay(v: Values, k: "since" | "until"): Date | undefined {
 }
 
 async function compareCommand(v: Values): Promise<void> {
-  const since = utcDay(v, "since");
-  if (!since) throw new UsageError("--since is required");
-  const delayDays = num(v, "delay-days", Number(process.env[ENV.labelDelayDays] ?? 7));
   const now = new Date();
+  // --since-days: the CronJob's form, a window that moves with the schedule
+  const since = utcDay(v, "since") ?? (v["since-days"] !== undefined ? new Date(now.getTime() - num(v, "since-days") * DAY_MS) : undefined);
+  if (!since) throw new UsageError("--since or --since-days is required");
+  const delayDays = num(v, "delay-days", Number(process.env[ENV.labelDelayDays] ?? 7));
   // younger decisions may still get their fraud report: counted as genuine, they would flatter both models
   const until = utcDay(v, "until") ?? new Date(now.getTime() - delayDays * DAY_MS);
   const database = trainerDatabase(process.env, str(v, "database-url"));
