@@ -1,11 +1,11 @@
 // Bundles the app's entry points with esbuild into one self-contained file each (no node_modules
 // in the images), and copies the Redis Lua scripts (app/src/redis/*.lua) beside them, where
-// redis/scripts.ts reads them once bundled. Usage: node app/build.mjs [--outdir DIR] [ENTRY...]
+// redis/scripts.ts reads them once bundled, and the API docs' assets (Swagger UI). Usage: node app/build.mjs [--outdir DIR] [ENTRY...]
 // (default: dist, all entries). PGlite (embedded local database) stays out: in containers the
 // decision log is PostgreSQL. With the api entry, the analyst console's browser bundle (script and
 // stylesheet, app/src/console/web) is written to DIR/console, where the API serves it from.
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,3 +70,8 @@ if (chosen.includes("api")) await build(consoleBuildOptions(join(here, "src/cons
 const scripts = join(here, "src/redis");
 mkdirSync(outdir, { recursive: true });
 for (const f of readdirSync(scripts)) if (f.endsWith(".lua")) copyFileSync(join(scripts, f), join(outdir, f));
+// The API's /docs page (Swagger UI) serves its assets from swagger-ui/ beside the bundle (api/docs.ts).
+if (chosen.includes("api")) {
+  const assets = join(dirname(createRequire(import.meta.url).resolve("@fastify/swagger-ui/package.json")), "static");
+  cpSync(assets, join(outdir, "swagger-ui"), { recursive: true });
+}

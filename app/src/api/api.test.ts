@@ -31,10 +31,15 @@ describe("fraud API on embedded defaults", () => {
       expect.arrayContaining(["/v1/score", "/v1/score/batch", "/v1/feedback", "/v1/decisions/{transactionId}"]),
     );
     expect(spec.paths["/v1/score/batch"].post.requestBody.content["application/json"].schema.properties.transactions.maxItems).toBe(5);
+    // Swagger UI, its assets served by the API itself (no CDN), under a CSP that allows nothing else
     const docs = await h.request("GET", "/docs");
     expect(docs.headers.get("content-type")).toMatch(/text\/html/);
-    expect(docs.text).toContain('fetch("/openapi.json")');
+    expect(docs.headers.get("content-security-policy")).toMatch(/default-src 'none'; script-src 'self';/);
     expect(docs.text).not.toMatch(/https?:\/\//);
+    const assets = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toContain("/docs/static/swagger-ui-bundle.js");
+    for (const asset of assets) expect((await h.request("GET", asset)).status, asset).toBe(200);
+    expect((await h.request("GET", "/docs/json")).json.paths).toEqual(spec.paths);
   });
 
   it("says 404 for unknown routes and 405 with Allow for a wrong method", async () => {

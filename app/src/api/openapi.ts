@@ -47,3 +47,12 @@ export function openApiInfo() {
     components: { securitySchemes: { apiKey: { type: "apiKey" as const, in: "header" as const, name: "X-API-Key" } } },
   };
 }
+
+/** The document without the schemas' `x-messages` (problem wording for validate.ts, not for clients). */
+export function withoutMessages<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(withoutMessages) as T;
+  if (typeof node !== "object" || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) if (k !== "x-messages") out[k] = withoutMessages(v);
+  return out as T;
+}

@@ -27,12 +27,18 @@ import { checkBodyHeaders, header, HttpError } from "./http-errors";
 import { bodyErrors, commonErrors, errorResponse } from "./openapi";
 import { applyFeedback } from "../serving/feedback";
 import { consolePlugin } from "../console/plugin";
-import { docsPage } from "./docs-page";
 
 /** Route patterns as the request metrics name them. */
-export const ROUTE_LABELS: Record<string, string> = { "/v1/decisions/*": "/v1/decisions/:transactionId", "/docs/": "/docs" };
+export const ROUTE_LABELS: Record<string, string> = {
+  "/v1/decisions/*": "/v1/decisions/:transactionId",
+  "/docs/": "/docs",
+  "/docs/static/*": "/docs/static",
+};
 
 const READY_TIMEOUT_MS = 1000;
+
+/** A response schema with the description the OpenAPI document gives it. */
+const described = <T extends object>(schema: T, description: string): T => ({ ...schema, description });
 
 /** The API's view of a decision (what POST /v1/score answers). */
 function view(d: DecisionRecord) {
@@ -101,7 +107,12 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
     "/v1/score",
     {
       onRequest: withBody,
-      schema: { summary: "Score one transaction", security, body: TransactionBody, response: { 200: Decision, ...errors } },
+      schema: {
+        summary: "Score one transaction",
+        security,
+        body: TransactionBody,
+        response: { 200: described(Decision, "The decision."), ...errors },
+      },
     },
     async (req) => view(await d.scorer.score(req.body as Transaction)),
   );
@@ -114,7 +125,7 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
         summary: `Score up to ${d.batchMax} transactions in order`,
         security,
         body: batch,
-        response: { 200: DecisionList, ...errors },
+        response: { 200: described(DecisionList, "Decisions in request order."), ...errors },
       },
     },
     async (req) => ({ decisions: (await d.scorer.scoreBatch(req.body as Transaction[])).map(view) }),
@@ -131,7 +142,7 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
           "changes nothing (stored: false, and the note names the label that stands); at equal times legit stands. Retrying is safe.",
         security,
         body: FeedbackBody,
-        response: { 200: FeedbackResult, ...errors },
+        response: { 200: described(FeedbackResult, "Stored, or (stored: false) superseded by a label reported later."), ...errors },
       },
     },
     async (req) => applyFeedback(d, req.body as Feedback),
@@ -164,7 +175,11 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
       return { ...view(found), timestamp: new Date(found.occurredAt).toISOString(), ...(label === undefined ? {} : { label: standing }) };
     },
   );
-  app.get("/healthz", { schema: { summary: "Liveness: the process answers", response: { 200: Health } } }, async () => ({ status: "ok" }));
+  app.get(
+    "/healthz",
+    { schema: { summary: "Liveness: the process answers", response: { 200: described(Health, "Alive.") } } },
+    async () => ({ status: "ok" }),
+  );
   app.get(
     "/readyz",
     {
@@ -178,7 +193,7 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
             }),
           ),
         }),
-        response: { 200: Readiness, 503: Readiness },
+        response: { 200: described(Readiness, "Ready."), 503: described(Readiness, "Not ready; `checks` says why.") },
       },
     },
     async (req, reply) => {
@@ -200,15 +215,6 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
     openapiJson ??= JSON.stringify(api.openapi());
     return reply.type("application/json; charset=utf-8").send(openapiJson);
   });
-  const docsHtml = docsPage("/openapi.json");
-  for (const path of ["/docs", "/docs/"]) {
-    app.get(path, { schema: { hide: true } }, (_req, reply) =>
-      reply
-        .type("text/html; charset=utf-8")
-        .header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
-        .send(docsHtml),
-    );
-  }
   app.get("/", { schema: { hide: true } }, (_req, reply) => reply.code(302).header("Location", "/docs").type("text/plain").send(""));
 }
 

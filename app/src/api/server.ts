@@ -26,7 +26,8 @@ import type { Scorer } from "../serving/scoring";
 import { UnavailableError } from "../serving/scoring";
 import { ValidationError, parseJson } from "../serving/validate";
 import { clientError, errorBody, HttpError, JSON_TYPE, unreadBody } from "./http-errors";
-import { openApiInfo } from "./openapi";
+import { registerDocs } from "./docs";
+import { openApiInfo, withoutMessages } from "./openapi";
 import { registerRoutes, ROUTE_LABELS } from "./routes";
 
 export interface ApiDeps {
@@ -88,7 +89,12 @@ export class Api {
 
   private async configure(): Promise<void> {
     const app = this.app;
-    await app.register(swagger, { openapi: openApiInfo(), transform: ({ schema, url }) => ({ schema, url: openApiPath(url) }) });
+    await app.register(swagger, {
+      openapi: openApiInfo(),
+      transform: ({ schema, url }) => ({ schema, url: openApiPath(url) }),
+      transformObject: (doc) => withoutMessages("openapiObject" in doc ? doc.openapiObject : doc.swaggerObject),
+    });
+    await registerDocs(app);
     app.removeAllContentTypeParsers();
     // Every body route checks the Content-Type first (http-errors.ts, checkBodyHeaders): whatever
     // reaches the parser is JSON. parseJson also refuses a key twice and deep nesting.
