@@ -277,6 +277,10 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
           body: JSON.stringify(tx({ transactionId: uniqueTestName("bundle-tx") })),
         });
         expect(await scored.json()).toMatchObject({ decision: "approve", modelVersion: "v1", degraded: false });
+        // the docs page's assets were found beside the bundle
+        const asset = await get(port, "/docs/static/swagger-ui-bundle.js");
+        expect(asset?.status).toBe(200);
+        expect(asset?.body.length).toBeGreaterThan(100_000);
       } finally {
         api.kill("SIGTERM");
       }
@@ -301,7 +305,13 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
             kafka: expect.stringMatching(/ECONNREFUSED 127\.0\.0\.1:1.*reconnecting/),
           },
         });
-        expect(worker.log()).toMatch(/"msg":"stream: Kafka failed; reconnecting".*"causes":\[.*ECONNREFUSED/);
+        const failed = worker
+          .log()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as { msg?: string; causes?: string[]; service?: string })
+          .find((l) => l.msg === "stream: Kafka failed; reconnecting");
+        expect(failed).toMatchObject({ service: "worker", causes: expect.arrayContaining([expect.stringMatching(/ECONNREFUSED/)]) });
       } finally {
         worker.kill("SIGTERM");
       }

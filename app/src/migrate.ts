@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const cfg = configOrExit(() => loadApiConfig());
   const env = new EnvReader(process.env);
   const roleArns = { api: env.str(ENV.databaseApiRoleSecretArn), trainer: env.str(ENV.databaseTrainerRoleSecretArn) };
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { service: "migrate" });
   const readSecret = secretsManagerReader(cfg.awsRegion);
   const sql = await openSql(cfg.database, readSecret, log);
   try {

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const cfg = configOrExit(() => loadApiConfig());
   if (cfg.database.kind === "embedded" || !cfg.redis)
     usage("set REDIS_URL and DATABASE_URL (or DATABASE_HOST): the stores to rebuild into and from");
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { service: "rebuild-features" });
   const result = await runFeatureRebuild({
     database: cfg.database,
     redis: cfg.redis,

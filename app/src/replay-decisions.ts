@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     process.stderr.write("replay-decisions: set DATABASE_URL (or DATABASE_HOST) to the PostgreSQL the decisions belong in\n");
     process.exit(2);
   }
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { service: "replay-decisions" });
   const input = from === "-" ? process.stdin : createReadStream(from, "utf8");
   const sql = await openSql(cfg.database, secretsManagerReader(cfg.awsRegion), log);
   // only insertMissing is used: the write-behind queue stays empty

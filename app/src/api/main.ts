@@ -5,7 +5,7 @@ import { createLogger, errorMessage } from "../serving/log";
 
 async function main(): Promise<void> {
   const cfg = configOrExit(() => loadApiConfig());
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { service: "api" });
   const running = await startApi(cfg, {
     log,
     // loaded only when a fresh local registry needs a first model

@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
 import type { FeatureStore } from "../features/types";
 import type { DecisionLog } from "../store/decision-log";
@@ -68,7 +68,9 @@ export class Api {
   private constructor(readonly d: ApiDeps) {
     let server: Server | undefined;
     this.app = Fastify({
-      logger: false,
+      // the app's logger (pino): request.log is its child; no line per request (the metrics count them)
+      loggerInstance: d.log.pino as FastifyBaseLogger,
+      disableRequestLogging: true,
       // transactionIds may be 128 characters, and the decisions route reads them from the path
       routerOptions: { maxParamLength: 1024 },
       bodyLimit: d.maxBodyBytes,
@@ -164,7 +166,7 @@ export class Api {
         .send(errorBody(known.code, known.message, err instanceof ValidationError ? err.problems : undefined));
       return;
     }
-    this.d.log.error("request failed", { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined });
+    req.log.error({ error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }, "request failed");
     reply.code(500).headers(close).type(JSON_TYPE).send(errorBody("internal", "internal error"));
   }
 }

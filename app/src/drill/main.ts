@@ -32,7 +32,7 @@ function parseArgs(argv: readonly string[]): { simulation: SimulationOptions; ba
 
 async function main(): Promise<void> {
   const { simulation, batchSize } = parseArgs(process.argv.slice(2));
-  const log = createLogger("warn");
+  const log = createLogger("warn", { service: "drill" });
   const say = (line: string) => process.stderr.write(`drill: ${line}\n`);
   say(`simulating ${simulation.days} days, ${simulation.cards} cards, ${simulation.merchants} merchants (seed ${simulation.seed})`);
   const r = await runRestoreDrill({

@@ -1,7 +1,15 @@
 /**
- * One JSON line per event on stderr (stdout stays free for CLI output). Kubernetes log collectors
- * parse JSON lines; a level below LOG_LEVEL costs one integer comparison.
+ * One JSON line per event on stderr (stdout stays free for CLI output), written by pino, the
+ * logger Fastify uses too: {"level":"info","time":"<ISO 8601>","service":"api","version":"0.1.0",
+ * "msg":"...", ...fields}. Kubernetes log collectors parse JSON lines; `msg` and `level` are what
+ * docs/runbook.md and replay-decisions (msg "decision not written") read.
+ *
+ * Fields every line of a scope should carry (a request's trace id, the model version) go on a
+ * child logger (`log.child({traceId})`), or, for values read at each line, in `mixin`.
  */
+import pino, { type Logger as PinoLogger } from "pino";
+import { version } from "../../../package.json";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -10,21 +18,52 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines all carry `bindings`. */
+  child(bindings: Record<string, unknown>): Logger;
+  /** The pino logger underneath (for Fastify's `loggerInstance`). */
+  readonly pino: PinoLogger;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const min = LOG_LEVELS.indexOf(level);
-  const at =
-    (lvl: LogLevel) =>
-    (msg: string, fields?: Record<string, unknown>): void => {
-      if (LOG_LEVELS.indexOf(lvl) < min) return;
-      write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }) + "\n");
-    };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+export interface LoggerOptions {
+  /** The `service` field: api, worker, trainer, migrate... */
+  readonly service?: string;
+  /** Where lines go (tests); default stderr, written synchronously so a line logged just before exit is not lost. */
+  readonly write?: (line: string) => void;
+  /** Fields added to every line, read when the line is written. */
+  readonly mixin?: () => Record<string, unknown>;
+}
+
+function wrap(p: PinoLogger): Logger {
+  return {
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (bindings) => wrap(p.child(bindings)),
+    pino: p,
+  };
+}
+
+export function createLogger(level: LogLevel, options: LoggerOptions | ((line: string) => void) = {}): Logger {
+  const o: LoggerOptions = typeof options === "function" ? { write: options } : options;
+  const write = o.write;
+  const destination = write ? { write } : pino.destination({ dest: 2, sync: true });
+  return wrap(
+    pino(
+      {
+        level,
+        base: { service: o.service ?? "fraud", version },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        mixin: o.mixin,
+      },
+      destination,
+    ),
+  );
 }
 
 /** For tests and tools that must stay quiet. */
-export const silentLogger: Logger = createLogger("error", () => undefined);
+export const silentLogger: Logger = wrap(pino({ level: "silent" }));
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -16,7 +16,7 @@ import { StreamSupervisor } from "./supervisor";
 
 async function main(): Promise<void> {
   const { cfg, kafka } = configOrExit(() => ({ cfg: loadApiConfig(), kafka: loadKafkaSettings() }));
-  const log = createLogger(cfg.logLevel);
+  const log = createLogger(cfg.logLevel, { service: "worker" });
   const metrics = new Metrics();
   // filled in as start-up goes on: /readyz names what is still missing
   const status: { runtime?: Runtime; supervisor?: StreamSupervisor } = {};
