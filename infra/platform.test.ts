@@ -68,7 +68,16 @@ describe("network", () => {
     const endpoints = byType(prod(), "aws:ec2/vpcEndpoint:VpcEndpoint");
     const services = endpoints.map((e) => `${e.inputs.vpcEndpointType}:${e.inputs.serviceName}`).sort();
     expect(services).toEqual(
-      ["Gateway:s3", "Interface:ecr.api", "Interface:ecr.dkr", "Interface:logs", "Interface:secretsmanager", "Interface:sts"]
+      // X-Ray: prod's traces go there (observability.tracing; dev has tracing off and no such endpoint)
+      [
+        "Gateway:s3",
+        "Interface:ecr.api",
+        "Interface:ecr.dkr",
+        "Interface:logs",
+        "Interface:secretsmanager",
+        "Interface:sts",
+        "Interface:xray",
+      ]
         .map((s) => s.replace(":", ":com.amazonaws.us-east-1."))
         .sort(),
     );

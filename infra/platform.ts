@@ -7,6 +7,9 @@ import { Streaming, type StreamingArgs } from "./data/streaming";
 import { WorkloadRoles } from "./identity/workload-roles";
 import { Keys } from "./keys/keys";
 import { LogStore, type LogStoreArgs } from "./observability/log-store";
+import { xrayWritePolicy } from "./observability/documents";
+import { OBSERVABILITY_SERVICE_ACCOUNTS } from "./observability/names";
+import { IrsaRole } from "./identity/irsa-role";
 import { secretName, stackPrefix } from "./naming";
 import { Network, type NetworkArgs } from "./network/network";
 import { AppSecrets } from "./secrets/app-secrets";
@@ -45,6 +48,8 @@ export interface PlatformArgs {
   readonly database: Omit<DatabaseArgs, Wired>;
   /** The container log group and its saved queries (see `LogStoreArgs` for defaults). */
   readonly containerLogs?: Pick<LogStoreArgs, "slowRequestMs">;
+  /** Traces go to X-Ray: an IRSA role for the collector and an X-Ray interface endpoint. Default: false. */
+  readonly xrayTracing?: boolean;
   /** The model registry bucket: old versions' expiry and the replica (see `ModelBucketArgs` for defaults). */
   readonly modelRegistry?: Omit<ModelBucketArgs, "kmsKeyArn">;
 }
@@ -107,6 +112,8 @@ export interface PlatformExports {
   readonly keyArns: Keys["arns"];
   /** The container log group every workload's logs are shipped to, and the shipper's IRSA role. */
   readonly containerLogs: { readonly groupName: pulumi.Output<string>; readonly shipperRoleArn: pulumi.Output<string> };
+  /** The trace collector's IRSA role (X-Ray writes), when `xrayTracing`. */
+  readonly collectorRoleArn?: pulumi.Output<string>;
 }
 
 /** The AWS data platform of one stack: every component, wired together from its arguments. */
@@ -120,7 +127,17 @@ export class Platform extends pulumi.ComponentResource {
     const logs = args.logRetentionDays;
 
     const keys = new Keys("keys", { aliasPrefix: prefix }, parent);
-    const network = new Network("net", { ...args.network, logRetentionDays: logs, logsKeyArn: keys.arns.logs, namePrefix: prefix }, parent);
+    const network = new Network(
+      "net",
+      {
+        ...args.network,
+        logRetentionDays: logs,
+        logsKeyArn: keys.arns.logs,
+        namePrefix: prefix,
+        extraInterfaceEndpoints: args.xrayTracing ? ["xray"] : [],
+      },
+      parent,
+    );
     const cluster = new Cluster(
       "eks",
       {
@@ -147,6 +164,19 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
+    const collectorRoleArn = args.xrayTracing
+      ? new IrsaRole(
+          "tracing-collector",
+          {
+            oidcProviderArn: cluster.oidcProviderArn,
+            oidcIssuer: cluster.oidcIssuer,
+            serviceAccounts: [OBSERVABILITY_SERVICE_ACCOUNTS.collector],
+            policy: xrayWritePolicy(),
+            description: "OpenTelemetry collector: send traces to X-Ray",
+          },
+          parent,
+        ).roleArn
+      : undefined;
     const clients = cluster.nodeSecurityGroupId;
     const streaming = new Streaming(
       "streaming",
@@ -278,6 +308,7 @@ export class Platform extends pulumi.ComponentResource {
       databaseRolesRevision: dbRoles.revision,
       keyArns: keys.arns,
       containerLogs: { groupName: logStore.logGroupName, shipperRoleArn: logStore.shipperRoleArn },
+      collectorRoleArn,
     };
     this.registerOutputs({ clusterName: cluster.clusterName, vpcId: network.vpcId });
   }

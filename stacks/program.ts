@@ -45,6 +45,7 @@ export async function program(): Promise<StackOutputs> {
     database: settings.database,
     modelRegistry: settings.modelRegistry,
     containerLogs: { slowRequestMs: settings.workloads.monitoring.p99LatencyThresholdMs },
+    xrayTracing: settings.observability.tracing?.exporter.kind === "xray",
   });
   const p = platform.exports;
   const deployer = new Deployer("deployer", {
@@ -77,6 +78,9 @@ export async function program(): Promise<StackOutputs> {
           },
         },
       }).refs;
-  const workloads = new Workloads("workloads", workloadsArgs(p, settings.workloads, images, settings.logs));
+  const workloads = new Workloads(
+    "workloads",
+    workloadsArgs(p, { ...settings.workloads, tracing: settings.observability.tracing }, images, settings.logs),
+  );
   return stackOutputs(platform, deployer, { workloads, images });
 }

@@ -13,6 +13,7 @@ import { MODEL_BUCKET_DEFAULTS } from "../infra/storage/model-bucket";
 import { LOG_SHIPPER_DEFAULTS } from "../infra/observability/log-shipper";
 import { DEPLOYER_DEFAULTS, type DeployerArgs } from "../infra/deployer/deployer";
 import { MAX_AZS, VPC_PREFIX_RANGE, parseCidr } from "../infra/network/cidr";
+import { observabilitySettings, type ObservabilitySettings } from "./observability";
 import { databaseRestore } from "./restore";
 import { SectionReader, SettingsReader } from "./validate";
 import { loadWorkloadSettings, type WorkloadSettings } from "./workloads";
@@ -106,6 +107,7 @@ export interface Settings {
   readonly cache: CacheSettings;
   readonly database: DatabaseSettings;
   readonly modelRegistry: ModelRegistrySettings;
+  readonly observability: ObservabilitySettings;
   readonly deployer: DeployerSettings;
   readonly workloads: WorkloadSettings;
 }
@@ -320,6 +322,7 @@ export function loadSettings(
     cache: cache(reader.section("cache")),
     database: database(reader.section("database")),
     modelRegistry: modelRegistry(reader.section("modelRegistry"), stackRegion),
+    observability: observabilitySettings(reader.section("observability"), stack),
     deployer: deployer(reader.section("deployer")),
     workloads: loadWorkloadSettings(reader),
   };

@@ -114,6 +114,18 @@ export class SectionReader {
     return value;
   }
 
+  /** A finite number in [min, max] (e.g. a sampling ratio); strings of a number are accepted as `int` accepts them. */
+  number(key: string, opts: IntOptions): number {
+    let value = this.get(key);
+    if (value === undefined && opts.default !== undefined) return opts.default;
+    if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) value = Number(value);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < opts.min || value > opts.max) {
+      this.problem(key, value, `a number from ${opts.min} to ${opts.max}`);
+      return opts.default ?? opts.min;
+    }
+    return value;
+  }
+
   /** An integer that must be one of a fixed set (e.g. CloudWatch log retention days). */
   intOneOf(key: string, allowed: readonly number[], fallback?: number): number {
     let value = this.get(key);

@@ -27,7 +27,7 @@ export function workloadsArgs(
       s3Cidrs: p.s3Cidrs,
     },
     images,
-    roles: p.roleArns,
+    roles: { ...p.roleArns, collector: p.collectorRoleArn },
     endpoints: {
       region: p.region,
       redisHost: p.redis.host,

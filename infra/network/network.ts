@@ -18,10 +18,14 @@ export interface NetworkArgs {
   readonly logsKeyArn: pulumi.Input<string>;
   /** Prefix of the log group name, e.g. `fraud-platform-prod`. */
   readonly namePrefix: string;
+  /** Interface endpoints beyond `INTERFACE_ENDPOINTS` (e.g. `xray` when traces go to X-Ray). Default: none. */
+  readonly extraInterfaceEndpoints?: readonly string[];
 }
 
-/** Interface endpoints private workloads need without NAT: image pulls, IRSA token exchange, secrets. */
-/** `logs`: Fluent Bit ships container logs through it, so the logging namespace needs no route out of the VPC. */
+/**
+ * Interface endpoints private workloads need without NAT: image pulls, IRSA token exchange, secrets,
+ * and CloudWatch Logs (Fluent Bit ships through it, so the logging namespace needs no route out).
+ */
 export const INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"] as const;
 
 /** How many NAT gateways a layout gets, and which one each AZ's private subnet uses. */
@@ -152,7 +156,7 @@ export class Network extends pulumi.ComponentResource {
     );
     const endpointAzs = args.interfaceEndpointAzs ?? args.azCount;
     const endpointSubnets = privateSubnets.slice(0, endpointAzs).map((s) => s.id);
-    for (const service of INTERFACE_ENDPOINTS) {
+    for (const service of [...INTERFACE_ENDPOINTS, ...(args.extraInterfaceEndpoints ?? [])]) {
       new aws.ec2.VpcEndpoint(
         `${name}-${service.replace(".", "-")}`,
         {

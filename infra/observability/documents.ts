@@ -13,3 +13,16 @@ export function logShipperPolicy(logGroupArn: string): PolicyDocument {
     Resource: [group, `${group}:log-stream:*`],
   });
 }
+
+/**
+ * The collector's X-Ray grant: send segments and telemetry, read sampling rules. X-Ray supports no
+ * resource-level permissions, so the resource is `*` (allow-listed in the policy pack's IAM rule).
+ */
+export function xrayWritePolicy(): PolicyDocument {
+  return policy({
+    Sid: "SendTraces",
+    Effect: "Allow",
+    Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+    Resource: "*",
+  });
+}

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { API_DRAIN_SECONDS, ENV, PORTS, TOPICS } from "../../app/src/config/deploy-contract";
 import type { WorkloadOptions } from "./options";
 import type { EnvValues } from "./pod";
+import { WORKLOAD_NAMES } from "./names";
+import { tracingEnv } from "../observability/tracing";
 
 /** What every workload component (API, worker, trainer) is given. */
 export interface WorkloadArgs {
@@ -101,6 +103,7 @@ export function apiEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
     [ENV.apiKeysSecretArn]: d.secretArns.apiKeys,
     [ENV.consoleUsersSecretArn]: d.secretArns.consoleUsers,
     [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute),
+    ...tracingEnv(s.tracing, WORKLOAD_NAMES.api),
   };
 }
 
@@ -113,6 +116,7 @@ export function workerEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues 
     [ENV.kafkaTransactionsTopic]: TOPICS.transactions,
     [ENV.kafkaDecisionsTopic]: TOPICS.decisions,
     [ENV.kafkaGroupId]: "fraud-stream-worker",
+    ...tracingEnv(s.tracing, WORKLOAD_NAMES.worker),
   };
 }
 
@@ -135,5 +139,6 @@ export function trainerEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues
     ...databaseEnv(d, d.secretArns.databaseTrainer),
     [ENV.modelRegistry]: modelRegistryUrl(d.modelBucket),
     ...featureEnv(s),
+    ...tracingEnv(s.tracing, WORKLOAD_NAMES.trainer),
   };
 }

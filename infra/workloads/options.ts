@@ -1,3 +1,5 @@
+import type { TracingOptions } from "../observability/tracing";
+
 /**
  * What the workloads on the cluster can be told: sizes, scaling, schedule, ingress, monitoring.
  * Each field's default is written beside it and lives in `WORKLOAD_DEFAULTS` below: the cheapest
@@ -175,6 +177,12 @@ export interface WorkloadOptions {
   readonly monitoring: MonitoringOptions;
   /** Helm chart version of the AWS Load Balancer Controller (eks-charts). Default: 1.14.0. */
   readonly loadBalancerControllerVersion: string;
+  /**
+   * Distributed tracing: an OpenTelemetry collector on the cluster, and the OTLP endpoint and
+   * sampling in the API's, worker's and trainer's environment (infra/observability/tracing.ts).
+   * Default: none (off; no collector, no OTEL_* variables).
+   */
+  readonly tracing?: TracingOptions;
 }
 
 const gentleScaleDown: ScalingPolicy = { stabilizationWindowSeconds: 300, percent: 50, pods: 1, periodSeconds: 60 };

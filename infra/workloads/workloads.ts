@@ -14,6 +14,7 @@ import { Trainer } from "./trainer";
 import { DriftRetrain, driftRetrainEnabled } from "./drift-retrain";
 import { StreamWorker } from "./worker";
 import { LogShipper, type LogShipperArgs } from "../observability/log-shipper";
+import { TraceCollector } from "../observability/trace-collector";
 
 export interface WorkloadsArgs {
   /** What runs and how big: sizes, scaling, schedule, ingress, monitoring (defaults in `WorkloadOptions`). */
@@ -55,6 +56,8 @@ export interface WorkloadsArgs {
     /** The worker's own role: same image as the API, different grants (Kafka, no API keys). */
     readonly worker: pulumi.Input<string>;
     readonly trainer: pulumi.Input<string>;
+    /** The trace collector's (X-Ray writes); needed when `options.tracing` exports to X-Ray. */
+    readonly collector?: pulumi.Input<string>;
   };
   /** Where the data stores are: addresses and secret ARNs, never secret values. */
   readonly endpoints: DataStoreEndpoints;
@@ -198,6 +201,21 @@ export class Workloads extends pulumi.ComponentResource {
       new LogShipper(
         `${name}-logs`,
         { ...args.logShipping, region: args.endpoints.region, privateSubnetCidrs: args.network.privateSubnetCidrs },
+        children,
+      );
+    }
+
+    if (s.tracing) {
+      new TraceCollector(
+        `${name}-tracing`,
+        {
+          tracing: s.tracing,
+          region: args.endpoints.region,
+          roleArn: args.roles.collector,
+          endpointSubnetCidrs: args.network.endpointSubnetCidrs,
+          zoneSpread: s.zoneSpread,
+          clientNamespaces: { [NAMESPACES.serving]: serving.metadata.name, [NAMESPACES.training]: training.metadata.name },
+        },
         children,
       );
     }

@@ -24,6 +24,10 @@ export const STAR_RESOURCE_ALLOW_LIST: readonly Allowed[] = [
   { actions: /^ec2:(Describe[A-Za-z]+|GetCoipPoolUsage|GetSecurityGroupsForVpc)$/, why: "EC2 reads support no resource-level permissions" },
   { actions: /^elasticloadbalancing:Describe[A-Za-z]+$/, why: "ELB reads support no resource-level permissions" },
   { actions: /^acm:(ListCertificates|DescribeCertificate)$/, why: "the load balancer controller discovers certificates" },
+  {
+    actions: /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/,
+    why: "X-Ray writes and sampling reads support no resource-level permissions (the trace collector)",
+  },
   { actions: /^iam:CreateServiceLinkedRole$/, requiresCondition: /^iam:AWSServiceName$/, why: "only the named service's linked role" },
   {
     actions: /^elasticloadbalancing:(CreateLoadBalancer|CreateTargetGroup)$/,
