@@ -90,7 +90,7 @@ export const LOG_FIELDS = {
   level: "level",
   msg: "msg",
   error: "error",
-  /** fraud-api | fraud-worker | fraud-trainer. */
+  /** The process: api, worker, trainer, migrate... (serving/log.ts). */
   service: "service",
   version: "version",
   modelVersion: "modelVersion",
