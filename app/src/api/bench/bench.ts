@@ -1,5 +1,5 @@
 /**
- * `npm run bench:api [-- --seconds 10 --connections 64 --batchConnections 8 --batch 100 --rate 5000 --only single|batch|rate]`
+ * `npm run bench:api [-- --seconds 10 --connections 64 --batchConnections 8 --batch 100 --rate 5000 --only single|batch|rate|shadow]`
  *
  * Starts, each in its own process and from an esbuild bundle as in the image: the fraud API against
  * the local Redis and PostgreSQL (TEST_REDIS_URL, TEST_DATABASE_URL; a throwaway schema and key
@@ -8,7 +8,9 @@
  * transactions/s, p50/p99 latency and failed requests, with the targets of the API issue. Then
  * offers both single transactions at a fixed rate (--rate, open loop, see driveAtRate) and prints
  * p50/p99/max latency, the rate achieved and failures, the API's against "p99 <= 5 ms at 5,000 tx/s".
- * `--only` runs one of the three pairs alone.
+ * Then the shadow runs: API single with a shadow challenger (the same trees under another version)
+ * off, on, off, on, and the overhead: API CPU per transaction and throughput, on against off, and
+ * the second walk timed in this process. `--only` runs one of the three pairs, or the shadow runs, alone.
  * After the runs, before the cleanup, prints the Redis memory of the run's keys per key kind and per
  * card, merchant and transaction, and Redis used_memory before and after.
  * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR; BENCH_PERF=1 starts it
@@ -27,6 +29,12 @@ import { DEFAULT_KEY_PREFIX } from "../../features/redis-store";
 import { postgresClient } from "../../store/sql";
 import { HttpPool } from "./http-pool";
 import { bootstrapModel } from "../../trainer/bootstrap";
+import { serializeMetadata } from "../../registry/metadata";
+import { openRegistry } from "../../registry/open";
+import { loadModelVersion } from "../../registry/load";
+import { FEATURE_NAMES } from "../../features/types";
+import { PreparedModel } from "../../serving/model-holder";
+import { Prng } from "../../sim/prng";
 
 interface Options {
   seconds: number;
@@ -41,12 +49,14 @@ interface Options {
   batch: number;
   /** Offered rate of the fixed-rate run, single transactions per second. */
   rate: number;
-  /** Run only the single, the batch or the fixed-rate pair (echo and API); all by default. */
-  only?: Mode;
+  /** Run only the single, the batch or the fixed-rate pair (echo and API), or the shadow runs; all by default. */
+  only?: Only;
 }
 
 type Mode = "single" | "batch" | "rate";
-const MODES: readonly Mode[] = ["single", "batch", "rate"];
+/** `shadow`: single runs with a shadow challenger off, on, off, on (the overhead of the second tree walk). */
+type Only = Mode | "shadow";
+const MODES: readonly Only[] = ["single", "batch", "rate", "shadow"];
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { seconds: 10, warmupSeconds: 2, connections: 64, batchConnections: 8, batch: 100, rate: TARGET_RATE };
@@ -114,6 +124,8 @@ function waitForLine(child: ChildProcess, stream: "stdout" | "stderr", pattern: 
 }
 
 interface Figures {
+  /** What the run is printed and looked up as (`api single`, `api single, shadow on`). */
+  label?: string;
   target: string;
   mode: string;
   requestsPerSecond: number;
@@ -403,6 +415,8 @@ async function main(): Promise<void> {
         MODEL_REGISTRY: registry,
         // the limiter runs (leases from Redis) but never refuses in the benchmark
         RATE_LIMIT_PER_MINUTE: "100000000",
+        // the shadow runs switch the challenger on and off through the manifest
+        MODEL_POLL_SECONDS: "1",
         BATCH_MAX: String(Math.max(1000, opts.batch)),
         DECISION_BUFFER_MAX: "1000000",
       },
@@ -413,17 +427,41 @@ async function main(): Promise<void> {
     const apiPort = Number(listening[1]);
     const metricsPort = Number(listening[2]);
 
+    // The shadow challenger: the same trees under another version, so the second walk costs what
+    // the first does (a challenger of another size costs in proportion to its trees).
+    const models = openRegistry(registry);
+    const stored = await models.getModel(version);
+    const shadowVersion = `${version}-shadow`;
+    await models.putVersion(shadowVersion, {
+      "model.json": stored.modelJson,
+      "metadata.json": serializeMetadata({ ...stored.metadata, version: shadowVersion }),
+    });
+    const challengerShown = async () =>
+      (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).includes(`fraud_challenger_info{version="${shadowVersion}"`);
+    const shadow = (on: boolean) => async () => {
+      await models.setChallenger(on ? { version: shadowVersion, mode: "shadow", share: 0 } : null, "bench:api");
+      for (let i = 0; (await challengerShown()) !== on; i++) {
+        if (i > 100) throw new Error(`the API did not ${on ? "load" : "drop"} the shadow challenger within 10 s`);
+        await sleep(100);
+      }
+    };
+    const apiSingle = `http://127.0.0.1:${apiPort}/v1/score`;
     const runs = (
       [
         ["echo", "single", `http://127.0.0.1:${echoPort}/`],
-        ["api", "single", `http://127.0.0.1:${apiPort}/v1/score`],
+        ["api", "single", apiSingle],
         ["echo", "batch", `http://127.0.0.1:${echoPort}/`],
         ["api", "batch", `http://127.0.0.1:${apiPort}/v1/score/batch`],
         // the echo at the same rate: what this load generator and machine reach without the API
         ["echo", "rate", `http://127.0.0.1:${echoPort}/`],
         ["api", "rate", `http://127.0.0.1:${apiPort}/v1/score`],
-      ] as [string, Mode, string][]
-    ).filter(([, mode]) => opts.only === undefined || mode === opts.only);
+        // off and on twice, back to back: the machine's noise shows as the spread between the pairs
+        ...[1, 2].flatMap((n) => [
+          ["api", "single", apiSingle, `api single, shadow off (${n})`, shadow(false), "shadow"],
+          ["api", "single", apiSingle, `api single, shadow on (${n})`, shadow(true), "shadow"],
+        ]),
+      ] as [string, Mode, string, string?, (() => Promise<void>)?, Only?][]
+    ).filter(([, mode, , , , group]) => opts.only === undefined || (group ?? mode) === opts.only);
     // Degraded decisions skip Redis (and are cheaper): a run that degraded is not a fair figure.
     const degradedSoFar = async () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -440,13 +478,15 @@ async function main(): Promise<void> {
     };
     const figures: Figures[] = [];
     let scored = 0;
-    for (const [target, mode, url] of runs) {
+    for (const [target, mode, url, label, setup] of runs) {
+      await setup?.();
       const warm = await drive(target, mode, url, opts, false);
       const before = target === "api" ? await degradedSoFar() : 0;
       const scriptBefore = await scriptStats();
       const serverPid = (target === "api" ? api : echo).pid!;
       const cpuBefore = await cpuSample(serverPid, redisInfo);
       const f = await drive(target, mode, url, opts, true);
+      f.label = label ?? `${target} ${mode}`;
       f.cpuUsPerTx = perTx(cpuBefore, await cpuSample(serverPid, redisInfo), f.ok * txPerRequest(mode, opts));
       if (target === "api") {
         scored += (warm.ok + f.ok) * txPerRequest(mode, opts);
@@ -459,7 +499,7 @@ async function main(): Promise<void> {
       figures.push(f);
       const p = f.paced;
       console.log(
-        `${`${target} ${mode}`.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ` +
+        `${f.label.padEnd(13)} ${f.txPerSecond.toFixed(0).padStart(8)} tx/s  ` +
           (p ? `of ${p.offered} offered  ` : `${f.requestsPerSecond.toFixed(0).padStart(7)} req/s  `) +
           `p50 ${f.p50.toFixed(2).padStart(7)} ms  p99 ${f.p99.toFixed(2).padStart(7)} ms  ` +
           (p ? `max ${p.max.toFixed(2)} ms  ` : "") +
@@ -493,12 +533,44 @@ async function main(): Promise<void> {
     await reportRedisMemory(redisInfo, usedMemoryBefore);
     redisInfo.disconnect();
 
-    const get = (t: string, m: string) => figures.find((f) => f.target === t && f.mode === m);
+    const get = (t: string, m: string) => figures.find((f) => f.label === `${t} ${m}`);
     const [es, as, ab, ar] = [get("echo", "single"), get("api", "single"), get("api", "batch"), get("api", "rate")];
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
     const apiRuns = [as, ab, ar].filter((f) => f !== undefined);
     const failed = apiRuns.reduce((n, f) => n + f.failed, 0);
     const degraded = apiRuns.reduce((n, f) => n + (f.degraded ?? 0), 0);
+    const shadowRuns = (on: boolean) => figures.filter((f) => f.label?.startsWith(`api single, shadow ${on ? "on" : "off"}`));
+    if (shadowRuns(true).length > 0) {
+      // CPU per transaction of the API process: the cost, less sensitive than throughput to what else runs
+      const cpu = (fs: Figures[]) => fs.map((f) => f.cpuUsPerTx?.server ?? Number.NaN);
+      const tps = (fs: Figures[]) => fs.map((f) => f.txPerSecond);
+      const [off, on] = [shadowRuns(false), shadowRuns(true)];
+      const ratios = (a: number[], b: number[]) => a.map((x, i) => `${((100 * (b[i]! - x)) / x).toFixed(1)}%`).join(", ");
+      // the walk itself, in this process: what the shadow adds per transaction without the noise of
+      // a shared machine (the runs above include it, within their spread)
+      const prepared = new PreparedModel(await loadModelVersion(models, shadowVersion), {});
+      const rng = new Prng(7);
+      const vectors = Array.from({ length: 1000 }, () =>
+        Float64Array.from({ length: FEATURE_NAMES.length }, () => (rng.nextUint32() % 4 === 0 ? Number.NaN : rng.nextUint32() % 1000)),
+      );
+      const perCall = (fn: (v: Float64Array) => unknown) => {
+        for (let i = 0; i < 20_000; i++) fn(vectors[i % 1000]!);
+        const t = process.hrtime.bigint();
+        for (let i = 0; i < 200_000; i++) fn(vectors[i % 1000]!);
+        return Number(process.hrtime.bigint() - t) / 1000 / 200_000;
+      };
+      console.log(
+        `shadow walk in-process: ${perCall((v) => prepared.probability(v)).toFixed(2)} us per transaction ` +
+          `(the champion's walk with reasons: ${perCall((v) => prepared.score(v)).toFixed(2)} us; ${prepared.loaded.model.numTrees} trees)`,
+      );
+      console.log(
+        `shadow overhead (same-size challenger, each pair back to back): API CPU per tx ${cpu(off)
+          .map((x) => x.toFixed(1))
+          .join("/")} us off vs ${cpu(on)
+          .map((x) => x.toFixed(1))
+          .join("/")} us on (${ratios(cpu(off), cpu(on))}); throughput ${ratios(tps(off), tps(on))}`,
+      );
+    }
     console.log("targets (this machine; autocannon shares its cores):");
     if (es && as) {
       console.log(
