@@ -32,7 +32,10 @@ async function main(): Promise<void> {
   const sql = await openSql(cfg.database, readSecret, log);
   try {
     const result = await migrate(sql);
-    log.info(result.applied.length ? "migrations applied" : "schema up to date", { applied: result.applied, version: result.current });
+    log.info(result.applied.length ? "migrations applied" : "schema up to date", {
+      applied: result.applied,
+      schemaVersion: result.current,
+    });
     const roles = await ensureRoles(sql, {
       api: await credentials(readSecret, roleArns.api),
       trainer: await credentials(readSecret, roleArns.trainer),

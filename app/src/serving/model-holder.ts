@@ -133,7 +133,7 @@ export class ModelHolder {
   private async checkChallenger(c: Challenger | undefined): Promise<void> {
     const current = this.serving;
     if (!c) {
-      if (current) this.log.info("challenger cleared", { version: current.model.version });
+      if (current) this.log.info("challenger cleared", { modelVersion: current.model.version });
       this.serving = undefined;
       this.refusedChallenger = undefined;
       this.metrics.setChallenger(undefined);
@@ -144,7 +144,7 @@ export class ModelHolder {
       if (current.mode !== c.mode || current.share !== c.share) {
         this.serving = { model: current.model, mode: c.mode, share: c.share };
         this.metrics.setChallenger(this.serving);
-        this.log.info("challenger mode changed", { version: c.version, mode: c.mode, share: c.share });
+        this.log.info("challenger mode changed", { modelVersion: c.version, mode: c.mode, share: c.share });
       }
       return;
     }
@@ -154,14 +154,14 @@ export class ModelHolder {
       this.serving = { model, mode: c.mode, share: c.share };
       this.refusedChallenger = undefined;
       this.metrics.setChallenger(this.serving);
-      this.log.info("challenger loaded", { version: c.version, mode: c.mode, share: c.share, previous: current?.model.version });
+      this.log.info("challenger loaded", { modelVersion: c.version, mode: c.mode, share: c.share, previous: current?.model.version });
     } catch (err) {
       this.refusedChallenger = c.version;
       this.metrics.modelLoadFailures.inc();
       // a challenger that cannot load is not scored; the champion serves alone
       this.serving = undefined;
       this.metrics.setChallenger(undefined);
-      this.log.error("challenger refused; scoring with production alone", { version: c.version, error: errorMessage(err) });
+      this.log.error("challenger refused; scoring with production alone", { modelVersion: c.version, error: errorMessage(err) });
     }
   }
 
@@ -172,17 +172,25 @@ export class ModelHolder {
       const trained = prepared.loaded.metadata.featureConfig;
       if (trained.timezone !== this.features.timezone || trained.labelDelayMs !== this.features.labelDelayMs) {
         // Serving would compute night/weekend or label visibility differently from training.
-        this.log.warn("model was trained with another feature config than this API uses", { version, trained, serving: this.features });
+        this.log.warn("model was trained with another feature config than this API uses", {
+          modelVersion: version,
+          trained,
+          serving: this.features,
+        });
       }
       const previous = this.model?.version;
       this.model = prepared;
       this.refused = undefined;
       this.metrics.setModel(version);
-      this.log.info(previous ? "model swapped" : "model loaded", { version, previous, thresholds: prepared.thresholds });
+      this.log.info(previous ? "model swapped" : "model loaded", { modelVersion: version, previous, thresholds: prepared.thresholds });
     } catch (err) {
       this.refused = version;
       this.metrics.modelLoadFailures.inc();
-      this.log.error("model refused; keeping the current model", { version, error: errorMessage(err), serving: this.model?.version });
+      this.log.error("model refused; keeping the current model", {
+        modelVersion: version,
+        error: errorMessage(err),
+        serving: this.model?.version,
+      });
     }
   }
 }

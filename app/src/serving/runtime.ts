@@ -82,7 +82,7 @@ function migrateInBackground(sql: SqlClient, schema: string | undefined, log: Lo
     const attempt = (delay: number) => {
       migrate(sql, schema).then(
         (r) => {
-          if (r.applied.length) log.info("database migrated", { applied: r.applied, version: r.current });
+          if (r.applied.length) log.info("database migrated", { applied: r.applied, schemaVersion: r.current });
           resolve();
         },
         (err: unknown) => {

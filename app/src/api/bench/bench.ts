@@ -423,7 +423,7 @@ async function main(): Promise<void> {
       stdio: ["ignore", "ignore", "pipe"],
     });
     children.push(api);
-    const listening = await waitForLine(api, "stderr", /"msg":"fraud API listening","port":(\d+),"metricsPort":(\d+)/, 30_000);
+    const listening = await waitForLine(api, "stderr", /"port":(\d+),"metricsPort":(\d+).*"msg":"fraud API listening"/, 30_000);
     const apiPort = Number(listening[1]);
     const metricsPort = Number(listening[2]);
 
