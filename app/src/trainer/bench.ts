@@ -2,7 +2,7 @@
  * `npm run bench:train`: the whole trainer on Handbook-sized data. Simulates ~1.75M transactions
  * (180 days, 5,000 cards, 10,000 merchants) to a CSV in the temp dir, loads it, runs the feature
  * pass and XGBoost on the Handbook's windows (train 2018-07-25..31, 7-day gap, test 2018-08-08..14)
- * into a throwaway registry, and prints the figures. Targets: features >= 200,000 rows/s, whole
+ * into a throwaway registry, and prints the figures. Targets: features >= 1,000,000 rows/s, whole
  * run < 180 s. Flags: --days --cards --merchants --seed (e.g. --days 205 for ~2M rows).
  */
 import { rmSync, statSync } from "node:fs";
@@ -18,7 +18,7 @@ import type { EvaluationMetrics } from "../registry/metadata";
 import { DAY_MS } from "./metrics";
 import { train } from "./train";
 
-const TARGET_ROWS_PER_SECOND = 200_000;
+const TARGET_ROWS_PER_SECOND = 1_000_000;
 const TARGET_SECONDS = 180;
 
 function peakRssMb(): number {
@@ -62,7 +62,8 @@ async function bench(): Promise<boolean> {
       `data          ${summary.rows} transactions, ${summary.frauds} frauds, ${sim.days} days, ${sim.cards} cards, ${sim.merchants} merchants (${(statSync(csv).size / 1e6).toFixed(0)} MB CSV)`,
       `simulate      ${simulateSeconds.toFixed(1)} s`,
       `load CSV      ${loadSeconds.toFixed(1)} s (${Math.round(summary.rows / loadSeconds)} rows/s)`,
-      `features      ${Math.round(result.featureRowsPerSecond)} rows/s (${result.featureSeconds.toFixed(1)} s for all rows; target >= ${TARGET_ROWS_PER_SECOND})`,
+      `features      ${Math.round(result.featureRowsPerSecond)} rows/s (${result.featureSeconds.toFixed(2)} s for all rows; target >= ${TARGET_ROWS_PER_SECOND})`,
+      `              ${Math.round((result.featureRowsPerSecond * result.featureSeconds) / result.featureCpuSeconds)} rows per CPU second (${result.featureCpuSeconds.toFixed(2)} s CPU: on a loaded machine, wall-clock includes other processes' turns)`,
       `xgboost       ${result.trainingSeconds.toFixed(1)} s training on ${result.trainRows} rows (${result.trainFrauds} frauds, scale_pos_weight ${result.scalePosWeight.toFixed(1)})`,
       `peak RSS      ${peakRssMb().toFixed(0)} MB (this process; the xgboost child is separate)`,
       `test window   ${result.metrics.rows} rows, ${result.metrics.frauds} frauds`,

@@ -42,6 +42,8 @@ export interface FeaturePassResult {
   /** Rows replayed (all of them: each one is history for later rows). */
   readonly replayed: number;
   readonly seconds: number;
+  /** CPU time of this process during the pass: what wall-clock seconds mean on a shared machine. */
+  readonly cpuSeconds: number;
 }
 
 /** When a fraud label becomes known, point in time. */
@@ -64,6 +66,7 @@ export function featurePass(
   onProgress?: (done: number, total: number) => void,
 ): FeaturePassResult {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   let kept = 0;
   for (let i = 0; i < d.size; i++) kept += keep[i] ? 1 : 0;
   const rows = new Uint32Array(kept);
@@ -124,7 +127,13 @@ export function featurePass(
     duplicates,
     replayed: order.length,
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: cpuSecondsSince(cpuStarted),
   };
+}
+
+function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
 }
 
 function sweep(cards: (CardBuckets | undefined)[], merchants: (MerchantBuckets | undefined)[], day: number, lag: number): void {

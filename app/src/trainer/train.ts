@@ -56,6 +56,8 @@ export interface TrainResult {
   readonly scalePosWeight: number;
   readonly featureRowsPerSecond: number;
   readonly featureSeconds: number;
+  /** CPU time of the pass (on a shared machine, wall-clock seconds include others' turns). */
+  readonly featureCpuSeconds: number;
   readonly trainingSeconds: number;
   /** Largest |TypeScript - XGBoost CLI| probability over the test window. */
   readonly predictorMaxAbsDiff: number;
@@ -285,6 +287,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     scalePosWeight,
     featureRowsPerSecond: rowsPerSecond,
     featureSeconds: pass.seconds,
+    featureCpuSeconds: pass.cpuSeconds,
     trainingSeconds,
     predictorMaxAbsDiff: maxDiff,
   };
