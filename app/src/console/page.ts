@@ -31,6 +31,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Fraud console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/app.css">
 <script defer src="/console/assets/app.js"></script>
 </head>

@@ -4,7 +4,7 @@
  * form. Keys: f fraud, l legit, Esc back to the queue. After a label the next queue item opens.
  */
 import type { ChartConfiguration } from "chart.js";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { currentSession, get, post } from "./api";
 import { ChartCanvas, COLORS } from "./charts";
 import { fmtAmount, fmtNumber, fmtScore, fmtTime } from "./format";
@@ -112,11 +112,17 @@ function reasonsChart(reasons: Reason[]): ChartConfiguration<"bar"> {
 function LabelForm(props: { id: string; search: URLSearchParams; onError: (e: unknown) => void }) {
   const [note, setNote] = useState("");
   const [busy, setBusy] = useState(false);
+  // The key handler is bound once and reads these: an effect re-bound after each keystroke runs
+  // after paint, so a key pressed right after typing would otherwise send the note before it.
+  const latest = useRef({ note, busy: false });
+  latest.current.note = note;
   const send = async (label: "fraud" | "legit") => {
-    if (busy) return;
+    if (latest.current.busy) return;
+    latest.current.busy = true;
     setBusy(true);
+    const text = latest.current.note.trim();
     try {
-      await post(`/decisions/${encodeURIComponent(props.id)}/label`, { label, ...(note.trim() ? { note } : {}) });
+      await post(`/decisions/${encodeURIComponent(props.id)}/label`, { label, ...(text ? { note: text } : {}) });
       // the labelled decision has left the queue: its first item is the next one to look at
       const filters = filtersOf(props.search);
       const next = await get<QueuePage>(withQuery("/queue", new URLSearchParams([...filters, ["limit", "1"]])));
@@ -126,6 +132,7 @@ function LabelForm(props: { id: string; search: URLSearchParams; onError: (e: un
       );
     } catch (err) {
       props.onError(err);
+      latest.current.busy = false;
       setBusy(false);
     }
   };
@@ -139,7 +146,7 @@ function LabelForm(props: { id: string; search: URLSearchParams; onError: (e: un
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [note, busy]);
+  }, [props.id]);
   return html`<form class="label-form" id="label-form" onSubmit=${(e: Event) => e.preventDefault()}>
     <label
       >Note (optional)
@@ -147,7 +154,10 @@ function LabelForm(props: { id: string; search: URLSearchParams; onError: (e: un
         name="note"
         maxlength="1000"
         value=${note}
-        onInput=${(e: Event) => setNote((e.target as HTMLTextAreaElement).value)}
+        onInput=${(e: Event) => {
+          latest.current.note = (e.target as HTMLTextAreaElement).value;
+          setNote(latest.current.note);
+        }}
       ></textarea>
     </label>
     <div class="buttons">

@@ -93,8 +93,9 @@ export function OverviewView(props: { search: URLSearchParams }) {
         ${
           data.model
             ? html`<p>
-                Model <strong>${data.model.version}</strong> ·
-                <a href=${data.model.reportUrl} target="_blank" rel="noopener">training report</a>
+                Model <strong>${data.model.version}</strong>${" · "}<a href=${data.model.reportUrl} target="_blank" rel="noopener"
+                  >training report</a
+                >
               </p>`
             : html`<${Empty}>No production model is loaded: promote one (npm run promote).<//>`
         }

@@ -2,7 +2,7 @@
  * The review queue: unlabelled review (and decline) decisions, filters in the URL, keyboard:
  * j/↓ and k/↑ move, Enter or o opens, n and p page, r reloads, / goes to the filters.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { get } from "./api";
 import { fmtAmount, fmtScore, fmtTime, fromLocalInput, toLocalInput } from "./format";
 import { Empty, ErrorBox, Frame, html, Link, Loading, navigate, typing } from "./ui";
@@ -107,13 +107,23 @@ export function QueueView(props: { search: URLSearchParams }) {
 
   const items = page?.items ?? [];
   const open = (i: number) => items[i] && navigate(withQuery(`/console/decisions/${encodeURIComponent(items[i].transactionId)}`, filters));
+  // The key handler reads the latest state through this ref: bound in an effect (run after paint),
+  // a key pressed right after another would otherwise act on the state before it.
+  const latest = useRef({ items, selected, page, open });
+  latest.current = { items, selected, page, open };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (e.key === "j" || e.key === "ArrowDown") setSelected((s) => Math.min(s + 1, Math.max(items.length - 1, 0)));
-      else if (e.key === "k" || e.key === "ArrowUp") setSelected((s) => Math.max(s - 1, 0));
-      else if (e.key === "Enter" || e.key === "o") open(selected);
-      else if (e.key === "n" && page?.next) navigate(withQuery("/console/queue", new URLSearchParams([...filters, ["after", page.next]])));
+      const l = latest.current;
+      const move = (to: number) => {
+        l.selected = Math.max(0, Math.min(to, Math.max(l.items.length - 1, 0)));
+        setSelected(l.selected);
+      };
+      if (e.key === "j" || e.key === "ArrowDown") move(l.selected + 1);
+      else if (e.key === "k" || e.key === "ArrowUp") move(l.selected - 1);
+      else if (e.key === "Enter" || e.key === "o") l.open(l.selected);
+      else if (e.key === "n" && l.page?.next)
+        navigate(withQuery("/console/queue", new URLSearchParams([...filters, ["after", l.page.next]])));
       else if (e.key === "p" && search.get("after")) history.back();
       else if (e.key === "r") setReload((n) => n + 1);
       else if (e.key === "/") (document.querySelector("#filters input[name=merchant]") as HTMLInputElement | null)?.focus();
@@ -122,7 +132,7 @@ export function QueueView(props: { search: URLSearchParams }) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [items, selected, page]);
+  }, [key]);
   useEffect(() => {
     document.querySelector("tr.selected")?.scrollIntoView({ block: "nearest" });
   }, [selected]);
