@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { allowDns, defaultDeny, type NamedPolicy } from "../workloads/network-policies";
+import { privilegedNamespace } from "../workloads/namespaces";
 import { OBSERVABILITY_NAMESPACES, OBSERVABILITY_SERVICE_ACCOUNTS } from "./names";
 
 export const EKS_CHARTS_REPO = "https://aws.github.io/eks-charts";
@@ -88,22 +89,8 @@ export class LogShipper extends pulumi.ComponentResource {
   constructor(name: string, args: LogShipperArgs, opts?: pulumi.ComponentResourceOptions) {
     super("fraud-platform:observability:LogShipper", name, {}, opts);
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
-    const ns = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: {
-          name: OBSERVABILITY_NAMESPACES.logging,
-          labels: {
-            ...labels,
-            // Fluent Bit reads /var/log of the node (hostPath) as root: not possible under `baseline`.
-            "pod-security.kubernetes.io/enforce": "privileged",
-            "pod-security.kubernetes.io/warn": "baseline",
-            "pod-security.kubernetes.io/audit": "baseline",
-          },
-        },
-      },
-      { parent: this },
-    );
+    // Fluent Bit reads the node's /var/log (hostPath) as root: not possible under `baseline`.
+    const ns = privilegedNamespace(`${name}-namespace`, OBSERVABILITY_NAMESPACES.logging, { parent: this });
     const policies = logShipperPolicies(args.privateSubnetCidrs).map(
       (p) =>
         new k8s.networking.v1.NetworkPolicy(

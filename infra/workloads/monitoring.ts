@@ -8,6 +8,7 @@ import { PORT_NAMES } from "./api";
 import { DASHBOARD_LABEL, fraudDashboard } from "./dashboard";
 import { NAMESPACES } from "./names";
 import { OPERATOR_WEBHOOK_PORT } from "./network-policies";
+import { privilegedNamespace } from "./namespaces";
 
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
@@ -71,23 +72,8 @@ export class Monitoring extends pulumi.ComponentResource {
     const labels = { "app.kubernetes.io/part-of": "fraud-platform", "app.kubernetes.io/managed-by": "pulumi" };
 
     if (mode === "install") {
-      const ns = (this.namespace = new k8s.core.v1.Namespace(
-        `${name}-namespace`,
-        {
-          metadata: {
-            name: s.monitoring.namespace,
-            labels: {
-              ...labels,
-              // node-exporter needs the host's network, PID namespace and /proc: it cannot run under
-              // `restricted` or `baseline`. Warnings still flag anything beyond baseline.
-              "pod-security.kubernetes.io/enforce": "privileged",
-              "pod-security.kubernetes.io/warn": "baseline",
-              "pod-security.kubernetes.io/audit": "baseline",
-            },
-          },
-        },
-        { parent: this },
-      ));
+      // node-exporter needs the host's network, PID namespace and /proc: it cannot run under `restricted` or `baseline`.
+      const ns = (this.namespace = privilegedNamespace(`${name}-namespace`, s.monitoring.namespace, { parent: this }));
       // Read it with: kubectl -n <monitoring namespace> get secret grafana-admin -o jsonpath='{.data.admin-password}' | base64 -d
       const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
       const adminSecret = new k8s.core.v1.Secret(
