@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -288,6 +289,47 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
       expect(exit.code, exit.err).toBe(0);
     }, 30_000);
 
+    it("the API with tracing on exports a caller's trace over OTLP/HTTP and logs its service and version", async () => {
+      // a stand-in for the collector: records what is POSTed to /v1/traces
+      const bodies: Buffer[] = [];
+      const sink = createHttpServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+          if (req.url === "/v1/traces") bodies.push(Buffer.concat(chunks));
+          res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+        });
+      });
+      await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+      const port = await freePort();
+      const api = start("api", COMMANDS.api, {
+        ...(await serviceEnv("bundle_traced")),
+        [ENV.port]: String(port),
+        [ENV.otelEndpoint]: `http://127.0.0.1:${(sink.address() as { port: number }).port}`,
+        [ENV.otelSampler]: "parentbased_traceidratio",
+        [ENV.otelSamplerArg]: "0.01",
+        [ENV.otelResourceAttributes]: "service.version=bundle-test",
+      });
+      const traceId = "5bf92f3577b34da6a3ce929d0e0e4737";
+      try {
+        await waitFor(api, port, HTTP_PATHS.readiness, (r) => r.status === 200);
+        const scored = await fetch(`http://127.0.0.1:${port}/v1/score`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": API_KEY, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+          body: JSON.stringify(tx({ transactionId: uniqueTestName("bundle-traced") })),
+        });
+        expect(scored.status).toBe(200);
+      } finally {
+        api.kill("SIGTERM");
+      }
+      const exit = await api.exited;
+      sink.close();
+      expect(exit.code, exit.err).toBe(0);
+      // the SDK flushed at shutdown: the caller's trace id is in what the collector received
+      expect(Buffer.concat(bodies).includes(Buffer.from(traceId, "hex")), "trace id exported").toBe(true);
+      expect(exit.err).toMatch(/"service":"fraud-api","version":"bundle-test".*"msg":"tracing on"/);
+    }, 30_000);
+
     it("the worker serves /healthz with no broker, /readyz 503 says why, and exits 0 on SIGTERM", async () => {
       const env = await serviceEnv("bundle_worker");
       const port = Number(env[ENV.metricsPort]);
@@ -311,7 +353,7 @@ describeWithPostgres("bundles against PostgreSQL", (databaseUrl) => {
           .filter((l) => l.startsWith("{"))
           .map((l) => JSON.parse(l) as { msg?: string; causes?: string[]; service?: string })
           .find((l) => l.msg === "stream: Kafka failed; reconnecting");
-        expect(failed).toMatchObject({ service: "worker", causes: expect.arrayContaining([expect.stringMatching(/ECONNREFUSED/)]) });
+        expect(failed).toMatchObject({ service: "fraud-worker", causes: expect.arrayContaining([expect.stringMatching(/ECONNREFUSED/)]) });
       } finally {
         worker.kill("SIGTERM");
       }

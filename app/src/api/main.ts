@@ -2,15 +2,30 @@
 import { startApi } from "./app";
 import { configOrExit, loadApiConfig } from "../serving/config";
 import { createLogger, errorMessage } from "../serving/log";
+import type { ModelHolder } from "../serving/model-holder";
+import { readTracingSettings, startTracing } from "../telemetry/tracing";
+import { appVersion } from "../telemetry/version";
 
 async function main(): Promise<void> {
   const cfg = configOrExit(() => loadApiConfig());
-  const log = createLogger(cfg.logLevel, { service: "api" });
+  const tracingSettings = configOrExit(() => readTracingSettings("fraud-api"));
+  const version = appVersion();
+  const holder: { models?: ModelHolder } = {};
+  const log = createLogger(cfg.logLevel, {
+    service: tracingSettings?.serviceName ?? "fraud-api",
+    version,
+    mixin: () => ({ modelVersion: holder.models?.current?.version }),
+  });
+  // before the runtime and the server: they put their spans in place only when it is on
+  const tracing = await startTracing(tracingSettings, version);
+  if (tracingSettings)
+    log.info("tracing on", { endpoint: tracingSettings.endpoint, sampler: tracingSettings.sampler, ratio: tracingSettings.ratio });
   const running = await startApi(cfg, {
     log,
     // loaded only when a fresh local registry needs a first model
     bootstrap: async (registryUri, progress) => (await import("../trainer/bootstrap.js")).bootstrapModel(registryUri, progress),
   });
+  holder.models = running.runtime.models;
   if (cfg.database.kind === "embedded") {
     // a local run: an empty decision log gets a simulated week, so the console shows a working queue
     const { seedDemoDecisions } = await import("../console/demo.js");
@@ -31,7 +46,11 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     log.info("signal received", { signal });
     running.shutdown().then(
-      (unwritten) => process.exit(unwritten > 0 ? 1 : 0),
+      // the spans still buffered are exported before the exit
+      async (unwritten) => {
+        await tracing?.shutdown().catch(() => undefined);
+        process.exit(unwritten > 0 ? 1 : 0);
+      },
       (err: unknown) => {
         log.error("shutdown failed", { error: errorMessage(err) });
         process.exit(1);

@@ -29,6 +29,7 @@ import { clientError, errorBody, HttpError, JSON_TYPE, unreadBody } from "./http
 import { registerDocs } from "./docs";
 import { openApiInfo, withoutMessages } from "./openapi";
 import { registerRoutes, ROUTE_LABELS } from "./routes";
+import { tracedHandler } from "../telemetry/traced";
 
 export interface ApiDeps {
   readonly keys: ApiKeys;
@@ -76,7 +77,13 @@ export class Api {
       bodyLimit: d.maxBodyBytes,
       clientErrorHandler: clientError,
       serverFactory: (handler) => {
-        server = createServer(d.serverOptions ?? {}, (req, res) => this.track(req, res, handler));
+        server = createServer(
+          d.serverOptions ?? {},
+          tracedHandler(
+            (req, res) => this.track(req, res, handler),
+            (req) => routeOf.get(req),
+          ),
+        );
         return server;
       },
     });

@@ -8,6 +8,7 @@
  *   manifest, so two concurrent promoters cannot clobber each other.
  * Encryption at rest is the bucket's default (SSE-KMS, set by infra/).
  */
+import { traceS3Client } from "../telemetry/traced";
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -81,7 +82,7 @@ export class S3Registry implements ModelRegistry {
   /** `client` defaults to the SDK's default chain (IRSA in EKS, AWS_REGION from the env). */
   constructor(
     readonly uri: string,
-    private readonly client: S3Client = new S3Client({}),
+    private readonly client: S3Client = traceS3Client(new S3Client({})),
   ) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
   }

@@ -9,6 +9,7 @@
  */
 import pino, { type Logger as PinoLogger } from "pino";
 import { version } from "../../../package.json";
+import { activeTraceIds } from "../telemetry/tracing";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,6 +30,8 @@ export interface LoggerOptions {
   readonly service?: string;
   /** Where lines go (tests); default stderr, written synchronously so a line logged just before exit is not lost. */
   readonly write?: (line: string) => void;
+  /** The `version` field; default package.json's (entry points pass the image's, telemetry/version.ts). */
+  readonly version?: string;
   /** Fields added to every line, read when the line is written. */
   readonly mixin?: () => Record<string, unknown>;
 }
@@ -52,10 +55,11 @@ export function createLogger(level: LogLevel, options: LoggerOptions | ((line: s
     pino(
       {
         level,
-        base: { service: o.service ?? "fraud", version },
+        base: { service: o.service ?? "fraud", version: o.version ?? version },
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
-        mixin: o.mixin,
+        // the active span's traceId and spanId (tracing on), on every line of every process
+        mixin: o.mixin ? () => ({ ...activeTraceIds(), ...o.mixin!() }) : activeTraceIds,
       },
       destination,
     ),

@@ -82,7 +82,8 @@ describeWithPostgres("feature rebuild from the decision log", (databaseUrl) => {
       redis.disconnect();
       await sql.query(`DROP SCHEMA "${name}" CASCADE`);
       await sql.close();
-    });
+      // SCAN walks the whole keyspace: slow while another run fills Redis
+    }, 120_000);
 
     it("gives the next transactions the vectors of a store that lost nothing, from the default window, twice over", async () => {
       const days = [

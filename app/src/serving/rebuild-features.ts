@@ -46,7 +46,8 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
   let deleted = 0;
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    // a few ms of Redis per call even on a keyspace of millions, and a tenth of the round trips of 1000
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 10_000);
     cursor = next;
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== "0");

@@ -21,6 +21,8 @@ import { LocalRateLimiter, RedisRateLimiter, type RateLimiter } from "./rate-lim
 import { batchDeadlineMs, Scorer } from "./scoring";
 import { DriftMonitor } from "./drift-monitor";
 import { secretField, secretsManagerReader, type SecretReader } from "../config/secrets";
+import { tracedFeatureStore, tracedSql } from "../telemetry/traced";
+import { tracingEnabled } from "../telemetry/tracing";
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -99,7 +101,8 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
   const { log, metrics } = opts;
   const readSecret = opts.readSecret ?? secretsManagerReader(cfg.awsRegion);
 
-  const sql = await openSql(cfg.database, readSecret, log);
+  // spans only when tracing is on: off, the hot path keeps the unwrapped objects
+  const sql = tracingEnabled() ? tracedSql(await openSql(cfg.database, readSecret, log)) : await openSql(cfg.database, readSecret, log);
   const migrated = migrateInBackground(sql, opts.schema, log);
   // Embedded: nothing can be written before the tables exist, and nothing stands in the way.
   if (cfg.database.kind === "embedded") await migrated;
@@ -155,6 +158,7 @@ export async function createRuntime(cfg: ApiConfig, opts: RuntimeOptions): Promi
     log.info("feature store: in-process (set REDIS_URL for Redis)");
   }
 
+  if (tracingEnabled()) featureStore = tracedFeatureStore(featureStore);
   if (opts.wrapFeatureStore) featureStore = opts.wrapFeatureStore(featureStore);
   // as many as the decision buffer: both hold what an outage leaves in memory
   const backfill = redis

@@ -3,6 +3,9 @@
  * carries the result (a table, or one JSON object with --json) so scripts can parse it.
  */
 import { parseArgs } from "node:util";
+import { createLogger } from "../serving/log";
+import { inSpan, readTracingSettings, startTracing, type Tracing } from "../telemetry/tracing";
+import { appVersion } from "../telemetry/version";
 import { featureConfig } from "../features/compute";
 import { ENV } from "../config/deploy-contract";
 import { ConfigError } from "../config/env-reader";
@@ -134,7 +137,9 @@ function sourceArgs(v: Values): SourceArgs {
   };
 }
 
-const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+/** Plain lines on a terminal; JSON lines with the service and version in a pod, as the API's. */
+const jsonLog = createLogger("info", { service: "fraud-trainer", version: appVersion() });
+const log = (msg: string): void => (process.stderr.isTTY ? void process.stderr.write(`${msg}\n`) : jsonLog.info(msg));
 
 function metricsTable(rows: [string, EvaluationMetrics][]): string {
   const keys = ["auc", "averagePrecision", "cardPrecisionAt100", "recallAt1PctFpr"] as const;
@@ -353,49 +358,59 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command ? 0 : 2;
   }
+  let tracing: Tracing | undefined;
   try {
-    switch (command) {
-      case "simulate":
-        await simulate(values);
-        break;
-      case "train":
-        await trainCommand(values);
-        break;
-      case "evaluate":
-        await evaluateCommand(values);
-        break;
-      case "promote": {
-        const version = str(values, "model", true)!;
-        const registry = openRegistry(registryUri(values));
-        if ((await registry.readManifest()).production === version) {
-          process.stdout.write(`production: ${version} (already production; nothing changed)\n`);
-          break;
-        }
-        const before = (await registry.readManifest()).challenger;
-        const m = await registry.promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
-        process.stdout.write(`production: ${m.production}\n`);
-        if (before && !m.challenger) process.stdout.write(`${describeChallenger(m.challenger)} (${before.version} promoted)\n`);
-        break;
-      }
-      case "compare":
-        await compareCommand(values);
-        break;
-      case "challenger":
-        await challengerCommand(values);
-        break;
-      case "rollback": {
-        const m = await openRegistry(registryUri(values)).rollback(str(values, "reason") ?? "rolled back by hand (trainer rollback)");
-        process.stdout.write(`production: ${m.production}\n`);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-    }
+    const settings = readTracingSettings("fraud-trainer");
+    // a run or two a day: every one is traced whatever ratio the API's hot path uses
+    tracing = await startTracing(settings && { ...settings, sampler: "always_on" }, appVersion());
+    await inSpan(`trainer ${command}`, { "fraud.trainer.command": command }, () => run(command, values));
     return 0;
   } catch (err) {
     if (err instanceof UsageError) log(`${err.message}\n${USAGE}`);
     else log(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
     return err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+  } finally {
+    await tracing?.shutdown().catch(() => undefined);
+  }
+}
+
+async function run(command: string, values: Values): Promise<void> {
+  switch (command) {
+    case "simulate":
+      await simulate(values);
+      break;
+    case "train":
+      await trainCommand(values);
+      break;
+    case "evaluate":
+      await evaluateCommand(values);
+      break;
+    case "promote": {
+      const version = str(values, "model", true)!;
+      const registry = openRegistry(registryUri(values));
+      if ((await registry.readManifest()).production === version) {
+        process.stdout.write(`production: ${version} (already production; nothing changed)\n`);
+        break;
+      }
+      const before = (await registry.readManifest()).challenger;
+      const m = await registry.promote(version, str(values, "reason") ?? "promoted by hand (trainer promote)");
+      process.stdout.write(`production: ${m.production}\n`);
+      if (before && !m.challenger) process.stdout.write(`${describeChallenger(m.challenger)} (${before.version} promoted)\n`);
+      break;
+    }
+    case "compare":
+      await compareCommand(values);
+      break;
+    case "challenger":
+      await challengerCommand(values);
+      break;
+    case "rollback": {
+      const m = await openRegistry(registryUri(values)).rollback(str(values, "reason") ?? "rolled back by hand (trainer rollback)");
+      process.stdout.write(`production: ${m.production}\n`);
+      break;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
 

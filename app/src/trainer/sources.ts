@@ -7,6 +7,7 @@ import type { SecretReader } from "../config/secrets";
 import { loadCsv, type LoadResult } from "./csv-reader";
 import type { OutOfVocabulary } from "./dataset";
 import { loadPostgres } from "./postgres-source";
+import { inSpan } from "../telemetry/tracing";
 import { progressBar } from "./progress";
 
 export interface SourceArgs {
@@ -52,7 +53,10 @@ export async function loadSource(a: SourceArgs): Promise<LoadedSource> {
     name = a.data;
   } else {
     if (!a.database) throw new Error(`--source postgres needs ${ENV.databaseUrl} or ${ENV.databaseHost} (or --database-url)`);
-    result = await loadPostgres({ database: a.database, readSecret: a.readSecret, schema: a.schema, maxBadShare: a.maxBadShare });
+    const database = a.database;
+    result = await inSpan("pg load decisions", { "db.system.name": "postgresql" }, () =>
+      loadPostgres({ database, readSecret: a.readSecret, schema: a.schema, maxBadShare: a.maxBadShare }),
+    );
     name = `postgres ${a.schema ?? "public"}.decisions + feedback`;
   }
   const notes: string[] = [];

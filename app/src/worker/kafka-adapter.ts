@@ -8,8 +8,48 @@ import type { SASLOptions } from "@platformatic/kafka";
 import type { KafkaSettings } from "./config";
 import { defaultCredentials, mskIamToken } from "./msk-iam";
 import type { InboundMessage, OutboundRecord, StreamAdapter } from "./pipeline";
+import {
+  type Context,
+  endSpan,
+  extractContext,
+  injectContext,
+  inSpan,
+  SpanKind,
+  spanContext,
+  startSpan,
+  tracingEnabled,
+} from "../telemetry/tracing";
 
-type StringMessage = InboundMessage & { commit(): void | Promise<void> };
+type StringMessage = InboundMessage & { commit(): void | Promise<void>; readonly headers?: Map<string, string>; readonly topic: string };
+
+/** The producer's messages for `records`; with tracing on each carries its transaction's trace context in its headers. */
+export function decisionMessages(records: readonly OutboundRecord[], topic: string) {
+  if (!tracingEnabled()) return records.map((r) => ({ topic, key: r.key, value: r.value }));
+  return records.map((r) => ({ topic, key: r.key, value: r.value, headers: injectContext(r.context) }));
+}
+
+/**
+ * With tracing on, a CONSUMER span per message, child of the trace the producer sent in its
+ * headers (W3C traceparent): the message's scoring runs in that span's context.
+ */
+export function tracedMessage<M extends Omit<StringMessage, "context">>(m: M): M & { readonly context: Context } {
+  const parent = extractContext(m.headers);
+  const span = startSpan(
+    `${m.topic} process`,
+    SpanKind.CONSUMER,
+    {
+      "messaging.system": "kafka",
+      "messaging.operation.type": "process",
+      "messaging.destination.name": m.topic,
+      "messaging.destination.partition.id": String(m.partition),
+      "messaging.kafka.offset": Number(m.offset),
+    },
+    parent,
+  );
+  endSpan(span);
+  // the message object is the library's: its commit() must stay callable on it
+  return Object.assign(m, { context: spanContext(span, parent) });
+}
 
 /** `onConsuming`: called each time the consumer has joined its group and starts reading. */
 export async function kafkaAdapter(s: KafkaSettings, onConsuming: () => void): Promise<StreamAdapter> {
@@ -50,7 +90,8 @@ export async function kafkaAdapter(s: KafkaSettings, onConsuming: () => void): P
       }
       onConsuming();
       try {
-        for await (const m of stream) yield m as unknown as StringMessage;
+        const on = tracingEnabled();
+        for await (const m of stream) yield on ? tracedMessage(m as unknown as StringMessage) : (m as unknown as StringMessage);
       } catch (err) {
         // closing a stream mid-iteration may end it with a premature-close error: that is the stop we asked for
         if (!closing) throw err;
@@ -61,7 +102,22 @@ export async function kafkaAdapter(s: KafkaSettings, onConsuming: () => void): P
       await stream?.close();
     },
     async produce(records: readonly OutboundRecord[]) {
-      await producer.send({ messages: records.map((r) => ({ topic: s.decisionsTopic, key: r.key, value: r.value })) });
+      const messages = decisionMessages(records, s.decisionsTopic);
+      if (!tracingEnabled()) {
+        await producer.send({ messages });
+        return;
+      }
+      await inSpan(
+        `${s.decisionsTopic} publish`,
+        {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "send",
+          "messaging.destination.name": s.decisionsTopic,
+          "messaging.batch.message_count": records.length,
+        },
+        () => producer.send({ messages }),
+        SpanKind.PRODUCER,
+      );
     },
     async commit(message: InboundMessage) {
       await (message as StringMessage).commit();

@@ -13,13 +13,25 @@ import { startHealthServer } from "./health";
 import { kafkaAdapter } from "./kafka-adapter";
 import { StreamMetrics, StreamPipeline } from "./pipeline";
 import { StreamSupervisor } from "./supervisor";
+import { readTracingSettings, startTracing } from "../telemetry/tracing";
+import { appVersion } from "../telemetry/version";
 
 async function main(): Promise<void> {
   const { cfg, kafka } = configOrExit(() => ({ cfg: loadApiConfig(), kafka: loadKafkaSettings() }));
-  const log = createLogger(cfg.logLevel, { service: "worker" });
-  const metrics = new Metrics();
+  const tracingSettings = configOrExit(() => readTracingSettings("fraud-worker"));
+  const version = appVersion();
   // filled in as start-up goes on: /readyz names what is still missing
   const status: { runtime?: Runtime; supervisor?: StreamSupervisor } = {};
+  const log = createLogger(cfg.logLevel, {
+    service: tracingSettings?.serviceName ?? "fraud-worker",
+    version,
+    mixin: () => ({ modelVersion: status.runtime?.models.current?.version }),
+  });
+  // before the runtime and the adapter: they put their spans in place only when it is on
+  const tracing = await startTracing(tracingSettings, version);
+  if (tracingSettings)
+    log.info("tracing on", { endpoint: tracingSettings.endpoint, sampler: tracingSettings.sampler, ratio: tracingSettings.ratio });
+  const metrics = new Metrics();
   const health = startHealthServer(cfg.metricsPort, metrics, () => ({ runtime: status.runtime, stream: status.supervisor?.state }));
   // Nothing has been read before the pipeline runs, so there is nothing to finish: just exit.
   const early = (signal: string) => {
@@ -60,6 +72,7 @@ async function main(): Promise<void> {
     await adapter.close();
     await runtime.close();
     health.close();
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(left.length ? 1 : 0);
   };
   process.off("SIGTERM", early);

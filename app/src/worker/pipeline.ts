@@ -12,17 +12,22 @@ import { errorMessage, type Logger } from "../serving/log";
 import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
 import { parseJson, parseTransaction, ValidationError } from "../serving/validate";
 import type { DecisionRecord } from "../store/decision-log";
+import { type Context, withContext } from "../telemetry/tracing";
 
 export interface InboundMessage {
   readonly partition: number;
   readonly offset: bigint;
   readonly value: string | undefined;
+  /** The trace context the producer sent in the message's headers (tracing on only): scoring runs in it. */
+  readonly context?: Context;
 }
 
 export interface OutboundRecord {
   /** The transactionId: decisions of one transaction land in one partition. */
   readonly key: string;
   readonly value: string;
+  /** Its transaction's trace context, carried on in the decision's headers. */
+  readonly context?: Context;
 }
 
 /** What the pipeline needs from Kafka; kafka-adapter.ts implements it on @platformatic/kafka. */
@@ -124,6 +129,7 @@ export class StreamPipeline {
 
   private async attempt(batch: readonly InboundMessage[]): Promise<void> {
     const scoring: Promise<DecisionRecord>[] = [];
+    const contexts: (Context | undefined)[] = [];
     let invalid = 0;
     // Issued in order: the feature store sees a partition's transactions in offset order.
     for (const m of batch) {
@@ -140,11 +146,12 @@ export class StreamPipeline {
         });
         continue;
       }
-      scoring.push(this.scorer.score(tx));
+      scoring.push(withContext(m.context, () => this.scorer.score(tx)));
+      contexts.push(m.context);
     }
     const decisions = await Promise.all(scoring);
     if (decisions.length) {
-      await this.adapter.produce(decisions.map((d) => ({ key: d.transactionId, value: decisionJson(d) })));
+      await this.adapter.produce(decisions.map((d, i) => ({ key: d.transactionId, value: decisionJson(d), context: contexts[i] })));
     }
     const last = new Map<number, InboundMessage>();
     for (const m of batch) {
