@@ -30,6 +30,10 @@ import { registerDocs } from "./docs";
 import { openApiInfo, withoutMessages } from "./openapi";
 import { registerRoutes, ROUTE_LABELS } from "./routes";
 import { tracedHandler } from "../telemetry/traced";
+import { activeTraceIds } from "../telemetry/tracing";
+
+/** A request at least this slow is logged (msg "request"), as every 5xx is: the slow-requests query's input. */
+export const SLOW_REQUEST_MS = 250;
 
 export interface ApiDeps {
   readonly keys: ApiKeys;
@@ -140,11 +144,20 @@ export class Api {
     this.lastRequestAt = started;
     this.inflight++;
     if (this.draining) res.setHeader("Connection", "close");
+    // taken now: the response's events do not run in the request's trace context
+    const ids = activeTraceIds();
     res.on("close", () => {
       this.inflight--;
-      this.d.metrics
-        .http(routeOf.get(req) ?? "unmatched", req.method ?? "GET", res.statusCode)
-        .observe((performance.now() - started) / 1000);
+      const route = routeOf.get(req) ?? "unmatched";
+      const ms = performance.now() - started;
+      this.d.metrics.http(route, req.method ?? "GET", res.statusCode).observe(ms / 1000);
+      // one line per failed or slow request (every request would be thousands a second), with
+      // the fields the saved log queries read (LOG_FIELDS)
+      if (res.statusCode >= 500 || ms >= SLOW_REQUEST_MS) {
+        const fields = { route, method: req.method ?? "GET", status: res.statusCode, durationMs: Math.round(ms * 10) / 10, ...ids };
+        if (res.statusCode >= 500) this.d.log.warn("request", fields);
+        else this.d.log.info("request", fields);
+      }
     });
     handle(req, res);
   }

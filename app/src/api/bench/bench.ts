@@ -28,6 +28,7 @@ import Redis from "ioredis";
 import { DEFAULT_KEY_PREFIX } from "../../features/redis-store";
 import { postgresClient } from "../../store/sql";
 import { HttpPool } from "./http-pool";
+import { otlpSink, summary, TRACING_ENV, tracingRounds } from "./tracing-cost";
 import { bootstrapModel } from "../../trainer/bootstrap";
 import { serializeMetadata } from "../../registry/metadata";
 import { openRegistry } from "../../registry/open";
@@ -51,6 +52,8 @@ interface Options {
   rate: number;
   /** Run only the single, the batch or the fixed-rate pair (echo and API), or the shadow runs; all by default. */
   only?: Only;
+  /** Rounds of single runs with tracing off and on (tracing-cost.ts); 0: none. */
+  tracingRounds: number;
 }
 
 type Mode = "single" | "batch" | "rate";
@@ -59,8 +62,16 @@ type Only = Mode | "shadow";
 const MODES: readonly Only[] = ["single", "batch", "rate", "shadow"];
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 10, warmupSeconds: 2, connections: 64, batchConnections: 8, batch: 100, rate: TARGET_RATE };
-  const usage = `usage: bench:api [--seconds N] [--warmupSeconds N] [--connections N] [--batchConnections N] [--batch N] [--rate N] [--only ${MODES.join("|")}]`;
+  const o: Options = {
+    seconds: 10,
+    warmupSeconds: 2,
+    connections: 64,
+    batchConnections: 8,
+    batch: 100,
+    rate: TARGET_RATE,
+    tracingRounds: 0,
+  };
+  const usage = `usage: bench:api [--seconds N] [--warmupSeconds N] [--connections N] [--batchConnections N] [--batch N] [--rate N] [--only ${MODES.join("|")}] [--tracingRounds N]`;
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (key === "only") {
@@ -403,27 +414,31 @@ async function main(): Promise<void> {
       : process.env.BENCH_PERF
         ? ["--perf-basic-prof"]
         : [];
-    const api = spawn(process.execPath, [...profile, join(work, "dist", "api.js")], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: "0",
-        METRICS_PORT: "0",
-        LOG_LEVEL: "info",
-        API_KEYS: API_KEY,
-        DATABASE_URL: dbUrl.toString(),
-        REDIS_URL: redisUrl,
-        MODEL_REGISTRY: registry,
-        // the limiter runs (leases from Redis) but never refuses in the benchmark
-        RATE_LIMIT_PER_MINUTE: "100000000",
-        // the shadow runs switch the challenger on and off through the manifest
-        MODEL_POLL_SECONDS: "1",
-        BATCH_MAX: String(Math.max(1000, opts.batch)),
-        DECISION_BUFFER_MAX: "1000000",
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const spawnApi = (extraEnv: Record<string, string> = {}) =>
+      spawn(process.execPath, [...profile, join(work, "dist", "api.js")], {
+        env: {
+          PATH: process.env.PATH,
+          PORT: "0",
+          METRICS_PORT: "0",
+          LOG_LEVEL: "info",
+          API_KEYS: API_KEY,
+          DATABASE_URL: dbUrl.toString(),
+          REDIS_URL: redisUrl,
+          MODEL_REGISTRY: registry,
+          // the limiter runs (leases from Redis) but never refuses in the benchmark
+          RATE_LIMIT_PER_MINUTE: "100000000",
+          // the shadow runs switch the challenger on and off through the manifest
+          MODEL_POLL_SECONDS: "1",
+          BATCH_MAX: String(Math.max(1000, opts.batch)),
+          DECISION_BUFFER_MAX: "1000000",
+          ...extraEnv,
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    const listeningLine = /"port":(\d+),"metricsPort":(\d+).*"msg":"fraud API listening"/;
+    const api = spawnApi();
     children.push(api);
-    const listening = await waitForLine(api, "stderr", /"port":(\d+),"metricsPort":(\d+).*"msg":"fraud API listening"/, 30_000);
+    const listening = await waitForLine(api, "stderr", listeningLine, 30_000);
     const apiPort = Number(listening[1]);
     const metricsPort = Number(listening[2]);
 
@@ -520,6 +535,22 @@ async function main(): Promise<void> {
           `load generator ${c.loadGenerator.toFixed(1)} us; sum ${(c.server + c.redis + c.postgres + c.loadGenerator).toFixed(1)} us ` +
           `(2 cores allow ${(2e6 / f.txPerSecond).toFixed(1)} us at this rate)`,
       );
+    }
+
+    if (opts.tracingRounds > 0) {
+      const sink = await otlpSink();
+      const traced = spawnApi({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, ...TRACING_ENV });
+      children.push(traced);
+      const tracedPort = Number((await waitForLine(traced, "stderr", listeningLine, 30_000))[1]);
+      const urls = { off: `http://127.0.0.1:${apiPort}/v1/score`, on: `http://127.0.0.1:${tracedPort}/v1/score` };
+      const results = await tracingRounds(opts.tracingRounds, async (which) => {
+        await drive("api", "single", urls[which], opts, false);
+        return (await drive("api", "single", urls[which], opts, true)).txPerSecond;
+      });
+      await stop(traced);
+      sink.close();
+      console.log(summary(results));
+      console.log(`tracing: the sink received ${sink.posts} OTLP posts, ${(sink.bytes / 1e3).toFixed(0)} kB`);
     }
 
     // Graceful stop drains the write-behind queue: every decision answered must be in PostgreSQL.
