@@ -11,7 +11,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import swagger from "@fastify/swagger";
 import type { FeatureStore } from "../features/types";
 import type { DecisionLog } from "../store/decision-log";
@@ -75,7 +82,7 @@ export class Api {
     this.app = Fastify({
       // the app's logger (pino): request.log is its child; no line per request (the metrics count them)
       loggerInstance: d.log.pino as FastifyBaseLogger,
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       // transactionIds may be 128 characters, and the decisions route reads them from the path
       routerOptions: { maxParamLength: 1024 },
       bodyLimit: d.maxBodyBytes,
