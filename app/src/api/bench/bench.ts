@@ -543,9 +543,12 @@ async function main(): Promise<void> {
       children.push(traced);
       const tracedPort = Number((await waitForLine(traced, "stderr", listeningLine, 30_000))[1]);
       const urls = { off: `http://127.0.0.1:${apiPort}/v1/score`, on: `http://127.0.0.1:${tracedPort}/v1/score` };
+      const pids = { off: api.pid!, on: traced.pid! };
       const results = await tracingRounds(opts.tracingRounds, async (which) => {
         await drive("api", "single", urls[which], opts, false);
-        return (await drive("api", "single", urls[which], opts, true)).txPerSecond;
+        const before = await cpuSample(pids[which], redisInfo);
+        const f = await drive("api", "single", urls[which], opts, true);
+        return { txPerSecond: f.txPerSecond, cpuUsPerTx: perTx(before, await cpuSample(pids[which], redisInfo), f.ok).server };
       });
       await stop(traced);
       sink.close();
