@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { loadKafkaSettings } from "../worker/config";
 import { ConfigError } from "../config/env-reader";
 import { thrownProblems } from "../testing/thrown-problems";
 import { loadApiConfig } from "./config";
@@ -65,17 +64,5 @@ describe("configuration from the environment", () => {
       'PORT="http": expected an integer in [0, 65535]',
       "API_KEYS: every key must be at least 16 characters (one is 5)",
     ]);
-    expect(thrownProblems(ConfigError, () => loadKafkaSettings({ KAFKA_BROKERS: "b1:9098,nope", KAFKA_IAM_AUTH: "true" }))).toEqual([
-      'KAFKA_BROKERS: "nope" is not host:port',
-      "KAFKA_IAM_AUTH=true needs AWS_REGION (the region the MSK tokens are signed for)",
-    ]);
-    expect(loadKafkaSettings({ KAFKA_BROKERS: "b1:9098", KAFKA_IAM_AUTH: "true", AWS_REGION: "eu-west-1" })).toEqual({
-      brokers: ["b1:9098"],
-      iamAuth: true,
-      region: "eu-west-1",
-      transactionsTopic: "transactions",
-      decisionsTopic: "decisions",
-      groupId: "fraud-worker",
-    });
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretPassword } from "../config/database";
 import { startHarness, tx, type Harness } from "../api/testing/harness";
-import { postgresClient, type SqlClient } from "./sql";
+import { postgresClient, type SqlClient } from "../store/sql";
 import { PostgresServer } from "../testing/servers";
 import { describeWithPostgresBinaries } from "../testing/services";
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHarness, START_TIMEOUT_MS, tx, type Harness } from "../api/testing/harness";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { scoringPipeline } from "../worker/testing/scoring-pipeline";
-import { DecisionLog } from "./decision-log";
-import { migrate } from "./migrate";
-import { postgresClient, type SqlClient } from "./sql";
+import { DecisionLog } from "../store/decision-log";
+import { migrate } from "../store/migrate";
+import { postgresClient, type SqlClient } from "../store/sql";
 
 const POISON_AT = 517;
 const POISON_TIME = "0000-01-01T00:00:00Z";

@@ -14,12 +14,12 @@ import { DAY_MS } from "../domain/time";
 import type { DecisionOutcome } from "../domain/decision";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import type { SimulatedDrift } from "../sim/simulator";
-import { loadCsv } from "../trainer/csv-reader";
-import { eventOrder } from "../trainer/dataset";
-import { fitLogistic, predictLogistic } from "../trainer/logistic";
-import { featurePass } from "../trainer/offline-features";
-import { referenceDistributions } from "../trainer/reference";
-import { DriftMonitor, expectedBand, type MonitoredModel } from "./drift-monitor";
+import { loadCsv } from "./csv-reader";
+import { eventOrder } from "./dataset";
+import { fitLogistic, predictLogistic } from "./logistic";
+import { featurePass } from "./offline-features";
+import { referenceDistributions } from "./reference";
+import { DriftMonitor, expectedBand, type MonitoredModel } from "../serving/drift-monitor";
 
 const dir = mkdtempSync(join(tmpdir(), "drift-sim-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createLogger } from "../serving/log";
-import { describeWithPostgres, uniqueTestName } from "../testing/services";
-import { testDecision } from "../testing/decision-fixtures";
-import { DecisionLog, type DecisionRecord } from "./decision-log";
-import { migrate } from "./migrate";
-import { postgresClient, type SqlClient } from "./sql";
+import { createLogger } from "./serving/log";
+import { describeWithPostgres, uniqueTestName } from "./testing/services";
+import { testDecision } from "./testing/decision-fixtures";
+import { DecisionLog, type DecisionRecord } from "./store/decision-log";
+import { migrate } from "./store/migrate";
+import { postgresClient, type SqlClient } from "./store/sql";
 
 /** The replayed rows carry milliseconds and a reason with characters JSON and COPY must escape. */
 function decision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {

@@ -7,11 +7,11 @@ import { startHarness, tx } from "../api/testing/harness";
 import { testDecision } from "../testing/decision-fixtures";
 import { PostgresServer } from "../testing/servers";
 import { describeWithPostgresBinaries } from "../testing/services";
-import { DecisionLog } from "./decision-log";
-import { migrate } from "./migrate";
-import { MIGRATIONS } from "./migrations";
-import { ensureRoles, scramVerifier } from "./roles";
-import { postgresClient, type SqlClient } from "./sql";
+import { DecisionLog } from "../store/decision-log";
+import { migrate } from "../store/migrate";
+import { MIGRATIONS } from "../store/migrations";
+import { ensureRoles, scramVerifier } from "../store/roles";
+import { postgresClient, type SqlClient } from "../store/sql";
 
 describe("scramVerifier", () => {
   it("is RFC 5802's: the StoredKey and ServerKey of RFC 7677's SCRAM-SHA-256 example (password 'pencil')", () => {

@@ -9,7 +9,7 @@ import { DAY_MS } from "../domain/time";
 import { parseTransaction } from "../serving/validate";
 import { testDecision } from "../testing/decision-fixtures";
 import { describeWithPostgres, describeWithRedis, uniqueTestName } from "../testing/services";
-import { ConsoleClient } from "./testing/console-client";
+import { ConsoleClient } from "../console/testing/console-client";
 
 const USERS = JSON.stringify({
   users: [
