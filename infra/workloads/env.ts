@@ -103,6 +103,8 @@ export function apiEnv(d: DataStoreEndpoints, s: WorkloadOptions): EnvValues {
     [ENV.apiKeysSecretArn]: d.secretArns.apiKeys,
     [ENV.consoleUsersSecretArn]: d.secretArns.consoleUsers,
     [ENV.rateLimitPerMinute]: String(s.api.rateLimitPerMinute),
+    // the saved slow-requests query lists requests above the p99 alert's threshold: the API logs exactly those
+    [ENV.slowRequestLogMs]: String(s.monitoring.p99LatencyThresholdMs),
     ...tracingEnv(s.tracing, WORKLOAD_NAMES.api),
   };
 }

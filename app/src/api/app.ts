@@ -145,6 +145,7 @@ export async function startApi(cfg: ApiConfig, opts: StartOptions): Promise<Runn
     readiness: runtime.readiness,
     featureStoreTimeoutMs: cfg.featureStoreTimeoutMs,
     rateLimitPerMinute: cfg.rateLimitPerMinute,
+    slowRequestLogMs: cfg.slowRequestLogMs,
     console: consoleDeps,
     serverOptions: {
       // Behind an ALB (idle timeout 60 s) the server must not close a keep-alive connection first.

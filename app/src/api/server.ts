@@ -39,9 +39,6 @@ import { registerRoutes, ROUTE_LABELS } from "./routes";
 import { tracedHandler } from "../telemetry/traced";
 import { activeTraceIds } from "../telemetry/tracing";
 
-/** A request at least this slow is logged (msg "request"), as every 5xx is: the slow-requests query's input. */
-export const SLOW_REQUEST_MS = 250;
-
 export interface ApiDeps {
   readonly keys: ApiKeys;
   /** Undefined: no rate limit (RATE_LIMIT_PER_MINUTE=0). */
@@ -57,6 +54,8 @@ export interface ApiDeps {
   readonly readiness: readonly ReadinessCheck[];
   readonly featureStoreTimeoutMs: number;
   readonly rateLimitPerMinute: number;
+  /** A request at least this slow is logged (msg "request"), as every 5xx is: the slow-requests query's input. */
+  readonly slowRequestLogMs: number;
   /** Serve /metrics on this listener too (only when METRICS_PORT equals PORT: it is not public). */
   readonly serveMetrics: boolean;
   /** The analyst console under /console; absent: not served. */
@@ -160,7 +159,7 @@ export class Api {
       this.d.metrics.http(route, req.method ?? "GET", res.statusCode).observe(ms / 1000);
       // one line per failed or slow request (every request would be thousands a second), with
       // the fields the saved log queries read (LOG_FIELDS)
-      if (res.statusCode >= 500 || ms >= SLOW_REQUEST_MS) {
+      if (res.statusCode >= 500 || ms >= this.d.slowRequestLogMs) {
         const fields = { route, method: req.method ?? "GET", status: res.statusCode, durationMs: Math.round(ms * 10) / 10, ...ids };
         if (res.statusCode >= 500) this.d.log.warn("request", fields);
         else this.d.log.info("request", fields);

@@ -41,6 +41,8 @@ export const ENV = {
   featureTimezone: "FEATURE_TIMEZONE",
   labelDelayDays: "LABEL_DELAY_DAYS",
   rateLimitPerMinute: "RATE_LIMIT_PER_MINUTE",
+  /** A request at least this slow (ms) gets a "request" log line, as every 5xx does: the slow-requests saved query's input. The program sets it to the p99 alert's threshold. */
+  slowRequestLogMs: "SLOW_REQUEST_LOG_MS",
   batchMax: "BATCH_MAX",
   decisionThresholdReview: "DECISION_THRESHOLD_REVIEW",
   decisionThresholdDecline: "DECISION_THRESHOLD_DECLINE",

@@ -44,6 +44,8 @@ export interface ApiConfig {
   readonly features: FeatureConfig;
   /** Requests per API key per minute; 0 disables the limit. */
   readonly rateLimitPerMinute: number;
+  /** Requests at least this slow are logged (msg "request"). */
+  readonly slowRequestLogMs: number;
   readonly batchMax: number;
   /** Body limit, derived from the batch maximum (2 KiB per transaction plus slack). */
   readonly maxBodyBytes: number;
@@ -113,6 +115,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     modelPollMs: r.int(ENV.modelPollSeconds, 30, 1, 86_400) * 1000,
     features: { timezone, labelDelayMs: r.int(ENV.labelDelayDays, 7, 0, 365) * DAY_MS },
     rateLimitPerMinute: r.int(ENV.rateLimitPerMinute, 6000, 0, 100_000_000),
+    slowRequestLogMs: r.int(ENV.slowRequestLogMs, 250, 1, 600_000),
     batchMax,
     maxBodyBytes: batchMax * 2048 + 4096,
     thresholds,
