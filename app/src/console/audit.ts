@@ -1,20 +1,8 @@
 /** The console's audit trail (table console_audit): who did what, when, with the state before and after. */
 import type { Queryable } from "../store/sql";
+import type { AuditEntry, AuditRow } from "./wire";
 
-export interface AuditEntry {
-  readonly actor: string;
-  readonly role: string;
-  /** e.g. "login", "login_failed", "label". */
-  readonly action: string;
-  /** What the action was on (a transaction id), if anything. */
-  readonly target?: string;
-  readonly before?: unknown;
-  readonly after?: unknown;
-}
-
-export interface AuditRow extends AuditEntry {
-  readonly at: string;
-}
+export type { AuditEntry, AuditRow };
 
 export async function recordAudit(q: Queryable, s: string, e: AuditEntry): Promise<void> {
   await q.query(`INSERT INTO ${s}console_audit (actor, role, action, target, before, after) VALUES ($1, $2, $3, $4, $5, $6)`, [

@@ -6,48 +6,8 @@
 import type { Label } from "../domain/decision";
 import type { Reason } from "../model/reasons";
 import type { Queryable } from "../store/sql";
-import { auditOf, type AuditRow } from "./audit";
-
-export interface HistoryItem {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly score: number;
-  readonly decision: string;
-  readonly label: Label | null;
-}
-
-export interface StandingLabel {
-  readonly label: Label;
-  readonly reportedAt: string;
-  readonly receivedAt: string;
-  /** The analyst who set it in the console; absent when it came through POST /v1/feedback. */
-  readonly by?: string;
-  readonly note?: string;
-}
-
-export interface DecisionDetail {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency: string | null;
-  readonly merchantCategory: string | null;
-  readonly country: string | null;
-  readonly channel: string | null;
-  readonly score: number;
-  readonly decision: string;
-  readonly modelVersion: string;
-  readonly degraded: boolean;
-  readonly reasons: Reason[];
-  readonly label: StandingLabel | null;
-  readonly cardHistory: HistoryItem[];
-  readonly merchantHistory: HistoryItem[];
-  readonly audit: AuditRow[];
-}
+import { auditOf } from "./audit";
+import type { AuditRow, DecisionDetail, HistoryItem, StandingLabel } from "./wire";
 
 export const HISTORY_LIMIT = 10;
 

@@ -7,7 +7,8 @@ import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { recordAudit } from "./audit";
 import { decisionDetail } from "./decision-detail";
 import { overview } from "./overview";
-import { parseQueueQuery, queueQuery, queuePage, type QueueItem } from "./queue";
+import { parseQueueQuery, queueQuery, queuePage } from "./queue";
+import type { QueueItem } from "./wire";
 import { manyDecisions, testSchema, type TestSchema } from "./testing/decisions";
 import type { DecisionRecord } from "../store/decision-log";
 

@@ -5,12 +5,10 @@
  * order reads its partial index (migration 004), whose last column is the primary key, so a
  * boundary is one row comparison.
  */
-import type { DecisionOutcome } from "../domain/decision";
 import { ValidationError } from "../serving/validate";
 import type { Queryable } from "../store/sql";
+import { QUEUE_DECISIONS, type QueueDecision, type QueueItem, type QueuePage } from "./wire";
 
-export const QUEUE_DECISIONS = ["review", "decline"] as const satisfies readonly DecisionOutcome[];
-export type QueueDecision = (typeof QUEUE_DECISIONS)[number];
 export const QUEUE_SORTS = ["newest", "riskiest"] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
@@ -39,25 +37,6 @@ export interface QueueRequest {
   readonly filters: QueueFilters;
   readonly after?: QueueCursor;
   readonly limit: number;
-}
-
-export interface QueueItem {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency: string | null;
-  readonly channel: string | null;
-  readonly score: number;
-  readonly decision: QueueDecision;
-  readonly modelVersion: string;
-}
-
-export interface QueuePage {
-  readonly items: QueueItem[];
-  /** The cursor of the next page, absent on the last. */
-  readonly next?: string;
 }
 
 export const QUEUE_PAGE_DEFAULT = 50;

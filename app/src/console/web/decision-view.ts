@@ -5,49 +5,13 @@
  */
 import type { ChartConfiguration } from "chart.js";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { Reason } from "../../model/reasons";
+import type { DecisionDetail as Detail, HistoryItem, QueuePage } from "../wire";
 import { currentSession, get, post } from "./api";
 import { ChartCanvas, COLORS } from "./charts";
 import { fmtAmount, fmtNumber, fmtScore, fmtTime } from "./format";
-import { filtersOf, withQuery, type QueuePage } from "./queue-view";
+import { filtersOf, withQuery } from "./queue-view";
 import { Empty, ErrorBox, Frame, html, Link, Loading, navigate, typing } from "./ui";
-
-interface Reason {
-  readonly feature: string;
-  readonly contribution: number;
-  readonly value: number | null;
-  readonly description: string;
-}
-
-interface HistoryItem {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly score: number;
-  readonly decision: string;
-  readonly label: string | null;
-}
-
-interface Detail {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency: string | null;
-  readonly merchantCategory: string | null;
-  readonly country: string | null;
-  readonly channel: string | null;
-  readonly score: number;
-  readonly decision: string;
-  readonly modelVersion: string;
-  readonly degraded: boolean;
-  readonly reasons: Reason[];
-  readonly label: { label: string; reportedAt: string; receivedAt: string; by?: string; note?: string } | null;
-  readonly cardHistory: HistoryItem[];
-  readonly merchantHistory: HistoryItem[];
-}
 
 function History(props: { title: string; items: HistoryItem[]; other: "card" | "merchant"; search: URLSearchParams }) {
   if (props.items.length === 0)

@@ -3,27 +3,10 @@
  * j/↓ and k/↑ move, Enter or o opens, n and p page, r reloads, / goes to the filters.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { QueuePage } from "../wire";
 import { get } from "./api";
 import { fmtAmount, fmtScore, fmtTime, fromLocalInput, toLocalInput } from "./format";
 import { Empty, ErrorBox, Frame, html, Link, Loading, navigate, typing } from "./ui";
-
-export interface QueueItem {
-  readonly transactionId: string;
-  readonly occurredAt: string;
-  readonly cardId: string;
-  readonly merchantId: string;
-  readonly amount: number;
-  readonly currency: string | null;
-  readonly channel: string | null;
-  readonly score: number;
-  readonly decision: string;
-  readonly modelVersion: string;
-}
-
-export interface QueuePage {
-  readonly items: QueueItem[];
-  readonly next?: string;
-}
 
 /** The filter fields kept in the URL; `after` (the page) is kept apart. */
 export const FILTER_KEYS = ["decision", "sort", "minScore", "maxScore", "merchant", "card", "model", "from", "to"] as const;
