@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { loadSettings, PROJECT } from "./settings";
-import { ConfigError, SettingsReader } from "./validate";
+import { ConfigError } from "../app/src/config/config-error";
+import { SettingsReader } from "./validate";
 import { deployerName } from "../infra/naming";
 import { ROOT, runStack, stackConfig, type StackRun } from "../infra/testing/harness";
 

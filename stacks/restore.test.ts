@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { stackConfig } from "../infra/testing/harness";
 import { databaseRestore } from "./restore";
 import { loadSettings, PROJECT } from "./settings";
-import { ConfigError, SettingsReader } from "./validate";
+import { ConfigError } from "../app/src/config/config-error";
+import { SettingsReader } from "./validate";
 
 const NOW = new Date("2026-12-07T12:00:00Z");
 

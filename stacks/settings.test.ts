@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { stackConfig, type StackName } from "../infra/testing/harness";
 import { isGraviton, loadSettings, PROJECT } from "./settings";
-import { ConfigError, SettingsReader } from "./validate";
+import { ConfigError, type ConfigProblem } from "../app/src/config/config-error";
+import { SettingsReader } from "./validate";
 
 /** Settings of a stack file with some keys changed (`section.path.to.key` → value; undefined deletes). */
 function load(stack: StackName, changes: Record<string, unknown> = {}) {
@@ -18,7 +19,7 @@ function load(stack: StackName, changes: Record<string, unknown> = {}) {
   return loadSettings(new SettingsReader(PROJECT, (k) => (sections[k] === undefined ? undefined : JSON.stringify(sections[k]))), stack);
 }
 
-function problems(stack: StackName, changes: Record<string, unknown>): ConfigError["problems"] {
+function problems(stack: StackName, changes: Record<string, unknown>): readonly ConfigProblem[] {
   try {
     load(stack, changes);
   } catch (e) {

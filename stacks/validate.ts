@@ -16,26 +16,7 @@
  *     }
  */
 
-/** One invalid config value: `key` is the full path as a user would `pulumi config set --path` it. */
-export interface ConfigProblem {
-  readonly key: string;
-  readonly value: unknown;
-  readonly allowed: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(
-      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.key} = ${show(p.value)}: expected ${p.allowed}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
-}
-
-function show(value: unknown): string {
-  return value === undefined ? "(not set)" : JSON.stringify(value);
-}
+import { ConfigError, type ConfigProblem } from "../app/src/config/config-error";
 
 type Raw = Record<string, unknown>;
 
@@ -227,6 +208,6 @@ export class SettingsReader {
   /** Throws one `ConfigError` with every problem found, including keys nobody read. */
   finish(): void {
     const all = [...this.problems, ...this.sections.flatMap((s) => s.unknownKeys())];
-    if (all.length > 0) throw new ConfigError(all);
+    if (all.length > 0) throw new ConfigError(all, "stack configuration");
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WORKLOAD_DEFAULTS } from "../infra/workloads/options";
 import { parseWorkloadSettings as workloadSettings, quantityValue } from "./workloads";
-import { ConfigError } from "./validate";
+import { ConfigError } from "../app/src/config/config-error";
 
 function problems(workloads: unknown): string {
   try {

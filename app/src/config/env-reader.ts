@@ -4,14 +4,9 @@
  * Shared by the API, the stream worker and the trainer.
  */
 
-export type Env = Readonly<Record<string, string | undefined>>;
+import { ConfigError } from "./config-error";
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
-    this.name = "ConfigError";
-  }
-}
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads env values and collects problems instead of throwing at the first. */
 export class EnvReader {
@@ -55,6 +50,6 @@ export class EnvReader {
   }
 
   done(): void {
-    if (this.problems.length) throw new ConfigError(this.problems);
+    if (this.problems.length) throw new ConfigError(this.problems, "configuration in the environment");
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../config/env-reader";
+import { ConfigError } from "../config/config-error";
 import { thrownProblems } from "../testing/thrown-problems";
 import { loadApiConfig } from "./config";
 

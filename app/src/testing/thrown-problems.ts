@@ -3,7 +3,7 @@
  * when it throws nothing or something else.
  */
 export function thrownProblems<P>(
-  type: new (problems: readonly P[]) => Error & { readonly problems: readonly P[] },
+  type: new (...args: never[]) => Error & { readonly problems: readonly P[] },
   fn: () => unknown,
 ): readonly P[] {
   try {

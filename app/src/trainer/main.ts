@@ -8,7 +8,7 @@ import { inSpan, readTracingSettings, startTracing, type Tracing } from "../tele
 import { appVersion } from "../telemetry/version";
 import { featureConfig } from "../features/compute";
 import { ENV } from "../config/deploy-contract";
-import { ConfigError } from "../config/env-reader";
+import { ConfigError } from "../config/config-error";
 import { secretsManagerReader } from "../config/secrets";
 import { openRegistry } from "../registry/open";
 import { challenger, type Challenger } from "../registry/registry";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pgConnectionConfig } from "../config/database";
-import { ConfigError } from "../config/env-reader";
+import { ConfigError } from "../config/config-error";
 import { thrownProblems } from "../testing/thrown-problems";
 import { main } from "./main";
 import { loadSource, trainerDatabase } from "./sources";
