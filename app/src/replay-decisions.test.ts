@@ -10,7 +10,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLogger } from "./serving/log";
 import { describeWithPostgres, uniqueTestName } from "./testing/services";
 import { testDecision } from "./testing/decision-fixtures";
-import { DecisionLog, type DecisionRecord } from "./store/decision-log";
+import { DecisionLog } from "./store/decision-log";
+import type { DecisionRecord } from "./store/decision-record";
 import { migrate } from "./store/migrate";
 import { postgresClient, type SqlClient } from "./store/sql";
 

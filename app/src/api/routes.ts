@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { Type } from "typebox";
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 import { withTimeout } from "../serving/deadline";
 import { errorMessage } from "../serving/log";
 import { UnavailableError } from "../serving/scoring";

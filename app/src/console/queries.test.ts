@@ -10,7 +10,7 @@ import { overview } from "./overview";
 import { parseQueueQuery, queueQuery, queuePage } from "./queue";
 import type { QueueItem } from "./wire";
 import { manyDecisions, testSchema, type TestSchema } from "./testing/decisions";
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 
 const END = Date.parse("2024-06-01T00:00:00Z");
 

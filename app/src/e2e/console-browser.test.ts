@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { START_TIMEOUT_MS, startHarness, type Harness } from "../api/testing/harness";
 import { DAY_MS } from "../domain/time";
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 import { parseTransaction } from "../serving/validate";
 import { testDecision } from "../testing/decision-fixtures";
 import { describeWithPostgres, describeWithRedis, describeWithService, uniqueTestName } from "../testing/services";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 import { BufferRoom, type DecisionBuffer, using } from "./buffer-room";
 
 /** A buffer counting reserved slots and appended decisions. */

@@ -4,7 +4,7 @@
  * until its decision is appended or it gives up. `using` is the one place room is given back: every
  * path that holds room runs inside it, so an early return or a throw cannot leak a slot.
  */
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 
 /** What the decision log offers for room: `append` uses one reserved slot. */
 export interface DecisionBuffer {

@@ -7,7 +7,8 @@
  */
 import type { DecisionOutcome } from "../domain/decision";
 import type { ChallengerMode } from "../registry/registry";
-import type { ChallengerScores, Reason } from "../store/decision-log";
+import type { ChallengerScores } from "../store/decision-record";
+import type { Reason } from "../model/reasons";
 import type { PreparedModel } from "./model-holder";
 
 export interface ServingChallenger {

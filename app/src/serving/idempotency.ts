@@ -9,7 +9,8 @@
  * scoring.ts): a repeat is then recognised by the store alone.
  */
 import type { Transaction } from "../features/types";
-import type { DecisionLog, DecisionRecord } from "../store/decision-log";
+import type { DecisionLog } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 import type { FeatureBackfill } from "./backfill";
 import { CircuitBreaker } from "./breaker";
 import { withTimeout } from "./deadline";

@@ -16,7 +16,8 @@
  */
 import { computeFeatures, FEATURE_INDEX } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
-import { type DecisionLog, type DecisionRecord, reasonsJson } from "../store/decision-log";
+import type { DecisionLog } from "../store/decision-log";
+import { type DecisionRecord, reasonsJson } from "../store/decision-record";
 import type { FeatureBackfill } from "./backfill";
 import { CircuitBreaker } from "./breaker";
 import { BufferRoom, using } from "./buffer-room";

@@ -6,7 +6,8 @@
  * run again (or over overlapping logs) without writing anything twice.
  */
 import { DECISIONS } from "../domain/decision";
-import { type DecisionLog, type DecisionRecord, refusesValues } from "./decision-log";
+import { type DecisionLog, refusesValues } from "./decision-log";
+import type { DecisionRecord } from "./decision-record";
 
 export const UNWRITTEN_MSG = "decision not written";
 

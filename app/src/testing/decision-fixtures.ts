@@ -1,5 +1,5 @@
 /** A decision-log row for store tests; `extra` overrides any field. */
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 
 export function testDecision(id: string, extra: Partial<DecisionRecord> = {}): DecisionRecord {
   return {

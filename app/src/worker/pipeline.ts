@@ -11,7 +11,7 @@ import { Counter, type Registry } from "prom-client";
 import { errorMessage, type Logger } from "../serving/log";
 import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
 import { parseJson, parseTransaction, ValidationError } from "../serving/validate";
-import type { DecisionRecord } from "../store/decision-log";
+import type { DecisionRecord } from "../store/decision-record";
 import { type Context, withContext } from "../telemetry/tracing";
 
 export interface InboundMessage {
