@@ -149,3 +149,32 @@ export const COMMANDS = {
 
 /** Kafka topics the platform creates conventions for (MSK IAM policies are scoped to these names). */
 export const TOPICS = { transactions: "transactions", decisions: "decisions" } as const;
+
+/**
+ * The challenger metrics the serving replicas publish (docs/model-ops.md), by purpose. The alerts
+ * and the dashboard (infra/workloads/promql.ts) are written with these names.
+ */
+export const CHALLENGER_METRICS = {
+  /**
+   * The pair's latest comparison (`trainer compare`), one gauge per measured metric, labelled
+   * `role` (champion, challenger, difference: challenger minus champion), `model_version` (the
+   * champion's for its role, the challenger's for the other two) and `bound` (value, low, high: the
+   * 95% bootstrap interval).
+   */
+  comparison: {
+    auc: "fraud_challenger_auc",
+    averagePrecision: "fraud_challenger_average_precision",
+    cardPrecisionAt100: "fraud_challenger_card_precision_at_100",
+    recallAt1PctFpr: "fraud_challenger_recall_at_1pct_fpr",
+    reviewRate: "fraud_challenger_review_rate",
+    declineRate: "fraud_challenger_decline_rate",
+  },
+  /** 1 when the comparison found the challenger better by the gate's rule; labels `champion`, `challenger`. */
+  better: "fraud_challenger_better",
+  /** Labelled decisions the comparison measured; labels `champion`, `challenger`. */
+  comparedDecisions: "fraud_challenger_compared_decisions",
+  /** When the comparison ran (Unix seconds); labels `champion`, `challenger`. */
+  comparisonTimestamp: "fraud_challenger_comparison_timestamp_seconds",
+  /** When the manifest made the current pair (Unix seconds); labels `champion`, `challenger`. Present whenever a challenger is set. */
+  pairSinceTimestamp: "fraud_challenger_pair_since_timestamp_seconds",
+} as const;

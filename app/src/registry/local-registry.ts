@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { latestComparisonPath, parseLatestComparison, serializeLatestComparison, type LatestComparison } from "./comparison";
 import { assertVersionName, parseMetadata } from "./metadata";
 import {
   assertFilePath,
@@ -101,6 +102,31 @@ export class LocalRegistry implements ModelRegistry {
       await writeFile(file, data);
     }
     return dir;
+  }
+
+  async putLatestComparison(c: LatestComparison): Promise<void> {
+    const path = join(this.root, latestComparisonPath(c.champion, c.challenger));
+    await mkdir(dirname(path), { recursive: true });
+    // replaced in one step: the API reads it on every poll
+    const tmp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+      await writeDurable(tmp, serializeLatestComparison(c));
+      await rename(tmp, path);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async readLatestComparison(champion: string, challenger: string): Promise<LatestComparison | undefined> {
+    const path = join(this.root, latestComparisonPath(champion, challenger));
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      if (isCode(err, "ENOENT")) return undefined;
+      throw err;
+    }
+    return parseLatestComparison(text, path);
   }
 
   async getModel(version: string): Promise<StoredModel> {

@@ -9,7 +9,16 @@ import { LocalRegistry } from "./local-registry";
 import { parseMetadata, serializeMetadata } from "./metadata";
 import { FEATURE_NAMES } from "../features/types";
 import { openRegistry } from "./open";
-import { challenger, productionStack, RegistryError, VersionExistsError, VersionNotFoundError, type ModelRegistry } from "./registry";
+import { testComparison } from "../testing/comparison-fixtures";
+import {
+  challenger,
+  pairSince,
+  productionStack,
+  RegistryError,
+  VersionExistsError,
+  VersionNotFoundError,
+  type ModelRegistry,
+} from "./registry";
 import { parseS3Uri, S3Registry } from "./s3-registry";
 
 /** What every registry must do, whatever it stores into. */
@@ -133,6 +142,21 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
       await registry.putComparison("v1-vs-v2-x", { "comparison.json": '{"again":1}' });
     });
 
+    it("keeps each pair's latest comparison, replaced by the next, NaN intervals round-tripped", async () => {
+      expect(await registry.readLatestComparison("v1", "v2")).toBeUndefined();
+      const first = testComparison("v1", "v2");
+      await registry.putLatestComparison(first);
+      await registry.putLatestComparison(testComparison("v1", "v3", { better: false }));
+      const read = await registry.readLatestComparison("v1", "v2");
+      expect(read).toEqual(first);
+      expect(read!.metrics.challenger.auc.low).toBeNaN();
+      const next = testComparison("v1", "v2", { at: "2026-12-02T04:30:00.000Z", rows: 13_000 });
+      await registry.putLatestComparison(next);
+      expect(await registry.readLatestComparison("v1", "v2")).toEqual(next);
+      expect((await registry.readLatestComparison("v1", "v3"))!.better).toBe(false);
+      await expect(registry.readLatestComparison("v1", "../v2")).rejects.toThrow(/invalid model version/);
+    });
+
     it("loses no promotion when several promoters race", async () => {
       // distinct versions, none of them production: a repeated one may land as a no-op
       for (const v of ["v4", "v5", "v6"]) await registry.putVersion(v, testVersionFiles(v));
@@ -178,6 +202,21 @@ describe("local registry", () => {
     const root = tempDir();
     writeFileSync(join(root, "manifest.json"), "{ half a manif");
     await expect(new LocalRegistry(root).readManifest()).rejects.toThrow(/manifest.json is not valid JSON/);
+  });
+
+  it("refuses a latest comparison that is not one, instead of exporting half of it", async () => {
+    const root = tempDir();
+    const registry = new LocalRegistry(root);
+    await registry.putLatestComparison(testComparison("a", "b"));
+    const file = join(root, "latest-comparisons", "a", "b.json");
+    const doc = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...doc, metrics: { ...doc.metrics, difference: { auc: doc.metrics.difference.auc } } }));
+    await expect(registry.readLatestComparison("a", "b")).rejects.toThrow(
+      /b\.json is not a comparison: metrics\.difference\.averagePrecision is missing/,
+    );
+    writeFileSync(file, "{ half");
+    await expect(registry.readLatestComparison("a", "b")).rejects.toThrow(RegistryError);
+    expect(readdirSync(join(root, "latest-comparisons", "a"))).toEqual(["b.json"]);
   });
 
   it("ignores a half-written version (no metadata.json)", async () => {
@@ -258,6 +297,31 @@ describe("manifest and metadata rules", () => {
   it("derives production from history as a stack", () => {
     const e = (action: "promote" | "rollback", version: string) => ({ action, version, at: "", reason: "" });
     expect(productionStack([e("promote", "a"), e("promote", "b"), e("rollback", "a"), e("promote", "c")])).toEqual(["a", "c"]);
+  });
+
+  it("dates the current champion/challenger pair from the entry that made it", () => {
+    const e = (
+      action: "promote" | "rollback" | "challenger" | "clear-challenger",
+      version: string,
+      at: string,
+      mode?: "shadow" | "ab",
+    ) => ({
+      action,
+      version,
+      at,
+      reason: "",
+      ...(mode ? { mode, share: mode === "ab" ? 0.1 : 0 } : {}),
+    });
+    const history = [e("promote", "a", "t1"), e("challenger", "b", "t2", "shadow"), e("challenger", "b", "t3", "ab")];
+    // a mode change keeps the pair
+    expect(pairSince({ production: "a", challenger: { version: "b", mode: "ab", share: 0.1 }, history })).toBe("t2");
+    // a new champion under the same challenger is a new pair
+    const promoted = [...history, e("promote", "c", "t4")];
+    expect(pairSince({ production: "c", challenger: { version: "b", mode: "ab", share: 0.1 }, history: promoted })).toBe("t4");
+    // cleared then set again: from the new setting
+    const again = [...history, e("clear-challenger", "b", "t5"), e("challenger", "b", "t6", "shadow")];
+    expect(pairSince({ production: "a", challenger: { version: "b", mode: "shadow", share: 0 }, history: again })).toBe("t6");
+    expect(pairSince({ production: "a", history: [...history, e("clear-challenger", "b", "t5")] })).toBeUndefined();
   });
 
   it("round-trips metadata, NaN metrics as null", () => {

@@ -7,11 +7,13 @@
  *   models/<version>/report/...       evaluation report (HTML, SVG)
  *   manifest.json                     { production, challenger?, history[] }
  *   comparisons/<id>/...              champion-vs-challenger reports (npm run compare)
+ *   latest-comparisons/<champion>/<challenger>.json   the pair's latest comparison (comparison.ts)
  *
  * A version becomes visible (listVersions, getModel) only once its metadata.json exists, and
  * metadata.json is written last, so a reader never sees half a version.
  */
 import { XGBoostModel } from "../model/xgboost-model";
+import type { LatestComparison } from "./comparison";
 import { assertVersionName, parseMetadata, type ModelMetadata } from "./metadata";
 
 export type ManifestAction = "promote" | "rollback" | "challenger" | "clear-challenger";
@@ -86,6 +88,10 @@ export interface ModelRegistry {
   setChallenger(challenger: Challenger | null, reason: string): Promise<Manifest>;
   /** Stores a comparison report under comparisons/<id>/ (overwriting); returns where it is. */
   putComparison(id: string, files: VersionFiles): Promise<string>;
+  /** Replaces the pair's latest comparison (the last written wins). */
+  putLatestComparison(comparison: LatestComparison): Promise<void>;
+  /** The pair's latest comparison; undefined when none was written. Throws RegistryError when it is not one. */
+  readLatestComparison(champion: string, challenger: string): Promise<LatestComparison | undefined>;
   /** Complete versions, sorted by name. */
   listVersions(): Promise<string[]>;
 }
@@ -227,6 +233,26 @@ export function productionStack(history: readonly ManifestEntry[]): string[] {
     else if (e.action === "rollback") stack.pop();
   }
   return stack;
+}
+
+/**
+ * When the manifest's current (production, challenger) pair began: the entry after which both
+ * versions were what they are now (a change of the challenger's mode or share keeps the pair).
+ * Undefined when no challenger is set.
+ */
+export function pairSince(m: Manifest): string | undefined {
+  if (!m.challenger) return undefined;
+  let production: string | null = null;
+  let challenger: string | undefined;
+  let since: string | undefined;
+  for (const e of m.history) {
+    const before = `${production}\u0000${challenger}`;
+    if (e.action === "promote" || e.action === "rollback") production = e.version;
+    else if (e.action === "challenger") challenger = e.version;
+    else challenger = undefined;
+    if (`${production}\u0000${challenger}` !== before) since = e.at;
+  }
+  return production === m.production && challenger === m.challenger.version ? since : undefined;
 }
 
 /**

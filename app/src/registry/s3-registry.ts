@@ -17,6 +17,7 @@ import {
   S3Client,
   type ListObjectsV2CommandOutput,
 } from "@aws-sdk/client-s3";
+import { latestComparisonPath, parseLatestComparison, serializeLatestComparison, type LatestComparison } from "./comparison";
 import { assertVersionName, parseMetadata } from "./metadata";
 import {
   assertFilePath,
@@ -146,6 +147,27 @@ export class S3Registry implements ModelRegistry {
       );
     }
     return `s3://${this.bucket}/${this.prefix}comparisons/${id}/`;
+  }
+
+  async putLatestComparison(c: LatestComparison): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `${this.prefix}${latestComparisonPath(c.champion, c.challenger)}`,
+        Body: Buffer.from(serializeLatestComparison(c), "utf8"),
+        ContentType: "application/json",
+      }),
+    );
+  }
+
+  async readLatestComparison(champion: string, challenger: string): Promise<LatestComparison | undefined> {
+    const key = `${this.prefix}${latestComparisonPath(champion, challenger)}`;
+    try {
+      return parseLatestComparison((await this.getText(key)).text, `s3://${this.bucket}/${key}`);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   async getModel(version: string): Promise<StoredModel> {

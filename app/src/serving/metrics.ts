@@ -4,6 +4,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { DECISIONS, type DecisionOutcome } from "../domain/decision";
+import { ChallengerComparisonGauges } from "./challenger-metrics";
 import { registerDriftMetrics } from "./drift-metrics";
 import type { DriftSnapshot } from "./drift-monitor";
 import { HotCounter, HotHistogram } from "./hot-metrics";
@@ -60,6 +61,8 @@ export class Metrics {
     labelNames: ["version", "mode"] as const,
     registers: [this.registry],
   });
+  /** The current pair's latest comparison (set on each manifest poll). */
+  readonly challengerComparison = new ChallengerComparisonGauges(this.registry);
   readonly modelLoaded = new Gauge({
     name: "fraud_model_loaded",
     help: "1 when a model is loaded and serving.",

@@ -9,7 +9,8 @@
 import type { LoadedModel } from "../registry/load";
 import { loadModelVersion } from "../registry/load";
 import { type ScoreWithReasons, scoreWithReasons } from "../model/reasons";
-import type { Challenger, ModelRegistry } from "../registry/registry";
+import type { LatestComparison } from "../registry/comparison";
+import { pairSince, type Challenger, type ModelRegistry } from "../registry/registry";
 import type { ServingChallenger } from "./challenger";
 import type { FeatureConfig } from "../features/types";
 import type { DecisionOutcome } from "../domain/decision";
@@ -18,19 +19,25 @@ import { errorMessage, type Logger } from "./log";
 import type { Metrics } from "./metrics";
 
 export interface ModelSource {
-  /** The versions the manifest names: production (undefined when there is none yet) and the challenger. */
-  manifest(): Promise<{ readonly production?: string; readonly challenger?: Challenger }>;
+  /**
+   * The versions the manifest names: production (undefined when there is none yet) and the
+   * challenger, with when that pair began.
+   */
+  manifest(): Promise<{ readonly production?: string; readonly challenger?: Challenger; readonly pairSince?: string }>;
   /** Reads and validates a version (feature names must be the ones this build computes). */
   load(version: string): Promise<LoadedModel>;
+  /** The pair's latest comparison (trainer compare); undefined when there is none. */
+  comparison?(champion: string, challenger: string): Promise<LatestComparison | undefined>;
 }
 
 export function registrySource(registry: ModelRegistry): ModelSource {
   return {
     manifest: async () => {
       const m = await registry.readManifest();
-      return { production: m.production ?? undefined, challenger: m.challenger };
+      return { production: m.production ?? undefined, challenger: m.challenger, pairSince: pairSince(m) };
     },
     load: (version) => loadModelVersion(registry, version),
+    comparison: (champion, challenger) => registry.readLatestComparison(champion, challenger),
   };
 }
 
@@ -84,6 +91,8 @@ export class ModelHolder {
   private refusedChallenger: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** The last comparison read failure logged, so a bad file is not logged on every poll. */
+  private comparisonError: string | undefined;
 
   constructor(
     private readonly source: ModelSource,
@@ -120,14 +129,39 @@ export class ModelHolder {
   private async check(): Promise<void> {
     let version: string | undefined;
     let challenger: Challenger | undefined;
+    let since: string | undefined;
     try {
-      ({ production: version, challenger } = await this.source.manifest());
+      ({ production: version, challenger, pairSince: since } = await this.source.manifest());
     } catch (err) {
       this.log.warn("model manifest unreadable; keeping the current model", { error: errorMessage(err), serving: this.model?.version });
       return;
     }
     await this.checkProduction(version);
     await this.checkChallenger(challenger);
+    await this.checkComparison(version, challenger?.version, since);
+  }
+
+  /**
+   * The manifest's pair and its latest comparison, as gauges. Read on every poll: the comparison
+   * is replaced daily under the same name. Whether the challenger loaded does not matter here: the
+   * comparison is of what the decision log recorded.
+   */
+  private async checkComparison(champion: string | undefined, challenger: string | undefined, since: string | undefined): Promise<void> {
+    if (champion === undefined || challenger === undefined) {
+      this.metrics.challengerComparison.set(undefined, undefined);
+      return;
+    }
+    const pair = { champion, challenger, since };
+    let comparison: LatestComparison | undefined;
+    try {
+      comparison = await this.source.comparison?.(champion, challenger);
+      this.comparisonError = undefined;
+    } catch (err) {
+      const error = errorMessage(err);
+      if (error !== this.comparisonError) this.log.warn("challenger comparison unreadable; not exported", { champion, challenger, error });
+      this.comparisonError = error;
+    }
+    this.metrics.challengerComparison.set(pair, comparison);
   }
 
   private async checkChallenger(c: Challenger | undefined): Promise<void> {

@@ -1,5 +1,6 @@
 /** The comparison as a self-contained HTML page, stored in the registry beside comparison.json. */
-import { COMPARED_METRICS, type Estimate, type PairComparison } from "./compare";
+import { COMPARED_METRICS, type Estimate } from "../registry/comparison";
+import type { PairComparison } from "./compare";
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const cell = (e: Estimate) =>

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DecisionOutcome } from "../domain/decision";
 import { Prng } from "../sim/prng";
+import { LocalRegistry } from "../registry/local-registry";
 import { DecisionLog } from "../store/decision-log";
 import { migrate } from "../store/migrate";
 import { postgresClient, type SqlClient } from "../store/sql";
@@ -152,8 +153,13 @@ describeWithPostgres("npm run compare on a labelled decision log", (databaseUrl)
     const [report] = readdirSync(join(dir, "comparisons"));
     expect(report).toMatch(/^v1-vs-v2-\d{8}T\d{6}Z$/);
     const files = join(dir, "comparisons", report);
-    expect(readdirSync(files).sort()).toEqual(["comparison.json", "index.html", "metrics.prom"]);
-    expect(readFileSync(join(files, "metrics.prom"), "utf8")).toContain('fraud_challenger_better{champion="v1",challenger="v2"} 1');
+    expect(readdirSync(files).sort()).toEqual(["comparison.json", "index.html"]);
     expect(readFileSync(join(files, "index.html"), "utf8")).toContain("challenger better");
+    // the pair's latest comparison, which the API exports
+    const latest = await new LocalRegistry(dir).readLatestComparison("v1", "v2");
+    expect(latest).toMatchObject({ champion: "v1", challenger: "v2", rows: p.rows, frauds: p.frauds, cards: p.cards, better: true });
+    expect(latest!.report).toBe(files);
+    expect(latest!.at).toBe(result.at);
+    expect(latest!.metrics.difference.auc.value).toBeCloseTo(p.metrics.difference.auc.value, 12);
   }, 60_000);
 });

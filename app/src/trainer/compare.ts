@@ -10,6 +10,7 @@
  * the unit of A/B assignment and of card precision. The verdict is the gate's rule (gate.ts).
  */
 import type { DecisionOutcome } from "../domain/decision";
+import { COMPARED_METRICS, type ComparedMetric, type ComparisonRole, type Estimate, type LatestComparison } from "../registry/comparison";
 import type { EvaluationMetrics } from "../registry/metadata";
 import { Prng } from "../sim/prng";
 import { decidePromotion, type GateConfig, type GateDecision } from "./gate";
@@ -29,16 +30,6 @@ export interface ComparedDecision {
   readonly label: 0 | 1;
 }
 
-export const COMPARED_METRICS = ["auc", "averagePrecision", "cardPrecisionAt100", "recallAt1PctFpr", "reviewRate", "declineRate"] as const;
-export type ComparedMetric = (typeof COMPARED_METRICS)[number];
-
-/** A value and its 95% bootstrap interval (NaN bounds when it cannot be measured). */
-export interface Estimate {
-  readonly value: number;
-  readonly low: number;
-  readonly high: number;
-}
-
 export interface PairComparison {
   readonly champion: string;
   readonly challenger: string;
@@ -48,7 +39,7 @@ export interface PairComparison {
   readonly cards: number;
   readonly from: string;
   readonly to: string;
-  readonly metrics: Record<"champion" | "challenger" | "difference", Record<ComparedMetric, Estimate>>;
+  readonly metrics: Record<ComparisonRole, Record<ComparedMetric, Estimate>>;
   readonly verdict: GateDecision & { readonly better: boolean };
 }
 
@@ -191,33 +182,23 @@ function comparePair(rows: readonly ComparedDecision[], idx: readonly number[], 
   };
 }
 
-/** The comparison as Prometheus text (the registry keeps it beside the report; see docs/model-ops.md). */
-export function comparisonMetrics(pairs: readonly PairComparison[], at: Date): string {
-  const lines = [
-    "# HELP fraud_challenger_comparison Champion vs challenger on labelled live decisions (npm run compare).",
-    "# TYPE fraud_challenger_comparison gauge",
-  ];
-  for (const p of pairs) {
-    for (const model of ["champion", "challenger", "difference"] as const) {
-      for (const k of COMPARED_METRICS) {
-        const e = p.metrics[model][k];
-        for (const [bound, v] of [
-          ["value", e.value],
-          ["low", e.low],
-          ["high", e.high],
-        ] as const) {
-          if (Number.isFinite(v))
-            lines.push(
-              `fraud_challenger_comparison{champion="${p.champion}",challenger="${p.challenger}",model="${model}",metric="${k}",bound="${bound}"} ${v}`,
-            );
-        }
-      }
-    }
-    lines.push(`fraud_challenger_better{champion="${p.champion}",challenger="${p.challenger}"} ${p.verdict.better ? 1 : 0}`);
-    lines.push(`fraud_challenger_compared_rows{champion="${p.champion}",challenger="${p.challenger}"} ${p.rows}`);
-  }
-  lines.push(`fraud_challenger_comparison_timestamp_seconds ${Math.floor(at.getTime() / 1000)}`);
-  return `${lines.join("\n")}\n`;
+/** What the registry keeps as the pair's latest comparison, which the serving replicas export (docs/model-ops.md). */
+export function latestComparison(
+  p: PairComparison,
+  window: { at: string; since: string; until: string },
+  report: string,
+): LatestComparison {
+  return {
+    champion: p.champion,
+    challenger: p.challenger,
+    ...window,
+    report,
+    rows: p.rows,
+    frauds: p.frauds,
+    cards: p.cards,
+    better: p.verdict.better,
+    metrics: p.metrics,
+  };
 }
 
 /** The comparison as a table for people. */

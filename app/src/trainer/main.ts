@@ -14,7 +14,7 @@ import { openRegistry } from "../registry/open";
 import { challenger, type Challenger } from "../registry/registry";
 import { writeSimulationCsv } from "../sim/csv-writer";
 import { DEFAULT_START_DATE } from "../sim/simulator";
-import { compareDecisions, comparisonMetrics, comparisonTable } from "./compare";
+import { compareDecisions, comparisonTable, latestComparison } from "./compare";
 import { comparisonHtml } from "./compare-report";
 import { readComparedDecisions } from "./compare-source";
 import { evaluate } from "./evaluate";
@@ -318,11 +318,13 @@ async function compareCommand(v: Values): Promise<void> {
       .toISOString()
       .replace(/[-:]/g, "")
       .replace(/\.\d+Z$/, "Z")}`;
-    where = await openRegistry(registryUri(v)).putComparison(id, {
+    const registry = openRegistry(registryUri(v));
+    where = await registry.putComparison(id, {
       "comparison.json": `${JSON.stringify(report, null, 2)}\n`,
-      "metrics.prom": comparisonMetrics(pairs, now),
       "index.html": comparisonHtml(report.since, report.until, pairs),
     });
+    // every pair, not only the largest: the current pair may be the newest, with the fewest decisions
+    for (const p of pairs) await registry.putLatestComparison(latestComparison(p, report, where));
   }
   if (v.json) process.stdout.write(`${JSON.stringify({ ...report, report: where || null })}\n`);
   else process.stdout.write(`${comparisonTable(pairs)}${where ? `report: ${where}\n` : ""}`);

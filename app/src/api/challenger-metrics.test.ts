@@ -1,0 +1,83 @@
+/**
+ * The challenger metrics through the API on its embedded defaults: what /metrics exports of the
+ * registry's latest comparison for the manifest's champion/challenger pair (docs/model-ops.md).
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHALLENGER_METRICS } from "../config/deploy-contract";
+import { challenger } from "../registry/registry";
+import { testComparison } from "../testing/comparison-fixtures";
+import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
+import { START_TIMEOUT_MS, startHarness, type Harness } from "./testing/harness";
+
+const DECLINER = { low: 3, mid: 3, high: 3 }; // scores 0.95 whatever the transaction
+
+describe("challenger comparison metrics through the API", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    for (const v of ["v2", "v3"]) await h.registry.putVersion(v, testVersionFiles(v, {}, testModelJson(DECLINER)));
+  }, START_TIMEOUT_MS);
+  afterAll(() => h.close());
+
+  /** The exposition's challenger comparison lines, sorted, without HELP/TYPE. */
+  const exported = async (): Promise<string[]> => {
+    const text = await (await fetch(`http://127.0.0.1:${h.api.metricsPort}/metrics`)).text();
+    return text
+      .split("\n")
+      .filter((l) => /^fraud_challenger_(?!info)/.test(l))
+      .sort();
+  };
+
+  it("exports nothing of a comparison while no challenger is set", async () => {
+    await h.registry.putLatestComparison(testComparison("v1", "v2"));
+    await h.api.runtime.models.poll();
+    expect(await exported()).toEqual([]);
+  });
+
+  it("exports the pair's latest comparison: each metric by role, model version and bound, the verdict and its time", async () => {
+    const set = await h.registry.setChallenger(challenger("v2", "shadow", undefined), "test");
+    await h.api.runtime.models.poll();
+    const values = new Map((await exported()).map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]));
+    const pair = 'champion="v1",challenger="v2"';
+    expect(values.get(`${CHALLENGER_METRICS.better}{${pair}}`)).toBe(1);
+    expect(values.get(`${CHALLENGER_METRICS.comparedDecisions}{${pair}}`)).toBe(12_345);
+    expect(values.get(`${CHALLENGER_METRICS.comparisonTimestamp}{${pair}}`)).toBe(Date.parse("2026-12-01T04:30:00Z") / 1000);
+    expect(values.get(`${CHALLENGER_METRICS.pairSinceTimestamp}{${pair}}`)).toBe(Date.parse(set.history.at(-1)!.at) / 1000);
+    const at = (metric: string, role: string, version: string, bound: string) =>
+      values.get(`${metric}{role="${role}",model_version="${version}",bound="${bound}"}`);
+    const m = CHALLENGER_METRICS.comparison;
+    expect(at(m.auc, "champion", "v1", "value")).toBeCloseTo(0.1, 12);
+    expect(at(m.auc, "champion", "v1", "low")).toBeCloseTo(0.09, 12);
+    expect(at(m.auc, "challenger", "v2", "value")).toBeCloseTo(0.2, 12);
+    expect(at(m.auc, "difference", "v2", "high")).toBeCloseTo(0.11, 12);
+    expect(at(m.cardPrecisionAt100, "champion", "v1", "high")).toBeCloseTo(0.13, 12);
+    expect(at(m.declineRate, "challenger", "v2", "value")).toBeCloseTo(0.25, 12);
+    // the challenger's AUC interval is unknown in the file: not exported rather than NaN
+    expect(at(m.auc, "challenger", "v2", "low")).toBeUndefined();
+    // 6 metrics x 3 roles x 3 bounds, less those two bounds; 4 pair gauges
+    expect(values.size).toBe(6 * 3 * 3 - 2 + 4);
+  });
+
+  it("follows the manifest: another challenger without a comparison exports only when its pair began", async () => {
+    const set = await h.registry.setChallenger(challenger("v3", "ab", 0.2), "another");
+    await h.api.runtime.models.poll();
+    expect(await exported()).toEqual([
+      `${CHALLENGER_METRICS.pairSinceTimestamp}{champion="v1",challenger="v3"} ${Date.parse(set.history.at(-1)!.at) / 1000}`,
+    ]);
+    // a comparison written later is picked up by the next poll
+    await h.registry.putLatestComparison(testComparison("v1", "v3", { better: false, at: "2026-12-02T04:30:00.000Z" }));
+    await h.api.runtime.models.poll();
+    expect(await exported()).toContain(`${CHALLENGER_METRICS.better}{champion="v1",challenger="v3"} 0`);
+  });
+
+  it("exports no figures from a file that is not a comparison, and clears them with the challenger", async () => {
+    writeFileSync(join(h.registryDir, "latest-comparisons", "v1", "v3.json"), '{"champion":"v1"}');
+    await h.api.runtime.models.poll();
+    expect((await exported()).map((l) => l.split("{")[0])).toEqual([CHALLENGER_METRICS.pairSinceTimestamp]);
+    await h.registry.setChallenger(null, "done");
+    await h.api.runtime.models.poll();
+    expect(await exported()).toEqual([]);
+  });
+});
