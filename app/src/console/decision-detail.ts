@@ -4,7 +4,7 @@
  * decisions with their labels, from the decision log.
  */
 import type { Label } from "../domain/decision";
-import type { Reason } from "../model/reasons";
+import { COLUMNS, decisionFromRow, type DecisionRow } from "../store/decision-row";
 import type { Queryable } from "../store/sql";
 import { auditOf } from "./audit";
 import type { AuditRow, DecisionDetail, HistoryItem, StandingLabel } from "./wire";
@@ -41,21 +41,7 @@ async function history(q: Queryable, s: string, column: "card_id" | "merchant_id
   }));
 }
 
-interface DetailRow {
-  transaction_id: string;
-  occurred_at: Date;
-  card_id: string;
-  merchant_id: string;
-  amount: string;
-  currency: string | null;
-  merchant_category: string | null;
-  country: string | null;
-  channel: string | null;
-  score: number;
-  decision: string;
-  model_version: string;
-  degraded: boolean;
-  reasons: Reason[] | string;
+interface DetailRow extends DecisionRow {
   label: Label | null;
   reported_at: Date | null;
   received_at: Date | null;
@@ -64,8 +50,7 @@ interface DetailRow {
 /** The decision of `transactionId` from PostgreSQL, or undefined when none is stored. */
 export async function decisionDetail(q: Queryable, s: string, transactionId: string): Promise<DecisionDetail | undefined> {
   const { rows } = await q.query<DetailRow>(
-    `SELECT d.transaction_id, d.occurred_at, d.card_id, d.merchant_id, d.amount, d.currency, d.merchant_category, d.country,
-       d.channel, d.score, d.decision, d.model_version, d.degraded, d.reasons, f.label, f.reported_at, f.received_at
+    `SELECT ${COLUMNS.map((c) => `d.${c}`).join(", ")}, f.label, f.reported_at, f.received_at
      FROM ${s}decisions d LEFT JOIN ${s}feedback f ON f.transaction_id = d.transaction_id WHERE d.transaction_id = $1`,
     [transactionId],
   );
@@ -76,21 +61,22 @@ export async function decisionDetail(q: Queryable, s: string, transactionId: str
     history(q, s, "merchant_id", r.merchant_id, transactionId),
     auditOf(q, s, transactionId),
   ]);
+  const d = decisionFromRow(r);
   return {
-    transactionId: r.transaction_id,
-    occurredAt: new Date(r.occurred_at).toISOString(),
-    cardId: r.card_id,
-    merchantId: r.merchant_id,
-    amount: Number(r.amount),
-    currency: r.currency,
-    merchantCategory: r.merchant_category,
-    country: r.country,
-    channel: r.channel,
-    score: Number(r.score),
-    decision: r.decision,
-    modelVersion: r.model_version,
-    degraded: r.degraded,
-    reasons: typeof r.reasons === "string" ? (JSON.parse(r.reasons) as Reason[]) : r.reasons,
+    transactionId: d.transactionId,
+    occurredAt: new Date(d.occurredAt).toISOString(),
+    cardId: d.cardId,
+    merchantId: d.merchantId,
+    amount: d.amount,
+    currency: d.currency ?? null,
+    merchantCategory: d.merchantCategory ?? null,
+    country: d.country ?? null,
+    channel: d.channel ?? null,
+    score: d.score,
+    decision: d.decision,
+    modelVersion: d.modelVersion,
+    degraded: d.degraded,
+    reasons: d.reasons,
     label: r.label && r.reported_at && r.received_at ? standing(r.label, r.reported_at, r.received_at, audit) : null,
     cardHistory,
     merchantHistory,

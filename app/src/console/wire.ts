@@ -78,7 +78,7 @@ export interface DecisionDetail {
   readonly decision: string;
   readonly modelVersion: string;
   readonly degraded: boolean;
-  readonly reasons: Reason[];
+  readonly reasons: readonly Reason[];
   readonly label: StandingLabel | null;
   readonly cardHistory: HistoryItem[];
   readonly merchantHistory: HistoryItem[];

@@ -6,10 +6,9 @@
  * the dead-letter table (or only to `onDeadLetter`, when even that fails) while the rest is written.
  * Feedback is written synchronously: the caller learns whether its label was stored.
  */
-import type { DecisionOutcome, Label } from "../domain/decision";
-import type { Channel } from "../features/types";
-import type { Reason } from "../model/reasons";
+import type { Label } from "../domain/decision";
 import { type ChallengerScores, type DecisionRecord, type FeedbackRecord, reasonsJson } from "./decision-record";
+import { COLUMNS, decisionFromRow, type DecisionRow } from "./decision-row";
 import { schemaPrefix, type SqlClient } from "./sql";
 import { WriteBehindQueue } from "./write-behind";
 
@@ -35,91 +34,10 @@ export interface DecisionLogOptions {
   readonly recentCapacity?: number;
 }
 
-/** A row of the decisions table as pg returns it. */
-export interface DecisionRow {
-  transaction_id: string;
-  occurred_at: Date;
-  card_id: string;
-  merchant_id: string;
-  amount: string;
-  currency: string | null;
-  merchant_category: string | null;
-  country: string | null;
-  channel: string | null;
-  score: number;
-  decision: DecisionOutcome;
-  model_version: string;
-  degraded: boolean;
-  reasons: Reason[];
-  challenger_mode: "shadow" | "ab" | null;
-  champion_version: string | null;
-  champion_score: number | null;
-  champion_decision: DecisionOutcome | null;
-  challenger_version: string | null;
-  challenger_score: number | null;
-  challenger_decision: DecisionOutcome | null;
-}
-
-function fromRow(r: DecisionRow): DecisionRecord {
-  return {
-    transactionId: r.transaction_id,
-    occurredAt: new Date(r.occurred_at).getTime(),
-    cardId: r.card_id,
-    merchantId: r.merchant_id,
-    amount: Number(r.amount),
-    ...(r.currency === null ? {} : { currency: r.currency }),
-    ...(r.merchant_category === null ? {} : { merchantCategory: r.merchant_category }),
-    ...(r.country === null ? {} : { country: r.country }),
-    ...(r.channel === null ? {} : { channel: r.channel as Channel }),
-    score: Number(r.score),
-    decision: r.decision,
-    modelVersion: r.model_version,
-    degraded: r.degraded,
-    reasons: typeof r.reasons === "string" ? JSON.parse(r.reasons) : r.reasons,
-    ...(r.challenger_mode === null || r.challenger_mode === undefined
-      ? {}
-      : {
-          challenger: {
-            mode: r.challenger_mode,
-            championVersion: r.champion_version!,
-            championScore: Number(r.champion_score),
-            championDecision: r.champion_decision!,
-            challengerVersion: r.challenger_version!,
-            challengerScore: Number(r.challenger_score),
-            challengerDecision: r.challenger_decision!,
-          },
-        }),
-  };
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The decisions columns written, in COPY order. */
-export const COLUMNS = [
-  "transaction_id",
-  "occurred_at",
-  "card_id",
-  "merchant_id",
-  "amount",
-  "currency",
-  "merchant_category",
-  "country",
-  "channel",
-  "score",
-  "decision",
-  "model_version",
-  "degraded",
-  "reasons",
-  "challenger_mode",
-  "champion_version",
-  "champion_score",
-  "champion_decision",
-  "challenger_version",
-  "challenger_score",
-  "challenger_decision",
-] as const;
 const UNIQUE_VIOLATION = "23505";
 
 /**
@@ -282,7 +200,7 @@ export class DecisionLog {
     }
     if (rest.length > 0) {
       const { rows } = await this.sql.query<DecisionRow>(this.selectManySql, [rest]);
-      for (const r of rows) found.set(r.transaction_id, fromRow(r));
+      for (const r of rows) found.set(r.transaction_id, decisionFromRow(r));
     }
     return found;
   }

@@ -4,8 +4,8 @@
  * memory holds one batch and decisions written meanwhile are neither half-seen nor seen twice.
  */
 import type { ClientBase } from "pg";
-import type { Channel } from "../features/types";
 import type { LogEvent } from "../features/rebuild";
+import { transactionFromRow, type TransactionColumns } from "./decision-row";
 import { schemaPrefix } from "./sql";
 
 export interface LogEventOptions {
@@ -17,21 +17,10 @@ export interface LogEventOptions {
   readonly batchSize?: number;
 }
 
-interface EventRow {
-  /** 0 a label, 1 a transaction: labels come first at one instant. */
-  rank: number;
-  transaction_id: string;
-  occurred_at: Date;
-  card_id: string | null;
-  merchant_id: string;
-  amount: string | null;
-  currency: string | null;
-  merchant_category: string | null;
-  country: string | null;
-  channel: string | null;
-  label: string | null;
-  reported_at: Date | null;
-}
+/** A label (rank 0: labels come first at one instant) or a transaction (rank 1) of the stream. */
+type EventRow =
+  | { rank: 0; transaction_id: string; occurred_at: Date; merchant_id: string; label: string; reported_at: Date }
+  | ({ rank: 1 } & TransactionColumns);
 
 /** The newest transaction time in the log (epoch ms), undefined when it is empty. */
 export async function newestDecisionAt(client: ClientBase, schema?: string): Promise<number | undefined> {
@@ -80,27 +69,17 @@ export async function* readLogEvents(client: ClientBase, opts: LogEventOptions =
 }
 
 function toEvent(r: EventRow): LogEvent {
-  const timestamp = r.occurred_at.getTime();
   if (r.rank === 0) {
     return {
       kind: "label",
       fraud: r.label === "fraud",
-      label: { transactionId: r.transaction_id, merchantId: r.merchant_id, timestamp, knownAt: r.reported_at!.getTime() },
+      label: {
+        transactionId: r.transaction_id,
+        merchantId: r.merchant_id,
+        timestamp: r.occurred_at.getTime(),
+        knownAt: r.reported_at.getTime(),
+      },
     };
   }
-  return {
-    kind: "transaction",
-    tx: {
-      transactionId: r.transaction_id,
-      timestamp,
-      cardId: r.card_id!,
-      merchantId: r.merchant_id,
-      // numeric as text: the digits the client sent, read back as the same double
-      amount: Number(r.amount),
-      ...(r.currency === null ? {} : { currency: r.currency }),
-      ...(r.merchant_category === null ? {} : { merchantCategory: r.merchant_category }),
-      ...(r.country === null ? {} : { country: r.country }),
-      ...(r.channel === null ? {} : { channel: r.channel as Channel }),
-    },
-  };
+  return { kind: "transaction", tx: transactionFromRow(r) };
 }

@@ -12,7 +12,7 @@ import { pgConnectionConfig, type PostgresSettings } from "../config/database";
 import type { SecretReader } from "../config/secrets";
 import { BadRowCounter, type LoadResult } from "./csv-reader";
 import { DatasetBuilder, rowProblem, VocabularyCounter } from "./dataset";
-import type { DecisionRow } from "../store/decision-log";
+import type { DecisionRow } from "../store/decision-row";
 
 export interface PostgresLoadOptions {
   readonly database: PostgresSettings;

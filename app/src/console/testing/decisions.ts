@@ -1,6 +1,7 @@
 /** A migrated schema of its own in the test PostgreSQL, and decisions written into it in bulk. */
 import type { DecisionOutcome } from "../../domain/decision";
-import { COLUMNS, copyRows } from "../../store/decision-log";
+import { copyRows } from "../../store/decision-log";
+import { COLUMNS } from "../../store/decision-row";
 import type { DecisionRecord } from "../../store/decision-record";
 import { migrate } from "../../store/migrate";
 import { postgresClient, schemaPrefix, type SqlClient } from "../../store/sql";

@@ -58,7 +58,7 @@ function labelledBy(l: NonNullable<Detail["label"]>): string {
   return ` set ${l.by ? `by ${l.by}` : "through the API"} at ${fmtTime(l.reportedAt)}`;
 }
 
-function reasonsChart(reasons: Reason[]): ChartConfiguration<"bar"> {
+function reasonsChart(reasons: readonly Reason[]): ChartConfiguration<"bar"> {
   return {
     type: "bar",
     data: {
