@@ -4,7 +4,6 @@ import { FEATURE_NAMES, type FeatureStore, type Transaction } from "../features/
 import { XGBoostModel } from "../model/xgboost-model";
 import { DecisionLog } from "../store/decision-log";
 import type { DecisionRow } from "../store/decision-row";
-import type { DecisionRecord } from "../store/decision-record";
 import type { SqlClient } from "../store/sql";
 import { testMetadata, testModelJson } from "../testing/model-fixtures";
 import { RecordingStore } from "../testing/recording-store";
@@ -12,41 +11,7 @@ import { FeatureBackfill } from "./backfill";
 import { silentLogger } from "./log";
 import { Metrics } from "./metrics";
 import { type ModelHolder, PreparedModel } from "./model-holder";
-import { decisionJson, Scorer } from "./scoring";
-
-const record: DecisionRecord = {
-  transactionId: 'tx"with\\odd/chars',
-  occurredAt: Date.UTC(2024, 2, 1, 12, 30, 0, 125),
-  cardId: "c1",
-  merchantId: "m1",
-  amount: 12.5,
-  score: 0.123456789012345,
-  decision: "review",
-  modelVersion: 'v1"x',
-  degraded: true,
-  reasons: [{ feature: "amount", contribution: 0.5, value: null, description: 'amount "12.50" is\nhigh' }],
-};
-
-describe("decisionJson", () => {
-  it("is the decision view as JSON, quotes and backslashes escaped", () => {
-    expect(JSON.parse(decisionJson(record))).toEqual({
-      transactionId: record.transactionId,
-      score: record.score,
-      decision: "review",
-      reasons: record.reasons,
-      modelVersion: record.modelVersion,
-      degraded: true,
-    });
-  });
-
-  it("uses the reasons JSON the scorer already made, and adds the ISO timestamp when asked", () => {
-    const shared = { ...record, reasonsJson: '[{"feature":"x"}]' };
-    const parsed = JSON.parse(decisionJson(shared, true));
-    expect(parsed.reasons).toEqual([{ feature: "x" }]);
-    expect(parsed.timestamp).toBe("2024-03-01T12:30:00.125Z");
-    expect(Object.keys(parsed)).toEqual(["transactionId", "score", "decision", "reasons", "modelVersion", "degraded", "timestamp"]);
-  });
-});
+import { Scorer } from "./scoring";
 
 describe("Scorer", () => {
   /** The decisions table in memory: the decision log's insert (no COPY here) and its read by ids. */

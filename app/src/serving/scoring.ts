@@ -17,7 +17,7 @@
 import { computeFeatures, FEATURE_INDEX } from "../features/compute";
 import type { FeatureConfig, FeatureStore, HistorySnapshot, ObserveResult, Transaction } from "../features/types";
 import type { DecisionLog } from "../store/decision-log";
-import { type DecisionRecord, reasonsJson } from "../store/decision-record";
+import type { DecisionRecord } from "../store/decision-record";
 import type { FeatureBackfill } from "./backfill";
 import { CircuitBreaker } from "./breaker";
 import { BufferRoom, using } from "./buffer-room";
@@ -268,22 +268,4 @@ export class Scorer {
     if (!degraded) this.d.drift?.observe(model, features, scored.championScore, scored.championDecision);
     return record;
   }
-}
-
-/**
- * The decision as the API and the decisions topic publish it: {transactionId, score, decision,
- * reasons, modelVersion, degraded}, plus the transaction's ISO `timestamp` when asked, and the
- * standing `label` ({label, reportedAt} or null) when given. Built as
- * text around the reasons JSON the decision log also writes, so each decision is serialised once.
- */
-export function decisionJson(d: DecisionRecord, withTimestamp = false, label?: { label: string; reportedAt: number } | null): string {
-  return (
-    `{"transactionId":${JSON.stringify(d.transactionId)},"score":${JSON.stringify(d.score)},"decision":"${d.decision}",` +
-    `"reasons":${reasonsJson(d)},"modelVersion":${JSON.stringify(d.modelVersion)},"degraded":${d.degraded}` +
-    (withTimestamp ? `,"timestamp":"${new Date(d.occurredAt).toISOString()}"` : "") +
-    (label === undefined
-      ? ""
-      : `,"label":${label ? JSON.stringify({ label: label.label, reportedAt: new Date(label.reportedAt).toISOString() }) : "null"}`) +
-    "}"
-  );
 }

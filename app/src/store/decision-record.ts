@@ -29,7 +29,7 @@ export interface DecisionRecord extends Omit<Transaction, "timestamp"> {
   readonly modelVersion: string;
   readonly degraded: boolean;
   readonly reasons: readonly Reason[];
-  /** `reasons` as JSON, when the scorer already serialised them: the response and the log share it. */
+  /** `reasons` as JSON, when the scorer already serialised them (the log's COPY writes it). */
   readonly reasonsJson?: string;
   /** Set while a challenger is: never part of what the client is answered. */
   readonly challenger?: ChallengerScores;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { DecisionLog } from "../store/decision-log";
 import type { SqlClient } from "../store/sql";
+import { readDecisionMessage } from "./decision-message";
 import type { InboundMessage } from "./pipeline";
 import { scoringPipeline } from "./testing/scoring-pipeline";
 
@@ -74,7 +75,7 @@ describe("stream pipeline", () => {
       msg(1, 8, { transactionId: "c" }),
     );
     await until(() => adapter.commits.length === 3);
-    expect(adapter.produced.map((r) => [r.key, JSON.parse(r.value).decision])).toEqual([
+    expect(adapter.produced.map((r) => [r.key, readDecisionMessage(r.value).decision])).toEqual([
       ["a", "approve"],
       ["b", "decline"],
     ]);

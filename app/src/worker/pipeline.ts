@@ -9,10 +9,11 @@
  */
 import { Counter, type Registry } from "prom-client";
 import { errorMessage, type Logger } from "../serving/log";
-import { decisionJson, type Scorer, UnavailableError } from "../serving/scoring";
+import { type Scorer, UnavailableError } from "../serving/scoring";
 import { parseJson, parseTransaction, ValidationError } from "../serving/validate";
 import type { DecisionRecord } from "../store/decision-record";
 import { type Context, withContext } from "../telemetry/tracing";
+import { decisionMessage } from "./decision-message";
 
 export interface InboundMessage {
   readonly partition: number;
@@ -151,7 +152,7 @@ export class StreamPipeline {
     }
     const decisions = await Promise.all(scoring);
     if (decisions.length) {
-      await this.adapter.produce(decisions.map((d, i) => ({ key: d.transactionId, value: decisionJson(d), context: contexts[i] })));
+      await this.adapter.produce(decisions.map((d, i) => ({ key: d.transactionId, value: decisionMessage(d), context: contexts[i] })));
     }
     const last = new Map<number, InboundMessage>();
     for (const m of batch) {
