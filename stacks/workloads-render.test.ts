@@ -458,6 +458,7 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
         "FraudFeatureStoreDegraded",
         "FraudTrainerFailed",
         "FraudTrainerLate",
+        "FraudChallengerComparisonStale",
       ]),
     );
     const dash = find("ConfigMap", "fraud-platform-dashboard");

@@ -47,6 +47,14 @@ describe("workload settings", () => {
     );
   });
 
+  it("alerts on a stale challenger comparison after 48 hours by default, or the hours set", () => {
+    expect(workloadSettings({}).trainer.compare.staleAfterHours).toBe(48);
+    expect(workloadSettings({ trainer: { compare: { staleAfterHours: "72" } } }).trainer.compare.staleAfterHours).toBe(72);
+    expect(problems({ trainer: { compare: { staleAfterHours: 0 } } })).toMatch(
+      /workloads\.trainer\.compare\.staleAfterHours = 0: expected an integer from 1 to 2160/,
+    );
+  });
+
   it("fills every default from an image tag alone", () => {
     const s = workloadSettings({ imageTag: "3f2c1ab" });
     expect(s.imageTag).toBe("3f2c1ab");

@@ -152,6 +152,7 @@ function challengerCompare(s: SectionReader): ChallengerCompareOptions {
     enabled: s.bool("enabled", d.enabled),
     schedule: cron(s, d.schedule),
     sinceDays: s.int("sinceDays", { min: 1, max: 365, default: d.sinceDays }),
+    staleAfterHours: s.int("staleAfterHours", { min: 1, max: 2160, default: d.staleAfterHours }),
   };
 }
 

@@ -21,6 +21,9 @@ export const DRIFT_ALERTS = { feature: "FraudFeatureDrift", score: "FraudScoreDr
 export const DRIFT_FOR_MINUTES = 30;
 export const DRIFT_FOR = `${DRIFT_FOR_MINUTES}m`;
 
+/** Fires when the challenger's comparison is missing or stale: docs/model-ops.md. */
+export const CHALLENGER_COMPARISON_STALE = "FraudChallengerComparisonStale";
+
 /** The error-rate alert threshold the issue sets: more than 5% of user requests failing. */
 export const ERROR_RATIO_THRESHOLD = 0.05;
 
@@ -37,6 +40,9 @@ const rule = (
 export function alertRuleGroups(s: WorkloadOptions): RuleGroup[] {
   const p99Seconds = s.monitoring.p99LatencyThresholdMs / 1000;
   const lateSeconds = s.trainer.lateAfterHours * 3600;
+  const staleSeconds = s.trainer.compare.staleAfterHours * 3600;
+  // a pair's first comparison can come no sooner: younger decisions are not compared
+  const firstComparisonSeconds = s.features.labelDelayDays * 86_400 + staleSeconds;
   return [
     {
       name: "fraud-api",
@@ -179,6 +185,19 @@ export function alertRuleGroups(s: WorkloadOptions): RuleGroup[] {
           `Fraud trainer: no successful run in ${s.trainer.lateAfterHours} hours`,
           "The served model is getting stale: check the trainer CronJob and its last Jobs.",
         ),
+        // without the compare CronJob no comparison is expected
+        ...(s.trainer.compare.enabled
+          ? [
+              rule(
+                CHALLENGER_COMPARISON_STALE,
+                `((${PROMQL.challengerComparisonAgeSeconds}) > ${staleSeconds}) or (((${PROMQL.challengerPairAgeSeconds}) > ${firstComparisonSeconds}) unless on () (${PROMQL.challengerComparisonExists}))`,
+                "30m",
+                "warning",
+                `Fraud challenger: no comparison of the current pair in ${s.trainer.compare.staleAfterHours} hours`,
+                "A challenger is set but its comparison with the champion is {{ $value | humanizeDuration }} old (or missing that long): check the fraud-challenger-compare Jobs and that the challenger loads (docs/runbook.md).",
+              ),
+            ]
+          : []),
       ],
     },
   ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { workloadOptions } from "../testing/workload-options";
+import { CHALLENGER_METRICS } from "../../app/src/config/deploy-contract";
 import { Metrics } from "../../app/src/serving/metrics";
 import { alertRuleGroups } from "./alerts";
 import { fraudDashboard } from "./dashboard";
@@ -73,10 +74,28 @@ describe("alert rules", () => {
     expect(decline.expr).toMatch(/\) < \(avg\(fraud_decision_rate_band\{[^}]*bound="low"/);
   });
 
+  it("fire when a challenger's comparison is stale, or missing past the label delay, and only with the compare CronJob", () => {
+    // defaults: stale after 48 h; label delay 7 days
+    expect(byName("FraudChallengerComparisonStale")).toMatchObject({
+      expr:
+        '((time() - max(fraud_challenger_comparison_timestamp_seconds{namespace="fraud-serving"})) > 172800)' +
+        ' or (((time() - max(fraud_challenger_pair_since_timestamp_seconds{namespace="fraud-serving"})) > 777600)' +
+        ' unless on () (max(fraud_challenger_comparison_timestamp_seconds{namespace="fraud-serving"})))',
+      for: "30m",
+      labels: { severity: "warning" },
+    });
+    const other = alertRuleGroups(workloadOptions({ trainer: { compare: { staleAfterHours: 24 } }, features: { labelDelayDays: 14 } }))
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === "FraudChallengerComparisonStale");
+    expect(other?.expr).toMatch(/> 86400\) or .*> 1296000\) unless/);
+    const off = alertRuleGroups(workloadOptions({ trainer: { compare: { enabled: false } } })).flatMap((g) => g.rules.map((r) => r.alert));
+    expect(off).not.toContain("FraudChallengerComparisonStale");
+  });
+
   it("use only fraud_* metrics the app registers", async () => {
     const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
     for (const r of rules) {
-      for (const name of r.expr.match(/fraud_[a-z_]+/g) ?? [])
+      for (const name of r.expr.match(/fraud_[a-z0-9_]+/g) ?? [])
         expect(registered.has(name.replace(/_bucket$/, "")), `${r.alert}: ${name}`).toBe(true);
     }
   });
@@ -101,7 +120,8 @@ describe("Grafana dashboard", () => {
   it("queries only fraud_* metrics the app registers", async () => {
     const registered = new Set((await new Metrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name));
     for (const e of exprs)
-      for (const name of e.match(/fraud_[a-z_]+/g) ?? []) expect(registered.has(name.replace(/_(bucket|sum|count)$/, "")), name).toBe(true);
+      for (const name of e.match(/fraud_[a-z0-9_]+/g) ?? [])
+        expect(registered.has(name.replace(/_(bucket|sum|count)$/, "")), name).toBe(true);
   });
 
   it("has unique panel ids and non-overlapping positions on the 24-column grid", () => {
@@ -125,6 +145,52 @@ describe("Grafana dashboard", () => {
     expect(dash.panels[row].gridPos).toMatchObject({ x: 0, w: 24 });
     const psi = dash.panels.find((p) => p.title === "Feature PSI (last hour)");
     expect(psi.fieldConfig.defaults.thresholds.steps.at(-1)).toEqual({ color: "red", value: 0.2 });
+  });
+
+  it("has a Challenger row: the comparison's verdict, age, figures with intervals and differences, and each model's live decisions", () => {
+    const row = dash.panels.findIndex((p) => p.type === "row" && p.title === "Challenger");
+    expect(row).toBeGreaterThan(0);
+    const panels = dash.panels.slice(row + 1);
+    expect(panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining([
+        "Challenger better by the gate's rule",
+        "Age of the comparison",
+        "AUC: champion and challenger (95% interval)",
+        "Challenger minus champion (95% interval)",
+        "Decisions served per second, by model",
+        "Decline rate by model (live, 5 min)",
+        "Review rate by model (live, 5 min)",
+      ]),
+    );
+    const age = panels.find((p) => p.title === "Age of the comparison");
+    expect(age.fieldConfig.defaults.thresholds.steps.at(-1)).toEqual({ color: "red", value: 48 * 3600 });
+    const served = panels.find((p) => p.title === "Decisions served per second, by model");
+    expect(served.targets[0].expr).toBe(
+      'sum by (role, model_version) (rate(fraud_variant_decisions_total{namespace="fraud-serving", served="true"}[5m]))',
+    );
+    const decline = panels.find((p) => p.title === "Decline rate by model (live, 5 min)");
+    expect(decline.targets[0].expr).toBe(
+      'sum by (role, model_version) (rate(fraud_variant_decisions_total{namespace="fraud-serving", decision="decline"}[5m]))' +
+        ' / sum by (role, model_version) (rate(fraud_variant_decisions_total{namespace="fraud-serving"}[5m]))',
+    );
+    const auc = panels.find((p) => p.title.startsWith("AUC"));
+    expect(auc.targets[0].expr).toBe(
+      'max by (role, model_version, bound) (fraud_challenger_auc{namespace="fraud-serving", role=~"champion|challenger"})',
+    );
+  });
+
+  it("uses every challenger metric the app publishes, in a panel or an alert", () => {
+    const alertExprs = rules.map((r) => r.expr);
+    const names = [
+      ...Object.values(CHALLENGER_METRICS.comparison),
+      ...Object.values(CHALLENGER_METRICS).filter((v) => typeof v === "string"),
+    ];
+    expect(names).toHaveLength(11);
+    for (const name of names)
+      expect(
+        [...exprs, ...alertExprs].some((e) => e.includes(`${name}{`)),
+        name,
+      ).toBe(true);
   });
 
   it("marks the alert thresholds on the matching panels", () => {

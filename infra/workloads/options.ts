@@ -78,6 +78,12 @@ export interface ChallengerCompareOptions {
   readonly schedule: string;
   /** Compares the decisions of the last this many days (minus the label delay). Default: 28. */
   readonly sinceDays: number;
+  /**
+   * Alert FraudChallengerComparisonStale when, while a challenger is set, its pair's latest
+   * comparison is older than this, or none exists this long after the label delay has passed
+   * since the pair began. Default: 48 (two daily runs missed).
+   */
+  readonly staleAfterHours: number;
 }
 
 /**
@@ -214,7 +220,7 @@ export const WORKLOAD_DEFAULTS = {
     lateAfterHours: 8 * 24,
     resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } },
     driftRetrain: { enabled: true, schedule: "*/10 * * * *", firingMinutes: 60, minIntervalHours: 24 },
-    compare: { enabled: true, schedule: "30 4 * * *", sinceDays: 28 },
+    compare: { enabled: true, schedule: "30 4 * * *", sinceDays: 28, staleAfterHours: 48 },
   },
   ingress: { requireCertificateArn: false, scheme: "internet-facing", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
   monitoring: {

@@ -2,7 +2,11 @@
  * The PromQL behind the alerts and the dashboard, in one place so a panel shows exactly what an
  * alert fires on. Metric names are the app's (docs/api.md).
  */
+import { CHALLENGER_METRICS } from "../../app/src/config/deploy-contract";
 import { NAMESPACES, WORKLOAD_NAMES } from "./names";
+
+type ComparedMetric = keyof typeof CHALLENGER_METRICS.comparison;
+const variants = CHALLENGER_METRICS.variantDecisions;
 
 /** Probe and scrape endpoints are excluded: kubelet and Prometheus traffic is not user traffic. */
 const userTraffic = `job="${WORKLOAD_NAMES.api}", namespace="${NAMESPACES.serving}", route!~"/healthz|/readyz|/metrics"`;
@@ -47,4 +51,20 @@ export const PROMQL = {
   rateBand: (decision: "review" | "decline", bound: "low" | "high") =>
     `avg(fraud_decision_rate_band{${serving}, decision="${decision}", window="1h", bound="${bound}"})`,
   trainerAgeSeconds: `time() - max(kube_cronjob_created{${trainerCron}})`,
+  /**
+   * Challengers (docs/model-ops.md). Every API and worker replica exports the same comparison of
+   * the current pair: `max` keeps one copy.
+   */
+  challengerMetric: (metric: ComparedMetric, roles: string) =>
+    `max by (role, model_version, bound) (${CHALLENGER_METRICS.comparison[metric]}{${serving}, role=~"${roles}"})`,
+  challengerBetter: `max by (champion, challenger) (${CHALLENGER_METRICS.better}{${serving}})`,
+  challengerComparedDecisions: `max by (champion, challenger) (${CHALLENGER_METRICS.comparedDecisions}{${serving}})`,
+  challengerComparisonAgeSeconds: `time() - max(${CHALLENGER_METRICS.comparisonTimestamp}{${serving}})`,
+  challengerPairAgeSeconds: `time() - max(${CHALLENGER_METRICS.pairSinceTimestamp}{${serving}})`,
+  challengerComparisonExists: `max(${CHALLENGER_METRICS.comparisonTimestamp}{${serving}})`,
+  /** Decisions per second whose answer the client got, by model. */
+  variantServedRate: `sum by (role, model_version) (rate(${variants}{${serving}, served="true"}[5m]))`,
+  /** Each model's share of `decision` over all transactions it scored (both score every one). */
+  variantRate: (decision: "review" | "decline") =>
+    `sum by (role, model_version) (rate(${variants}{${serving}, decision="${decision}"}[5m])) / sum by (role, model_version) (rate(${variants}{${serving}}[5m]))`,
 } as const;

@@ -1,6 +1,7 @@
 /**
  * The challenger metrics through the API on its embedded defaults: what /metrics exports of the
- * registry's latest comparison for the manifest's champion/challenger pair (docs/model-ops.md).
+ * registry's latest comparison for the manifest's champion/challenger pair, and each model's
+ * decisions while a challenger is set (docs/model-ops.md).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +10,8 @@ import { CHALLENGER_METRICS } from "../config/deploy-contract";
 import { challenger } from "../registry/registry";
 import { testComparison } from "../testing/comparison-fixtures";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
-import { START_TIMEOUT_MS, startHarness, type Harness } from "./testing/harness";
+import { cardBucket } from "../serving/challenger";
+import { START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
 
 const DECLINER = { low: 3, mid: 3, high: 3 }; // scores 0.95 whatever the transaction
 
@@ -79,5 +81,36 @@ describe("challenger comparison metrics through the API", () => {
     await h.registry.setChallenger(null, "done");
     await h.api.runtime.models.poll();
     expect(await exported()).toEqual([]);
+  });
+
+  it("counts both models' decisions by variant: in shadow the champion serves every card, in A/B each serves its own", async () => {
+    const variant = (role: string, version: string, served: boolean, decision: string) =>
+      h.metric(
+        `${CHALLENGER_METRICS.variantDecisions}{role="${role}",model_version="${version}",served="${served}",decision="${decision}"}`,
+      );
+    const score = (cardId: string) => h.request("POST", "/v1/score", tx({ cardId }));
+    // no challenger: nothing counted
+    expect((await score("variant-none")).status).toBe(200);
+    expect(await variant("champion", "v1", true, "approve")).toBe(0);
+
+    await h.registry.setChallenger(challenger("v2", "shadow", undefined), "shadow");
+    await h.api.runtime.models.poll();
+    for (let i = 0; i < 30; i++) expect((await score(`variant-shadow-${i}`)).json.modelVersion).toBe("v1");
+    expect(await variant("champion", "v1", true, "approve")).toBe(30);
+    expect(await variant("challenger", "v2", false, "decline")).toBe(30);
+    expect(await variant("challenger", "v2", true, "decline")).toBe(0);
+
+    await h.registry.setChallenger(challenger("v2", "ab", 0.5), "ab");
+    await h.api.runtime.models.poll();
+    const cards = Array.from({ length: 60 }, (_, i) => `variant-ab-${i}`);
+    for (const c of cards) await score(c);
+    const toChallenger = cards.filter((c) => cardBucket(c) < 0.5).length;
+    expect(toChallenger).toBeGreaterThan(0);
+    expect(await variant("challenger", "v2", true, "decline")).toBe(toChallenger);
+    expect(await variant("challenger", "v2", false, "decline")).toBe(30 + 60 - toChallenger);
+    expect(await variant("champion", "v1", true, "approve")).toBe(30 + 60 - toChallenger);
+    expect(await variant("champion", "v1", false, "approve")).toBe(toChallenger);
+    await h.registry.setChallenger(null, "done");
+    await h.api.runtime.models.poll();
   });
 });

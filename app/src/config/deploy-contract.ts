@@ -177,4 +177,11 @@ export const CHALLENGER_METRICS = {
   comparisonTimestamp: "fraud_challenger_comparison_timestamp_seconds",
   /** When the manifest made the current pair (Unix seconds); labels `champion`, `challenger`. Present whenever a challenger is set. */
   pairSinceTimestamp: "fraud_challenger_pair_since_timestamp_seconds",
+  /**
+   * Counter: while a challenger is set, each transaction counts once per model, labelled `role`
+   * (champion, challenger), `model_version`, `served` ("true" when the client got that model's
+   * answer) and `decision`. Both models score every transaction, so each role's decision rate is
+   * on the same traffic, in shadow and A/B alike.
+   */
+  variantDecisions: "fraud_variant_decisions_total",
 } as const;

@@ -116,3 +116,43 @@ export class HotCounter<V extends string> {
     this.counts[value]++;
   }
 }
+
+/**
+ * Decisions of the two models scored side by side, by role (champion, challenger), model version,
+ * whether the client got that model's answer (`served`) and the decision. Per transaction: one map
+ * lookup per model and two array increments; a version's row is created at its first decision.
+ */
+export class HotVariantCounter<D extends string> {
+  private readonly rows = { champion: new Map<string, Float64Array>(), challenger: new Map<string, Float64Array>() };
+  private readonly index: Record<string, number> = {};
+
+  constructor(
+    registry: Registry,
+    name: string,
+    help: string,
+    private readonly decisions: readonly D[],
+  ) {
+    decisions.forEach((d, i) => (this.index[d] = i));
+    register(registry, name, help, "counter", () => this.values());
+  }
+
+  inc(role: "champion" | "challenger", version: string, served: boolean, decision: D): void {
+    let row = this.rows[role].get(version);
+    if (!row) this.rows[role].set(version, (row = new Float64Array(2 * this.decisions.length)));
+    row[(served ? 0 : this.decisions.length) + this.index[decision]!]++;
+  }
+
+  private values(): MetricValue<string>[] {
+    const out: MetricValue<string>[] = [];
+    for (const role of ["champion", "challenger"] as const)
+      for (const [version, row] of this.rows[role])
+        for (const served of [true, false])
+          this.decisions.forEach((decision, i) =>
+            out.push({
+              labels: { role, model_version: version, served: String(served), decision },
+              value: row[(served ? 0 : this.decisions.length) + i]!,
+            }),
+          );
+    return out;
+  }
+}

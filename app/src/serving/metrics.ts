@@ -7,7 +7,9 @@ import { DECISIONS, type DecisionOutcome } from "../domain/decision";
 import { ChallengerComparisonGauges } from "./challenger-metrics";
 import { registerDriftMetrics } from "./drift-metrics";
 import type { DriftSnapshot } from "./drift-monitor";
-import { HotCounter, HotHistogram } from "./hot-metrics";
+import { HotCounter, HotHistogram, HotVariantCounter } from "./hot-metrics";
+import { CHALLENGER_METRICS } from "../config/deploy-contract";
+import type { ChallengerScores } from "../store/decision-record";
 
 export interface HttpObserver {
   /** Counts one request and its latency in seconds. */
@@ -40,6 +42,12 @@ export class Metrics {
     "fraud_decisions_total",
     "Decisions by outcome (replayed idempotent decisions are not counted again).",
     "decision",
+    DECISIONS,
+  );
+  private readonly variants = new HotVariantCounter<DecisionOutcome>(
+    this.registry,
+    CHALLENGER_METRICS.variantDecisions,
+    "Decisions of the champion and the challenger while one is set, by role, model version, whether the client got that answer (served) and decision.",
     DECISIONS,
   );
   private readonly score = new HotHistogram(
@@ -138,6 +146,12 @@ export class Metrics {
   decision(outcome: DecisionOutcome, score: number): void {
     this.decisions.inc(outcome);
     this.score.observe(score);
+  }
+
+  /** Both models' decisions on a transaction scored beside a challenger. */
+  variantDecisions(c: ChallengerScores, challengerServed: boolean): void {
+    this.variants.inc("champion", c.championVersion, !challengerServed, c.championDecision);
+    this.variants.inc("challenger", c.challengerVersion, challengerServed, c.challengerDecision);
   }
 
   /** The size gauges report these when scraped. */

@@ -263,6 +263,7 @@ export class Scorer {
     };
     room.append(record);
     this.d.metrics.decision(decision, score);
+    if (scored.challenger) this.d.metrics.variantDecisions(scored.challenger, scored.served !== model);
     // a degraded vector is mostly missing by outage, not by drift (FraudFeatureStoreDegraded covers it)
     // the production model's view, whoever answered: its reference distributions are the baseline
     if (!degraded) this.d.drift?.observe(model, features, scored.championScore, scored.championDecision);
