@@ -10,7 +10,8 @@ import { withTimeout } from "./deadline";
 import { errorMessage } from "./log";
 import type { Metrics } from "./metrics";
 import type { FeatureStore } from "../features/types";
-import { refusesValues, type DecisionLog } from "../store/decision-log";
+import type { DecisionLog } from "../store/decision-log";
+import { refusesValues } from "../store/sql";
 
 export interface FeedbackDeps {
   readonly decisions: DecisionLog;

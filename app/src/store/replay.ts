@@ -6,8 +6,9 @@
  * run again (or over overlapping logs) without writing anything twice.
  */
 import { DECISIONS } from "../domain/decision";
-import { type DecisionLog, refusesValues } from "./decision-log";
+import type { DecisionLog } from "./decision-log";
 import type { DecisionRecord } from "./decision-record";
+import { refusesValues } from "./sql";
 
 export const UNWRITTEN_MSG = "decision not written";
 

@@ -124,3 +124,14 @@ export function schemaPrefix(schema: string | undefined): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid SQL schema name ${JSON.stringify(schema)}`);
   return `"${schema}".`;
 }
+
+/**
+ * Whether PostgreSQL refused the values themselves: SQLSTATE class 22 (data exception: a date out
+ * of range, an invalid byte sequence) or 23 (integrity constraint: a CHECK). Retrying the same
+ * values fails the same way. Anything else (no connection, a timeout, a server shutting down, a
+ * missing table) says nothing about the values and is retried.
+ */
+export function refusesValues(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}

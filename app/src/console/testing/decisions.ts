@@ -1,6 +1,6 @@
 /** A migrated schema of its own in the test PostgreSQL, and decisions written into it in bulk. */
 import type { DecisionOutcome } from "../../domain/decision";
-import { copyRows } from "../../store/decision-log";
+import { copyRows } from "../../store/decision-encoding";
 import { COLUMNS } from "../../store/decision-row";
 import type { DecisionRecord } from "../../store/decision-record";
 import { migrate } from "../../store/migrate";
