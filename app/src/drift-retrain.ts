@@ -6,8 +6,8 @@
  * Prints its decision as one JSON line; exits 1 when Prometheus or the API server fails.
  */
 import { ENV } from "./config/deploy-contract";
-import { queryFiringAlerts, inClusterAccess, KubeClient } from "./retrain/clients";
-import { decideRetrain, jobFromCronJob, LAST_TRIGGER_ANNOTATION, lastTriggeredAt, unfinishedJobs } from "./retrain/decide";
+import { inClusterAccess, KubeClient, queryFiringAlerts } from "./retrain/clients";
+import { driftRetrain } from "./retrain/run";
 
 function positive(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -19,28 +19,19 @@ function positive(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const prometheusUrl = process.env[ENV.prometheusUrl];
   if (!prometheusUrl) throw new Error(`${ENV.prometheusUrl} is required`);
-  const cronJobName = process.env[ENV.trainerCronJob] ?? "fraud-trainer";
   const alertnames = (process.env[ENV.driftAlerts] ?? "FraudFeatureDrift,FraudScoreDrift").split(",").filter(Boolean);
-  const policy = {
-    alertForMs: positive(ENV.driftAlertForMinutes, 30) * 60_000,
-    firingForMs: positive(ENV.driftRetrainAfterMinutes, 60) * 60_000,
-    minIntervalMs: positive(ENV.driftRetrainMinIntervalHours, 24) * 3_600_000,
-  };
-  const kube = new KubeClient(inClusterAccess());
-  const [alerts, cronJob] = await Promise.all([queryFiringAlerts(prometheusUrl, alertnames), kube.getCronJob(cronJobName)]);
-  const selector = Object.entries(cronJob.spec.jobTemplate.metadata?.labels ?? {})
-    .filter(([k]) => k === "app.kubernetes.io/name")
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-  const running = unfinishedJobs(await kube.listJobs(selector || `app.kubernetes.io/name=${cronJobName}`));
-  const now = Date.now();
-  const decision = decideRetrain({ now, alerts, lastTriggeredAt: lastTriggeredAt(cronJob), runningJobs: running }, policy);
-  let job: string | undefined;
-  if (decision.retrain) {
-    job = await kube.createJob(jobFromCronJob(cronJob, now, decision.reason));
-    await kube.annotateCronJob(cronJobName, { [LAST_TRIGGER_ANNOTATION]: new Date(now).toISOString() });
-  }
-  process.stdout.write(`${JSON.stringify({ msg: "drift-retrain", retrain: decision.retrain, reason: decision.reason, job })}\n`);
+  const result = await driftRetrain(
+    {
+      cronJobName: process.env[ENV.trainerCronJob] ?? "fraud-trainer",
+      policy: {
+        alertForMs: positive(ENV.driftAlertForMinutes, 30) * 60_000,
+        firingForMs: positive(ENV.driftRetrainAfterMinutes, 60) * 60_000,
+        minIntervalMs: positive(ENV.driftRetrainMinIntervalHours, 24) * 3_600_000,
+      },
+    },
+    { alerts: () => queryFiringAlerts(prometheusUrl, alertnames), kube: new KubeClient(inClusterAccess()), now: Date.now },
+  );
+  process.stdout.write(`${JSON.stringify({ msg: "drift-retrain", ...result })}\n`);
 }
 
 main().catch((err: unknown) => {

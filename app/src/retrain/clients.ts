@@ -4,7 +4,8 @@
  * CronJob, list its Jobs, create one, annotate the CronJob).
  */
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { firingAlerts, type CronJobObject, type FiringAlert, type JobObject } from "./decide";
 
 /** The drift alerts that are firing now, with the time each became active. */
@@ -30,10 +31,11 @@ export async function queryFiringAlerts(prometheusUrl: string, alertnames: reado
 
 /** Where the pod finds the API server and its credentials (the service-account mount). */
 export interface KubeAccess {
-  readonly host: string;
-  readonly port: number;
+  /** The API server's base URL: https in the cluster. */
+  readonly server: string;
   readonly token: string;
-  readonly ca: string;
+  /** The cluster's CA certificate (PEM), for https. */
+  readonly ca?: string;
   readonly namespace: string;
 }
 
@@ -43,13 +45,26 @@ export function inClusterAccess(env: NodeJS.ProcessEnv = process.env, dir = SA_D
   const host = env.KUBERNETES_SERVICE_HOST;
   if (!host) throw new Error("KUBERNETES_SERVICE_HOST is not set: drift-retrain runs inside the cluster");
   return {
-    host,
-    port: Number(env.KUBERNETES_SERVICE_PORT ?? 443),
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? 443}`,
     token: readFileSync(`${dir}/token`, "utf8").trim(),
     ca: readFileSync(`${dir}/ca.crt`, "utf8"),
     namespace: readFileSync(`${dir}/namespace`, "utf8").trim(),
   };
 }
+
+/** An answer of the API server outside 2xx; `status` 409 is a conflict (exists, or changed since read). */
+export class KubeError extends Error {
+  override readonly name = "KubeError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The field manager of this tool's writes: `pulumi up` (server-side apply) leaves what it set alone. */
+export const FIELD_MANAGER = "fraud-drift-retrain";
 
 export class KubeClient {
   constructor(
@@ -57,32 +72,43 @@ export class KubeClient {
     private readonly timeoutMs = 10_000,
   ) {}
 
+  private get base(): string {
+    return `/apis/batch/v1/namespaces/${encodeURIComponent(this.access.namespace)}`;
+  }
+
   getCronJob(name: string): Promise<CronJobObject> {
-    return this.call("GET", `/apis/batch/v1/namespaces/${this.access.namespace}/cronjobs/${name}`) as Promise<CronJobObject>;
+    return this.call("GET", `${this.base}/cronjobs/${encodeURIComponent(name)}`) as Promise<CronJobObject>;
   }
 
   async listJobs(labelSelector: string): Promise<JobObject[]> {
-    const path = `/apis/batch/v1/namespaces/${this.access.namespace}/jobs?labelSelector=${encodeURIComponent(labelSelector)}`;
-    return ((await this.call("GET", path)) as { items: JobObject[] }).items;
+    return ((await this.call("GET", `${this.base}/jobs?labelSelector=${encodeURIComponent(labelSelector)}`)) as { items: JobObject[] })
+      .items;
   }
 
+  /** Creates the Job; KubeError 409 when one of that name exists. Returns the created name. */
   async createJob(job: Record<string, unknown>): Promise<string> {
-    const created = (await this.call("POST", `/apis/batch/v1/namespaces/${this.access.namespace}/jobs`, job)) as JobObject;
+    const created = (await this.call("POST", `${this.base}/jobs?fieldManager=${FIELD_MANAGER}`, job)) as JobObject;
     return created.metadata.name;
   }
 
-  async annotateCronJob(name: string, annotations: Record<string, string>): Promise<void> {
-    await this.call("PATCH", `/apis/batch/v1/namespaces/${this.access.namespace}/cronjobs/${name}`, { metadata: { annotations } });
+  /**
+   * Sets (null: removes) annotations of the CronJob with a JSON merge patch. With
+   * `resourceVersion`, only if the CronJob is still that version (else KubeError 409).
+   */
+  async annotateCronJob(name: string, annotations: Record<string, string | null>, resourceVersion?: string): Promise<void> {
+    await this.call("PATCH", `${this.base}/cronjobs/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}`, {
+      metadata: { annotations, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+    });
   }
 
   private call(method: string, path: string, body?: unknown): Promise<unknown> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const url = new URL(path, this.access.server);
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = request(
+      const req = send(
+        url,
         {
-          host: this.access.host,
-          port: this.access.port,
-          path,
           method,
           ca: this.access.ca,
           timeout: this.timeoutMs,
@@ -102,8 +128,9 @@ export class KubeClient {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
-            if ((res.statusCode ?? 0) >= 300)
-              reject(new Error(`kubernetes ${method} ${path}: HTTP ${res.statusCode}: ${text.slice(0, 500)}`));
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300)
+              reject(new KubeError(status, `kubernetes ${method} ${path}: HTTP ${status}: ${text.slice(0, 500)}`));
             else {
               try {
                 resolve(JSON.parse(text));

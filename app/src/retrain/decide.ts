@@ -76,6 +76,8 @@ export interface CronJobObject {
     readonly name: string;
     readonly namespace?: string;
     readonly uid: string;
+    /** The version a conditional write names: it fails if the CronJob changed since. */
+    readonly resourceVersion?: string;
     readonly annotations?: Record<string, string>;
   };
   readonly spec: {
@@ -91,10 +93,19 @@ export const LAST_TRIGGER_ANNOTATION = "fraud-platform.io/drift-retrain-at";
 /** The label a drift-triggered Job carries (with the value "drift"). */
 export const TRIGGER_LABEL = "fraud-platform.io/trigger";
 
-export function lastTriggeredAt(cronJob: CronJobObject): number | undefined {
-  const v = cronJob.metadata.annotations?.[LAST_TRIGGER_ANNOTATION];
-  const t = v === undefined ? Number.NaN : Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
+/**
+ * The last drift-triggered start: the CronJob's annotation, or the newest drift-labelled Job still
+ * listed when that is later (an annotation lost with a re-created CronJob must not allow a second
+ * run within the interval).
+ */
+export function lastTriggeredAt(cronJob: CronJobObject, jobs: readonly JobObject[] = []): number | undefined {
+  const times = [
+    cronJob.metadata.annotations?.[LAST_TRIGGER_ANNOTATION],
+    ...jobs.filter((j) => j.metadata.labels?.[TRIGGER_LABEL] === "drift").map((j) => j.metadata.creationTimestamp),
+  ]
+    .map((v) => (v === undefined ? Number.NaN : Date.parse(v)))
+    .filter((t) => !Number.isNaN(t));
+  return times.length ? Math.max(...times) : undefined;
 }
 
 /**
@@ -126,7 +137,7 @@ export function jobFromCronJob(cronJob: CronJobObject, now: number, reason: stri
 
 /** The parts of a Job this reads. */
 export interface JobObject {
-  readonly metadata: { readonly name: string };
+  readonly metadata: { readonly name: string; readonly creationTimestamp?: string; readonly labels?: Record<string, string> };
   readonly status?: { readonly conditions?: readonly { readonly type: string; readonly status: string }[] };
 }
 

@@ -1,0 +1,74 @@
+/**
+ * One drift-retrain check (docs/drift.md), given its clients: read the alerts, the trainer CronJob
+ * and its Jobs, decide (decide.ts), and when it is time, claim the period on the CronJob and start
+ * the Job. The claim comes first and is conditional on the CronJob's resourceVersion, so two checks
+ * running at once (a manual run beside the scheduled one) start one Job between them.
+ */
+import { KubeError, type KubeClient } from "./clients";
+import {
+  decideRetrain,
+  jobFromCronJob,
+  LAST_TRIGGER_ANNOTATION,
+  lastTriggeredAt,
+  unfinishedJobs,
+  type FiringAlert,
+  type RetrainPolicy,
+} from "./decide";
+
+export interface DriftRetrainSettings {
+  readonly cronJobName: string;
+  readonly policy: RetrainPolicy;
+}
+
+export interface DriftRetrainClients {
+  /** The drift alerts firing now (Prometheus). */
+  readonly alerts: () => Promise<FiringAlert[]>;
+  readonly kube: KubeClient;
+  readonly now: () => number;
+}
+
+export interface DriftRetrainResult {
+  readonly retrain: boolean;
+  readonly reason: string;
+  /** The Job started. */
+  readonly job?: string;
+}
+
+export async function driftRetrain(s: DriftRetrainSettings, c: DriftRetrainClients): Promise<DriftRetrainResult> {
+  const [alerts, cronJob] = await Promise.all([c.alerts(), c.kube.getCronJob(s.cronJobName)]);
+  const name = cronJob.spec.jobTemplate.metadata?.labels?.["app.kubernetes.io/name"] ?? s.cronJobName;
+  const jobs = await c.kube.listJobs(`app.kubernetes.io/name=${name}`);
+  const now = c.now();
+  const decision = decideRetrain(
+    { now, alerts, lastTriggeredAt: lastTriggeredAt(cronJob, jobs), runningJobs: unfinishedJobs(jobs) },
+    s.policy,
+  );
+  if (!decision.retrain) return { retrain: false, reason: decision.reason };
+
+  const previous = cronJob.metadata.annotations?.[LAST_TRIGGER_ANNOTATION] ?? null;
+  try {
+    await c.kube.annotateCronJob(
+      s.cronJobName,
+      { [LAST_TRIGGER_ANNOTATION]: new Date(now).toISOString() },
+      cronJob.metadata.resourceVersion,
+    );
+  } catch (err) {
+    if (err instanceof KubeError && err.status === 409)
+      return {
+        retrain: false,
+        reason: `the CronJob changed since it was read (another check, or an update): the next check decides again`,
+      };
+    throw err;
+  }
+  const job = jobFromCronJob(cronJob, now, decision.reason);
+  try {
+    return { retrain: true, reason: decision.reason, job: await c.kube.createJob(job) };
+  } catch (err) {
+    const jobName = (job.metadata as { name: string }).name;
+    // a Job of that name exists: it is this period's run, started by someone else
+    if (err instanceof KubeError && err.status === 409) return { retrain: false, reason: `Job ${jobName} already exists` };
+    // no run started: give the period back, or the next attempt would wait the whole interval
+    await c.kube.annotateCronJob(s.cronJobName, { [LAST_TRIGGER_ANNOTATION]: previous }).catch(() => undefined);
+    throw err;
+  }
+}
