@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform, PlatformExports } from "./platform";
+import type { Platform } from "./platform";
+import type { PlatformExports } from "./platform-exports";
 import type { Deployer } from "./deployer/deployer";
 import type { Workloads } from "./workloads/workloads";
 

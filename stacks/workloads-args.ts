@@ -1,6 +1,6 @@
 import type { LogSettings } from "./settings";
 import type { WorkloadSettings } from "./workloads";
-import type { PlatformExports } from "../infra/platform";
+import type { PlatformExports } from "../infra/platform-exports";
 import type { WorkloadsArgs } from "../infra/workloads/workloads";
 
 /** The workloads' inputs from what the platform exports: addresses, ARNs and the kubeconfig, no secret values. */
