@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { WORKLOAD_DEFAULTS } from "../infra/workloads/options";
-import { parseWorkloadSettings as workloadSettings, quantityValue } from "./workloads";
+import { quantityValue } from "./pod-resources";
+import { parseWorkloadSettings as workloadSettings } from "./workloads";
 import { ConfigError } from "../app/src/config/config-error";
 
 function problems(workloads: unknown): string {
