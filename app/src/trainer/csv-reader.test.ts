@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BadRowsError, loadCsv, parseDecimal, parseIsoTimestamp, splitQuoted } from "./csv-reader";
+import { parseDecimal, parseIsoTimestamp, splitQuoted } from "./csv-fields";
+import { loadCsv } from "./csv-reader";
+import { BadRowsError } from "./load-result";
 import { eventOrder } from "./dataset";
 
 const dir = mkdtempSync(join(tmpdir(), "csv-test-"));

@@ -8,7 +8,7 @@ import { migrate } from "../store/migrate";
 import { postgresClient } from "../store/sql";
 import { describeWithPostgres, uniqueTestName } from "../testing/services";
 import { eventOrder } from "./dataset";
-import { BadRowsError } from "./csv-reader";
+import { BadRowsError } from "./load-result";
 import { loadPostgres } from "./postgres-source";
 import { trainerDatabase } from "./sources";
 

@@ -10,7 +10,7 @@
 import { Client } from "pg";
 import { pgConnectionConfig, type PostgresSettings } from "../config/database";
 import type { SecretReader } from "../config/secrets";
-import { BadRowCounter, type LoadResult } from "./csv-reader";
+import { BadRowCounter, type LoadResult } from "./load-result";
 import { DatasetBuilder, rowProblem, VocabularyCounter } from "./dataset";
 import type { DecisionRow } from "../store/decision-row";
 

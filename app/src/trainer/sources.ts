@@ -4,7 +4,8 @@ import { readPostgresSettings, type PostgresSettings } from "../config/database"
 import { ENV } from "../config/deploy-contract";
 import { EnvReader, type Env } from "../config/env-reader";
 import type { SecretReader } from "../config/secrets";
-import { loadCsv, type LoadResult } from "./csv-reader";
+import { loadCsv } from "./csv-reader";
+import type { LoadResult } from "./load-result";
 import type { OutOfVocabulary } from "./dataset";
 import { loadPostgres } from "./postgres-source";
 import { inSpan } from "../telemetry/tracing";
