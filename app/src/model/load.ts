@@ -3,7 +3,7 @@
  * in the same order, or it is refused (the API keeps its old model).
  */
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/types";
-import { ModelValidationError } from "./xgboost-model";
+import { ModelValidationError } from "./xgboost-json";
 
 /** What a model records about the features it was trained for (a subset of the registry's metadata). */
 export interface TrainedFeatures {

@@ -7,7 +7,8 @@ import { FEATURE_NAMES, FEATURE_SET_VERSION } from "../features/types";
 import { describeWithXgboost } from "../testing/services";
 import { assertServingFeatures } from "./load";
 import { scoreWithReasons, topReasons } from "./reasons";
-import { ModelValidationError, XGBoostModel } from "./xgboost-model";
+import { ModelValidationError } from "./xgboost-json";
+import { XGBoostModel } from "./xgboost-model";
 import { seededRandom } from "../testing/random";
 
 const WIDTH = FEATURE_NAMES.length;

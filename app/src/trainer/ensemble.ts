@@ -6,7 +6,7 @@
  * trees of every member, their leaf values divided by the member count. The API, `explain` and
  * XGBoost's own CLI score it unchanged.
  */
-import { ModelValidationError } from "../model/xgboost-model";
+import { ModelValidationError } from "../model/xgboost-json";
 
 interface TreeJson {
   id: number;
