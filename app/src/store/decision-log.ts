@@ -12,6 +12,7 @@ import type { DecisionRecord, FeedbackRecord } from "./decision-record";
 import { COLUMNS, decisionFromRow, type DecisionRow } from "./decision-row";
 import { refusesValues, schemaPrefix, type SqlClient } from "./sql";
 import { WriteBehindQueue } from "./write-behind";
+import { inRootSpan } from "../telemetry/tracing";
 
 export interface DecisionLogOptions {
   /** Explicit schema (tests); default: the search_path. */
@@ -96,12 +97,18 @@ export class DecisionLog {
       retryMinMs: 50,
       retryMaxMs: opts.retryMaxMs ?? 2000,
       key: (d) => d.transactionId,
-      write: async (batch) => {
-        // set aside (dead letters) or found stored already: not remembered as this process's
-        const notRemembered = new Set<string>();
-        await this.write(batch, notRemembered);
-        this.remember(batch, notRemembered);
-      },
+      // a trace of its own (tracing on): a batch holds many requests' decisions, not the one that set it off
+      write: (batch) =>
+        inRootSpan(
+          "decisions write",
+          () => ({ "fraud.transactions": batch.length }),
+          async () => {
+            // set aside (dead letters) or found stored already: not remembered as this process's
+            const notRemembered = new Set<string>();
+            await this.write(batch, notRemembered);
+            this.remember(batch, notRemembered);
+          },
+        ),
       onStateChange: opts.onStateChange,
     });
   }

@@ -14,19 +14,26 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   type SpanExporter,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import type { TracingSettings } from "./tracing";
+import { HEAD_SAMPLED, type TracingSettings } from "./tracing";
 
+/** The settings' sampler, except that a root the app has already sampled (HEAD_SAMPLED, see startRequest) is recorded. */
 export function sampler(s: TracingSettings): Sampler {
   const root = s.sampler.endsWith("always_on")
     ? new AlwaysOnSampler()
     : s.sampler.endsWith("always_off")
       ? new AlwaysOffSampler()
       : new TraceIdRatioBasedSampler(s.ratio);
-  return s.sampler.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
+  const configured = s.sampler.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
+  return {
+    shouldSample: (ctx, ...rest) =>
+      ctx.getValue(HEAD_SAMPLED) === true ? { decision: SamplingDecision.RECORD_AND_SAMPLED } : configured.shouldSample(ctx, ...rest),
+    toString: () => `HeadSampled{${configured.toString()}}`,
+  };
 }
 
 /** Registers the global provider, propagator and context manager. `exporter`: tests pass an in-memory one. */

@@ -7,12 +7,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { FeatureStore } from "../features/types";
 import type { SqlClient } from "../store/sql";
-import { endSpan, extractContext, inSpan, SpanKind, startSpan, tracingEnabled, withSpan } from "./tracing";
+import { endSpan, inChildSpan, inSpan, SpanKind, startRequest, tracingEnabled, withContext } from "./tracing";
 
 /**
- * A SERVER span per request, child of the caller's traceparent when it sends one, ended when the
- * response is finished (or the connection closes first) and named then for the route the server
- * matched (`route`: the template, as the request metrics label it; bounded cardinality).
+ * A SERVER span per sampled request, child of the caller's traceparent when it sends one, ended
+ * when the response is finished (or the connection closes first) and named then for the route the
+ * server matched (`route`: the template, as the request metrics label it; bounded cardinality).
+ * Sampling is decided once as the request arrives (startRequest): a request not sampled runs with
+ * no span and, unless its caller sent a trace (kept for the log lines), no context either.
  */
 export function tracedHandler(
   handle: (req: IncomingMessage, res: ServerResponse) => void,
@@ -21,32 +23,35 @@ export function tracedHandler(
   if (!tracingEnabled()) return handle;
   return (req, res) => {
     const method = req.method ?? "GET";
-    const parent = extractContext({ keys: () => Object.keys(req.headers), get: (k) => req.headers[k] });
-    const span = startSpan(method, SpanKind.SERVER, { "http.request.method": method }, parent);
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      const matched = route(req) ?? "unmatched";
-      span.updateName(`${method} ${matched}`);
-      span.setAttribute("http.route", matched);
-      span.setAttribute("http.response.status_code", res.statusCode);
-      endSpan(span, res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined);
-    };
-    res.once("finish", end);
-    res.once("close", end);
-    withSpan(span, () => handle(req, res), parent);
+    const t = startRequest(req.headers, method, SpanKind.SERVER, () => ({ "http.request.method": method }));
+    if (!t.context) return handle(req, res);
+    const span = t.span;
+    if (span) {
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        const matched = route(req) ?? "unmatched";
+        span.updateName(`${method} ${matched}`);
+        span.setAttribute("http.route", matched);
+        span.setAttribute("http.response.status_code", res.statusCode);
+        endSpan(span, res.statusCode >= 500 ? new Error(`HTTP ${res.statusCode}`) : undefined);
+      };
+      res.once("finish", end);
+      res.once("close", end);
+    }
+    withContext(t.context, () => handle(req, res));
   };
 }
 
-/** The feature store's calls as CLIENT spans of Redis (one script call per 100 transactions). */
+/** The feature store's calls as CLIENT spans of Redis in a sampled trace (one script call per 100 transactions). */
 export function tracedFeatureStore(store: FeatureStore): FeatureStore {
-  const attrs = (n: number) => ({ "db.system.name": "redis", "fraud.transactions": n });
+  const redis = (name: string, n: number) => () => ({ name, attributes: { "db.system.name": "redis", "fraud.transactions": n } });
   return {
-    observe: (tx) => inSpan("redis observe", attrs(1), () => store.observe(tx), SpanKind.CLIENT),
-    observeMany: (txs) => inSpan("redis observe", attrs(txs.length), () => store.observeMany(txs), SpanKind.CLIENT),
-    recordFraudLabel: (l) => inSpan("redis label", attrs(1), () => store.recordFraudLabel(l), SpanKind.CLIENT),
-    retractFraudLabel: (l) => inSpan("redis label", attrs(1), () => store.retractFraudLabel(l), SpanKind.CLIENT),
+    observe: (tx) => inChildSpan(redis("redis observe", 1), () => store.observe(tx), SpanKind.CLIENT),
+    observeMany: (txs) => inChildSpan(redis("redis observe", txs.length), () => store.observeMany(txs), SpanKind.CLIENT),
+    recordFraudLabel: (l) => inChildSpan(redis("redis label", 1), () => store.recordFraudLabel(l), SpanKind.CLIENT),
+    retractFraudLabel: (l) => inChildSpan(redis("redis label", 1), () => store.retractFraudLabel(l), SpanKind.CLIENT),
     close: () => store.close(),
   };
 }
@@ -57,18 +62,25 @@ function operation(statement: string): string {
   return m ? m[1].toUpperCase() : "SQL";
 }
 
-/** The SQL client's statements as CLIENT spans of PostgreSQL. */
+/** The SQL client's statements as CLIENT spans of PostgreSQL in a sampled trace. */
 export function tracedSql(sql: SqlClient): SqlClient {
-  const attrs = (statement: string) => ({ "db.system.name": "postgresql", "db.operation.name": operation(statement) });
+  const statement = (text: string) => () => {
+    const op = operation(text);
+    return { name: `pg ${op}`, attributes: { "db.system.name": "postgresql", "db.operation.name": op } };
+  };
   const traced: SqlClient = {
-    query: (text, params) => inSpan(`pg ${operation(text)}`, attrs(text), () => sql.query(text, params), SpanKind.CLIENT),
-    transaction: (fn) => inSpan("pg transaction", { "db.system.name": "postgresql" }, () => sql.transaction(fn), SpanKind.CLIENT),
+    query: (text, params) => inChildSpan(statement(text), () => sql.query(text, params), SpanKind.CLIENT),
+    transaction: (fn) =>
+      inChildSpan(
+        () => ({ name: "pg transaction", attributes: { "db.system.name": "postgresql" } }),
+        () => sql.transaction(fn),
+        SpanKind.CLIENT,
+      ),
     close: () => sql.close(),
   };
   const copyIn = sql.copyIn;
   if (copyIn)
-    traced.copyIn = (statement, rows, timeoutMs) =>
-      inSpan("pg COPY", attrs(statement), () => copyIn.call(sql, statement, rows, timeoutMs), SpanKind.CLIENT);
+    traced.copyIn = (text, rows, timeoutMs) => inChildSpan(statement(text), () => copyIn.call(sql, text, rows, timeoutMs), SpanKind.CLIENT);
   return traced;
 }
 

@@ -15,7 +15,10 @@ import { postgresClient } from "../store/sql";
 import { describeWithPostgres, describeWithRedis, uniqueTestName } from "../testing/services";
 import { decisionMessages, tracedMessage } from "../worker/kafka-adapter";
 import { startSdk } from "./sdk";
-import { inSpan, readTracingSettings, setTracingEnabled } from "./tracing";
+import { EventEmitter } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tracedHandler } from "./traced";
+import { activeTraceIds, inSpan, readTracingSettings, rootSampler, setTracing, type TracingSettings } from "./tracing";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER = "00f067aa0ba902b7";
@@ -50,20 +53,40 @@ describe("tracing settings", () => {
   });
 });
 
+describe("the root sampler", () => {
+  it("samples as the settings' root sampler would, parent-based or not", () => {
+    const share = (sample: () => boolean) => {
+      let n = 0;
+      for (let i = 0; i < 10_000; i++) if (sample()) n++;
+      return n / 10_000;
+    };
+    expect(share(rootSampler({ sampler: "parentbased_always_on", ratio: 0 }))).toBe(1);
+    expect(share(rootSampler({ sampler: "always_off", ratio: 1 }))).toBe(0);
+    expect(share(rootSampler({ sampler: "parentbased_traceidratio", ratio: 0 }))).toBe(0);
+    expect(share(rootSampler({ sampler: "traceidratio", ratio: 1 }))).toBe(1);
+    // 10,000 draws at 25%: the standard deviation is 0.43 points
+    expect(share(rootSampler({ sampler: "traceidratio", ratio: 0.25 }))).toBeGreaterThan(0.22);
+    expect(share(rootSampler({ sampler: "traceidratio", ratio: 0.25 }))).toBeLessThan(0.28);
+  });
+});
+
 describe("with the SDK on", () => {
   const exporter = new InMemorySpanExporter();
   let provider: TracerProvider;
+  // ratio 0: a root is never sampled, so every span recorded here continues a sampled caller
+  const settings: TracingSettings = {
+    endpoint: "http://unused",
+    serviceName: "fraud-api",
+    sampler: "parentbased_traceidratio",
+    ratio: 0,
+    resource: {},
+  };
   beforeAll(() => {
-    // ratio 0: a root is never sampled, so every span recorded here continues a sampled caller
-    provider = startSdk(
-      { endpoint: "http://unused", serviceName: "fraud-api", sampler: "parentbased_traceidratio", ratio: 0, resource: {} },
-      "test",
-      exporter,
-    );
-    setTracingEnabled(true);
+    provider = startSdk(settings, "test", exporter);
+    setTracing(settings);
   });
   afterAll(async () => {
-    setTracingEnabled(false);
+    setTracing(undefined);
     await provider.shutdown();
     trace.disable();
     context.disable();
@@ -90,6 +113,62 @@ describe("with the SDK on", () => {
     expect(outside.traceId).toBeUndefined();
     expect(inside).toMatchObject({ msg: "inside", service: "fraud-api", transactionId: "t1", traceId: TRACE });
     expect(inside.spanId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  /** Runs tracedHandler once on a stand-in request; resolves with what the handler saw and the span the request made, if any. */
+  const handleOnce = async (headers: Record<string, string>) => {
+    await provider.forceFlush();
+    const before = exporter.getFinishedSpans().length;
+    const req = Object.assign(new EventEmitter(), { method: "POST", headers }) as unknown as IncomingMessage;
+    const res = Object.assign(new EventEmitter(), { statusCode: 200 }) as unknown as ServerResponse;
+    let seen: ReturnType<typeof activeTraceIds> = {};
+    let inTrace = false;
+    tracedHandler(
+      () => {
+        seen = activeTraceIds();
+        inTrace = trace.getActiveSpan() !== undefined;
+      },
+      () => "/v1/score",
+    )(req, res);
+    res.emit("finish");
+    await provider.forceFlush();
+    return { seen, inTrace, spans: exporter.getFinishedSpans().slice(before) };
+  };
+
+  it("a request without a caller's trace that is not sampled makes no span and runs outside any trace", async () => {
+    const { seen, inTrace, spans } = await handleOnce({ "content-type": "application/json" });
+    expect(spans).toEqual([]);
+    expect(inTrace).toBe(false);
+    expect(seen).toEqual({});
+  });
+
+  it("a caller's unsampled trace makes no span, and the request's log lines keep the caller's trace id", async () => {
+    const other = "22222222222222222222222222222222";
+    const { seen, spans } = await handleOnce({ traceparent: traceparent("00", other) });
+    expect(spans).toEqual([]);
+    expect(seen).toEqual({ traceId: other, spanId: CALLER });
+  });
+
+  it("a caller's sampled trace is continued: the request's span is its child and is active in the handler", async () => {
+    const sampled = "33333333333333333333333333333333";
+    const { seen, spans } = await handleOnce({ traceparent: traceparent("01", sampled) });
+    expect(spans).toHaveLength(1);
+    expect(spans[0]).toMatchObject({ name: "POST /v1/score", kind: SpanKind.SERVER });
+    expect(spans[0].spanContext().traceId).toBe(sampled);
+    expect(spans[0].parentSpanContext?.spanId).toBe(CALLER);
+    expect(seen).toEqual({ traceId: sampled, spanId: spans[0].spanContext().spanId });
+  });
+
+  it("a root the root sampler samples gets a span even though the SDK's own root ratio is 0", async () => {
+    setTracing({ sampler: "parentbased_always_on", ratio: 1 });
+    try {
+      const { spans, seen } = await handleOnce({});
+      expect(spans).toHaveLength(1);
+      expect(spans[0].parentSpanContext).toBeUndefined();
+      expect(seen.traceId).toBe(spans[0].spanContext().traceId);
+    } finally {
+      setTracing(settings);
+    }
   });
 
   it("a Kafka message's headers parent its consumer span, and its decision's headers carry the trace on", async () => {
@@ -147,6 +226,14 @@ describe("with the SDK on", () => {
         expect(server.parentSpanContext?.spanId).toBe(CALLER);
         expect(server.attributes).toMatchObject({ "http.route": "/v1/score", "http.response.status_code": 200 });
         expect(server.resource.attributes).toMatchObject({ "service.name": "fraud-api", "service.version": "test" });
+      });
+
+      it("records no span of a request that brings no trace and is not sampled (Redis, PostgreSQL included)", async () => {
+        await provider.forceFlush();
+        const before = exporter.getFinishedSpans().length;
+        expect((await h.request("POST", "/v1/score", tx())).status).toBe(200);
+        await provider.forceFlush();
+        expect(exporter.getFinishedSpans().slice(before)).toEqual([]);
       });
 
       it("records nothing of a caller that did not sample its trace", async () => {

@@ -8,11 +8,13 @@
  */
 import {
   context,
+  createContextKey,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
   type Attributes,
   type Context,
   type Span,
@@ -78,11 +80,33 @@ export function readTracingSettings(defaultService: string, env: Env = process.e
 }
 
 let enabled = false;
+/** Whether a new trace (no caller's context) is sampled: the settings' root sampler, decided without making ids. */
+let sampleRoot: () => boolean = () => false;
 const tracer = trace.getTracer("fraud-platform");
 
 export function tracingEnabled(): boolean {
   return enabled;
 }
+
+/**
+ * The settings' root decision as a coin toss: `traceidratio` samples a trace whose random id falls
+ * under the ratio, which is the same chance, and a request that is not sampled then never needs an
+ * id at all (the SDK's sampler makes a trace id and a span id before it decides: ~2.5 us measured).
+ */
+export function rootSampler(s: Pick<TracingSettings, "sampler" | "ratio">): () => boolean {
+  const root = s.sampler.replace(/^parentbased_/, "");
+  if (root === "always_on") return () => true;
+  if (root === "always_off") return () => false;
+  const ratio = s.ratio;
+  return () => Math.random() < ratio;
+}
+
+/**
+ * Marks the parent context of a root span the app has already sampled (rootSampler): the SDK's
+ * sampler (sdk.ts) records it without deciding again.
+ */
+export const HEAD_SAMPLED = createContextKey("fraud-platform head-sampled root");
+const HEAD_SAMPLED_CONTEXT = ROOT_CONTEXT.setValue(HEAD_SAMPLED, true);
 
 export interface Tracing {
   /** Exports what is buffered and stops. */
@@ -97,18 +121,68 @@ export async function startTracing(settings: TracingSettings | undefined, versio
   if (!settings) return undefined;
   const { startSdk } = await import("./sdk.js");
   const provider = startSdk(settings, version);
-  enabled = true;
+  setTracing(settings);
   return {
     async shutdown() {
-      enabled = false;
+      setTracing(undefined);
       await provider.shutdown();
     },
   };
 }
 
-/** Turns the helpers on or off without an SDK (tests register their own provider). */
-export function setTracingEnabled(on: boolean): void {
-  enabled = on;
+/** Turns the helpers on (with the settings' root sampling) or off without an SDK (tests register their own provider). */
+export function setTracing(settings: Pick<TracingSettings, "sampler" | "ratio"> | undefined): void {
+  enabled = settings !== undefined;
+  sampleRoot = settings ? rootSampler(settings) : () => false;
+}
+
+/**
+ * How a request (an HTTP request, a Kafka message) is traced, decided once as it starts. `span`:
+ * sampled, the request's own span, which the caller ends. `context`: what the request runs in:
+ * the span's; or, not sampled, the caller's trace when it sent one (log lines keep its trace id);
+ * neither for a request not sampled without a caller's trace, which then costs nothing more.
+ */
+export interface RequestTrace {
+  readonly span?: Span;
+  readonly context?: Context;
+}
+
+const UNTRACED: RequestTrace = Object.freeze({});
+
+/**
+ * The trace of a request with these headers (Node's, lower-case, or a Kafka message's). Without a
+ * `traceparent` the root sampler decides and only a sampled request gets a span, its `attributes`
+ * and a context; with one, the SDK's sampler decides from the caller's (a sampled caller is continued).
+ */
+export function startRequest(headers: Headers | undefined, name: string, kind: SpanKind, attributes: () => Attributes): RequestTrace {
+  if (!enabled) return UNTRACED;
+  if (headerGetter.get(headers, "traceparent") === undefined) {
+    if (!sampleRoot()) return UNTRACED;
+    const span = tracer.startSpan(name, { kind, attributes: attributes() }, HEAD_SAMPLED_CONTEXT);
+    return { span, context: trace.setSpan(ROOT_CONTEXT, span) };
+  }
+  const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  const span = tracer.startSpan(name, { kind }, parent);
+  if (!span.isRecording()) return trace.getSpan(parent) ? { context: parent } : UNTRACED;
+  span.setAttributes(attributes());
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Whether the active context is in a sampled trace: a client call's span is made only then. */
+function inSampledTrace(): boolean {
+  const span = trace.getSpan(context.active());
+  return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+}
+
+/**
+ * Runs `fn` in a span (`describe`: its name and attributes), child of the active one, when the
+ * active trace is sampled; otherwise just runs it, describing nothing. For the calls a request
+ * makes (Redis, PostgreSQL): each would otherwise be a root of its own, sampled apart from its request.
+ */
+export function inChildSpan<T>(describe: () => { name: string; attributes: Attributes }, fn: () => Promise<T>, kind: SpanKind): Promise<T> {
+  if (!enabled || !inSampledTrace()) return fn();
+  const { name, attributes } = describe();
+  return inSpan(name, attributes, fn, kind);
 }
 
 /** The active span's ids, for log lines; empty when there is none. */
@@ -128,21 +202,34 @@ function fail(span: Span, err: unknown): void {
 /** Runs `fn` in a span named `name` (child of the active one); off, just runs it. */
 export function inSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
   if (!enabled) return fn();
-  return tracer.startActiveSpan(name, { kind, attributes }, async (span) => {
-    try {
-      return await fn();
-    } catch (err) {
-      fail(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(name, { kind, attributes }, (span) => ending(span, fn));
 }
 
-/** Starts a span under `parent` (default: the active context); the caller ends it. */
-export function startSpan(name: string, kind: SpanKind, attributes: Attributes, parent: Context = context.active()): Span {
-  return tracer.startSpan(name, { kind, attributes }, parent);
+/**
+ * Runs `fn` as a trace of its own, whatever context is active (work a request set off but that
+ * serves many, such as a batch of decision writes): in a root span when the root sampler samples
+ * it, else outside any trace.
+ */
+export function inRootSpan<T>(
+  name: string,
+  attributes: () => Attributes,
+  fn: () => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  if (!enabled) return fn();
+  if (!sampleRoot()) return context.with(ROOT_CONTEXT, fn);
+  return tracer.startActiveSpan(name, { kind, attributes: attributes() }, HEAD_SAMPLED_CONTEXT, (span) => ending(span, fn));
+}
+
+async function ending<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    fail(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 export function endSpan(span: Span, err?: unknown): void {
@@ -150,35 +237,18 @@ export function endSpan(span: Span, err?: unknown): void {
   span.end();
 }
 
-/** `parent` with `span` as its active span. */
-export function spanContext(span: Span, parent: Context = context.active()): Context {
-  return trace.setSpan(parent, span);
-}
-
-/** Runs `fn` with `span` active (under `parent`). */
-export function withSpan<T>(span: Span, fn: () => T, parent: Context = context.active()): T {
-  return context.with(trace.setSpan(parent, span), fn);
-}
-
 /** Runs `fn` in context `ctx` (a message's, a request's); off or without one, just runs it. */
 export function withContext<T>(ctx: Context | undefined, fn: () => T): T {
   return enabled && ctx ? context.with(ctx, fn) : fn();
 }
 
-export function activeContext(): Context | undefined {
-  return enabled ? context.active() : undefined;
-}
-
+/** A request's headers: a Kafka message's Map, or Node's IncomingHttpHeaders. */
+type Headers = ReadonlyMap<string, string> | Readonly<Record<string, string | string[] | undefined>>;
 const headerGetter = {
-  keys: (carrier: Headers) => [...carrier.keys()],
-  get: (carrier: Headers, key: string) => carrier.get(key),
+  keys: (carrier: Headers | undefined) => (carrier instanceof Map ? [...carrier.keys()] : Object.keys(carrier ?? {})),
+  get: (carrier: Headers | undefined, key: string) =>
+    carrier instanceof Map ? carrier.get(key) : (carrier as Record<string, string | string[] | undefined> | undefined)?.[key],
 };
-type Headers = { keys(): Iterable<string>; get(key: string): string | string[] | undefined };
-
-/** The trace context in `headers` (W3C traceparent/tracestate), as the parent of what follows. */
-export function extractContext(headers: Headers | undefined): Context {
-  return headers ? propagation.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
-}
 
 /** Headers carrying `ctx`'s trace context (traceparent, tracestate); empty when off or none. */
 export function injectContext(ctx: Context | undefined): Record<string, string> {

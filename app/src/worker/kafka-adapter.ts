@@ -8,17 +8,7 @@ import type { SASLOptions } from "@platformatic/kafka";
 import type { KafkaSettings } from "./config";
 import { defaultCredentials, mskIamToken } from "./msk-iam";
 import type { InboundMessage, OutboundRecord, StreamAdapter } from "./pipeline";
-import {
-  type Context,
-  endSpan,
-  extractContext,
-  injectContext,
-  inSpan,
-  SpanKind,
-  spanContext,
-  startSpan,
-  tracingEnabled,
-} from "../telemetry/tracing";
+import { type Context, endSpan, injectContext, inSpan, SpanKind, startRequest, tracingEnabled } from "../telemetry/tracing";
 
 type StringMessage = InboundMessage & { commit(): void | Promise<void>; readonly headers?: Map<string, string>; readonly topic: string };
 
@@ -29,26 +19,22 @@ export function decisionMessages(records: readonly OutboundRecord[], topic: stri
 }
 
 /**
- * With tracing on, a CONSUMER span per message, child of the trace the producer sent in its
- * headers (W3C traceparent): the message's scoring runs in that span's context.
+ * With tracing on, a CONSUMER span per sampled message, child of the trace the producer sent in
+ * its headers (W3C traceparent; a sampled one is continued): the message's scoring runs in that
+ * span's context. Sampling is decided once per message (startRequest): one not sampled gets no
+ * span, and no context unless its producer sent a trace.
  */
-export function tracedMessage<M extends Omit<StringMessage, "context">>(m: M): M & { readonly context: Context } {
-  const parent = extractContext(m.headers);
-  const span = startSpan(
-    `${m.topic} process`,
-    SpanKind.CONSUMER,
-    {
-      "messaging.system": "kafka",
-      "messaging.operation.type": "process",
-      "messaging.destination.name": m.topic,
-      "messaging.destination.partition.id": String(m.partition),
-      "messaging.kafka.offset": Number(m.offset),
-    },
-    parent,
-  );
-  endSpan(span);
+export function tracedMessage<M extends Omit<StringMessage, "context">>(m: M): M & { readonly context: Context | undefined } {
+  const t = startRequest(m.headers, `${m.topic} process`, SpanKind.CONSUMER, () => ({
+    "messaging.system": "kafka",
+    "messaging.operation.type": "process",
+    "messaging.destination.name": m.topic,
+    "messaging.destination.partition.id": String(m.partition),
+    "messaging.kafka.offset": Number(m.offset),
+  }));
+  if (t.span) endSpan(t.span);
   // the message object is the library's: its commit() must stay callable on it
-  return Object.assign(m, { context: spanContext(span, parent) });
+  return Object.assign(m, { context: t.context });
 }
 
 /** `onConsuming`: called each time the consumer has joined its group and starts reading. */
