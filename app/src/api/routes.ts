@@ -114,7 +114,11 @@ export function registerRoutes(app: FastifyInstance, api: Api): void {
         response: { 200: described(Decision, "The decision."), ...errors },
       },
     },
-    async (req) => view(await d.scorer.score(req.body as Transaction)),
+    async (req) => {
+      const tx = req.body as Transaction;
+      api.noteTransaction(req.raw, tx.transactionId);
+      return view(await d.scorer.score(tx));
+    },
   );
   const batch = batchSchema(d.batchMax).schema;
   app.post(
