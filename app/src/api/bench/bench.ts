@@ -544,6 +544,9 @@ async function main(): Promise<void> {
       const tracedPort = Number((await waitForLine(traced, "stderr", listeningLine, 30_000))[1]);
       const urls = { off: `http://127.0.0.1:${apiPort}/v1/score`, on: `http://127.0.0.1:${tracedPort}/v1/score` };
       const pids = { off: api.pid!, on: traced.pid! };
+      // the untraced API has had its single run (JIT, Redis keys, the decision log's memory): the
+      // traced one gets one too, unmeasured, or the first round charges its warm-up to tracing
+      await drive("api", "single", urls.on, opts, true);
       const results = await tracingRounds(opts.tracingRounds, async (which) => {
         await drive("api", "single", urls[which], opts, false);
         const before = await cpuSample(pids[which], redisInfo);

@@ -3,7 +3,8 @@
  * one with tracing off and one with tracing on at 1% sampling (parentbased_traceidratio 0.01; the
  * load sends no traceparent, so 1 in 100 requests starts a sampled trace) exporting over OTLP/HTTP
  * to a sink in this process, alternating which goes first each round so a drift of the shared
- * machine's speed falls on both. Prints each round's rates and the API process's CPU per
+ * machine's speed falls on both; the traced API first gets an unmeasured run as long as the
+ * untraced one's single run, so neither round 1 nor the median charges a cold process to tracing. Prints each round's rates and the API process's CPU per
  * transaction, then the median and the spread of the ratios. On a machine shared with other jobs
  * the throughput swings by 2x between runs; CPU time per transaction is the steadier figure.
  */
