@@ -2,12 +2,13 @@
 
 /**
  * What Redis does when it reaches maxmemory: evict the keys closest to expiring (`volatile-ttl`).
- * Every key the platform writes has a TTL: rate-limit windows (about a minute), idempotency keys
- * `tx:*` (31 days) and card, merchant and label buckets (a day past the longest window, 39 days by
- * default). Under memory pressure the rate-limit counters go first, then month-old idempotency
- * keys and buckets of cards idle for weeks. The LRU policies (`volatile-lru`, the ElastiCache
- * default) would do the opposite for idempotency keys: they are written once and read again only
- * on a repeat, so every fresh one looks least recently used and would be the first thing evicted.
+ * Every key the platform writes has a TTL: rate-limit windows (about a minute) and card, merchant
+ * and label keys (a day past the longest window, 39 days by default; a card key also holds the ids
+ * of its transactions of that time, for idempotency). Under memory pressure the rate-limit
+ * counters go first, then the keys of cards and merchants idle for weeks. The LRU policies
+ * (`volatile-lru`, the ElastiCache default) would evict fresh label states early: each is written
+ * once and read again only when a later report of the same transaction arrives, so it looks least
+ * recently used long before its TTL, and losing it lets a late report undo a newer one.
  * `noeviction` would make every write fail with OOM, so every transaction would be scored without
  * features. If nothing with a TTL remained, writes would fail anyway (OOM): the memory alarm below
  * fires well before that. PostgreSQL, not Redis, is the record of decisions.

@@ -139,7 +139,7 @@ export class Cache extends pulumi.ComponentResource {
       });
       alarm("evictions", {
         alarmDescription:
-          "Redis evicted keys: memory is full, features and idempotency keys closest to expiry are being dropped. Scale the node type up.",
+          "Redis evicted keys: memory is full, the card, merchant and label keys closest to expiry (features and the ids cards remember) are being dropped. Scale the node type up.",
         metricName: "Evictions",
         statistic: "Sum",
         period: 60,

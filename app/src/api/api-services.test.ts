@@ -7,7 +7,7 @@
 import Redis from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TcpProxy } from "../store/tcp-proxy";
-import { decodeMerchant } from "../features/redis-layout";
+import { decodeMerchant, TRANSACTION_ID_BYTES, writeTransactionId } from "../features/redis-layout";
 import { describeWithPostgres, describeWithRedis, uniqueTestName } from "../testing/services";
 import { postgresClient, type SqlClient } from "../store/sql";
 import { OTHER_KEY, START_TIMEOUT_MS, startHarness, tx, type Harness } from "./testing/harness";
@@ -297,7 +297,10 @@ describeWithPostgres("fraud API with Redis cut and restored", (databaseUrl) => {
       // the client reconnects and the breaker closes: other cards, so the test card's history stays as it was
       await until(async () => (await h.request("POST", "/v1/score", tx())).json.degraded === false);
       await until(async () => (await h.metric("fraud_feature_backfill_size")) === 0);
-      expect(await redis.exists(`${prefix}tx:${during.transactionId}`)).toBe(1);
+      // recorded on its card: its id is among the card's records
+      const id = Buffer.alloc(TRANSACTION_ID_BYTES);
+      writeTransactionId(String(during.transactionId), String(during.merchantId), id, 0);
+      expect((await redis.getBuffer(`${prefix}card:${card}`))!.includes(id)).toBe(true);
       // the card's history has both: mean 200, so 1500 is 7.5x
       const after = await h.request("POST", "/v1/score", tx({ cardId: card, amount: 1500, timestamp: "2024-03-20T10:00:00Z" }));
       expect(after.json.reasons[0]).toMatchObject({ feature: "amount_to_card_mean_30d", value: 7.5 });

@@ -14,8 +14,8 @@
  * Redis's own clock around each command, so time it spent descheduled by other load on the machine
  * counts), the CPU time of the whole Redis process (`INFO cpu`: what the kernel charged it, which
  * load inflates less; a private server's is this run's alone), the commands the scripts ran
- * with their share, and then the bytes per
- * card, merchant and transaction id (`MEMORY USAGE`, sampled). Each figure is the lowest of
+ * with their share, and then the bytes per card (the ids it remembers included), per merchant and
+ * per transaction in all (`MEMORY USAGE`, sampled). Each figure is the lowest of
  * `--calls` repetitions of the measured phase on fresh keys. `--parts` then prices the script's
  * parts one by one (bench-redis-parts.ts; private server only).
  */
@@ -242,10 +242,10 @@ async function main(): Promise<void> {
             const { cards, merchants } = entities(all);
             const kinds = await memoryByKind(admin, prefix);
             const per = (kind: string, n: number) => ((kinds.get(kind)?.bytes ?? NaN) / n).toFixed(0);
-            const idBytes = [...kinds].filter(([k]) => k !== "card" && k !== "merchant").reduce((s, [, v]) => s + v.bytes, 0);
+            const allBytes = [...kinds.values()].reduce((s, v) => s + v.bytes, 0);
             memory =
-              `  memory: ${per("card", cards)} bytes per card (${cards}), ${per("merchant", merchants)} per merchant (${merchants}), ` +
-              `${(idBytes / all.length).toFixed(0)} per transaction id (${[...kinds.keys()].filter((k) => k !== "card" && k !== "merchant").join(", ")} keys)`;
+              `  memory: ${per("card", cards)} bytes per card (${cards}; the ids of its transactions included), ` +
+              `${per("merchant", merchants)} per merchant (${merchants}); ${(allBytes / all.length).toFixed(0)} per transaction in all (${[...kinds.keys()].join(", ")} keys)`;
           }
         } finally {
           await removeKeys(admin, prefix);

@@ -110,13 +110,14 @@ export const RECENT_RECORD = 2;
 /** Numbers per bucket of every bucket series: key, count, then cents (card) or frauds (merchant). */
 export const BUCKET_RECORD = 3;
 
-/** A duplicate's first observation, left out of its own snapshot. */
+/**
+ * A duplicate's first observation, left out of its own snapshot. A repeat is one with the same
+ * transactionId, card and merchant (one naming another card or merchant is another transaction),
+ * so it was recorded on this card and this merchant.
+ */
 export interface OwnTransaction {
   readonly ts: number;
   readonly cents: number;
-  /** It was recorded on this card / this merchant (a repeat may name others). */
-  readonly sameCard: boolean;
-  readonly sameMerchant: boolean;
 }
 
 export const emptyCard = (): CardBuckets => ({ newest: -Infinity, recent: [], days: [] });
@@ -144,8 +145,8 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
   const kept = c.newest - CARD_RECENT_MS;
   const from1 = t - CARD_RECENT_MS;
   const previousFloor = t - PREVIOUS_WITHIN_MS;
-  let ownTs = own?.sameCard ? own.ts : Number.NaN;
-  const ownCents = own?.sameCard ? own.cents : Number.NaN;
+  let ownTs = own ? own.ts : Number.NaN;
+  const ownCents = own ? own.cents : Number.NaN;
   let n1 = 0,
     c1 = 0;
   let previous = Number.NaN;
@@ -170,7 +171,7 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
     c7 = 0,
     n30 = 0,
     c30 = 0;
-  const ownDay = own?.sameCard ? dayOf(own.ts) : Number.NaN;
+  const ownDay = own ? dayOf(own.ts) : Number.NaN;
   const days = c.days;
   for (let i = days.length - BUCKET_RECORD; i >= 0; i -= BUCKET_RECORD) {
     const day = days[i]!;
@@ -200,9 +201,8 @@ export function readCard(out: SnapshotBuffer, t: number, c: CardBuckets, own?: O
 
 /** Fills the merchant part of the snapshot at t into `out`, the risk windows shifted by `lagDays`. */
 export function readMerchant(out: SnapshotBuffer, t: number, m: MerchantBuckets, lagDays: number, own?: OwnTransaction): void {
-  const mine = own?.sameMerchant === true;
-  const ownHour = mine ? hourOf(own!.ts) : Number.NaN;
-  const ownDay = mine ? dayOf(own!.ts) : Number.NaN;
+  const ownHour = own ? hourOf(own.ts) : Number.NaN;
+  const ownDay = own ? dayOf(own.ts) : Number.NaN;
   const counts = out.merchantDelayedCounts;
   const frauds = out.merchantDelayedFrauds;
   counts.fill(0);

@@ -4,8 +4,10 @@
  * It keeps the bucket state of buckets.ts and reads it through the same functions as the Redis
  * store, whose observe script updates the same state with the same rules (app/src/redis/observe.lua): a
  * replay through either gives the same feature vectors (tested in stores.test.ts).
- * - a duplicate transactionId records nothing, and its snapshot is the one as of its timestamp
- *   without the transaction itself (what a retry after a failed first attempt should score with);
+ * - a repeat (the same transactionId, card and merchant) records nothing, and its snapshot is the
+ *   one as of its timestamp without the transaction itself (what a retry after a failed first
+ *   attempt should score with); a transactionId seen with another card or merchant is another
+ *   transaction, as in the Redis store, which remembers ids per card;
  * - the labels of a transaction apply in knownAt order (a report known no later than the standing
  *   label changes nothing, legit stands at equal times); a legit label withdraws the fraud.
  *
@@ -60,6 +62,8 @@ interface SeenTx {
   readonly cents: number;
   readonly cardId: string;
   readonly merchantId: string;
+  /** An observation of the same transactionId with another card or merchant. */
+  readonly other: SeenTx | undefined;
 }
 
 /** The label standing for a transaction: decides whether a later-arriving report applies. */
@@ -138,21 +142,18 @@ export class MemoryFeatureStore implements FeatureStore {
     const t = tx.timestamp;
     const card = this.cards.get(tx.cardId);
     const merchant = this.merchants.get(tx.merchantId);
-    const previous = this.seen.get(tx.transactionId);
+    const seen = this.seen.get(tx.transactionId);
+    let previous = seen;
+    while (previous && (previous.cardId !== tx.cardId || previous.merchantId !== tx.merchantId)) previous = previous.other;
     if (previous) {
-      const own: OwnTransaction = {
-        ts: previous.ts,
-        cents: previous.cents,
-        sameCard: previous.cardId === tx.cardId,
-        sameMerchant: previous.merchantId === tx.merchantId,
-      };
+      const own: OwnTransaction = { ts: previous.ts, cents: previous.cents };
       return { snapshot: this.snapshot(into, t, card, merchant, own), duplicate: true };
     }
     const snapshot = this.snapshot(into, t, card, merchant, undefined);
     const cents = amountToCents(tx.amount);
     recordOnCard(card ?? this.newEntity(this.cards, tx.cardId, emptyCard), t, cents);
     recordOnMerchant(merchant ?? this.newEntity(this.merchants, tx.merchantId, emptyMerchant), t, this.lagDays);
-    this.remember(tx.transactionId, { ts: t, cents, cardId: tx.cardId, merchantId: tx.merchantId });
+    this.remember(tx.transactionId, { ts: t, cents, cardId: tx.cardId, merchantId: tx.merchantId, other: seen });
     if (t > this.newest) {
       this.newest = t;
       if (t >= this.nextSweepAt) this.sweep();
@@ -218,9 +219,13 @@ export class MemoryFeatureStore implements FeatureStore {
     const expireBefore = Math.max(this.newest, tx.ts) - this.idRetentionMs;
     while (this.seenHead < this.seenQueue.length && this.seenQueueTs[this.seenHead]! < expireBefore) {
       const old = this.seenQueue[this.seenHead++]!;
-      // a re-observed id after expiry is a new entry: only forget the one this queue slot made
+      // a re-observed id after expiry is a new entry: only forget what expired
       const entry = this.seen.get(old);
-      if (entry !== undefined && entry.ts < expireBefore) this.seen.delete(old);
+      if (entry !== undefined) {
+        const kept = unexpired(entry, expireBefore);
+        if (kept === undefined) this.seen.delete(old);
+        else if (kept !== entry) this.seen.set(old, kept);
+      }
     }
     if (this.seenHead > 1024 && this.seenHead * 2 > this.seenQueue.length) {
       this.seenQueue.splice(0, this.seenHead);
@@ -242,6 +247,14 @@ export class MemoryFeatureStore implements FeatureStore {
     for (const [id, l] of this.labels) if (dayOf(l.ts) < merchantFloor) this.labels.delete(id);
     this.nextSweepAt = this.newest + DAY_MS;
   }
+}
+
+/** The observations of `entry`'s chain at or after `expireBefore` (the chain itself when all are). */
+function unexpired(entry: SeenTx | undefined, expireBefore: number): SeenTx | undefined {
+  if (entry === undefined) return undefined;
+  const other = unexpired(entry.other, expireBefore);
+  if (entry.ts < expireBefore) return other;
+  return other === entry.other ? entry : { ...entry, other };
 }
 
 const EMPTY_CARD: CardBuckets = Object.freeze(emptyCard()) as CardBuckets;

@@ -19,6 +19,6 @@ function luaConstants(lua: string): Map<string, number> {
 describe("the Redis layout", () => {
   it("has the same record sizes in the scripts as in the decoders", () => {
     const lua = luaConstants(BUCKETS_LUA);
-    expect(Object.fromEntries(lua)).toEqual(RECORD_SIZES);
+    expect(Object.fromEntries(Object.keys(RECORD_SIZES).map((k) => [k, lua.get(k)]))).toEqual(RECORD_SIZES);
   });
 });

@@ -12,7 +12,6 @@
 import Redis, { type RedisOptions } from "ioredis";
 import {
   CARD_DAYS,
-  CARD_RECENT_MS,
   DAY_MS,
   dayOf,
   hourOf,
@@ -26,13 +25,17 @@ import {
 } from "./buckets";
 import { amountToCents } from "./compute";
 import { LABEL_LUA, OBSERVE_LUA } from "../redis/scripts";
-import { decodeCard, decodeMerchant, decodeTxValue } from "./redis-layout";
+import { cardRecordAt, decodeCard, decodeMerchant, TRANSACTION_ID_BYTES, writeTransactionId } from "./redis-layout";
 import type { FeatureStore, FraudLabel, ObserveResult, Transaction } from "./types";
 
 export interface RedisFeatureStoreOptions {
-  /** Prefix of every key. Default "fraud:v4:". Use a unique one per test run. */
+  /** Prefix of every key. Default "fraud:v5:". Use a unique one per test run. */
   readonly keyPrefix?: string;
-  /** How long a transactionId is remembered for idempotency. Default 31 days. */
+  /**
+   * How long a card remembers a transaction for idempotency, behind its newest transaction (data
+   * time; up to a day more, and no longer than the card key lives). Default: keyTtlMs, as far back
+   * as the feature rebuild replays (rebuild.ts historyReachMs), so that a rerun counts nothing twice.
+   */
   readonly idTtlMs?: number;
   /**
    * Expiry of card, merchant and label keys after their last write. Default: one day past the
@@ -62,8 +65,7 @@ export interface RedisClientOptions {
   readonly password?: string;
 }
 
-export const DEFAULT_KEY_PREFIX = "fraud:v4:";
-const DEFAULT_ID_TTL_MS = 31 * DAY_MS;
+export const DEFAULT_KEY_PREFIX = "fraud:v5:";
 
 /** An ioredis client configured for a latency-bound caller. The caller owns (and closes) it. */
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
@@ -109,43 +111,33 @@ export function waitReady(client: Redis, timeoutMs: number): Promise<void> {
 
 /** Transactions per observe script call: bounds how long one call holds Redis. */
 const MAX_PER_SCRIPT = 100;
+const TX_ARG_BYTES = 24 + TRANSACTION_ID_BYTES;
 
-/** One transaction's keys and arguments for the observe script. */
+/** One transaction's keys and argument for the observe script. */
 interface ObserveArgs {
-  readonly keys: readonly [tx: string, card: string, merchant: string];
+  readonly card: string;
+  readonly merchant: string;
   readonly t: number;
-  readonly cents: number;
+  /** "<ddi4i4c8": timestamp, cents, UTC hour, UTC day, the id a card records it under. */
+  readonly arg: Buffer;
 }
 
-/** A transaction's argument to the observe script: "<dd i4 i4" timestamp, cents, UTC hour, UTC day. */
-const TX_ARG_BYTES = 24;
-
 /**
- * One transaction's reply from the observe script (its card and merchant strings before it, its
- * first observation's tx value when a duplicate, else empty), read as the memory store reads its state.
+ * One transaction's reply from the observe script (its card and merchant strings before it, and
+ * 0 or, for a repeat, the position of its first observation's record in that card string), read
+ * as the memory store reads its state.
  */
-function decodeObserveReply(card: Buffer, merchant: Buffer, first: Buffer, args: ObserveArgs, lagDays: number): ObserveResult {
-  const duplicate = first.length > 0;
-  let own: OwnTransaction | undefined;
-  if (duplicate) {
-    const seen = decodeTxValue(first);
-    if (seen)
-      own = {
-        ts: seen.ts,
-        cents: seen.cents,
-        sameCard: seen.cardKey === args.keys[1],
-        sameMerchant: seen.merchantKey === args.keys[2],
-      };
-  }
+function decodeObserveReply(card: Buffer, merchant: Buffer, seen: number, t: number, lagDays: number): ObserveResult {
+  const own: OwnTransaction | undefined = seen > 0 ? cardRecordAt(card, seen) : undefined;
   const snapshot = newSnapshot();
-  readCard(snapshot, args.t, decodeCard(card), own);
-  readMerchant(snapshot, args.t, decodeMerchant(merchant), lagDays, own);
-  return { duplicate, snapshot };
+  readCard(snapshot, t, decodeCard(card), own);
+  readMerchant(snapshot, t, decodeMerchant(merchant), lagDays, own);
+  return { duplicate: own !== undefined, snapshot };
 }
 
 interface FeatureCommands {
   /** numKeys, then the keys and arguments (the key count varies with the batch). */
-  fraudObserveBuffer(...args: (string | number | Buffer)[]): Promise<Buffer[]>;
+  fraudObserveBuffer(...args: (string | number | Buffer)[]): Promise<(Buffer | number)[]>;
   fraudLabel(...args: (string | number)[]): Promise<number>;
 }
 
@@ -173,8 +165,8 @@ export class RedisFeatureStore implements FeatureStore {
     const delay = options.labelDelayMs ?? 7 * DAY_MS;
     if (!(delay >= 0 && Number.isFinite(delay))) throw new RangeError(`labelDelayMs must be a finite number >= 0, got ${delay}`);
     this.lagDays = riskLagDays(delay);
-    this.idTtlMs = Math.round(options.idTtlMs ?? DEFAULT_ID_TTL_MS);
     this.keyTtlMs = Math.round(options.keyTtlMs ?? (merchantDays(this.lagDays) + 1) * DAY_MS);
+    this.idTtlMs = Math.round(options.idTtlMs ?? this.keyTtlMs);
     if (!(this.idTtlMs > 0 && this.keyTtlMs > 0)) throw new RangeError("idTtlMs and keyTtlMs must be > 0");
     if (!("fraudObserveBuffer" in redis)) {
       redis.defineCommand("fraudObserve", { lua: OBSERVE_LUA });
@@ -195,7 +187,7 @@ export class RedisFeatureStore implements FeatureStore {
     return new RedisFeatureStore(client, options, true);
   }
 
-  key(kind: "tx" | "card" | "merchant" | "label", id: string): string {
+  key(kind: "card" | "merchant" | "label", id: string): string {
     return `${this.keyPrefix}${kind}:${id}`;
   }
 
@@ -219,41 +211,43 @@ export class RedisFeatureStore implements FeatureStore {
   }
 
   private observeArgs(tx: Transaction): ObserveArgs {
-    if (!Number.isFinite(tx.timestamp)) throw new RangeError(`timestamp must be a finite epoch-ms number, got ${tx.timestamp}`);
-    return {
-      keys: [this.key("tx", tx.transactionId), this.key("card", tx.cardId), this.key("merchant", tx.merchantId)],
-      t: tx.timestamp,
-      cents: amountToCents(tx.amount),
-    };
+    const t = tx.timestamp;
+    if (!Number.isFinite(t)) throw new RangeError(`timestamp must be a finite epoch-ms number, got ${t}`);
+    const arg = Buffer.allocUnsafe(TX_ARG_BYTES);
+    arg.writeDoubleLE(t, 0);
+    arg.writeDoubleLE(amountToCents(tx.amount), 8);
+    arg.writeInt32LE(hourOf(t), 16);
+    arg.writeInt32LE(dayOf(t), 20);
+    writeTransactionId(tx.transactionId, tx.merchantId, arg, 24);
+    return { card: this.key("card", tx.cardId), merchant: this.key("merchant", tx.merchantId), t, arg };
   }
 
   /** One script call for `batch`; its failure is every member's failure, as one call each would be. */
   private async run(batch: readonly ObserveArgs[]): Promise<ObserveResult[]> {
     const n = batch.length;
-    const args = new Array<string | number | Buffer>(n * 4 + 6);
-    const argv = n * 3;
-    args[argv] = this.idTtlMs;
-    args[argv + 1] = this.keyTtlMs;
+    const args = new Array<string | number | Buffer>(n * 3 + 5);
+    const argv = n * 2;
+    args[argv] = this.keyTtlMs;
+    args[argv + 1] = this.idTtlMs;
     args[argv + 2] = CARD_DAYS;
     args[argv + 3] = merchantDays(this.lagDays);
     args[argv + 4] = merchantHours(this.lagDays);
-    args[argv + 5] = CARD_RECENT_MS;
     for (let i = 0; i < n; i++) {
-      const { keys, t, cents } = batch[i]!;
-      args[i * 3] = keys[0];
-      args[i * 3 + 1] = keys[1];
-      args[i * 3 + 2] = keys[2];
-      const tx = Buffer.allocUnsafe(TX_ARG_BYTES);
-      tx.writeDoubleLE(t, 0);
-      tx.writeDoubleLE(cents, 8);
-      tx.writeInt32LE(hourOf(t), 16);
-      tx.writeInt32LE(dayOf(t), 20);
-      args[argv + 6 + i] = tx;
+      const tx = batch[i]!;
+      args[i * 2] = tx.card;
+      args[i * 2 + 1] = tx.merchant;
+      args[argv + 5 + i] = tx.arg;
     }
-    const reply = await this.commands.fraudObserveBuffer(n * 3, ...args);
+    const reply = await this.commands.fraudObserveBuffer(n * 2, ...args);
     const results = new Array<ObserveResult>(n);
     for (let i = 0; i < n; i++)
-      results[i] = decodeObserveReply(reply[i * 3]!, reply[i * 3 + 1]!, reply[i * 3 + 2]!, batch[i]!, this.lagDays);
+      results[i] = decodeObserveReply(
+        reply[i * 3] as Buffer,
+        reply[i * 3 + 1] as Buffer,
+        reply[i * 3 + 2] as number,
+        batch[i]!.t,
+        this.lagDays,
+      );
     return results;
   }
 

@@ -94,6 +94,27 @@ function contract(name: string, open: () => Promise<FeatureStore>): void {
       expect(after.snapshot.merchantCounts).toEqual([2, 2, 2]);
     });
 
+    it("counts a transactionId named again with another card or merchant as another transaction", async () => {
+      const who = ids();
+      const first = tx({ ...who, timestamp: T0 });
+      await store.observe(first);
+      const otherCard = { ...first, cardId: `${who.cardId}-other`, timestamp: T0 + HOUR };
+      const a = await store.observe(otherCard);
+      expect(a.duplicate).toBe(false);
+      expect(a.snapshot.merchantCounts).toEqual([1, 1, 1]);
+      const otherMerchant = { ...first, merchantId: `${who.merchantId}-other`, timestamp: T0 + 2 * HOUR };
+      const b = await store.observe(otherMerchant);
+      expect(b.duplicate).toBe(false);
+      expect(b.snapshot.cardCounts).toEqual([1, 1, 1]);
+      // each is a repeat of itself; the first, without itself, sees the others on its day only
+      expect((await store.observe(otherCard)).duplicate).toBe(true);
+      expect((await store.observe(otherMerchant)).duplicate).toBe(true);
+      const again = await store.observe(first);
+      expect(again.duplicate).toBe(true);
+      expect(again.snapshot.cardCounts).toEqual([0, 1, 1]);
+      expect(again.snapshot.merchantCounts).toEqual([0, 1, 1]);
+    });
+
     it("counts a fraud label in the windows shifted by the label delay, once", async () => {
       const who = ids();
       const bad = tx({ ...who, timestamp: T0 + 12 * HOUR });
@@ -292,22 +313,30 @@ describeWithRedis("redis store", (redisUrl) => {
 
   contract("contract", () => RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}contract:` }));
 
-  it("sets TTLs on every key it writes and trims cards and merchants to 30 days", async () => {
+  it("sets TTLs on every key it writes, trims cards and merchants to 30 days and remembers ids for idTtlMs", async () => {
     const store = await RedisFeatureStore.connect(redisUrl, { keyPrefix: `${prefix}ttl:`, keyTtlMs: 10 * DAY_MS, idTtlMs: 11 * DAY_MS });
     try {
-      for (let d = 0; d < 40; d++) await store.observe(tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
+      const txs = Array.from({ length: 40 }, (_, d) => tx({ cardId: "c", merchantId: "m", timestamp: T0 + d * DAY_MS }));
+      for (const t of txs) await store.observe(t);
       await store.recordFraudLabel({ transactionId: "x", merchantId: "m", timestamp: T0 + 39 * DAY_MS, knownAt: T0 + 39 * DAY_MS });
       const keys = await admin.keys(`${prefix}ttl:*`);
-      expect(keys.length).toBe(43); // 40 ids + card + merchant + the label's state
+      expect(keys.length).toBe(3); // card + merchant + the label's state
       for (const key of keys) {
         const ttl = await admin.pttl(key);
         expect(ttl, key).toBeGreaterThan(9 * DAY_MS);
-        expect(ttl, key).toBeLessThanOrEqual(11 * DAY_MS);
+        expect(ttl, key).toBeLessThanOrEqual(10 * DAY_MS);
       }
-      // newest is day 39: the card keeps its last transaction and days 10..39, the merchant the
-      // hours of days 31..39 (the delay and 2 days) and days 2..39 (30 days and the delay)
-      expect(await admin.strlen(store.key("card", "c"))).toBe(12 + 16 + 30 * 16);
-      expect(await admin.strlen(store.key("merchant", "m"))).toBe(4 + 9 * 12 + 38 * 12);
+      // newest is day 39: the card keeps the records of days 28..39 (ids for 11 days) and the
+      // buckets of days 10..39, the merchant the hours of days 31..39 (the delay and 2 days) and
+      // days 2..39 (30 days and the delay); each string has room in front of its body
+      const body = async (key: string) => {
+        const s = (await admin.getBuffer(key))!;
+        return s.length - s.indexOf(1);
+      };
+      expect(await body(store.key("card", "c"))).toBe(29 + 12 * 24 + 29 * 16);
+      expect(await body(store.key("merchant", "m"))).toBe(15 + 9 * 12 + 37 * 12);
+      expect((await store.observe(txs[28]!)).duplicate).toBe(true);
+      expect((await store.observe(txs[27]!)).duplicate).toBe(false);
     } finally {
       await store.close();
     }
@@ -337,8 +366,16 @@ describeWithRedis("redis store", (redisUrl) => {
         let next: Transaction;
         if (r < 0.03 && seen.length > 0) {
           // a retried transaction, recent: ids are remembered for 31 days of data time in memory,
-          // 31 days of wall-clock time in Redis, which only agree for live traffic
+          // 31 days behind the card's newest transaction in Redis, which only agree for live traffic
           next = seen[Math.max(0, seen.length - 1 - Math.floor(rand() * 300))];
+        } else if (r < 0.035 && seen.length > 0) {
+          // its transactionId again with another card or merchant: another transaction
+          const again = seen[Math.max(0, seen.length - 1 - Math.floor(rand() * 300))];
+          next =
+            rand() < 0.5
+              ? { ...again, cardId: `card${Math.floor(rand() * 40)}` }
+              : { ...again, merchantId: `merchant${Math.floor(rand() * 25)}` };
+          seen.push(next);
         } else {
           // 5%: equal timestamp to the previous; 5%: up to 2 h late
           const at = r < 0.08 ? t : r < 0.13 ? t - Math.floor(rand() * 2 * HOUR) : t;

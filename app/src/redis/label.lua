@@ -21,6 +21,7 @@ if state then
 end
 redis.call('SET', KEYS[2], known .. ' ' .. kind .. ' ' .. hour .. ' ' .. day, 'PX', ttl)
 if kind == 'fraud' then add_both(hour, day, 1) end
-local merchant = merchant_encode(m)
-if merchant ~= s and (#s > 0 or #m.hours + #m.days > 0) then redis.call('SET', KEYS[1], merchant, 'PX', ttl) end
+local body = merchant_body(m)
+local b = find(s, MARKER, 1, true)
+if body ~= (b and sub(s, b) or '') then redis.call('SET', KEYS[1], room(#body, MERCHANT_BUCKET, MERCHANT_ROOM) .. body, 'PX', ttl) end
 return 1
