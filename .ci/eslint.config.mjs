@@ -52,6 +52,43 @@ const importDirection = LAYERS.map(({ layer, forbidden, why }) => ({
   },
 }));
 
+// The Pulumi side. infra/ holds the components, each taking its own Args; stacks/ is the program that
+// reads the stack's config and composes them, so infra/ never imports stacks/. Both read the app
+// only through app/src/config/: the deploy contract (env names, ports, paths, topics, metric names)
+// and ConfigError. The policy pack (policies/) is its own package, loaded by the Pulumi CLI from its
+// folder: it imports nothing outside it, and nothing deployed imports it. Tests follow the rule of
+// the folder they sit in.
+const UP = "^(\\.\\./)+";
+const STACKS = { regex: `${UP}stacks(/|$)`, message: "infra/ must not import stacks/: a component takes its own Args." };
+const POLICIES = { regex: `${UP}policies(/|$)`, message: "the policy pack is its own package: nothing deployed imports it." };
+const appExcept = (allowed) => ({
+  regex: `${UP}app(/(?!src/(${allowed.join("|")})(/|$))|$)`,
+  message: "the Pulumi side reads the app only through app/src/config/ (the deploy contract, ConfigError).",
+});
+// PSI_SIGNIFICANT, the threshold of the drift alerts and the dashboard's drift panels, is defined
+// beside the PSI maths in app/src/features/distribution.ts.
+const INFRA_APP = ["config", "features/distribution"];
+const pulumiImports = [
+  {
+    files: ["infra/**/*.ts"],
+    ignores: ["infra/**/*.test.ts", "infra/testing/**"],
+    patterns: [STACKS, appExcept(INFRA_APP), POLICIES],
+  },
+  // The alert and dashboard tests check that every metric they query is one the app registers.
+  { files: ["infra/**/*.test.ts"], patterns: [STACKS, appExcept([...INFRA_APP, "serving/metrics"]), POLICIES] },
+  // The offline harness runs the whole program (stacks/program.ts) for the tests and `npm run plan`.
+  { files: ["infra/testing/**/*.ts"], patterns: [appExcept(["config"]), POLICIES] },
+  { files: ["stacks/**/*.ts"], patterns: [appExcept(["config"]), POLICIES] },
+  // The pack's tests run it against the program through infra/testing/harness.ts.
+  {
+    files: ["policies/**/*.ts"],
+    ignores: ["policies/test/**"],
+    patterns: [
+      { regex: `${UP}(app|infra|stacks)(/|$)`, message: "the policy pack is its own package: it imports nothing outside policies/." },
+    ],
+  },
+].map(({ files, ignores = [], patterns }) => ({ files, ignores, rules: { "no-restricted-imports": ["error", { patterns }] } }));
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "coverage/**"] },
   js.configs.recommended,
@@ -74,4 +111,5 @@ export default tseslint.config(
     },
   },
   ...importDirection,
+  ...pulumiImports,
 );
