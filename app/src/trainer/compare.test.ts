@@ -41,16 +41,8 @@ function labelled(n: number, seed = 3, start = Date.UTC(2024, 0, 1)): ComparedDe
 
 describe("champion vs challenger", () => {
   it("finds the better challenger, with intervals that exclude no difference", () => {
-    const [p] = compareDecisions(labelled(4000), {
-      gate: DEFAULT_GATE,
-      resamples: 100,
-    });
-    expect(p).toMatchObject({
-      champion: "v1",
-      challenger: "v2",
-      modes: ["shadow"],
-      rows: 4000,
-    });
+    const [p] = compareDecisions(labelled(4000), { gate: DEFAULT_GATE, resamples: 100 });
+    expect(p).toMatchObject({ champion: "v1", challenger: "v2", modes: ["shadow"], rows: 4000 });
     expect(p.metrics.champion.auc.value).toBeGreaterThan(0.4);
     expect(p.metrics.champion.auc.value).toBeLessThan(0.6);
     expect(p.metrics.challenger.auc.value).toBeGreaterThan(0.9);
@@ -72,32 +64,18 @@ describe("champion vs challenger", () => {
       championDecision: r.challengerDecision,
       challengerDecision: r.championDecision,
     }));
-    const [worse] = compareDecisions(swapped, {
-      gate: DEFAULT_GATE,
-      resamples: 50,
-    });
+    const [worse] = compareDecisions(swapped, { gate: DEFAULT_GATE, resamples: 50 });
     expect(worse.verdict.better).toBe(false);
     expect(worse.verdict.reason).toMatch(/worse than production/);
-    const same = labelled(2000).map((r) => ({
-      ...r,
-      challengerScore: r.championScore,
-      challengerDecision: r.championDecision,
-    }));
+    const same = labelled(2000).map((r) => ({ ...r, challengerScore: r.championScore, challengerDecision: r.championDecision }));
     const [tie] = compareDecisions(same, { gate: DEFAULT_GATE, resamples: 50 });
     expect(tie.metrics.difference.auc).toEqual({ value: 0, low: 0, high: 0 });
     expect(tie.verdict.better).toBe(true);
   });
 
   it("keeps in a pair's latest comparison only the pair and the window, whatever else the caller's window holds", () => {
-    const [p] = compareDecisions(labelled(1000), {
-      gate: DEFAULT_GATE,
-      resamples: 20,
-    });
-    const window = {
-      at: "2026-12-08T01:00:00.000Z",
-      since: "2026-11-01T00:00:00.000Z",
-      until: "2026-12-01T00:00:00.000Z",
-    };
+    const [p] = compareDecisions(labelled(1000), { gate: DEFAULT_GATE, resamples: 20 });
+    const window = { at: "2026-12-08T01:00:00.000Z", since: "2026-11-01T00:00:00.000Z", until: "2026-12-01T00:00:00.000Z" };
     // main.ts's report is such a window with every pair in it
     const latest = latestComparison(p, { ...window, pairs: [p, p] } as typeof window, "comparisons/x");
     expect(latest).toEqual({
@@ -148,12 +126,7 @@ describeWithPostgres("npm run compare on a labelled decision log", (databaseUrl)
     // a degraded decision is left out, whatever its scores
     await log.insertMissing([{ ...records[0], transactionId: "cmp-degraded", degraded: true }]);
     const frauds = [...older, ...recent].flatMap((r, i) => (r.label ? [`cmp-${i}`] : []));
-    for (const id of frauds)
-      await log.recordFeedback({
-        transactionId: id,
-        label: "fraud",
-        reportedAt: now - DAY,
-      });
+    for (const id of frauds) await log.recordFeedback({ transactionId: id, label: "fraud", reportedAt: now - DAY });
   }, 60_000);
   afterAll(async () => {
     await sql.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -202,14 +175,7 @@ describeWithPostgres("npm run compare on a labelled decision log", (databaseUrl)
     expect(readFileSync(join(files, "index.html"), "utf8")).toContain("challenger better");
     // the pair's latest comparison, which the API exports
     const latest = await new LocalRegistry(dir).readLatestComparison("v1", "v2");
-    expect(latest).toMatchObject({
-      champion: "v1",
-      challenger: "v2",
-      rows: p.rows,
-      frauds: p.frauds,
-      cards: p.cards,
-      better: true,
-    });
+    expect(latest).toMatchObject({ champion: "v1", challenger: "v2", rows: p.rows, frauds: p.frauds, cards: p.cards, better: true });
     // the file as every replica reads it on every poll: this pair's figures, not the whole run
     const raw = JSON.parse(readFileSync(join(dir, "latest-comparisons", "v1", "v2.json"), "utf8")) as Record<string, unknown>;
     expect(Object.keys(raw).sort()).toEqual(

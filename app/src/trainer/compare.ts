@@ -93,11 +93,7 @@ function estimates(point: Values, samples: readonly Values[]): Record<ComparedMe
       .map((s) => s[k])
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
-    out[k] = {
-      value: point[k],
-      low: percentile(xs, 0.025),
-      high: percentile(xs, 0.975),
-    };
+    out[k] = { value: point[k], low: percentile(xs, 0.025), high: percentile(xs, 0.975) };
   }
   return out;
 }
@@ -139,11 +135,7 @@ function comparePair(rows: readonly ComparedDecision[], idx: readonly number[], 
   const champion = measure(rows, idx, "champion", cardCode);
   const challenger = measure(rows, idx, "challenger", cardCode);
   const rng = new Prng(o.seed ?? 1);
-  const samples: {
-    champion: Values;
-    challenger: Values;
-    difference: Values;
-  }[] = [];
+  const samples: { champion: Values; challenger: Values; difference: Values }[] = [];
   for (let b = 0; b < (o.resamples ?? 200); b++) {
     const sample: number[] = [];
     for (let c = 0; c < byCard.length; c++) for (const i of byCard[rng.nextUint32() % byCard.length]!) sample.push(i);

@@ -139,11 +139,7 @@ function sourceArgs(v: Values): SourceArgs {
 
 /** Plain lines on a terminal; JSON lines with the service and version in a pod, as the API's. */
 // through process.stderr, as the plain lines: one stream, in order
-const jsonLog = createLogger("info", {
-  service: "fraud-trainer",
-  version: appVersion(),
-  write: (l) => void process.stderr.write(l),
-});
+const jsonLog = createLogger("info", { service: "fraud-trainer", version: appVersion(), write: (l) => void process.stderr.write(l) });
 const log = (msg: string): void => (process.stderr.isTTY ? void process.stderr.write(`${msg}\n`) : jsonLog.info(msg));
 
 function metricsTable(rows: [string, EvaluationMetrics][]): string {
@@ -155,14 +151,7 @@ function metricsTable(rows: [string, EvaluationMetrics][]): string {
 
 function pickMetrics(m: EvaluationMetrics): EvaluationMetrics {
   const { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds } = m;
-  return {
-    auc,
-    averagePrecision,
-    cardPrecisionAt100,
-    recallAt1PctFpr,
-    rows,
-    frauds,
-  };
+  return { auc, averagePrecision, cardPrecisionAt100, recallAt1PctFpr, rows, frauds };
 }
 
 async function simulate(v: Values): Promise<void> {
@@ -319,18 +308,10 @@ async function compareCommand(v: Values): Promise<void> {
   });
   log(`${rows.length} labelled decisions scored by a challenger in [${since.toISOString()}, ${until.toISOString()})`);
   const pairs = compareDecisions(rows, {
-    gate: {
-      metric: parseGateMetric(str(v, "gate-metric") ?? DEFAULT_GATE.metric),
-      margin: num(v, "gate-margin", DEFAULT_GATE.margin),
-    },
+    gate: { metric: parseGateMetric(str(v, "gate-metric") ?? DEFAULT_GATE.metric), margin: num(v, "gate-margin", DEFAULT_GATE.margin) },
     resamples: num(v, "resamples", 200, true),
   });
-  const report = {
-    at: now.toISOString(),
-    since: since.toISOString(),
-    until: until.toISOString(),
-    pairs,
-  };
+  const report = { at: now.toISOString(), since: since.toISOString(), until: until.toISOString(), pairs };
   let where = "";
   if (pairs.length > 0) {
     const id = `${pairs[0].champion}-vs-${pairs[0].challenger}-${now
@@ -372,12 +353,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   let values: Values;
   try {
-    ({ values } = parseArgs({
-      args: [...rest],
-      options: FLAGS,
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: [...rest], options: FLAGS, strict: true, allowPositionals: false }));
   } catch (err) {
     log(`${(err as Error).message}\n${USAGE}`);
     return 2;
