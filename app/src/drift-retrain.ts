@@ -29,7 +29,12 @@ async function main(): Promise<void> {
         minIntervalMs: positive(ENV.driftRetrainMinIntervalHours, 24) * 3_600_000,
       },
     },
-    { alerts: () => queryFiringAlerts(prometheusUrl, alertnames), kube: new KubeClient(inClusterAccess()), now: Date.now },
+    {
+      alerts: () => queryFiringAlerts(prometheusUrl, alertnames),
+      kube: new KubeClient(inClusterAccess()),
+      now: Date.now,
+      warn: (error) => process.stderr.write(`${JSON.stringify({ msg: "drift-retrain warning", error })}\n`),
+    },
   );
   process.stdout.write(`${JSON.stringify({ msg: "drift-retrain", ...result })}\n`);
 }

@@ -138,10 +138,17 @@ class FakeApiServer {
 let clock = T0;
 const api = new FakeApiServer();
 let firing: FiringAlert[] = [];
-const run = () =>
+const warnings: string[] = [];
+/** One check; `at` apart from the shared clock gives two checks at once different Job names. */
+const run = (at?: number) =>
   driftRetrain(
     { cronJobName: "fraud-trainer", policy },
-    { alerts: async () => firing, kube: new KubeClient({ server: api.url, token: TOKEN, namespace: NS }), now: () => clock },
+    {
+      alerts: async () => firing,
+      kube: new KubeClient({ server: api.url, token: TOKEN, namespace: NS }),
+      now: () => at ?? clock,
+      warn: (m) => warnings.push(m),
+    },
   );
 const writes = () => api.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path.split("/").slice(-2).join("/")}`);
 
@@ -151,6 +158,7 @@ describe("drift-retrain against a Kubernetes API server", () => {
   beforeEach(() => {
     api.reset();
     clock = T0;
+    warnings.length = 0;
     // active 2 hours ago: firing for 90 minutes, past the 60 required
     firing = [{ alertname: "FraudFeatureDrift", labels: { feature: "amount" }, activeAt: T0 - 2 * HOUR }];
   });
@@ -228,10 +236,17 @@ describe("drift-retrain against a Kubernetes API server", () => {
     api.fail["PATCH cronjobs"] = 409;
     expect(await run()).toMatchObject({ retrain: false, reason: expect.stringMatching(/CronJob changed since it was read/) });
     expect(api.jobs).toEqual([]);
-    // two checks at once: both read the same version, one claim wins
-    const [a, b] = await Promise.all([run(), run()]);
+    // two checks at once, a second apart so their Job names differ: both read the same version, and
+    // only the claim conditioned on it stops the second Job
+    const read = api.cronJob.metadata.resourceVersion;
+    const [a, b] = await Promise.all([run(), run(clock + 1000)]);
     expect([a.retrain, b.retrain].sort()).toEqual([false, true]);
     expect(api.jobs).toHaveLength(1);
+    const claims = api.requests.filter((r) => r.method === "PATCH").slice(1);
+    expect(claims.map((r) => r.body.metadata.resourceVersion)).toEqual([read, read]);
+    const won = a.retrain ? clock : clock + 1000;
+    expect(api.jobs[0].metadata.name).toBe(`fraud-trainer-drift-${won / 1000}`);
+    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(won).toISOString());
   });
 
   it("gives the period back and fails when the Job is refused (403), so the next check can start it", async () => {
@@ -249,6 +264,23 @@ describe("drift-retrain against a Kubernetes API server", () => {
     await expect(run()).rejects.toThrow(/HTTP 403/);
     expect(api.cronJob.metadata.annotations).toEqual({});
     expect((await run()).retrain).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it("says so, and throws both failures, when the give-back fails too", async () => {
+    api.fail["POST jobs"] = 403;
+    // the claim's PATCH goes through; the give-back's is refused
+    let patches = 0;
+    const kube = new KubeClient({ server: api.url, token: TOKEN, namespace: NS });
+    const annotate = kube.annotateCronJob.bind(kube);
+    kube.annotateCronJob = (...args) => (++patches === 2 ? Promise.reject(new Error("connection reset")) : annotate(...args));
+    const failed = driftRetrain(
+      { cronJobName: "fraud-trainer", policy },
+      { alerts: async () => firing, kube, now: () => clock, warn: (m) => warnings.push(m) },
+    );
+    await expect(failed).rejects.toThrow(/HTTP 403.*; could not give the period back .*: connection reset/);
+    expect(warnings).toEqual([expect.stringMatching(/^could not give the period back .*: connection reset$/)]);
+    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0).toISOString());
   });
 
   it("keeps the claim when a Job of that name already exists (409 AlreadyExists)", async () => {

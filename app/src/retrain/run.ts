@@ -25,6 +25,8 @@ export interface DriftRetrainClients {
   readonly alerts: () => Promise<FiringAlert[]>;
   readonly kube: KubeClient;
   readonly now: () => number;
+  /** Where a failure that is not the one thrown is told (the give-back of a claim). */
+  readonly warn: (message: string) => void;
 }
 
 export interface DriftRetrainResult {
@@ -68,7 +70,18 @@ export async function driftRetrain(s: DriftRetrainSettings, c: DriftRetrainClien
     // a Job of that name exists: it is this period's run, started by someone else
     if (err instanceof KubeError && err.status === 409) return { retrain: false, reason: `Job ${jobName} already exists` };
     // no run started: give the period back, or the next attempt would wait the whole interval
-    await c.kube.annotateCronJob(s.cronJobName, { [LAST_TRIGGER_ANNOTATION]: previous }).catch(() => undefined);
+    const giveBack = await c.kube.annotateCronJob(s.cronJobName, { [LAST_TRIGGER_ANNOTATION]: previous }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (giveBack !== undefined) {
+      // the period stays claimed until the interval passes: say so, beside the failure that caused it
+      const why = `could not give the period back (the next drift run waits the whole interval): ${message(giveBack)}`;
+      c.warn(why);
+      throw new Error(`${message(err)}; ${why}`, { cause: err });
+    }
     throw err;
   }
 }
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
