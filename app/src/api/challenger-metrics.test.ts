@@ -40,13 +40,20 @@ describe("challenger comparison metrics through the API", () => {
 
   it("exports the pair's latest comparison: each metric by role, model version and bound, the verdict and its time", async () => {
     const set = await h.registry.setChallenger(challenger("v2", "shadow", undefined), "test");
+    const began = Date.parse(set.history.at(-1)!.at);
+    await h.api.runtime.models.poll();
+    // the comparison written before the pair began is of an earlier spell: only the pair's start is
+    // exported, so the staleness alert waits for the first comparison's grace period
+    expect(await exported()).toEqual([`${CHALLENGER_METRICS.pairSinceTimestamp}{champion="v1",challenger="v2"} ${began / 1000}`]);
+    const comparedAt = new Date(began + 60_000).toISOString();
+    await h.registry.putLatestComparison(testComparison("v1", "v2", { at: comparedAt }));
     await h.api.runtime.models.poll();
     const values = new Map((await exported()).map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]));
     const pair = 'champion="v1",challenger="v2"';
     expect(values.get(`${CHALLENGER_METRICS.better}{${pair}}`)).toBe(1);
     expect(values.get(`${CHALLENGER_METRICS.comparedDecisions}{${pair}}`)).toBe(12_345);
-    expect(values.get(`${CHALLENGER_METRICS.comparisonTimestamp}{${pair}}`)).toBe(Date.parse("2026-12-01T04:30:00Z") / 1000);
-    expect(values.get(`${CHALLENGER_METRICS.pairSinceTimestamp}{${pair}}`)).toBe(Date.parse(set.history.at(-1)!.at) / 1000);
+    expect(values.get(`${CHALLENGER_METRICS.comparisonTimestamp}{${pair}}`)).toBe(Date.parse(comparedAt) / 1000);
+    expect(values.get(`${CHALLENGER_METRICS.pairSinceTimestamp}{${pair}}`)).toBe(began / 1000);
     const at = (metric: string, role: string, version: string, bound: string) =>
       values.get(`${metric}{role="${role}",model_version="${version}",bound="${bound}"}`);
     const m = CHALLENGER_METRICS.comparison;
@@ -69,7 +76,9 @@ describe("challenger comparison metrics through the API", () => {
       `${CHALLENGER_METRICS.pairSinceTimestamp}{champion="v1",challenger="v3"} ${Date.parse(set.history.at(-1)!.at) / 1000}`,
     ]);
     // a comparison written later is picked up by the next poll
-    await h.registry.putLatestComparison(testComparison("v1", "v3", { better: false, at: "2026-12-02T04:30:00.000Z" }));
+    await h.registry.putLatestComparison(
+      testComparison("v1", "v3", { better: false, at: new Date(Date.parse(set.history.at(-1)!.at) + 60_000).toISOString() }),
+    );
     await h.api.runtime.models.poll();
     expect(await exported()).toContain(`${CHALLENGER_METRICS.better}{champion="v1",challenger="v3"} 0`);
   });

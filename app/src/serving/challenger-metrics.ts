@@ -55,6 +55,10 @@ export class ChallengerComparisonGauges {
     const since = pair.since === undefined ? Number.NaN : Date.parse(pair.since);
     if (Number.isFinite(since)) this.pairGauges.pairSinceTimestamp.set(labels, since / 1000);
     if (!comparison || comparison.champion !== pair.champion || comparison.challenger !== pair.challenger) return;
+    // a comparison from before the pair began measured an earlier spell of the same two versions (the
+    // pair was cleared and set again): exported as current, its age would fire the staleness alert
+    // at once instead of after the first comparison's grace period
+    if (Date.parse(comparison.at) < since) return;
     this.pairGauges.better.set(labels, comparison.better ? 1 : 0);
     this.pairGauges.comparedDecisions.set(labels, comparison.rows);
     this.pairGauges.comparisonTimestamp.set(labels, Date.parse(comparison.at) / 1000);
