@@ -65,9 +65,7 @@ const appExcept = (allowed) => ({
   regex: `${UP}app(/(?!src/(${allowed.join("|")})(/|$))|$)`,
   message: "the Pulumi side reads the app only through app/src/config/ (the deploy contract, ConfigError).",
 });
-// PSI_SIGNIFICANT, the threshold of the drift alerts and the dashboard's drift panels, is defined
-// beside the PSI maths in app/src/features/distribution.ts.
-const INFRA_APP = ["config", "features/distribution"];
+const INFRA_APP = ["config"];
 const pulumiImports = [
   {
     files: ["infra/**/*.ts"],

@@ -27,7 +27,7 @@ const cases: [file: string, specifier: string, fires: RegExp | false][] = [
   ["infra/testing/x.ts", "../../stacks/program", false],
   // the Pulumi side reads the app through config/ only
   ["infra/workloads/x.ts", "../../app/src/config/deploy-contract", false],
-  ["infra/workloads/x.ts", "../../app/src/features/distribution", false],
+  ["infra/workloads/x.ts", "../../app/src/features/distribution", /only through app\/src\/config\//],
   ["infra/workloads/x.ts", "../../app/src/features/vector", /only through app\/src\/config\//],
   ["infra/workloads/x.ts", "../../app/src/serving/metrics", /only through app\/src\/config\//],
   ["infra/workloads/x.ts", "../../app/src/configuration", /only through app\/src\/config\//],

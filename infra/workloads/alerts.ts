@@ -1,5 +1,5 @@
+import { PSI_SIGNIFICANT } from "../../app/src/config/deploy-contract";
 import type { WorkloadOptions } from "./options";
-import { PSI_SIGNIFICANT } from "../../app/src/features/distribution";
 import { PROMQL } from "./promql";
 
 export interface AlertRule {

@@ -1,6 +1,6 @@
+import { PSI_SIGNIFICANT } from "../../app/src/config/deploy-contract";
 import type { PanelSpec } from "./dashboard-panel";
 import { DRIFT_ALERTS } from "./alerts";
-import { PSI_SIGNIFICANT } from "../../app/src/features/distribution";
 import { PROMQL } from "./promql";
 
 /** The Drift row: live traffic against the served model's reference distributions (docs/drift.md). */

@@ -147,6 +147,12 @@ export const COMMANDS = {
   "drift-retrain": ["node", "/app/dist/drift-retrain.js"],
 } as const;
 
+/**
+ * A population stability index above this reads as a significant shift (the conventional cut-off).
+ * The drift monitor's tests, the drift alerts and the dashboard's drift panels all use it.
+ */
+export const PSI_SIGNIFICANT = 0.2;
+
 /** Kafka topics the platform creates conventions for (MSK IAM policies are scoped to these names). */
 export const TOPICS = { transactions: "transactions", decisions: "decisions" } as const;
 

@@ -19,9 +19,6 @@ export interface Histogram {
 /** Quantile bins per variable unless told otherwise: the usual choice for PSI. */
 export const DEFAULT_BINS = 10;
 
-/** PSI above this is read as a significant shift (the conventional cut-off; the drift alerts use it). */
-export const PSI_SIGNIFICANT = 0.2;
-
 /**
  * Shares below this count as this: an empty bin on one side would make PSI infinite, and one
  * transaction in an otherwise empty bin should not read as drift.

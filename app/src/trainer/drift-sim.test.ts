@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FEATURE_COUNT } from "../features/compute";
-import { PSI_SIGNIFICANT } from "../features/distribution";
+import { PSI_SIGNIFICANT } from "../config/deploy-contract";
 import { FEATURE_NAMES } from "../features/types";
 import { DAY_MS } from "../domain/time";
 import type { DecisionOutcome } from "../domain/decision";
