@@ -119,7 +119,21 @@ describe("challenger comparison metrics through the API", () => {
     expect(await variant("challenger", "v2", false, "decline")).toBe(30 + 60 - toChallenger);
     expect(await variant("champion", "v1", true, "approve")).toBe(30 + 60 - toChallenger);
     expect(await variant("champion", "v1", false, "approve")).toBe(toChallenger);
+    // another challenger: the replaced one's series go, the champion's keep counting
+    const versions = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${h.api.metricsPort}/metrics`)).text();
+      const lines = text.split("\n").filter((l) => l.startsWith(`${CHALLENGER_METRICS.variantDecisions}{`));
+      return [...new Set(lines.map((l) => /role="(\w+)",model_version="(\w+)"/.exec(l)!.slice(1).join(" ")))].sort();
+    };
+    expect(await versions()).toEqual(["challenger v2", "champion v1"]);
+    await h.registry.setChallenger(challenger("v3", "shadow", undefined), "another");
+    await h.api.runtime.models.poll();
+    expect(await versions()).toEqual(["champion v1"]);
+    await score("variant-v3");
+    expect(await versions()).toEqual(["challenger v3", "champion v1"]);
+    expect(await variant("champion", "v1", true, "approve")).toBe(30 + 60 - toChallenger + 1);
     await h.registry.setChallenger(null, "done");
     await h.api.runtime.models.poll();
+    expect(await versions()).toEqual(["champion v1"]);
   });
 });

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { HotCounter, HotHistogram } from "./hot-metrics";
+import { HotCounter, HotHistogram, HotVariantCounter } from "./hot-metrics";
 
 describe("hot metrics", () => {
   it("expose exactly what prom-client's own Histogram and Counter would for the same observations", async () => {
@@ -41,5 +41,22 @@ describe("hot metrics", () => {
     const h = new HotHistogram(new Registry(), "x_seconds", "X.", ["a"], [1]);
     expect(h.series("p")).toBe(h.series("p"));
     expect(h.series("p")).not.toBe(h.series("q"));
+  });
+
+  it("keeps the variant rows of the retained versions only, in either role", async () => {
+    const registry = new Registry();
+    const variants = new HotVariantCounter(registry, "variant_total", "Variants.", ["approve", "decline"] as const);
+    variants.inc("champion", "v1", true, "approve");
+    variants.inc("challenger", "v2", false, "decline");
+    variants.inc("challenger", "v3", false, "decline");
+    // v3 promoted over v1 with no challenger: v3's challenger row stays, v1 and v2 go
+    variants.retain(["v3", undefined]);
+    const versions = (await registry.getSingleMetric("variant_total")!.get()).values.map(
+      (v) => `${v.labels.role} ${v.labels.model_version}`,
+    );
+    expect([...new Set(versions)]).toEqual(["challenger v3"]);
+    variants.inc("champion", "v3", true, "approve");
+    variants.retain(["v3", undefined]);
+    expect(await registry.metrics()).toContain('variant_total{role="champion",model_version="v3",served="true",decision="approve"} 1');
   });
 });

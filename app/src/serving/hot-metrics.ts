@@ -142,6 +142,14 @@ export class HotVariantCounter<D extends string> {
     row[(served ? 0 : this.decisions.length) + this.index[decision]!]++;
   }
 
+  /**
+   * Drops the rows of every version but these (the models served now), so a pod that has seen many
+   * champions and challengers exports only the current ones' series.
+   */
+  retain(versions: readonly (string | undefined)[]): void {
+    for (const rows of Object.values(this.rows)) for (const v of rows.keys()) if (!versions.includes(v)) rows.delete(v);
+  }
+
   private values(): MetricValue<string>[] {
     const out: MetricValue<string>[] = [];
     for (const role of ["champion", "challenger"] as const)

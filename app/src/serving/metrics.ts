@@ -154,6 +154,11 @@ export class Metrics {
     this.variants.inc("challenger", c.challengerVersion, challengerServed, c.challengerDecision);
   }
 
+  /** Stops exporting the decisions of models no longer served (after a swap of either model). */
+  retainVariantVersions(champion: string | undefined, challenger: string | undefined): void {
+    this.variants.retain([champion, challenger]);
+  }
+
   /** The size gauges report these when scraped. */
   sizesFrom(sizes: Sizes): void {
     this.sizes = sizes;

@@ -138,6 +138,8 @@ export class ModelHolder {
     }
     await this.checkProduction(version);
     await this.checkChallenger(challenger);
+    // every poll, not only on a swap: a decision scored by the old model during the swap re-creates its row
+    this.metrics.retainVariantVersions(this.model?.version, this.serving?.model.version);
     await this.checkComparison(version, challenger?.version, since);
   }
 
