@@ -18,9 +18,10 @@ describe("the request log line", () => {
       log: createLogger("info", { write: (l) => void lines.push(JSON.parse(l)) }),
       wrapFeatureStore: (store) => ({
         observe: (t) => store.observe(t),
-        observeMany: async (txs) => {
-          await new Promise((r) => setTimeout(r, STORE_DELAY_MS));
-          return store.observeMany(txs);
+        observeMany: (txs) => {
+          // a store that refuses a transaction outright (a synchronous throw): the request fails with 500
+          if (txs.some((t) => t.transactionId.startsWith("refused-"))) throw new Error("refused by the store");
+          return new Promise((r) => setTimeout(r, STORE_DELAY_MS)).then(() => store.observeMany(txs));
         },
         recordFraudLabel: (l) => store.recordFraudLabel(l),
         retractFraudLabel: (l) => store.retractFraudLabel(l),
@@ -41,6 +42,15 @@ describe("the request log line", () => {
     const [line] = requestLines(from, "/v1/score");
     expect(line).toMatchObject({ level: "info", method: "POST", status: 200, transactionId: t.transactionId });
     expect(line.durationMs).toBeGreaterThanOrEqual(STORE_DELAY_MS - 1);
+  });
+
+  it("is a warning for a 5xx, after the error's own line", async () => {
+    const from = lines.length;
+    const t = tx({ transactionId: `refused-${Date.now()}` });
+    expect((await h.request("POST", "/v1/score", t)).status).toBe(500);
+    await expect.poll(() => requestLines(from, "/v1/score")).toHaveLength(1);
+    expect(requestLines(from, "/v1/score")[0]).toMatchObject({ level: "warn", status: 500, transactionId: t.transactionId });
+    expect(lines.slice(from).find((l) => l.msg === "request failed")).toMatchObject({ level: "error", error: "refused by the store" });
   });
 
   it("names none for a batch, which scores many", async () => {

@@ -90,9 +90,13 @@ export class Api {
   private constructor(readonly d: ApiDeps) {
     let server: Server | undefined;
     this.app = Fastify({
-      // the app's logger (pino): request.log is its child; no line per request (the metrics count them)
+      // the app's logger (pino); no line per request (the metrics count them)
       loggerInstance: d.log.pino as FastifyBaseLogger,
       logController: new LogController({ disableRequestLogging: true }),
+      // request.log is that logger itself, not a child made per request with Fastify's request id
+      // (pino's child() measured 0.8-1.5 us): nothing reads the id, and the lines written through
+      // request.log carry the request's trace id as every line does
+      childLoggerFactory: (logger) => logger,
       // transactionIds may be 128 characters, and the decisions route reads them from the path
       routerOptions: { maxParamLength: 1024 },
       bodyLimit: d.maxBodyBytes,
