@@ -13,13 +13,14 @@
  * the second walk timed in this process. `--only` runs one of the three pairs, or the shadow runs, alone.
  * After the runs, before the cleanup, prints the Redis memory of the run's keys per key kind and per
  * card, merchant and transaction, and Redis used_memory before and after.
- * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR; BENCH_PERF=1 starts it
+ * BENCH_CPU_PROF=DIR also writes a V8 CPU profile of the API process into DIR, with the bundle it
+ * ran (DIR/api.js: `npx tsx app/src/api/bench/cpu-parts.ts DIR` splits the profile by part); BENCH_PERF=1 starts it
  * with --perf-basic-prof instead, so that `perf record -p <pid>` names its JavaScript frames (the V8
  * profile attributes time the process spent descheduled to the call it resumed in).
  */
 import autocannon from "autocannon";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -397,6 +398,9 @@ async function main(): Promise<void> {
       format: "cjs",
       logLevel: "warning",
     });
+    // the profile's samples name lines of this bundle: kept beside it for cpu-parts.ts
+    if (process.env.BENCH_CPU_PROF) mkdirSync(resolve(process.env.BENCH_CPU_PROF), { recursive: true });
+    if (process.env.BENCH_CPU_PROF) copyFileSync(join(work, "dist", "api.js"), join(resolve(process.env.BENCH_CPU_PROF), "api.js"));
     const registry = join(work, "registry");
     const version = await bootstrapModel(registry, () => undefined);
     console.log(`bench:api: model ${version} trained for the run (bootstrap simulation)`);
