@@ -16,6 +16,7 @@ import {
   PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
+  type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { latestComparisonPath, parseLatestComparison, serializeLatestComparison, type LatestComparison } from "./comparison";
 import { assertVersionName, parseMetadata } from "./metadata";
@@ -76,14 +77,27 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   return { bucket: match[1], prefix: prefix === "" ? "" : `${prefix}/` };
 }
 
+/**
+ * The SDK's Node handler sets no connection, socket or request timeout by default, so a GET that
+ * S3 (or the network) never answers would hang the API's manifest poll, and every model swap
+ * behind it, for good. An idle socket, not a whole request, is timed: a large model file moves for
+ * as long as it keeps moving. Each attempt is bounded; the SDK retries (3 attempts by default).
+ */
+export const REGISTRY_S3_TIMEOUTS = { connectionTimeout: 3_000, socketTimeout: 5_000 } as const;
+
+/** The registry's S3 client: `config` (region, credentials, endpoint...) with REGISTRY_S3_TIMEOUTS. */
+export function registryS3Client(config: S3ClientConfig = {}): S3Client {
+  return new S3Client({ requestHandler: REGISTRY_S3_TIMEOUTS, ...config });
+}
+
 export class S3Registry implements ModelRegistry {
   readonly bucket: string;
   readonly prefix: string;
 
-  /** `client` defaults to the SDK's default chain (IRSA in EKS, AWS_REGION from the env). */
+  /** `client` defaults to the SDK's default chain (IRSA in EKS, AWS_REGION from the env), with timeouts. */
   constructor(
     readonly uri: string,
-    private readonly client: S3Client = traceS3Client(new S3Client({})),
+    private readonly client: S3Client = traceS3Client(registryS3Client()),
   ) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
   }
