@@ -8,7 +8,7 @@ import { loadModelVersion, loadProductionModel } from "./load";
 import { startFakeS3, type FakeS3 } from "../testing/fake-s3";
 import { testModelJson, testVersionFiles } from "../testing/model-fixtures";
 import { LocalRegistry } from "./local-registry";
-import { parseMetadata, serializeMetadata } from "./metadata";
+import { MetadataError, parseMetadata, serializeMetadata } from "./metadata";
 import { FEATURE_NAMES } from "../features/types";
 import { openRegistry } from "./open";
 import { testComparison } from "../testing/comparison-fixtures";
@@ -156,6 +156,7 @@ function contract(name: string, open: () => Promise<ModelRegistry>): void {
       await registry.putLatestComparison(next);
       expect(await registry.readLatestComparison("v1", "v2")).toEqual(next);
       expect((await registry.readLatestComparison("v1", "v3"))!.better).toBe(false);
+      await expect(registry.readLatestComparison("v1", "../v2")).rejects.toThrow(MetadataError);
       await expect(registry.readLatestComparison("v1", "../v2")).rejects.toThrow(/invalid model version/);
     });
 

@@ -90,7 +90,10 @@ export interface ModelRegistry {
   putComparison(id: string, files: VersionFiles): Promise<string>;
   /** Replaces the pair's latest comparison (the last written wins). */
   putLatestComparison(comparison: LatestComparison): Promise<void>;
-  /** The pair's latest comparison; undefined when none was written. Throws RegistryError when it is not one. */
+  /**
+   * The pair's latest comparison; undefined when none was written. Throws RegistryError when the
+   * file is not one, MetadataError when a version name is invalid (before any read).
+   */
   readLatestComparison(champion: string, challenger: string): Promise<LatestComparison | undefined>;
   /** Complete versions, sorted by name. */
   listVersions(): Promise<string[]>;
