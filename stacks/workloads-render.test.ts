@@ -8,9 +8,11 @@ import * as YAML from "yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as core from "kubernetes-models/v1";
+import * as admission from "kubernetes-models/admissionregistration.k8s.io/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as autoscaling from "kubernetes-models/autoscaling/v2";
 import * as batch from "kubernetes-models/batch/v1";
+import * as coordination from "kubernetes-models/coordination.k8s.io/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
@@ -46,6 +48,8 @@ const MODELS: Record<string, Record<string, unknown>> = {
   "apps/v1": apps,
   "autoscaling/v2": autoscaling,
   "batch/v1": batch,
+  "coordination.k8s.io/v1": coordination,
+  "admissionregistration.k8s.io/v1": admission,
   "networking.k8s.io/v1": networking,
   "policy/v1": policy,
   "rbac.authorization.k8s.io/v1": rbac,
@@ -417,15 +421,44 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
     expect(env).toEqual({
       [ENV.prometheusUrl]: `http://kube-prometheus-stack-prometheus.${settings.monitoring.namespace}.svc.cluster.local:9090`,
       [ENV.trainerCronJob]: "fraud-trainer",
+      [ENV.driftRetrainLease]: "fraud-drift-retrain",
       [ENV.driftAlerts]: "FraudFeatureDrift,FraudScoreDrift",
       [ENV.driftAlertForMinutes]: "30",
       [ENV.driftRetrainAfterMinutes]: String(d.firingMinutes),
       [ENV.driftRetrainMinIntervalHours]: String(d.minIntervalHours),
     });
     expect(find("Role", "fraud-drift-retrain", NAMESPACES.training).rules).toEqual([
-      { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["fraud-trainer"], verbs: ["get", "patch"] },
+      // the CronJob only read: a patch could rewrite the trainer's job template
+      { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: ["fraud-trainer"], verbs: ["get"] },
       { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["fraud-drift-retrain"], verbs: ["get", "update"] },
     ]);
+    // the claim's Lease, owned by nothing (a re-created CronJob does not take it along)
+    const lease = find("Lease", "fraud-drift-retrain", NAMESPACES.training);
+    expect(lease.metadata.ownerReferences).toBeUndefined();
+    // the Jobs it may create: the trainer's, and only for that account
+    const trainerPod = find("CronJob", "fraud-trainer").spec.jobTemplate.spec.template.spec;
+    const policy = find("ValidatingAdmissionPolicy", "fraud-drift-retrain-jobs");
+    expect(policy.spec.failurePolicy).toBe("Fail");
+    expect(policy.spec.matchConstraints).toEqual({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.training } },
+      resourceRules: [{ apiGroups: ["batch"], apiVersions: ["v1"], resources: ["jobs"], operations: ["CREATE"] }],
+    });
+    expect(policy.spec.matchConditions).toEqual([
+      {
+        name: "created-by-drift-retrain",
+        expression: `request.userInfo.username == "system:serviceaccount:${NAMESPACES.training}:fraud-drift-retrain"`,
+      },
+    ]);
+    const rules = policy.spec.validations.map((v: any) => v.expression).join("\n");
+    expect(rules).toContain(`serviceAccountName == "${trainerPod.serviceAccountName}"`);
+    expect(rules).toContain(`c.image == "${trainerPod.containers[0].image}"`);
+    expect(rules).toContain(`c.command == ${JSON.stringify(trainerPod.containers[0].command).replaceAll(",", ", ")}`);
+    expect(rules).toContain(`r.kind == "CronJob" && r.name == "fraud-trainer"`);
+    expect(find("ValidatingAdmissionPolicyBinding", "fraud-drift-retrain-jobs").spec).toEqual({
+      policyName: "fraud-drift-retrain-jobs",
+      validationActions: ["Deny"],
+    });
     expect(find("RoleBinding", "fraud-drift-retrain", NAMESPACES.training)).toMatchObject({
       roleRef: { kind: "Role", name: "fraud-drift-retrain" },
       subjects: [{ kind: "ServiceAccount", name: "fraud-drift-retrain", namespace: NAMESPACES.training }],

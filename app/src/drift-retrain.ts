@@ -2,7 +2,7 @@
  * drift-retrain: run by the drift-retrain CronJob (infra/workloads/drift-retrain.ts) every few
  * minutes. When a drift alert has fired long enough, and no drift-triggered run started within the
  * minimum interval, and no trainer Job is running, it creates a Job from the trainer CronJob (what
- * `kubectl create job --from=cronjob/fraud-trainer` does) and records the time on the CronJob.
+ * `kubectl create job --from=cronjob/fraud-trainer` does) and records the time on its Lease.
  * Prints its decision as one JSON line; exits 1 when Prometheus or the API server fails.
  */
 import { ENV } from "./config/deploy-contract";
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const result = await driftRetrain(
     {
       cronJobName: process.env[ENV.trainerCronJob] ?? "fraud-trainer",
+      leaseName: process.env[ENV.driftRetrainLease] ?? "fraud-drift-retrain",
       policy: {
         alertForMs: positive(ENV.driftAlertForMinutes, 30) * 60_000,
         firingForMs: positive(ENV.driftRetrainAfterMinutes, 60) * 60_000,

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { COMMANDS, ENV } from "../../app/src/config/deploy-contract";
 import { DRIFT_ALERTS, DRIFT_FOR_MINUTES } from "./alerts";
 import { PROMETHEUS_RELEASE } from "./monitoring";
-import { NAMESPACES, WORKLOAD_NAMES, workloadLabels } from "./names";
+import { NAMESPACES, SERVICE_ACCOUNTS, serviceAccountSubject, WORKLOAD_NAMES, workloadLabels } from "./names";
 import type { WorkloadOptions } from "./options";
 import { hardenedContainer, hardenedPodSpec } from "./pod";
 
@@ -29,14 +29,45 @@ export function prometheusUrl(s: WorkloadOptions): string {
   );
 }
 
+/** The Lease the check claims a period on (app/src/retrain/run.ts): the Pulumi program's, owned by nothing. */
+export const DRIFT_RETRAIN_LEASE = WORKLOAD_NAMES.driftRetrain;
+
 /**
- * Least privilege: read and annotate the trainer CronJob only (resourceNames), list Jobs (to see a
- * run in progress) and create them. No update or delete, nothing outside the namespace.
+ * Least privilege: read the trainer CronJob (its job template), read and update the claim Lease
+ * (resourceNames), list Jobs (to see a run in progress) and create them. No patch of the CronJob,
+ * which could rewrite what the trainer runs; the Jobs it may create are held by the admission
+ * policy below. Nothing outside the namespace.
  */
 export function driftRetrainRules(): k8s.types.input.rbac.v1.PolicyRule[] {
   return [
-    { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [WORKLOAD_NAMES.trainer], verbs: ["get", "patch"] },
+    { apiGroups: ["batch"], resources: ["cronjobs"], resourceNames: [WORKLOAD_NAMES.trainer], verbs: ["get"] },
     { apiGroups: ["batch"], resources: ["jobs"], verbs: ["list", "create"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [DRIFT_RETRAIN_LEASE], verbs: ["get", "update"] },
+  ];
+}
+
+/**
+ * What a Job created by drift-retrain's service account must be, as CEL on the admission request:
+ * the trainer's Job (its service account, image and command, owned by the trainer CronJob), so
+ * `create` on jobs does not let that account run any pod with any identity in the namespace.
+ */
+export function driftJobValidations(trainerImage: string): k8s.types.input.admissionregistration.v1.Validation[] {
+  const pod = "object.spec.template.spec";
+  const image = JSON.stringify(trainerImage);
+  const command = `[${COMMANDS.trainer.map((a) => JSON.stringify(a)).join(", ")}]`;
+  return [
+    {
+      expression: `has(${pod}.serviceAccountName) && ${pod}.serviceAccountName == ${JSON.stringify(SERVICE_ACCOUNTS.trainer.name)}`,
+      message: `a drift-retrain Job runs as ${SERVICE_ACCOUNTS.trainer.name}`,
+    },
+    {
+      expression: `${pod}.containers.all(c, c.image == ${image} && has(c.command) && c.command == ${command}) && (!has(${pod}.initContainers) || size(${pod}.initContainers) == 0) && (!has(${pod}.ephemeralContainers) || size(${pod}.ephemeralContainers) == 0)`,
+      message: "a drift-retrain Job runs the trainer's image and command only",
+    },
+    {
+      expression: `has(object.metadata.ownerReferences) && object.metadata.ownerReferences.exists(r, r.apiVersion == "batch/v1" && r.kind == "CronJob" && r.name == ${JSON.stringify(WORKLOAD_NAMES.trainer)} && has(r.controller) && r.controller)`,
+      message: `a drift-retrain Job is owned by the ${WORKLOAD_NAMES.trainer} CronJob`,
+    },
   ];
 }
 
@@ -74,6 +105,43 @@ export class DriftRetrain extends pulumi.ComponentResource {
       { parent: this, dependsOn: [sa, role] },
     );
 
+    // the claim: owned by nothing, so it outlives a re-created trainer CronJob and its Jobs
+    const lease = new k8s.coordination.v1.Lease(
+      `${name}-lease`,
+      { metadata: { ...meta, name: DRIFT_RETRAIN_LEASE }, spec: {} },
+      // its annotation is the check's, written with update
+      { parent: this, ignoreChanges: ["metadata.annotations"] },
+    );
+
+    // `create` on jobs alone would admit any pod spec from this account
+    const policyName = `${appName}-jobs`;
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-jobs-policy`,
+      {
+        metadata: { name: policyName, labels },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES.training } },
+            resourceRules: [{ apiGroups: ["batch"], apiVersions: ["v1"], resources: ["jobs"], operations: ["CREATE"] }],
+          },
+          matchConditions: [
+            {
+              name: "created-by-drift-retrain",
+              expression: `request.userInfo.username == ${JSON.stringify(serviceAccountSubject({ namespace: NAMESPACES.training, name: appName }))}`,
+            },
+          ],
+          validations: pulumi.output(args.image).apply(driftJobValidations),
+        },
+      },
+      { parent: this },
+    );
+    const policyBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-jobs-policy-binding`,
+      { metadata: { name: policyName, labels }, spec: { policyName, validationActions: ["Deny"] } },
+      { parent: this, dependsOn: [policy] },
+    );
+
     this.cronJob = new k8s.batch.v1.CronJob(
       `${name}-cronjob`,
       {
@@ -105,6 +173,7 @@ export class DriftRetrain extends pulumi.ComponentResource {
                         env: {
                           [ENV.prometheusUrl]: prometheusUrl(args.options),
                           [ENV.trainerCronJob]: WORKLOAD_NAMES.trainer,
+                          [ENV.driftRetrainLease]: DRIFT_RETRAIN_LEASE,
                           [ENV.driftAlerts]: [DRIFT_ALERTS.feature, DRIFT_ALERTS.score].join(","),
                           [ENV.driftAlertForMinutes]: String(DRIFT_FOR_MINUTES),
                           [ENV.driftRetrainAfterMinutes]: String(d.firingMinutes),
@@ -122,7 +191,7 @@ export class DriftRetrain extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [binding, args.trainerCronJob] },
+      { parent: this, dependsOn: [binding, lease, policyBinding, args.trainerCronJob] },
     );
     this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
   }

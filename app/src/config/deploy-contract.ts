@@ -70,6 +70,8 @@ export const ENV = {
   /** drift-retrain only: Prometheus' base URL, the trainer CronJob, the alerts and the timings it acts on (docs/drift.md). */
   prometheusUrl: "PROMETHEUS_URL",
   trainerCronJob: "TRAINER_CRONJOB",
+  /** The Lease drift-retrain claims a period on (created by the Pulumi program). */
+  driftRetrainLease: "DRIFT_RETRAIN_LEASE",
   driftAlerts: "DRIFT_ALERTS",
   driftAlertForMinutes: "DRIFT_ALERT_FOR_MINUTES",
   driftRetrainAfterMinutes: "DRIFT_RETRAIN_AFTER_MINUTES",

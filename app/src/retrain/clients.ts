@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { firingAlerts, type CronJobObject, type FiringAlert, type JobObject } from "./decide";
+import { firingAlerts, type CronJobObject, type FiringAlert, type JobObject, type LeaseObject } from "./decide";
 
 /** The drift alerts that are firing now, with the time each became active. */
 export async function queryFiringAlerts(prometheusUrl: string, alertnames: readonly string[], timeoutMs = 10_000): Promise<FiringAlert[]> {
@@ -76,6 +76,10 @@ export class KubeClient {
     return `/apis/batch/v1/namespaces/${encodeURIComponent(this.access.namespace)}`;
   }
 
+  private get leases(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.access.namespace)}/leases`;
+  }
+
   getCronJob(name: string): Promise<CronJobObject> {
     return this.call("GET", `${this.base}/cronjobs/${encodeURIComponent(name)}`) as Promise<CronJobObject>;
   }
@@ -91,14 +95,20 @@ export class KubeClient {
     return created.metadata.name;
   }
 
+  getLease(name: string): Promise<LeaseObject> {
+    return this.call("GET", `${this.leases}/${encodeURIComponent(name)}`) as Promise<LeaseObject>;
+  }
+
   /**
-   * Sets (null: removes) annotations of the CronJob with a JSON merge patch. With
-   * `resourceVersion`, only if the CronJob is still that version (else KubeError 409).
+   * Replaces the Lease (an update: the RBAC grants no patch) if it is still the resourceVersion it
+   * carries, else KubeError 409. Returns the Lease as written, with its new resourceVersion.
    */
-  async annotateCronJob(name: string, annotations: Record<string, string | null>, resourceVersion?: string): Promise<void> {
-    await this.call("PATCH", `${this.base}/cronjobs/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}`, {
-      metadata: { annotations, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
-    });
+  updateLease(lease: LeaseObject): Promise<LeaseObject> {
+    return this.call(
+      "PUT",
+      `${this.leases}/${encodeURIComponent(lease.metadata.name)}?fieldManager=${FIELD_MANAGER}`,
+      lease,
+    ) as Promise<LeaseObject>;
   }
 
   private call(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -117,7 +127,7 @@ export class KubeClient {
             Accept: "application/json",
             ...(payload !== undefined
               ? {
-                  "Content-Type": method === "PATCH" ? "application/merge-patch+json" : "application/json",
+                  "Content-Type": "application/json",
                   "Content-Length": Buffer.byteLength(payload),
                 }
               : {}),

@@ -10,6 +10,7 @@ import {
   lastTriggeredAt,
   TRIGGER_LABEL,
   unfinishedJobs,
+  withLastTrigger,
   type FiringAlert,
 } from "./decide";
 
@@ -65,7 +66,6 @@ describe("retrain on drift: the objects", () => {
       name: "fraud-trainer",
       namespace: "fraud-training",
       uid: "u-1",
-      annotations: { [LAST_TRIGGER_ANNOTATION]: "2026-05-30T10:00:00.000Z" },
     },
     spec: {
       jobTemplate: {
@@ -85,8 +85,29 @@ describe("retrain on drift: the objects", () => {
       ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "fraud-trainer", uid: "u-1", controller: true }],
     });
     expect(job.spec).toBe(cronJob.spec.jobTemplate.spec);
-    expect(lastTriggeredAt(cronJob)).toBe(Date.UTC(2026, 4, 30, 10));
-    expect(lastTriggeredAt({ ...cronJob, metadata: { name: "x", uid: "u" } })).toBeUndefined();
+  });
+
+  it("reads and sets the last start on the Lease, keeping the rest of it as read", () => {
+    const lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "fraud-drift-retrain",
+        resourceVersion: "7",
+        annotations: { other: "x", [LAST_TRIGGER_ANNOTATION]: "2026-05-30T10:00:00.000Z" },
+      },
+      spec: {},
+    };
+    expect(lastTriggeredAt(lease)).toBe(Date.UTC(2026, 4, 30, 10));
+    expect(lastTriggeredAt({ metadata: { name: "x" } })).toBeUndefined();
+    // a later drift Job still listed wins over the Lease
+    const job = { metadata: { name: "j", labels: { [TRIGGER_LABEL]: "drift" }, creationTimestamp: "2026-05-31T10:00:00Z" } };
+    expect(lastTriggeredAt(lease, [job])).toBe(Date.UTC(2026, 4, 31, 10));
+    expect(withLastTrigger(lease, "2026-06-01T12:00:00.000Z")).toEqual({
+      ...lease,
+      metadata: { ...lease.metadata, annotations: { other: "x", [LAST_TRIGGER_ANNOTATION]: "2026-06-01T12:00:00.000Z" } },
+    });
+    expect(withLastTrigger(lease, null).metadata.annotations).toEqual({ other: "x" });
   });
 
   it("counts a Job as running until it completes or fails", () => {

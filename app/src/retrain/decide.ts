@@ -88,24 +88,45 @@ export interface CronJobObject {
   };
 }
 
-/** The annotation on the trainer CronJob holding the last drift-triggered run's start (ISO 8601). */
+/**
+ * The parts of the coordination.k8s.io/v1 Lease the period is claimed on. It is written back whole
+ * (an update, PUT): what this does not read is kept as read.
+ */
+export interface LeaseObject {
+  readonly metadata: {
+    readonly name: string;
+    /** The version an update names: it fails (409) if the Lease changed since. */
+    readonly resourceVersion?: string;
+    readonly annotations?: Record<string, string>;
+    readonly [other: string]: unknown;
+  };
+  readonly [other: string]: unknown;
+}
+
+/** The annotation on the Lease holding the last drift-triggered run's start (ISO 8601). */
 export const LAST_TRIGGER_ANNOTATION = "fraud-platform.io/drift-retrain-at";
 /** The label a drift-triggered Job carries (with the value "drift"). */
 export const TRIGGER_LABEL = "fraud-platform.io/trigger";
 
 /**
- * The last drift-triggered start: the CronJob's annotation, or the newest drift-labelled Job still
- * listed when that is later (an annotation lost with a re-created CronJob must not allow a second
- * run within the interval).
+ * The last drift-triggered start: the Lease's annotation, or the newest drift-labelled Job still
+ * listed when that is later (a Lease re-created empty must not allow a second run within the
+ * interval while the last run's Job is still kept).
  */
-export function lastTriggeredAt(cronJob: CronJobObject, jobs: readonly JobObject[] = []): number | undefined {
+export function lastTriggeredAt(lease: LeaseObject, jobs: readonly JobObject[] = []): number | undefined {
   const times = [
-    cronJob.metadata.annotations?.[LAST_TRIGGER_ANNOTATION],
+    lease.metadata.annotations?.[LAST_TRIGGER_ANNOTATION],
     ...jobs.filter((j) => j.metadata.labels?.[TRIGGER_LABEL] === "drift").map((j) => j.metadata.creationTimestamp),
   ]
     .map((v) => (v === undefined ? Number.NaN : Date.parse(v)))
     .filter((t) => !Number.isNaN(t));
   return times.length ? Math.max(...times) : undefined;
+}
+
+/** The Lease with its last start set to `at` (null: removed), everything else as read. */
+export function withLastTrigger(lease: LeaseObject, at: string | null): LeaseObject {
+  const { [LAST_TRIGGER_ANNOTATION]: _previous, ...others } = lease.metadata.annotations ?? {};
+  return { ...lease, metadata: { ...lease.metadata, annotations: at === null ? others : { ...others, [LAST_TRIGGER_ANNOTATION]: at } } };
 }
 
 /**

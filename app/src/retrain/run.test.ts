@@ -1,8 +1,8 @@
 /**
  * drift-retrain's Kubernetes side against a local HTTP server that answers the batch/v1 paths it
- * uses as the API server does (GET the CronJob, list Jobs, POST a Job, merge-PATCH the CronJob with
- * resourceVersion preconditions, 403 and 409), recording every request: the Job built from the
- * CronJob's template, its owner and labels, the claim before the Job, and one run per interval.
+ * uses as the API server does (GET the CronJob, list Jobs, POST a Job, GET and PUT the claim Lease
+ * with its resourceVersion precondition, 403 and 409), recording every request: the Job built from
+ * the CronJob's template, its owner and labels, the claim before the Job, and one run per interval.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,10 +39,11 @@ interface Recorded {
 class FakeApiServer {
   readonly requests: Recorded[] = [];
   cronJob: any;
+  lease: any;
   jobs: any[] = [];
   private version = 100;
   /** Status to answer the next request of that method and kind with, instead of doing it. */
-  fail: Partial<Record<"GET cronjobs" | "POST jobs" | "PATCH cronjobs", number>> = {};
+  fail: Partial<Record<"GET cronjobs" | "POST jobs" | "PUT leases", number>> = {};
   private server!: Server;
   url = "";
 
@@ -55,6 +56,19 @@ class FakeApiServer {
       kind: "CronJob",
       metadata: { name: "fraud-trainer", namespace: NS, uid: "uid-cron-1", resourceVersion: String(++this.version), annotations: {} },
       spec: { schedule: "0 3 * * 0", jobTemplate: { metadata: { labels: TEMPLATE_LABELS }, spec: JOB_SPEC } },
+    };
+    // as the Pulumi program creates it: no owner, no spec
+    this.lease = {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "fraud-drift-retrain",
+        namespace: NS,
+        uid: "uid-lease-1",
+        resourceVersion: String(++this.version),
+        labels: { a: "b" },
+      },
+      spec: {},
     };
   }
 
@@ -92,7 +106,14 @@ class FakeApiServer {
   private answer(r: Recorded): [number, unknown] {
     if (r.headers.authorization !== `Bearer ${TOKEN}`) return this.status(401, "Unauthorized", "no token");
     const base = `/apis/batch/v1/namespaces/${NS}`;
-    const kind = r.path.startsWith(`${base}/cronjobs`) ? "cronjobs" : r.path.startsWith(`${base}/jobs`) ? "jobs" : "";
+    const leases = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases`;
+    const kind = r.path.startsWith(`${base}/cronjobs`)
+      ? "cronjobs"
+      : r.path.startsWith(`${base}/jobs`)
+        ? "jobs"
+        : r.path.startsWith(leases)
+          ? "leases"
+          : "";
     const failing = this.fail[`${r.method} ${kind}` as keyof FakeApiServer["fail"]];
     if (failing) {
       delete this.fail[`${r.method} ${kind}` as keyof FakeApiServer["fail"]];
@@ -112,18 +133,15 @@ class FakeApiServer {
       this.jobs.push(job);
       return [201, job];
     }
-    if (r.method === "PATCH" && r.path === `${base}/cronjobs/fraud-trainer`) {
-      if (r.headers["content-type"] !== "application/merge-patch+json") return this.status(415, "UnsupportedMediaType", "");
-      const { resourceVersion, annotations } = r.body.metadata;
-      if (resourceVersion !== undefined && resourceVersion !== this.cronJob.metadata.resourceVersion)
+    if (r.method === "GET" && r.path === `${leases}/fraud-drift-retrain`) return [200, this.lease];
+    if (r.method === "PUT" && r.path === `${leases}/fraud-drift-retrain`) {
+      if (r.headers["content-type"] !== "application/json") return this.status(415, "UnsupportedMediaType", "");
+      // an update replaces the object; a Lease's update is unconditional without a resourceVersion
+      const { resourceVersion } = r.body.metadata;
+      if (resourceVersion !== undefined && resourceVersion !== this.lease.metadata.resourceVersion)
         return this.status(409, "Conflict", "the object has been modified");
-      const merged = { ...this.cronJob.metadata.annotations, ...annotations };
-      for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
-      this.cronJob = {
-        ...this.cronJob,
-        metadata: { ...this.cronJob.metadata, annotations: merged, resourceVersion: String(++this.version) },
-      };
-      return [200, this.cronJob];
+      this.lease = { ...r.body, metadata: { ...r.body.metadata, uid: this.lease.metadata.uid, resourceVersion: String(++this.version) } };
+      return [200, this.lease];
     }
     return this.status(404, "NotFound", r.path);
   }
@@ -142,7 +160,7 @@ const warnings: string[] = [];
 /** One check; `at` apart from the shared clock gives two checks at once different Job names. */
 const run = (at?: number) =>
   driftRetrain(
-    { cronJobName: "fraud-trainer", policy },
+    { cronJobName: "fraud-trainer", leaseName: "fraud-drift-retrain", policy },
     {
       alerts: async () => firing,
       kube: new KubeClient({ server: api.url, token: TOKEN, namespace: NS }),
@@ -163,7 +181,7 @@ describe("drift-retrain against a Kubernetes API server", () => {
     firing = [{ alertname: "FraudFeatureDrift", labels: { feature: "amount" }, activeAt: T0 - 2 * HOUR }];
   });
 
-  it("claims the period on the CronJob, then creates the Job kubectl create job --from would, owned by the CronJob", async () => {
+  it("claims the period on the Lease, then creates the Job kubectl create job --from would, owned by the CronJob", async () => {
     const result = await run();
     expect(result).toEqual({
       retrain: true,
@@ -172,16 +190,27 @@ describe("drift-retrain against a Kubernetes API server", () => {
     });
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /apis/batch/v1/namespaces/${NS}/cronjobs/fraud-trainer`,
+      `GET /apis/coordination.k8s.io/v1/namespaces/${NS}/leases/fraud-drift-retrain`,
       `GET /apis/batch/v1/namespaces/${NS}/jobs`,
-      `PATCH /apis/batch/v1/namespaces/${NS}/cronjobs/fraud-trainer`,
+      `PUT /apis/coordination.k8s.io/v1/namespaces/${NS}/leases/fraud-drift-retrain`,
       `POST /apis/batch/v1/namespaces/${NS}/jobs`,
     ]);
-    const [, list, patch, post] = api.requests;
+    const [, , list, put, post] = api.requests;
     expect(list!.query.get("labelSelector")).toBe("app.kubernetes.io/name=fraud-trainer");
-    // the claim: conditional on the version read, under its own field manager
-    expect(patch!.query.get("fieldManager")).toBe(FIELD_MANAGER);
-    expect(patch!.body).toEqual({
-      metadata: { annotations: { [LAST_TRIGGER_ANNOTATION]: new Date(T0).toISOString() }, resourceVersion: "101" },
+    // the claim: the Lease as read, with the start, conditional on the version read, under its own field manager
+    expect(put!.query.get("fieldManager")).toBe(FIELD_MANAGER);
+    expect(put!.body).toEqual({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: "fraud-drift-retrain",
+        namespace: NS,
+        uid: "uid-lease-1",
+        resourceVersion: "102",
+        labels: { a: "b" },
+        annotations: { [LAST_TRIGGER_ANNOTATION]: new Date(T0).toISOString() },
+      },
+      spec: {},
     });
     expect(post!.headers["content-type"]).toBe("application/json");
     expect(post!.body).toEqual({
@@ -199,7 +228,9 @@ describe("drift-retrain against a Kubernetes API server", () => {
       },
       spec: JOB_SPEC,
     });
-    expect(api.cronJob.metadata.annotations).toEqual({ [LAST_TRIGGER_ANNOTATION]: new Date(T0).toISOString() });
+    expect(api.lease.metadata.annotations).toEqual({ [LAST_TRIGGER_ANNOTATION]: new Date(T0).toISOString() });
+    // the CronJob is only read
+    expect(api.cronJob.metadata.annotations).toEqual({});
   });
 
   it("starts at most one run per interval: not while it runs, not after it within 24 hours, again after", async () => {
@@ -209,16 +240,16 @@ describe("drift-retrain against a Kubernetes API server", () => {
     api.complete(first);
     clock = T0 + 23 * HOUR;
     expect(await run()).toMatchObject({ retrain: false, reason: expect.stringMatching(/started 1380 min ago/) });
-    expect(writes()).toEqual(["PATCH cronjobs/fraud-trainer", "POST fraud-training/jobs"]);
+    expect(writes()).toEqual(["PUT leases/fraud-drift-retrain", "POST fraud-training/jobs"]);
     clock = T0 + 24 * HOUR;
     expect((await run()).job).toBe(`fraud-trainer-drift-${(T0 + 24 * HOUR) / 1000}`);
     expect(api.jobs).toHaveLength(2);
   });
 
-  it("counts a drift Job still listed when the CronJob lost its annotation (re-created)", async () => {
+  it("counts a drift Job still listed when the Lease lost its annotation (re-created)", async () => {
     await run();
     api.complete(api.jobs[0].metadata.name);
-    api.cronJob.metadata.annotations = {};
+    api.lease.metadata.annotations = {};
     clock = T0 + 2 * HOUR;
     expect(await run()).toMatchObject({ retrain: false, reason: expect.stringMatching(/started 120 min ago/) });
     expect(api.jobs).toHaveLength(1);
@@ -232,55 +263,58 @@ describe("drift-retrain against a Kubernetes API server", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("starts nothing when the CronJob changed between the read and the claim (409): two checks start one Job", async () => {
-    api.fail["PATCH cronjobs"] = 409;
-    expect(await run()).toMatchObject({ retrain: false, reason: expect.stringMatching(/CronJob changed since it was read/) });
+  it("starts nothing when the Lease changed between the read and the claim (409): two checks start one Job", async () => {
+    api.fail["PUT leases"] = 409;
+    expect(await run()).toMatchObject({
+      retrain: false,
+      reason: expect.stringMatching(/Lease fraud-drift-retrain changed since it was read/),
+    });
     expect(api.jobs).toEqual([]);
     // two checks at once, a second apart so their Job names differ: both read the same version, and
     // only the claim conditioned on it stops the second Job
-    const read = api.cronJob.metadata.resourceVersion;
+    const read = api.lease.metadata.resourceVersion;
     const [a, b] = await Promise.all([run(), run(clock + 1000)]);
     expect([a.retrain, b.retrain].sort()).toEqual([false, true]);
     expect(api.jobs).toHaveLength(1);
-    const claims = api.requests.filter((r) => r.method === "PATCH").slice(1);
+    const claims = api.requests.filter((r) => r.method === "PUT").slice(1);
     expect(claims.map((r) => r.body.metadata.resourceVersion)).toEqual([read, read]);
     const won = a.retrain ? clock : clock + 1000;
     expect(api.jobs[0].metadata.name).toBe(`fraud-trainer-drift-${won / 1000}`);
-    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(won).toISOString());
+    expect(api.lease.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(won).toISOString());
   });
 
   it("gives the period back and fails when the Job is refused (403), so the next check can start it", async () => {
-    api.cronJob.metadata.annotations = { [LAST_TRIGGER_ANNOTATION]: new Date(T0 - 48 * HOUR).toISOString() };
+    api.lease.metadata.annotations = { [LAST_TRIGGER_ANNOTATION]: new Date(T0 - 48 * HOUR).toISOString() };
     api.fail["POST jobs"] = 403;
     await expect(run()).rejects.toThrow(
       /POST \/apis\/batch\/v1\/namespaces\/fraud-training\/jobs\?fieldManager=fraud-drift-retrain: HTTP 403/,
     );
-    const patches = api.requests.filter((r) => r.method === "PATCH").map((r) => r.body.metadata.annotations[LAST_TRIGGER_ANNOTATION]);
-    expect(patches).toEqual([new Date(T0).toISOString(), new Date(T0 - 48 * HOUR).toISOString()]);
-    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0 - 48 * HOUR).toISOString());
+    const puts = api.requests.filter((r) => r.method === "PUT").map((r) => r.body.metadata.annotations[LAST_TRIGGER_ANNOTATION]);
+    expect(puts).toEqual([new Date(T0).toISOString(), new Date(T0 - 48 * HOUR).toISOString()]);
+    expect(api.lease.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0 - 48 * HOUR).toISOString());
     // with no annotation before, the give-back removes it
     api.reset();
     api.fail["POST jobs"] = 403;
     await expect(run()).rejects.toThrow(/HTTP 403/);
-    expect(api.cronJob.metadata.annotations).toEqual({});
+    expect(api.lease.metadata.annotations).toEqual({});
     expect((await run()).retrain).toBe(true);
     expect(warnings).toEqual([]);
   });
 
   it("says so, and throws both failures, when the give-back fails too", async () => {
     api.fail["POST jobs"] = 403;
-    // the claim's PATCH goes through; the give-back's is refused
+    // the claim's update goes through; the give-back's is refused
     let patches = 0;
     const kube = new KubeClient({ server: api.url, token: TOKEN, namespace: NS });
-    const annotate = kube.annotateCronJob.bind(kube);
-    kube.annotateCronJob = (...args) => (++patches === 2 ? Promise.reject(new Error("connection reset")) : annotate(...args));
+    const update = kube.updateLease.bind(kube);
+    kube.updateLease = (lease) => (++patches === 2 ? Promise.reject(new Error("connection reset")) : update(lease));
     const failed = driftRetrain(
-      { cronJobName: "fraud-trainer", policy },
+      { cronJobName: "fraud-trainer", leaseName: "fraud-drift-retrain", policy },
       { alerts: async () => firing, kube, now: () => clock, warn: (m) => warnings.push(m) },
     );
     await expect(failed).rejects.toThrow(/HTTP 403.*; could not give the period back .*: connection reset/);
     expect(warnings).toEqual([expect.stringMatching(/^could not give the period back .*: connection reset$/)]);
-    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0).toISOString());
+    expect(api.lease.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0).toISOString());
   });
 
   it("keeps the claim when a Job of that name already exists (409 AlreadyExists)", async () => {
@@ -289,7 +323,7 @@ describe("drift-retrain against a Kubernetes API server", () => {
       status: { conditions: [{ type: "Complete", status: "True" }] },
     });
     expect(await run()).toEqual({ retrain: false, reason: `Job fraud-trainer-drift-${T0 / 1000} already exists` });
-    expect(api.cronJob.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0).toISOString());
+    expect(api.lease.metadata.annotations[LAST_TRIGGER_ANNOTATION]).toBe(new Date(T0).toISOString());
   });
 
   it("fails with the API server's answer when it cannot read the CronJob (403)", async () => {

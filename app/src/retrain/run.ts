@@ -1,8 +1,11 @@
 /**
- * One drift-retrain check (docs/drift.md), given its clients: read the alerts, the trainer CronJob
- * and its Jobs, decide (decide.ts), and when it is time, claim the period on the CronJob and start
- * the Job. The claim comes first and is conditional on the CronJob's resourceVersion, so two checks
- * running at once (a manual run beside the scheduled one) start one Job between them.
+ * One drift-retrain check (docs/drift.md), given its clients: read the alerts, the trainer CronJob,
+ * its Jobs and the claim Lease, decide (decide.ts), and when it is time, claim the period on the
+ * Lease and start the Job. The claim comes first and is an update conditional on the Lease's
+ * resourceVersion, so two checks running at once (a manual run beside the scheduled one) start one
+ * Job between them. The Lease, not the CronJob, holds the claim: it has no owner (a re-created
+ * CronJob and its garbage-collected Jobs do not take it along), and updating it grants nothing
+ * more than the claim, where a patch of the CronJob could rewrite what the trainer runs.
  */
 import { KubeError, type KubeClient } from "./clients";
 import {
@@ -11,12 +14,16 @@ import {
   LAST_TRIGGER_ANNOTATION,
   lastTriggeredAt,
   unfinishedJobs,
+  withLastTrigger,
   type FiringAlert,
+  type LeaseObject,
   type RetrainPolicy,
 } from "./decide";
 
 export interface DriftRetrainSettings {
   readonly cronJobName: string;
+  /** The coordination.k8s.io/v1 Lease holding the last drift-triggered start. */
+  readonly leaseName: string;
   readonly policy: RetrainPolicy;
 }
 
@@ -37,28 +44,26 @@ export interface DriftRetrainResult {
 }
 
 export async function driftRetrain(s: DriftRetrainSettings, c: DriftRetrainClients): Promise<DriftRetrainResult> {
-  const [alerts, cronJob] = await Promise.all([c.alerts(), c.kube.getCronJob(s.cronJobName)]);
+  const [alerts, cronJob, lease] = await Promise.all([c.alerts(), c.kube.getCronJob(s.cronJobName), c.kube.getLease(s.leaseName)]);
   const name = cronJob.spec.jobTemplate.metadata?.labels?.["app.kubernetes.io/name"] ?? s.cronJobName;
   const jobs = await c.kube.listJobs(`app.kubernetes.io/name=${name}`);
   const now = c.now();
   const decision = decideRetrain(
-    { now, alerts, lastTriggeredAt: lastTriggeredAt(cronJob, jobs), runningJobs: unfinishedJobs(jobs) },
+    { now, alerts, lastTriggeredAt: lastTriggeredAt(lease, jobs), runningJobs: unfinishedJobs(jobs) },
     s.policy,
   );
   if (!decision.retrain) return { retrain: false, reason: decision.reason };
 
-  const previous = cronJob.metadata.annotations?.[LAST_TRIGGER_ANNOTATION] ?? null;
+  const previous = lease.metadata.annotations?.[LAST_TRIGGER_ANNOTATION] ?? null;
+  let claimed: LeaseObject;
   try {
-    await c.kube.annotateCronJob(
-      s.cronJobName,
-      { [LAST_TRIGGER_ANNOTATION]: new Date(now).toISOString() },
-      cronJob.metadata.resourceVersion,
-    );
+    // the Lease as read names its resourceVersion: the update fails if it changed since
+    claimed = await c.kube.updateLease(withLastTrigger(lease, new Date(now).toISOString()));
   } catch (err) {
     if (err instanceof KubeError && err.status === 409)
       return {
         retrain: false,
-        reason: `the CronJob changed since it was read (another check, or an update): the next check decides again`,
+        reason: `the Lease ${s.leaseName} changed since it was read (another check): the next check decides again`,
       };
     throw err;
   }
@@ -70,7 +75,7 @@ export async function driftRetrain(s: DriftRetrainSettings, c: DriftRetrainClien
     // a Job of that name exists: it is this period's run, started by someone else
     if (err instanceof KubeError && err.status === 409) return { retrain: false, reason: `Job ${jobName} already exists` };
     // no run started: give the period back, or the next attempt would wait the whole interval
-    const giveBack = await c.kube.annotateCronJob(s.cronJobName, { [LAST_TRIGGER_ANNOTATION]: previous }).then(
+    const giveBack = await c.kube.updateLease(withLastTrigger(claimed, previous)).then(
       () => undefined,
       (e: unknown) => e,
     );
