@@ -7,7 +7,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../testing/random";
 import {
-  addFraud,
   BUCKET_RECORD,
   CARD_DAYS,
   CARD_RECENT_MS,
@@ -21,13 +20,11 @@ import {
   type MerchantBuckets,
   newSnapshot,
   type OwnTransaction,
-  readCard,
-  readMerchant,
   RECENT_RECORD,
-  recordOnCard,
-  recordOnMerchant,
   type SnapshotBuffer,
 } from "./buckets";
+import { readCard, readMerchant } from "./buckets-read";
+import { addFraud, recordOnCard, recordOnMerchant } from "./buckets-write";
 
 /** The buckets of an ascending series that are no more than `keep - 1` behind its newest. */
 function trimSeries(s: readonly number[], keep: number): number[] {

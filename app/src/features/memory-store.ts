@@ -20,7 +20,6 @@
  */
 import { amountToCents } from "./compute";
 import {
-  addFraud,
   BUCKET_RECORD,
   CARD_DAYS,
   type CardBuckets,
@@ -33,14 +32,12 @@ import {
   merchantNewestDay,
   newSnapshot,
   type OwnTransaction,
-  readCard,
-  readMerchant,
   RECENT_RECORD,
-  recordOnCard,
-  recordOnMerchant,
   riskLagDays,
   type SnapshotBuffer,
 } from "./buckets";
+import { readCard, readMerchant } from "./buckets-read";
+import { addFraud, recordOnCard, recordOnMerchant } from "./buckets-write";
 import type { FeatureStore, FraudLabel, HistorySnapshot, ObserveResult, Transaction } from "./types";
 
 export interface MemoryFeatureStoreOptions {

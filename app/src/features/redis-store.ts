@@ -10,19 +10,8 @@
  * mode (ElastiCache with cluster mode disabled, which is what infra/ provisions).
  */
 import Redis, { type RedisOptions } from "ioredis";
-import {
-  CARD_DAYS,
-  DAY_MS,
-  dayOf,
-  hourOf,
-  merchantDays,
-  merchantHours,
-  newSnapshot,
-  type OwnTransaction,
-  readCard,
-  readMerchant,
-  riskLagDays,
-} from "./buckets";
+import { CARD_DAYS, DAY_MS, dayOf, hourOf, merchantDays, merchantHours, newSnapshot, type OwnTransaction, riskLagDays } from "./buckets";
+import { readCard, readMerchant } from "./buckets-read";
 import { amountToCents } from "./compute";
 import { LABEL_LUA, OBSERVE_LUA } from "../redis/scripts";
 import { cardRecordAt, decodeCard, decodeMerchant, TRANSACTION_ID_BYTES, writeTransactionId } from "./redis-layout";

@@ -1,6 +1,6 @@
 /**
  * The offline feature pass: replays every transaction in (timestamp, transactionId) order through
- * the bucket state and read functions of features/buckets.ts and `computeFeaturesInto`, the code
+ * the bucket state and read functions of features/buckets*.ts and `computeFeaturesInto`, the code
  * the API's stores run online, so a training row gets exactly the vector the API would have
  * computed when it was scored (offline-features.test.ts replays one data set through this and
  * through the MemoryFeatureStore). Here the state is held in arrays indexed by the data set's card
@@ -11,7 +11,6 @@
  * the label delay), before the transactions of that instant.
  */
 import {
-  addFraud,
   CARD_DAYS,
   type CardBuckets,
   dayOf,
@@ -21,12 +20,10 @@ import {
   type MerchantBuckets,
   merchantNewestDay,
   newSnapshot,
-  readCard,
-  readMerchant,
-  recordOnCard,
-  recordOnMerchant,
   riskLagDays,
 } from "../features/buckets";
+import { readCard, readMerchant } from "../features/buckets-read";
+import { addFraud, recordOnCard, recordOnMerchant } from "../features/buckets-write";
 import { amountToCents, computeFeaturesInto, FEATURE_COUNT } from "../features/compute";
 import type { FeatureConfig, Transaction } from "../features/types";
 import type { Dataset } from "./dataset";
