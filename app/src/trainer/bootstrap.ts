@@ -9,7 +9,7 @@ import { openRegistry } from "../registry/open";
 import type { ModelRegistry } from "../registry/registry";
 import { simulateDays } from "../sim/simulator";
 import { QUICK_TUNING, type TuningConfig } from "./tuning";
-import { DatasetBuilder } from "./dataset";
+import { DatasetBuilder } from "./dataset-builder";
 import { DAY_MS } from "./metrics";
 import { registerSeedModel } from "./seed";
 import { train, type TrainResult } from "./train";

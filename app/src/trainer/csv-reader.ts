@@ -9,7 +9,8 @@
  * API's vocabulary do not make a row bad: the values are dropped and counted (VocabularyCounter).
  */
 import { createReadStream } from "node:fs";
-import { DatasetBuilder, rowProblem, VocabularyCounter, type RawRow } from "./dataset";
+import { rowProblem, VocabularyCounter, type RawRow } from "./row-checks";
+import { DatasetBuilder } from "./dataset-builder";
 import { parseDecimal, parseIsoTimestamp, splitQuoted } from "./csv-fields";
 import { BadRowCounter, type LoadResult } from "./load-result";
 

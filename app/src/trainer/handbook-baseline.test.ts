@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DatasetBuilder, type RowInput } from "./dataset";
+import type { RowInput } from "./dataset";
+import { DatasetBuilder } from "./dataset-builder";
 import { HANDBOOK_FEATURE_COUNT, HANDBOOK_FEATURE_NAMES, handbookFeatures } from "./handbook-baseline";
 
 const MONDAY = Date.parse("2018-04-02T00:00:00Z");

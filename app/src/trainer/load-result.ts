@@ -3,7 +3,8 @@
  * counting they share: bad rows are counted with their line numbers and skipped, and the load fails
  * when their share of the data lines exceeds the allowed one.
  */
-import type { Dataset, OutOfVocabulary } from "./dataset";
+import type { Dataset } from "./dataset";
+import type { OutOfVocabulary } from "./row-checks";
 
 export interface BadRow {
   readonly line: number;

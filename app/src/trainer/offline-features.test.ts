@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX, featureConfig } from "../features/compute";
 import { MemoryFeatureStore } from "../features/memory-store";
 import { seededRandom } from "../testing/random";
-import { DatasetBuilder, eventOrder, transactionAt, type RowInput } from "./dataset";
+import { eventOrder, transactionAt, type RowInput } from "./dataset";
+import { DatasetBuilder } from "./dataset-builder";
 import { DAY_MS } from "./metrics";
 import { featurePass, labelKnownAt, LabelQueue } from "./offline-features";
 

@@ -11,7 +11,8 @@ import { Client } from "pg";
 import { pgConnectionConfig, type PostgresSettings } from "../config/database";
 import type { SecretReader } from "../config/secrets";
 import { BadRowCounter, type LoadResult } from "./load-result";
-import { DatasetBuilder, rowProblem, VocabularyCounter } from "./dataset";
+import { rowProblem, VocabularyCounter } from "./row-checks";
+import { DatasetBuilder } from "./dataset-builder";
 import type { DecisionRow } from "../store/decision-row";
 
 export interface PostgresLoadOptions {

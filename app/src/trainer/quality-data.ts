@@ -8,7 +8,8 @@
  *   of the last 7 days, which the Handbook's delayed terminal windows do not look at.
  */
 import { HANDBOOK_SIMULATION, simulateDays, type SimulationOptions } from "../sim/simulator";
-import { DatasetBuilder, type Dataset } from "./dataset";
+import type { Dataset } from "./dataset";
+import { DatasetBuilder } from "./dataset-builder";
 
 export const QUALITY_DATA_KINDS = ["handbook", "recency"] as const;
 export type QualityDataKind = (typeof QUALITY_DATA_KINDS)[number];

@@ -13,7 +13,7 @@ import { loadModelVersion, loadProductionModel } from "../registry/load";
 import { LocalRegistry } from "../registry/local-registry";
 import { simulateDays } from "../sim/simulator";
 import { bootstrapModel } from "./bootstrap";
-import { DatasetBuilder } from "./dataset";
+import { DatasetBuilder } from "./dataset-builder";
 import { computeMetrics, DAY_MS } from "./metrics";
 import { readSeedModel, registerSeedModel, SEED_DIR, SEED_FILES, seedVersionName } from "./seed";
 import { resolveSplit } from "./split";

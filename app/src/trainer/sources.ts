@@ -6,7 +6,7 @@ import { EnvReader, type Env } from "../config/env-reader";
 import type { SecretReader } from "../config/secrets";
 import { loadCsv } from "./csv-reader";
 import type { LoadResult } from "./load-result";
-import type { OutOfVocabulary } from "./dataset";
+import type { OutOfVocabulary } from "./row-checks";
 import { loadPostgres } from "./postgres-source";
 import { inSpan } from "../telemetry/tracing";
 import { progressBar } from "./progress";
