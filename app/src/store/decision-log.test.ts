@@ -159,20 +159,6 @@ describeWithPostgres("decision log on PostgreSQL", (databaseUrl) => {
     expect(rows[0]).toEqual({ n: 2500, s: "3125000.0" }); // numeric keeps the cents exactly
   });
 
-  it("looks ids up with a statement PostgreSQL parses once per connection, and finds what is stored", async () => {
-    const one = postgresClient({ connectionString: databaseUrl, max: 1 });
-    try {
-      const log = new DecisionLog(one, { schema, capacity: 10, recentCapacity: 0 });
-      for (let i = 0; i < 3; i++) expect([...(await log.getMany(["b-1", `absent-${i}`])).keys()]).toEqual(["b-1"]);
-      const { rows } = await one.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%transaction_id = ANY($1::text[])%'",
-      );
-      expect(rows[0].n).toBe(1);
-    } finally {
-      await one.close();
-    }
-  });
-
   it("writes with COPY; a batch holding an id already stored keeps the stored one and loses none of the rest", async () => {
     const calls: string[] = [];
     const counted: SqlClient = {

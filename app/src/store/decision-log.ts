@@ -41,8 +41,6 @@ function errorText(err: unknown): string {
 }
 
 const UNIQUE_VIOLATION = "23505";
-/** The statements of every request (its ids' lookup, a decision's label): parsed and planned once per connection. */
-const PREPARED = { prepared: true } as const;
 
 /** As the pool's query_timeout: a write stuck on a dead connection fails and is retried. */
 const COPY_TIMEOUT_MS = 10_000;
@@ -156,7 +154,7 @@ export class DecisionLog {
       else rest.push(id);
     }
     if (rest.length > 0) {
-      const { rows } = await this.sql.query<DecisionRow>(this.selectManySql, [rest], PREPARED);
+      const { rows } = await this.sql.query<DecisionRow>(this.selectManySql, [rest]);
       for (const r of rows) found.set(r.transaction_id, decisionFromRow(r));
     }
     return found;
@@ -185,17 +183,17 @@ export class DecisionLog {
    * label standing afterwards: `fb`'s own label and time when it applied, or was already stored.
    */
   async recordFeedback(fb: FeedbackRecord): Promise<Omit<FeedbackRecord, "transactionId">> {
-    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(
-      this.feedbackSql,
-      [fb.transactionId, fb.label, new Date(fb.reportedAt).toISOString()],
-      PREPARED,
-    );
+    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(this.feedbackSql, [
+      fb.transactionId,
+      fb.label,
+      new Date(fb.reportedAt).toISOString(),
+    ]);
     return { label: rows[0].label, reportedAt: new Date(rows[0].reported_at).getTime() };
   }
 
   /** The label standing for a transaction, from PostgreSQL; undefined when it has none. */
   async labelOf(transactionId: string): Promise<Omit<FeedbackRecord, "transactionId"> | undefined> {
-    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(this.labelSql, [transactionId], PREPARED);
+    const { rows } = await this.sql.query<{ label: Label; reported_at: Date | string }>(this.labelSql, [transactionId]);
     return rows[0] ? { label: rows[0].label, reportedAt: new Date(rows[0].reported_at).getTime() } : undefined;
   }
 

@@ -7,17 +7,8 @@ import { mkdir } from "node:fs/promises";
 import { DatabaseError, Pool, type PoolClient, type PoolConfig } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
-export interface QueryOptions {
-  /**
-   * A named prepared statement: PostgreSQL parses and plans `text` once per connection instead of
-   * at every call (measured 57-67 instead of 133-153 us of backend CPU for the decision log's
-   * lookup of 26 ids, and a third less client CPU). For the hot statements, whose text is fixed.
-   */
-  readonly prepared?: boolean;
-}
-
 export interface Queryable {
-  query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface SqlClient extends Queryable {
@@ -46,18 +37,8 @@ export function postgresClient(
     onFailure(err);
     throw err;
   };
-  // one name per text: pg refuses a name prepared on a connection with another text
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (name === undefined) names.set(text, (name = `fraud_${names.size + 1}`));
-    return name;
-  };
   return {
-    query: async <R>(text: string, params?: unknown[], options?: QueryOptions) =>
-      (await (options?.prepared ? pool.query({ name: nameOf(text), text, values: params }) : pool.query(text, params)).catch(
-        failed,
-      )) as unknown as { rows: R[] },
+    query: async <R>(text: string, params?: unknown[]) => (await pool.query(text, params).catch(failed)) as unknown as { rows: R[] },
     transaction: <T>(fn: (q: Queryable) => Promise<T>) =>
       withClient(pool, failed, async (client) => {
         try {

@@ -69,7 +69,7 @@ export function tracedSql(sql: SqlClient): SqlClient {
     return { name: `pg ${op}`, attributes: { "db.system.name": "postgresql", "db.operation.name": op } };
   };
   const traced: SqlClient = {
-    query: (text, params, options) => inChildSpan(statement(text), () => sql.query(text, params, options), SpanKind.CLIENT),
+    query: (text, params) => inChildSpan(statement(text), () => sql.query(text, params), SpanKind.CLIENT),
     transaction: (fn) =>
       inChildSpan(
         () => ({ name: "pg transaction", attributes: { "db.system.name": "postgresql" } }),
