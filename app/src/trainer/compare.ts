@@ -9,24 +9,17 @@
  * the champion, with its own interval. Resampling is by card (all of a card's decisions together),
  * the unit of A/B assignment and of card precision. The verdict is the gate's rule (gate.ts).
  */
-import type { DecisionOutcome } from "../domain/decision";
 import { COMPARED_METRICS, type ComparedMetric, type ComparisonRole, type Estimate, type LatestComparison } from "../registry/comparison";
 import type { EvaluationMetrics } from "../registry/metadata";
 import { Prng } from "../sim/prng";
+import type { ChallengerScores } from "../store/decision-record";
 import { decidePromotion, type GateConfig, type GateDecision } from "./gate";
 import { computeMetrics } from "./metrics";
 
 /** A decision scored by both models, with its label (1: fraud reported). */
-export interface ComparedDecision {
+export interface ComparedDecision extends ChallengerScores {
   readonly occurredAt: number;
   readonly cardId: string;
-  readonly mode: "shadow" | "ab";
-  readonly championVersion: string;
-  readonly championScore: number;
-  readonly championDecision: DecisionOutcome;
-  readonly challengerVersion: string;
-  readonly challengerScore: number;
-  readonly challengerDecision: DecisionOutcome;
   readonly label: 0 | 1;
 }
 
