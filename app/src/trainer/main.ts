@@ -1,5 +1,6 @@
 /**
- * The trainer CLI: simulate | train | evaluate | promote | rollback. Logs go to stderr; stdout
+ * The trainer CLI: simulate | train | evaluate | promote | rollback | challenger | compare. Logs go to
+ * stderr; stdout
  * carries the result (a table, or one JSON object with --json) so scripts can parse it.
  */
 import { parseArgs } from "node:util";
