@@ -1,7 +1,7 @@
 /**
- * The trainer CLI: simulate | train | evaluate | promote | rollback | challenger | compare. Logs go to
- * stderr; stdout
- * carries the result (a table, or one JSON object with --json) so scripts can parse it.
+ * The trainer CLI: simulate | train | evaluate | promote | rollback | challenger | compare. Logs go
+ * to stderr; stdout carries the result (a table, or one JSON object with --json) so scripts can
+ * parse it.
  */
 import { parseArgs } from "node:util";
 import { inSpan, readTracingSettings, startTracing, type Tracing } from "../telemetry/tracing";
