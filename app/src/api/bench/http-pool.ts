@@ -1,5 +1,5 @@
 /**
- * A minimal HTTP/1.1 keep-alive client for the fixed-rate run of bench.ts: POSTs to one URL over
+ * A minimal HTTP/1.1 keep-alive client for the fixed-rate run of the bench (load.ts): POSTs to one URL over
  * at most `maxConnections` sockets, one request in flight per socket, the rest queued in order.
  * It exists because node:http's client (an Agent, an IncomingMessage stream per answer) cost the
  * load generator clearly more CPU per request, and on a small machine that CPU, and the jitter it
