@@ -3,7 +3,7 @@
  *
  * It keeps the bucket state of buckets.ts and reads it through the same functions as the Redis
  * store, whose observe script updates the same state with the same rules (app/src/redis/observe.lua): a
- * replay through either gives the same feature vectors (tested in stores.test.ts).
+ * replay through either gives the same feature vectors (tested in redis-store.test.ts).
  * - a repeat (the same transactionId, card and merchant) records nothing, and its snapshot is the
  *   one as of its timestamp without the transaction itself (what a retry after a failed first
  *   attempt should score with); a transactionId seen with another card or merchant is another
